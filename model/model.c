@@ -1,0 +1,276 @@
+/* bsq — the model: allocation, integer export, hashing and inference.
+ *
+ * Dimension legend: N rows, F features, D thresholds in all, L linear
+ * layers, dims[0] = D, dims[L] = 1. */
+#include "model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+
+void bsq_train_cfg_default(bsq_train_cfg *c) {
+  memset(c, 0, sizeof *c);
+  strcpy(c->method, "bw-sq");
+  c->nbits = 1;
+  c->bits[0] = 4;
+  c->nhidden = 5; /* the paper's best setting for fried: 5 x 32 */
+  for (int l = 0; l < 5; l++) c->hidden[l] = 32;
+  c->epochs = 100;
+  c->batch = 512;
+  c->lr = 1e-3f;
+  c->tau_decay = 1e-3f;
+  c->dropout = 0.0f;
+  c->weight_decay = 0.0f;
+  c->seed = 1;
+  c->input_width = 16;
+  c->input_signed = 0;
+  c->range_margin = 0.05;
+  c->init_minmax = 0;
+}
+
+static char *dupstr(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+int bsq_model_init(bsq_model *m, int F, const int *bits, int nhidden,
+                   const int *hidden) {
+  memset(m, 0, sizeof *m);
+  if (F < 1 || F > BSQ_MAX_FEATURES || nhidden < 0 ||
+      nhidden > BSQ_MAX_LAYERS - 1)
+    return BSQ_EINVAL;
+  for (int l = 0; l < nhidden; l++)
+    if (hidden[l] < 1 || hidden[l] > 65536) return BSQ_EINVAL;
+  int rc = bsq_encoder_init(&m->enc, F, bits);
+  if (rc) return rc;
+  m->F = F;
+  int D = m->enc.D;
+  m->L = nhidden + 1;
+  m->dims[0] = D;
+  for (int l = 0; l < nhidden; l++) m->dims[l + 1] = hidden[l];
+  m->dims[m->L] = 1;
+  size_t n = (size_t)D;
+  for (int l = 0; l < m->L; l++)
+    n += (size_t)m->dims[l + 1] * (size_t)m->dims[l] + (size_t)m->dims[l + 1];
+  m->nparams = n;
+  m->params = calloc(n, sizeof(float));
+  m->feat_of = calloc((size_t)D, sizeof(int));
+  m->mu = calloc((size_t)F, sizeof(double));
+  m->sigma = calloc((size_t)F, sizeof(double));
+  m->names = calloc((size_t)F, sizeof(char *));
+  if (!m->params || !m->feat_of || !m->mu || !m->sigma || !m->names) {
+    bsq_model_free(m);
+    return BSQ_ENOMEM;
+  }
+  float *p = m->params;
+  m->thr = p;
+  p += D;
+  for (int l = 0; l < m->L; l++) {
+    m->W[l] = p;
+    p += (size_t)m->dims[l + 1] * (size_t)m->dims[l];
+    m->b[l] = p;
+    p += m->dims[l + 1];
+  }
+  for (int f = 0; f < F; f++) {
+    m->sigma[f] = 1.0;
+    for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++) m->feat_of[d] = f;
+  }
+  m->y_sigma = 1.0;
+  bsq_train_cfg_default(&m->cfg);
+  return BSQ_OK;
+}
+
+void bsq_model_free(bsq_model *m) {
+  if (m->names)
+    for (int f = 0; f < m->F; f++) free(m->names[f]);
+  free(m->names);
+  free(m->target);
+  bsq_encoder_free(&m->enc);
+  free(m->feat_of);
+  free(m->mu);
+  free(m->sigma);
+  free(m->params);
+  memset(m, 0, sizeof *m);
+}
+
+int bsq_model_set_names(bsq_model *m, char *const *names, const char *target) {
+  for (int f = 0; f < m->F; f++) {
+    char *s = dupstr(names[f]);
+    if (!s) return BSQ_ENOMEM;
+    free(m->names[f]);
+    m->names[f] = s;
+  }
+  char *t = dupstr(target);
+  if (!t) return BSQ_ENOMEM;
+  free(m->target);
+  m->target = t;
+  return BSQ_OK;
+}
+
+void bsq_model_quantize(bsq_model *m) {
+  double t_phys[(1 << BSQ_MAX_BITS) - 1];
+  for (int f = 0; f < m->F; f++) {
+    int off = m->enc.toff[f], n = m->enc.toff[f + 1] - off;
+    for (int i = 0; i < n; i++)
+      t_phys[i] = (double)m->thr[off + i] * m->sigma[f] + m->mu[f];
+    bsq_encoder_set_thresholds(&m->enc, f, t_phys);
+  }
+}
+
+static uint64_t hash_i64(uint64_t h, int64_t v) {
+  return bsq_fnv1a(h, &v, sizeof v);
+}
+static uint64_t hash_f64(uint64_t h, double v) {
+  return bsq_fnv1a(h, &v, sizeof v);
+}
+static uint64_t hash_str(uint64_t h, const char *s) {
+  if (!s) s = "";
+  h = hash_i64(h, (int64_t)strlen(s));
+  return bsq_fnv1a(h, s, strlen(s));
+}
+
+uint64_t bsq_model_hash(const bsq_model *m) {
+  uint64_t h = BSQ_FNV_INIT;
+  const bsq_encoder *e = &m->enc;
+  h = hash_i64(h, m->F);
+  for (int f = 0; f < m->F; f++) {
+    h = hash_str(h, m->names ? m->names[f] : NULL);
+    h = hash_i64(h, e->bits[f]);
+    h = hash_i64(h, e->fmt[f].width);
+    h = hash_i64(h, e->fmt[f].is_signed);
+    h = hash_f64(h, e->fmt[f].offset);
+    h = hash_f64(h, e->fmt[f].scale);
+    h = hash_f64(h, m->mu[f]);
+    h = hash_f64(h, m->sigma[f]);
+    for (int d = e->toff[f]; d < e->toff[f + 1]; d++) {
+      h = hash_i64(h, e->T[d]);
+      h = hash_i64(h, e->perm[d]);
+    }
+  }
+  h = hash_str(h, m->target);
+  h = hash_f64(h, m->y_mu);
+  h = hash_f64(h, m->y_sigma);
+  h = hash_i64(h, m->L);
+  for (int l = 0; l <= m->L; l++) h = hash_i64(h, m->dims[l]);
+  for (size_t i = 0; i < m->nparams; i++) {
+    float v = m->params[i];
+    h = bsq_fnv1a(h, &v, sizeof v);
+  }
+  return h;
+}
+
+enum { CHUNK = 256 };
+
+int bsq_model_mlp(const bsq_model *m, const float *bits, int N, double *out) {
+  int maxd = 1;
+  for (int l = 1; l <= m->L; l++)
+    if (m->dims[l] > maxd) maxd = m->dims[l];
+  float *a = malloc(sizeof(float) * CHUNK * (size_t)maxd);
+  float *c = malloc(sizeof(float) * CHUNK * (size_t)maxd);
+  if (!a || !c) {
+    free(a);
+    free(c);
+    return BSQ_ENOMEM;
+  }
+  for (int r0 = 0; r0 < N; r0 += CHUNK) {
+    int nb = N - r0 < CHUNK ? N - r0 : CHUNK;
+    const float *in = bits + (size_t)r0 * (size_t)m->dims[0];
+    for (int l = 0; l < m->L; l++) {
+      float *o = (l % 2 == 0) ? a : c;
+      bsq_linear_forward(o, in, m->W[l], m->b[l], nb, m->dims[l],
+                         m->dims[l + 1]);
+      if (l < m->L - 1)
+        bsq_relu_forward(o, o, (size_t)nb * (size_t)m->dims[l + 1]);
+      in = o;
+    }
+    for (int i = 0; i < nb; i++) out[r0 + i] = (double)in[i];
+  }
+  free(a);
+  free(c);
+  return BSQ_OK;
+}
+
+int bsq_model_predict(const bsq_model *m, const double *x, int N,
+                      double *yhat_std) {
+  int F = m->F, D = m->enc.D;
+  float *xs = malloc(sizeof(float) * (size_t)F);
+  float *bits = malloc(sizeof(float) * (size_t)N * (size_t)D);
+  if (!xs || !bits) {
+    free(xs);
+    free(bits);
+    return BSQ_ENOMEM;
+  }
+  for (int r = 0; r < N; r++) {
+    for (int f = 0; f < F; f++)
+      xs[f] = (float)((x[(size_t)r * (size_t)F + f] - m->mu[f]) / m->sigma[f]);
+    bsq_hardbits_forward(bits + (size_t)r * (size_t)D, xs, m->thr, m->feat_of,
+                         1, F, D);
+  }
+  int rc = bsq_model_mlp(m, bits, N, yhat_std);
+  free(xs);
+  free(bits);
+  return rc;
+}
+
+int bsq_model_predict_levels(const bsq_model *m, const uint8_t *levels, int N,
+                             double *yhat_std) {
+  int F = m->F, D = m->enc.D;
+  float *bits = malloc(sizeof(float) * (size_t)N * (size_t)D);
+  if (!bits) return BSQ_ENOMEM;
+  for (int r = 0; r < N; r++)
+    bsq_levels_to_bits(&m->enc, levels + (size_t)r * (size_t)F,
+                       bits + (size_t)r * (size_t)D);
+  int rc = bsq_model_mlp(m, bits, N, yhat_std);
+  free(bits);
+  return rc;
+}
+
+int bsq_model_predict_hw(const bsq_model *m, const double *x, int N, int K,
+                         bsq_mode mode, double *yhat_std) {
+  const bsq_encoder *e = &m->enc;
+  int F = m->F, fb = bsq_frame_bytes(e);
+  uint64_t nw = bsq_stream_words(e->B, K, mode, (uint64_t)N);
+  int rc = BSQ_ENOMEM;
+  int64_t *codes = malloc(sizeof(int64_t) * (size_t)F);
+  uint8_t *levels = malloc((size_t)N * (size_t)F);
+  uint8_t *frame = malloc((size_t)fb);
+  uint8_t *frames = malloc((size_t)N * (size_t)fb);
+  uint64_t *words = malloc(sizeof(uint64_t) * (size_t)(nw + 1));
+  uint8_t *tlast = malloc((size_t)bsq_packer_max_words(e->B, K));
+  if (!codes || !levels || !frame || !frames || !words || !tlast) goto done;
+  /* device side: codes -> levels -> frame -> packed words */
+  bsq_packer pk;
+  bsq_packer_init(&pk, e->B, K, mode);
+  uint64_t w = 0;
+  for (int r = 0; r < N; r++) {
+    for (int f = 0; f < F; f++)
+      codes[f] = bsq_format_code(&e->fmt[f], x[(size_t)r * (size_t)F + f]);
+    bsq_encoder_levels(e, codes, levels);
+    bsq_frame_pack(e, levels, frame);
+    w += (uint64_t)bsq_packer_push(&pk, frame, words + w, tlast);
+  }
+  w += (uint64_t)bsq_packer_flush(&pk, words + w, tlast);
+  if (w != nw) {
+    rc = BSQ_EMISMATCH;
+    goto done;
+  }
+  /* server side: words -> frames -> levels -> MLP */
+  rc = bsq_stream_unpack(words, nw, e->B, K, mode, (uint64_t)N, fb, frames);
+  if (rc) goto done;
+  for (int r = 0; r < N; r++)
+    bsq_frame_unpack(e, frames + (size_t)r * (size_t)fb,
+                     levels + (size_t)r * (size_t)F);
+  rc = bsq_model_predict_levels(m, levels, N, yhat_std);
+done:
+  free(codes);
+  free(levels);
+  free(frame);
+  free(frames);
+  free(words);
+  free(tlast);
+  return rc;
+}

@@ -1,0 +1,108 @@
+/* bsq — the model: trained thresholds, integer encoder, MLP and metadata.
+ *
+ * Dimension legend: N rows, F features, D thresholds in all (the MLP's
+ * input width), L linear layers, dims[0] = D, dims[L] = 1.
+ *
+ * Parameters live in one allocation (params) with named pointers into it:
+ *   thr (D) | W[0] (dims[1], dims[0]) b[0] (dims[1]) | W[1] ... | b[L-1]
+ * The trainer's gradients and Adam moments mirror that layout. */
+#ifndef BSQ_MODEL_H
+#define BSQ_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data.h"
+#include "err.h"
+#include "quant.h"
+
+#define BSQ_MAX_LAYERS 16
+#define BSQ_MODEL_VERSION 1
+#define BSQ_VERSION "0.1.0"
+
+/* Training configuration (also recorded in the model file). */
+typedef struct {
+  char method[16];        /* "bw-sq" */
+  int nbits;              /* 1: bits[0] for every feature; else one each */
+  int bits[BSQ_MAX_FEATURES];
+  int nhidden;            /* hidden layers */
+  int hidden[BSQ_MAX_LAYERS];
+  int epochs;
+  int batch;              /* 512 */
+  float lr;               /* Adam learning rate */
+  float tau_decay;        /* decrease_factor: tau *= tau_decay^(1/epochs) */
+  float dropout;
+  float weight_decay;
+  uint64_t seed;          /* split, init, shuffling, dropout */
+  int input_width;        /* W, 1..32 */
+  int input_signed;
+  double range_margin;    /* format fit margin, fraction of the range */
+  int init_minmax;        /* thresholds at min-max levels, else quantiles */
+} bsq_train_cfg;
+
+void bsq_train_cfg_default(bsq_train_cfg *c);
+
+typedef struct {
+  int F;
+  char **names;          /* (F) */
+  char *target;
+  bsq_encoder enc;       /* bits, formats, integer thresholds */
+  int *feat_of;          /* (D) feature of each threshold column */
+  double *mu, *sigma;    /* (F) input standardization (train split) */
+  double y_mu, y_sigma;  /* target standardization */
+  int L;
+  int dims[BSQ_MAX_LAYERS + 1];
+  size_t nparams;
+  float *params;         /* (nparams) */
+  float *thr;            /* (D) standardized thresholds, trained order */
+  float *W[BSQ_MAX_LAYERS];
+  float *b[BSQ_MAX_LAYERS];
+  /* metadata */
+  bsq_train_cfg cfg;
+  char data_source[512];
+  uint64_t data_hash;
+  int rows;              /* rows of the data set trained on */
+  int best_epoch;
+  double train_seconds;
+  double mse_val, mse_test, mse_test_hw;
+} bsq_model;
+
+/* Allocates a model for F features with per-feature bits and the hidden
+ * layer widths; names are copied; parameters are zeroed. */
+int bsq_model_init(bsq_model *m, int F, const int *bits, int nhidden,
+                   const int *hidden);
+void bsq_model_free(bsq_model *m);
+int bsq_model_set_names(bsq_model *m, char *const *names, const char *target);
+
+/* Recomputes the integer encoder (T, perm) from thr, mu, sigma and fmt. */
+void bsq_model_quantize(bsq_model *m);
+
+/* Hash of everything that defines the model's behaviour (formats, bits,
+ * integer and float thresholds, permutation, standardization, weights). */
+uint64_t bsq_model_hash(const bsq_model *m);
+
+/* MLP on a (N, D) bit matrix -> N standardized predictions. */
+int bsq_model_mlp(const bsq_model *m, const float *bits, int N, double *out);
+/* Float path: hard bits of the standardized physical inputs x (N, F). */
+int bsq_model_predict(const bsq_model *m, const double *x, int N,
+                      double *yhat_std);
+/* Integer path from levels (N, F) through the bit vector to the MLP. */
+int bsq_model_predict_levels(const bsq_model *m, const uint8_t *levels, int N,
+                             double *yhat_std);
+/* Hardware-true path: x -> codes -> levels -> frames -> packed K-bit words
+ * -> unpacked -> levels -> MLP. */
+int bsq_model_predict_hw(const bsq_model *m, const double *x, int N, int K,
+                         bsq_mode mode, double *yhat_std);
+
+/* Model file (JSON, versioned). Save writes atomically. Load validates
+ * every field; diag names the file and the field ("model.json: features[2]
+ * .thresholds: not sorted"). */
+int bsq_model_save(const bsq_model *m, const char *path, bsq_diag *diag);
+int bsq_model_load(bsq_model *m, const char *path, bsq_diag *diag);
+/* Same, from/to a string in memory (for tests and fuzzing); the returned
+ * string is malloc'ed. `name` is used in messages in place of a path. */
+char *bsq_model_to_json(const bsq_model *m);
+int bsq_model_from_json(bsq_model *m, const char *text, size_t len,
+                        const char *name, bsq_diag *diag);
+
+#endif

@@ -1,0 +1,74 @@
+/* bsq — network layers, loss and optimizer, in forward/backward pairs.
+ *
+ * Dimension legend:
+ *   B  batch size
+ *   F  input features
+ *   D  soft/hard bits in all (sum over features of n_f = 2^b_f - 1)
+ *   I  input width of a linear layer, O its output width
+ *   N  element count of an elementwise layer
+ *
+ * Conventions: outputs first, then const inputs, then sizes. Backward
+ * functions ACCUMULATE (+=) into gradients; zero them with bsq_zero().
+ * A NULL gradient pointer means "not needed". */
+#ifndef BSQ_NN_H
+#define BSQ_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rng.h"
+
+void bsq_zero(float *p, size_t n);
+
+/* Soft bits: out[b,d] = sigmoid((x[b, feat_of[d]] - thr[d]) / tau). */
+void bsq_softbits_forward(float *out /* (B, D) */, const float *x /* (B, F) */,
+                          const float *thr /* (D) */,
+                          const int *feat_of /* (D) */, int B, int F, int D,
+                          float tau);
+void bsq_softbits_backward(float *dx /* (B, F), may be NULL */,
+                           float *dthr /* (D) */, const float *dout /* (B, D) */,
+                           const float *out /* (B, D) forward output */,
+                           const int *feat_of /* (D) */, int B, int F, int D,
+                           float tau);
+
+/* Hard bits (inference): out[b,d] = x[b, feat_of[d]] > thr[d] ? 1 : 0. */
+void bsq_hardbits_forward(float *out /* (B, D) */, const float *x /* (B, F) */,
+                          const float *thr /* (D) */,
+                          const int *feat_of /* (D) */, int B, int F, int D);
+
+/* Linear: out = inp @ w^T + b. */
+void bsq_linear_forward(float *out /* (B, O) */, const float *inp /* (B, I) */,
+                        const float *w /* (O, I) */, const float *b /* (O) */,
+                        int B, int I, int O);
+void bsq_linear_backward(float *dinp /* (B, I), may be NULL */,
+                         float *dw /* (O, I) */, float *db /* (O) */,
+                         const float *dout /* (B, O) */,
+                         const float *inp /* (B, I) */,
+                         const float *w /* (O, I) */, int B, int I, int O);
+
+/* ReLU: out = max(inp, 0); in place allowed (out == inp). */
+void bsq_relu_forward(float *out, const float *inp, size_t N);
+void bsq_relu_backward(float *dinp, const float *dout,
+                       const float *out /* forward output */, size_t N);
+
+/* Inverted dropout: mask[n] = 0 with probability p, else 1/(1-p);
+ * out = inp * mask. p == 0 makes mask all ones. In place allowed. */
+void bsq_dropout_forward(float *out, float *mask, const float *inp, size_t N,
+                         float p, bsq_rng *rng);
+void bsq_dropout_backward(float *dinp, const float *dout, const float *mask,
+                          size_t N);
+
+/* Mean squared error over B predictions; returns the loss. */
+float bsq_mse_forward(const float *pred /* (B) */, const float *y /* (B) */,
+                      int B);
+void bsq_mse_backward(float *dpred /* (B) */, const float *pred /* (B) */,
+                      const float *y /* (B) */, int B);
+
+/* Adam (Kingma & Ba), bias-corrected; t is the 1-based step count. */
+typedef struct {
+  float lr, beta1, beta2, eps, weight_decay;
+} bsq_adam_cfg;
+void bsq_adam_step(float *p, const float *g, float *m, float *v, size_t n,
+                   const bsq_adam_cfg *cfg, int t);
+
+#endif

@@ -1,0 +1,49 @@
+/* bsq — packed frame stream files: what `bsq encode` writes and
+ * `bsq decode` reads (the words a device sends over its link, with a
+ * header that binds them to one model).
+ *
+ * Layout, all integers little-endian:
+ *   0  magic    "BSQSTRM1" (8 bytes)
+ *   8  version  u32 (1)
+ *  12  K        u32 word width in bits, 1..64
+ *  16  mode     u32 0 continuous, 1 aligned
+ *  20  B        u32 frame bits
+ *  24  F        u32 features
+ *  28  reserved u32 (0)
+ *  32  nframes  u64
+ *  40  nwords   u64 (= bsq_stream_words(B, K, mode, nframes))
+ *  48  model    u64 model hash
+ *  56  words    nwords x ceil(K/8) bytes, each word little-endian */
+#ifndef BSQ_STREAM_H
+#define BSQ_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "data.h"
+#include "quant.h"
+
+#define BSQ_STREAM_HEADER 56
+
+typedef struct {
+  int K;
+  bsq_mode mode;
+  int B, F;
+  uint64_t nframes, nwords;
+  uint64_t model_hash;
+  uint64_t *words; /* (nwords) */
+} bsq_stream;
+
+/* Serializes s to a malloc'ed buffer of *len bytes. */
+int bsq_stream_encode(const bsq_stream *s, uint8_t **buf, size_t *len);
+/* Parses a buffer; `name` is used in messages. Validates magic, version,
+ * K, mode, counts, exact length (truncation, trailing bytes) and that no
+ * word has bits at or above K. */
+int bsq_stream_decode(bsq_stream *s, const uint8_t *buf, size_t len,
+                      const char *name, bsq_diag *diag);
+int bsq_stream_write(const bsq_stream *s, const char *path, bsq_diag *diag);
+int bsq_stream_read(bsq_stream *s, const char *path, bsq_diag *diag);
+void bsq_stream_free(bsq_stream *s);
+
+#endif
