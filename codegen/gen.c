@@ -1,0 +1,1017 @@
+/* bsq — the generator: description (bsq_design_build), then printing
+ * (emit_*), then writing (bsq_gen_write). See gen.h.
+ *
+ * Legend: F features, b_f bits of feature f, n_f = 2^b_f - 1 thresholds,
+ * W_f input code width, B = sum b_f frame bits, K output word bits,
+ * S quantizer register stages (flash 1, search max b_f).
+ */
+#include "gen.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#ifndef BSQ_RTL_DIR
+#define BSQ_RTL_DIR "rtl"
+#endif
+
+/* ---- a growable string ------------------------------------------------- */
+
+typedef struct {
+  char *s;
+  size_t len, cap;
+  int oom;
+} sbuf;
+
+static void sb_init(sbuf *b) { memset(b, 0, sizeof *b); }
+
+static void sb_append(sbuf *b, const char *p, size_t n) {
+  if (b->oom) return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (!s) {
+      b->oom = 1;
+      return;
+    }
+    b->s = s;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->len, p, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...) {
+  char small[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    b->oom = 1;
+    return;
+  }
+  if ((size_t)n < sizeof small) {
+    sb_append(b, small, (size_t)n);
+    return;
+  }
+  char *big = malloc((size_t)n + 1);
+  if (!big) {
+    b->oom = 1;
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(big, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  sb_append(b, big, (size_t)n);
+  free(big);
+}
+
+/* The text (malloc'ed), or NULL after an allocation failure. */
+static char *sb_finish(sbuf *b) {
+  if (b->oom) {
+    free(b->s);
+    return NULL;
+  }
+  if (!b->s) sb_append(b, "", 0);
+  return b->s;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+const char *bsq_arch_name(bsq_arch a) {
+  return a == BSQ_ARCH_SEARCH ? "search" : "flash";
+}
+
+int bsq_arch_parse(const char *s, bsq_arch *a) {
+  if (s && !strcmp(s, "flash")) {
+    *a = BSQ_ARCH_FLASH;
+    return BSQ_OK;
+  }
+  if (s && !strcmp(s, "search")) {
+    *a = BSQ_ARCH_SEARCH;
+    return BSQ_OK;
+  }
+  return BSQ_EINVAL;
+}
+
+void bsq_gen_opts_default(bsq_gen_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->arch = BSQ_ARCH_FLASH;
+  o->word_bits = 32;
+  o->mode = BSQ_MODE_ALIGNED;
+  strcpy(o->name, "bsq");
+}
+
+static int is_alpha(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+
+int bsq_gen_name_check(const char *name) {
+  size_t n = name ? strlen(name) : 0;
+  if (n == 0 || n > BSQ_GEN_NAME_MAX || !is_alpha(name[0])) return BSQ_EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if (!is_alpha(name[i]) && !is_digit(name[i]) && name[i] != '_')
+      return BSQ_EINVAL;
+  /* lowRISC: no module names ending in _<digit> (they read as instances). */
+  size_t i = n;
+  while (i > 0 && is_digit(name[i - 1])) i--;
+  if (i < n && i > 0 && name[i - 1] == '_') return BSQ_EINVAL;
+  return BSQ_OK;
+}
+
+int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
+                     bsq_diag *diag) {
+  if (!strcmp(key, "arch")) {
+    if (bsq_arch_parse(value, &o->arch))
+      return bsq_diag_set(diag, BSQ_EINVAL,
+                          "--arch must be flash or search, not '%s'", value);
+  } else if (!strcmp(key, "word-bits")) {
+    char *end;
+    long k = strtol(value, &end, 10);
+    if (!*value || *end || k < 1 || k > BSQ_MAX_WORD)
+      return bsq_diag_set(diag, BSQ_EINVAL, "--word-bits must be 1..%d, not '%s'",
+                          BSQ_MAX_WORD, value);
+    o->word_bits = (int)k;
+  } else if (!strcmp(key, "mode")) {
+    if (bsq_mode_parse(value, &o->mode))
+      return bsq_diag_set(diag, BSQ_EINVAL,
+                          "--mode must be continuous or aligned, not '%s'",
+                          value);
+  } else if (!strcmp(key, "name")) {
+    if (bsq_gen_name_check(value))
+      return bsq_diag_set(diag, BSQ_EINVAL,
+                          "--name must be an identifier [A-Za-z][A-Za-z0-9_]* "
+                          "of at most %d characters, not ending in _<digits>, "
+                          "not '%s'",
+                          BSQ_GEN_NAME_MAX, value);
+    memcpy(o->name, value, strlen(value) + 1);
+  } else {
+    return bsq_diag_set(diag, BSQ_EINVAL, "unknown option '%s'", key);
+  }
+  return BSQ_OK;
+}
+
+/* ---- description ---------------------------------------------------------- */
+
+/* A sized Verilog literal of v at width w: unsigned 12'd1875; signed
+ * 12'sd5, -12'sd5, and the most negative value as its bit pattern 12'sh800
+ * (its magnitude does not fit the width). */
+static void verilog_lit(char *out, size_t cap, int64_t v, int w, int is_signed) {
+  if (!is_signed) {
+    snprintf(out, cap, "%d'd%" PRIu64, w, (uint64_t)v);
+  } else if (v >= 0) {
+    snprintf(out, cap, "%d'sd%" PRId64, w, v);
+  } else if (-v < ((int64_t)1 << (w - 1))) {
+    snprintf(out, cap, "-%d'sd%" PRId64, w, -v);
+  } else {
+    uint64_t pat = (uint64_t)v & (w >= 64 ? ~0ULL : ((1ULL << w) - 1));
+    snprintf(out, cap, "%d'sh%" PRIx64, w, pat);
+  }
+}
+
+/* Feature names go into // and C comments: printable ASCII only, no
+ * backslash (line splice), no comment terminator. */
+static void escape_name(char *out, size_t cap, const char *s) {
+  size_t j = 0;
+  if (!s) s = "";
+  for (size_t i = 0; s[i] && j + 2 < cap; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c > 0x7e || c == '\\') c = '?';
+    if (c == '/' && s[i + 1] == '*') c = '?';
+    if (c == '*' && s[i + 1] == '/') c = '?';
+    out[j++] = (char)c;
+  }
+  out[j] = '\0';
+}
+
+void bsq_design_free(bsq_design *d) {
+  if (d->feat)
+    for (int f = 0; f < d->F; f++) free(d->feat[f].thr);
+  free(d->feat);
+  memset(d, 0, sizeof *d);
+}
+
+/* Sorted index compared at stage s for prefix p (the s level bits already
+ * decided): the middle of the remaining block of 2^(b-s) - 1 thresholds. */
+static int search_index(int b, int s, int p) {
+  return p * (1 << (b - s)) + (1 << (b - s - 1)) - 1;
+}
+
+int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
+                     bsq_diag *diag) {
+  memset(d, 0, sizeof *d);
+  const bsq_encoder *e = &m->enc;
+  if (o->word_bits < 1 || o->word_bits > BSQ_MAX_WORD)
+    return bsq_diag_set(diag, BSQ_EINVAL, "word bits %d not in 1..%d",
+                        o->word_bits, BSQ_MAX_WORD);
+  if (bsq_gen_name_check(o->name))
+    return bsq_diag_set(diag, BSQ_EINVAL, "bad design name '%s'", o->name);
+  if (o->arch != BSQ_ARCH_FLASH && o->arch != BSQ_ARCH_SEARCH)
+    return bsq_diag_set(diag, BSQ_EINVAL, "bad architecture");
+  if (o->mode != BSQ_MODE_CONTINUOUS && o->mode != BSQ_MODE_ALIGNED)
+    return bsq_diag_set(diag, BSQ_EINVAL, "bad stream mode");
+  d->opt = *o;
+  d->F = e->F;
+  d->B = e->B;
+  d->K = o->word_bits;
+  d->words_per_frame = (d->B + d->K - 1) / d->K;
+  d->hash = bsq_model_hash(m);
+  snprintf(d->hash_hex, sizeof d->hash_hex, "%016" PRIx64, d->hash);
+  d->feat = calloc((size_t)d->F, sizeof *d->feat);
+  if (!d->feat) goto oom;
+  int in_lsb = 0, out_lsb = 0, maxb = 1;
+  for (int f = 0; f < d->F; f++) {
+    bsq_gen_feat *g = &d->feat[f];
+    const bsq_format *fmt = &e->fmt[f];
+    g->index = f;
+    escape_name(g->name, sizeof g->name, m->names ? m->names[f] : NULL);
+    g->bits = e->bits[f];
+    g->width = fmt->width;
+    g->is_signed = fmt->is_signed != 0;
+    g->n = e->toff[f + 1] - e->toff[f];
+    g->lo = bsq_format_lo(fmt);
+    g->hi = bsq_format_hi(fmt);
+    if (g->width < 1 || g->width > BSQ_MAX_WIDTH) {
+      bsq_design_free(d);
+      return bsq_diag_set(diag, BSQ_EINVAL, "feature %d: width %d not in 1..%d",
+                          f, fmt->width, BSQ_MAX_WIDTH);
+    }
+    g->in_lsb = in_lsb;
+    g->out_lsb = out_lsb;
+    in_lsb += g->width;
+    out_lsb += g->bits;
+    if (g->bits > maxb) maxb = g->bits;
+    if (g->lo - 1 < INT32_MIN || g->hi > INT32_MAX) d->c_wide = 1;
+    g->thr = calloc((size_t)g->n, sizeof *g->thr);
+    if (!g->thr) goto oom;
+    for (int j = 0; j < g->n; j++) {
+      bsq_gen_thr *t = &g->thr[j];
+      int di = e->toff[f] + j;
+      t->T = e->T[di];
+      t->trained = e->perm[di];
+      if (t->T < g->lo - 1 || t->T > g->hi || (j > 0 && t->T < e->T[di - 1])) {
+        bsq_design_free(d);
+        return bsq_diag_set(diag, BSQ_EINVAL,
+                            "feature %d: threshold %d (%" PRId64
+                            ") out of range or not sorted",
+                            f, j, e->T[di]);
+      }
+      t->kind = t->T < g->lo    ? BSQ_CMP_ALWAYS
+                : t->T >= g->hi ? BSQ_CMP_NEVER
+                                : BSQ_CMP_LIT;
+      if (t->kind != BSQ_CMP_ALWAYS) /* never exceeded: T = hi, in range */
+        verilog_lit(t->lit, sizeof t->lit, t->T, g->width, g->is_signed);
+      verilog_lit(t->lit_wide, sizeof t->lit_wide, t->T, g->width + 1, 1);
+      double t_phys = (double)m->thr[e->toff[f] + t->trained] * m->sigma[f] +
+                      m->mu[f];
+      snprintf(t->phys, sizeof t->phys, "%.9g", t_phys);
+      if (t->kind == BSQ_CMP_LIT) g->code_used = 1;
+    }
+    /* Search stages: stage s decides level bit b-1-s. */
+    for (int s = 0; s < g->bits; s++) {
+      bsq_gen_stage *st = &g->stage[s];
+      st->constant = 1;
+      for (int p = 0; p < (1 << s); p++) {
+        const bsq_gen_thr *t = &g->thr[search_index(g->bits, s, p)];
+        if (t->kind == BSQ_CMP_ALWAYS) st->wide = 1;
+        if (t->kind == BSQ_CMP_LIT) st->constant = 0;
+      }
+      if (st->constant) st->wide = 0;
+      st->uses_x = !st->constant;
+    }
+    for (int s = g->bits - 1; s >= 0; s--)
+      g->stage[s].needs_x =
+          g->stage[s].uses_x || (s + 1 < g->bits && g->stage[s + 1].needs_x);
+  }
+  d->in_bits = in_lsb;
+  d->stages = o->arch == BSQ_ARCH_FLASH ? 1 : maxb;
+  return BSQ_OK;
+oom:
+  bsq_design_free(d);
+  return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+}
+
+/* ---- printing: Verilog ---------------------------------------------------- */
+
+static void emit_header(sbuf *b, const bsq_design *d, const char *file,
+                        const char *what) {
+  sb_printf(b, "// %s — %s\n", file, what);
+  sb_printf(b, "// Generated by bsq %s from model %s: generated, do not edit.\n",
+            BSQ_VERSION, d->hash_hex);
+  sb_printf(b, "// arch %s, %d features, %d-bit frames, %d-bit words, %s "
+               "stream.\n",
+            bsq_arch_name(d->opt.arch), d->F, d->B, d->K,
+            bsq_mode_name(d->opt.mode));
+}
+
+static const char *kind_note(int kind) {
+  return kind == BSQ_CMP_ALWAYS  ? ": below the code range, always exceeded"
+         : kind == BSQ_CMP_NEVER ? ": at the top of the code range, never "
+                                   "exceeded"
+                                 : "";
+}
+
+/* Comment for threshold j of feature g (sorted position, trained index,
+ * integer and physical value). */
+static void thr_comment(char *out, size_t cap, const bsq_gen_feat *g, int j) {
+  const bsq_gen_thr *t = &g->thr[j];
+  snprintf(out, cap, "// feature %d \"%s\" t%d (trained %d) T = %" PRId64
+                     " (phys %s)%s",
+           g->index, g->name, j, t->trained, t->T, t->phys, kind_note(t->kind));
+}
+
+/* The code of feature g as an expression compared against a literal. */
+static void code_expr(char *out, size_t cap, const bsq_gen_feat *g,
+                      const char *sig) {
+  if (g->is_signed) snprintf(out, cap, "$signed(%s)", sig);
+  else snprintf(out, cap, "%s", sig);
+}
+
+static void emit_feature_banner(sbuf *b, const bsq_gen_feat *g) {
+  sb_printf(b, "\n  // ---- feature %d \"%s\": %d bit%s, %d-bit %s codes_i[%d:%d] "
+               "-> levels[%d:%d]\n",
+            g->index, g->name, g->bits, g->bits > 1 ? "s" : "", g->width,
+            g->is_signed ? "signed" : "unsigned", g->in_lsb + g->width - 1,
+            g->in_lsb, g->out_lsb + g->bits - 1, g->out_lsb);
+  sb_printf(b, "  wire [%d:0] f%d_code;\n", g->width - 1, g->index);
+  sb_printf(b, "  assign f%d_code = codes_i[%d:%d];\n", g->index,
+            g->in_lsb + g->width - 1, g->in_lsb);
+}
+
+static void emit_unused_code(sbuf *b, const bsq_gen_feat *g) {
+  sb_printf(b, "  // every threshold folded to a constant: the code is not "
+               "needed\n");
+  sb_printf(b, "  wire unused_f%d_code;\n", g->index);
+  sb_printf(b, "  assign unused_f%d_code = ^f%d_code;\n", g->index, g->index);
+}
+
+/* Flash: n comparators -> thermometer -> level. The thermometer is
+ * monotone (T sorted), so with L ones, bit k of L = parity of
+ * #{m >= 1 : therm[m 2^k - 1]} = XOR of those bits. */
+static void emit_flash_feature(sbuf *b, const bsq_gen_feat *g) {
+  int f = g->index;
+  emit_feature_banner(b, g);
+  if (!g->code_used) emit_unused_code(b, g);
+  sb_printf(b, "  wire [%d:0] f%d_therm;\n", g->n - 1, f);
+  char lhs[64], rhs[128], ce[64], cm[256];
+  int colw = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    for (int j = 0; j < g->n; j++) {
+      const bsq_gen_thr *t = &g->thr[j];
+      char code[48];
+      snprintf(code, sizeof code, "f%d_code", f);
+      code_expr(ce, sizeof ce, g, code);
+      snprintf(lhs, sizeof lhs, "f%d_therm[%d]", f, j);
+      if (t->kind == BSQ_CMP_LIT) snprintf(rhs, sizeof rhs, "%s > %s", ce, t->lit);
+      else snprintf(rhs, sizeof rhs, "1'b%d", t->kind == BSQ_CMP_ALWAYS);
+      char line[256];
+      char widest[32];
+      snprintf(widest, sizeof widest, "f%d_therm[%d]", f, g->n - 1);
+      snprintf(line, sizeof line, "  assign %-*s = %s;", (int)strlen(widest),
+               lhs, rhs);
+      int len = (int)strlen(line);
+      if (pass == 0) {
+        if (len > colw) colw = len;
+      } else {
+        thr_comment(cm, sizeof cm, g, j);
+        sb_printf(b, "%-*s  %s\n", colw, line, cm);
+      }
+    }
+  }
+  sb_printf(b, "  wire [%d:0] f%d_level;\n", g->bits - 1, f);
+  sb_printf(b, "  // thermometer -> binary: bit k = XOR of therm[m * 2^k - 1]\n");
+  for (int k = g->bits - 1; k >= 0; k--) {
+    sb_printf(b, "  assign f%d_level[%d] =", f, k);
+    const char *sep = " ";
+    for (int mm = 1; mm * (1 << k) - 1 < g->n; mm++) {
+      if (mm > 1 && (mm - 1) % 6 == 0) sep = "\n      ^ "; /* wrap long XORs */
+      sb_printf(b, "%sf%d_therm[%d]", sep, f, mm * (1 << k) - 1);
+      sep = " ^ ";
+    }
+    sb_printf(b, ";\n");
+  }
+}
+
+/* Search: stage s of feature f compares the code with the threshold the
+ * prefix p (level bits decided so far) selects; registers carry the code
+ * (while a later stage needs it) and the prefix. */
+static void emit_search_feature(sbuf *b, const bsq_design *d,
+                                const bsq_gen_feat *g) {
+  int f = g->index, bits = g->bits, W = g->width;
+  emit_feature_banner(b, g);
+  if (!g->stage[0].needs_x) emit_unused_code(b, g);
+  char cm[256], x[48], ce[80];
+  for (int s = 0; s < bits; s++) {
+    const bsq_gen_stage *st = &g->stage[s];
+    if (s == 0) snprintf(x, sizeof x, "f%d_code", f);
+    else snprintf(x, sizeof x, "f%d_x_s%d_q", f, s);
+    sb_printf(b, "  // stage %d: level bit %d\n", s, bits - 1 - s);
+    if (s == 0) {
+      const bsq_gen_thr *t = &g->thr[search_index(bits, 0, 0)];
+      thr_comment(cm, sizeof cm, g, search_index(bits, 0, 0));
+      sb_printf(b, "  wire f%d_gt_s0;\n", f);
+      if (t->kind == BSQ_CMP_LIT) {
+        code_expr(ce, sizeof ce, g, x);
+        sb_printf(b, "  assign f%d_gt_s0 = %s > %s;  %s\n", f, ce, t->lit, cm);
+      } else {
+        sb_printf(b, "  assign f%d_gt_s0 = 1'b%d;  %s\n", f,
+                  t->kind == BSQ_CMP_ALWAYS, cm);
+      }
+    } else {
+      int np = 1 << s;
+      char what[48];
+      if (st->constant) {
+        snprintf(what, sizeof what, "f%d_gt_s%d", f, s);
+        sb_printf(b, "  reg f%d_gt_s%d;\n", f, s);
+      } else {
+        snprintf(what, sizeof what, "f%d_thr_s%d", f, s);
+        sb_printf(b, "  reg [%d:0] f%d_thr_s%d;\n", st->wide ? W : W - 1, f, s);
+      }
+      sb_printf(b, "  always @* begin\n    case (f%d_p_s%d_q)\n", f, s);
+      /* Column of the comments: widest "label: what = value;" line. */
+      int colw = 0;
+      for (int pass = 0; pass < 2; pass++)
+        for (int p = 0; p < np; p++) {
+          int j = search_index(bits, s, p);
+          const bsq_gen_thr *t = &g->thr[j];
+          char label[32], val[64], line[192];
+          if (p == np - 1) snprintf(label, sizeof label, "default:");
+          else snprintf(label, sizeof label, "%d'd%d:", s, p);
+          if (st->constant)
+            snprintf(val, sizeof val, "1'b%d", t->kind == BSQ_CMP_ALWAYS);
+          else if (st->wide)
+            snprintf(val, sizeof val, "%s", t->lit_wide);
+          else /* a literal, or hi for a never-exceeded one */
+            snprintf(val, sizeof val, "%s", t->lit);
+          snprintf(line, sizeof line, "      %-*s %s = %s;", s + 8, label,
+                   what, val);
+          int len = (int)strlen(line);
+          if (pass == 0) {
+            if (len > colw) colw = len;
+          } else {
+            thr_comment(cm, sizeof cm, g, j);
+            if (p == np - 1) {
+              char pc[32];
+              snprintf(pc, sizeof pc, " (p = %d'd%d)", s, p);
+              sb_printf(b, "%-*s  %s%s\n", colw, line, cm, pc);
+            } else {
+              sb_printf(b, "%-*s  %s\n", colw, line, cm);
+            }
+          }
+        }
+      sb_printf(b, "    endcase\n  end\n");
+      if (!st->constant) {
+        sb_printf(b, "  wire f%d_gt_s%d;\n", f, s);
+        if (st->wide && g->is_signed)
+          sb_printf(b, "  assign f%d_gt_s%d = $signed({%s[%d], %s}) > "
+                       "$signed(f%d_thr_s%d);\n",
+                    f, s, x, W - 1, x, f, s);
+        else if (st->wide)
+          sb_printf(b, "  assign f%d_gt_s%d = $signed({1'b0, %s}) > "
+                       "$signed(f%d_thr_s%d);\n",
+                    f, s, x, f, s);
+        else if (g->is_signed)
+          sb_printf(b, "  assign f%d_gt_s%d = $signed(%s) > $signed(f%d_thr_s%d);\n",
+                    f, s, x, f, s);
+        else
+          sb_printf(b, "  assign f%d_gt_s%d = %s > f%d_thr_s%d;\n", f, s, x, f,
+                    s);
+      }
+    }
+    /* Registers into stage s + 1. */
+    if (s + 1 < bits && g->stage[s + 1].needs_x) {
+      sb_printf(b, "  reg  [%d:0] f%d_x_s%d_q;\n  wire [%d:0] f%d_x_s%d_d;\n",
+                W - 1, f, s + 1, W - 1, f, s + 1);
+      sb_printf(b, "  assign f%d_x_s%d_d = en ? %s : f%d_x_s%d_q;\n", f, s + 1,
+                x, f, s + 1);
+    }
+    sb_printf(b, "  reg  [%d:0] f%d_p_s%d_q;\n  wire [%d:0] f%d_p_s%d_d;\n", s,
+              f, s + 1, s, f, s + 1);
+    if (s == 0)
+      sb_printf(b, "  assign f%d_p_s1_d = en ? f%d_gt_s0 : f%d_p_s1_q;\n", f, f,
+                f);
+    else
+      sb_printf(b, "  assign f%d_p_s%d_d = en ? {f%d_p_s%d_q, f%d_gt_s%d} : "
+                   "f%d_p_s%d_q;\n",
+                f, s + 1, f, s, f, s, f, s + 1);
+  }
+  /* Delay a short feature's level to the common latency. */
+  for (int s = bits + 1; s <= d->stages; s++) {
+    sb_printf(b, "  reg  [%d:0] f%d_p_s%d_q;\n  wire [%d:0] f%d_p_s%d_d;\n",
+              bits - 1, f, s, bits - 1, f, s);
+    sb_printf(b, "  assign f%d_p_s%d_d = en ? f%d_p_s%d_q : f%d_p_s%d_q;"
+                 "  // delay to stage %d\n",
+              f, s, f, s - 1, f, s, d->stages);
+  }
+  sb_printf(b, "  wire [%d:0] f%d_level;\n  assign f%d_level = f%d_p_s%d_q;\n",
+            bits - 1, f, f, f, d->stages);
+}
+
+/* All registers of the search pipeline, in one sequential block. */
+static void emit_search_regs(sbuf *b, const bsq_design *d) {
+  sb_printf(b, "\n  always @(posedge clk or negedge rst_n) begin\n"
+               "    if (!rst_n) begin\n");
+  for (int pass = 0; pass < 2; pass++) {
+    for (int s = 1; s <= d->stages; s++)
+      if (pass == 0) sb_printf(b, "      vld_s%d_q <= 1'b0;\n", s);
+      else sb_printf(b, "      vld_s%d_q <= vld_s%d_d;\n", s, s);
+    for (int f = 0; f < d->F; f++) {
+      const bsq_gen_feat *g = &d->feat[f];
+      for (int s = 1; s < g->bits; s++)
+        if (g->stage[s].needs_x) {
+          if (pass == 0)
+            sb_printf(b, "      f%d_x_s%d_q <= %d'd0;\n", f, s, g->width);
+          else
+            sb_printf(b, "      f%d_x_s%d_q <= f%d_x_s%d_d;\n", f, s, f, s);
+        }
+      for (int s = 1; s <= d->stages; s++) {
+        int w = s <= g->bits ? s : g->bits;
+        if (pass == 0) sb_printf(b, "      f%d_p_s%d_q <= %d'd0;\n", f, s, w);
+        else sb_printf(b, "      f%d_p_s%d_q <= f%d_p_s%d_d;\n", f, s, f, s);
+      }
+    }
+    if (pass == 0) sb_printf(b, "    end else begin\n");
+  }
+  sb_printf(b, "    end\n  end\n");
+}
+
+char *bsq_emit_quant(const bsq_design *d) {
+  sbuf b;
+  sb_init(&b);
+  char file[96];
+  snprintf(file, sizeof file, "%s_quant.v", d->opt.name);
+  emit_header(&b, d, file,
+              d->opt.arch == BSQ_ARCH_FLASH
+                  ? "per-feature quantizers, flash: constant comparators -> "
+                    "thermometer -> level, one register stage"
+                  : "per-feature quantizers, search: pipelined binary search, "
+                    "one comparator per level bit");
+  sb_printf(&b, "//\n// level_f(x) = #{ j : x > T_f[j] } with T_f ascending "
+                "(DESIGN.md contract 3); each\n// comparator line names the "
+                "trained physical threshold it came from. The\n// pipeline "
+                "advances when en is high and holds otherwise.\n\n");
+  sb_printf(&b, "`default_nettype none\n\nmodule %s_quant (\n", d->opt.name);
+  {
+    char rin[24], rout[24];
+    snprintf(rin, sizeof rin, "[%d:0]", d->in_bits - 1);
+    snprintf(rout, sizeof rout, "[%d:0]", d->B - 1);
+    int w = (int)(strlen(rin) > strlen(rout) ? strlen(rin) : strlen(rout));
+    const char *ports[7][3] = {{"input ", "", "clk"},      {"input ", "", "rst_n"},
+                               {"input ", "", "en"},       {"input ", "", "valid_i"},
+                               {"input ", rin, "codes_i"}, {"output", "", "valid_o"},
+                               {"output", rout, "levels_o"}};
+    for (int i = 0; i < 7; i++)
+      sb_printf(&b, "  %s wire %-*s %s%s\n", ports[i][0], w, ports[i][1],
+                ports[i][2], i < 6 ? "," : "");
+    sb_printf(&b, ");\n");
+  }
+  if (d->opt.arch == BSQ_ARCH_FLASH) {
+    for (int f = 0; f < d->F; f++) emit_flash_feature(&b, &d->feat[f]);
+    sb_printf(&b, "\n  // ---- register stage\n");
+    sb_printf(&b, "  wire [%d:0] levels;\n  assign levels = {", d->B - 1);
+    for (int f = d->F - 1; f >= 0; f--)
+      sb_printf(&b, "%sf%d_level", f == d->F - 1 ? "" : ", ", f);
+    sb_printf(&b, "};\n");
+    sb_printf(&b, "  reg  vld_s1_q;\n  wire vld_s1_d;\n"
+                  "  reg  [%d:0] levels_q;\n  wire [%d:0] levels_d;\n",
+              d->B - 1, d->B - 1);
+    sb_printf(&b, "  assign vld_s1_d = en ? valid_i : vld_s1_q;\n"
+                  "  assign levels_d = en ? levels : levels_q;\n\n");
+    sb_printf(&b, "  always @(posedge clk or negedge rst_n) begin\n"
+                  "    if (!rst_n) begin\n"
+                  "      vld_s1_q <= 1'b0;\n"
+                  "      levels_q <= %d'd0;\n"
+                  "    end else begin\n"
+                  "      vld_s1_q <= vld_s1_d;\n"
+                  "      levels_q <= levels_d;\n"
+                  "    end\n  end\n\n",
+              d->B);
+    sb_printf(&b, "  assign valid_o  = vld_s1_q;\n"
+                  "  assign levels_o = levels_q;\n");
+  } else {
+    sb_printf(&b, "\n  // ---- valid pipeline (%d stages)\n", d->stages);
+    for (int s = 1; s <= d->stages; s++) {
+      sb_printf(&b, "  reg  vld_s%d_q;\n  wire vld_s%d_d;\n", s, s);
+      if (s == 1) sb_printf(&b, "  assign vld_s1_d = en ? valid_i : vld_s1_q;\n");
+      else
+        sb_printf(&b, "  assign vld_s%d_d = en ? vld_s%d_q : vld_s%d_q;\n", s,
+                  s - 1, s);
+    }
+    for (int f = 0; f < d->F; f++) emit_search_feature(&b, d, &d->feat[f]);
+    emit_search_regs(&b, d);
+    sb_printf(&b, "\n  assign valid_o  = vld_s%d_q;\n  assign levels_o = {",
+              d->stages);
+    for (int f = d->F - 1; f >= 0; f--)
+      sb_printf(&b, "%sf%d_level", f == d->F - 1 ? "" : ", ", f);
+    sb_printf(&b, "};\n");
+  }
+  sb_printf(&b, "\nendmodule\n\n`default_nettype wire\n");
+  return sb_finish(&b);
+}
+
+#define PARAMS_MARK "// bsq-design:"
+
+char *bsq_emit_top(const bsq_design *d) {
+  sbuf b;
+  sb_init(&b);
+  char file[96];
+  snprintf(file, sizeof file, "%s_encoder.v", d->opt.name);
+  emit_header(&b, d, file, "the encoder top: AXI4-Stream codes in, packed "
+                           "levels out");
+  sb_printf(&b, PARAMS_MARK " name=%s arch=%s word_bits=%d mode=%s model=%s\n",
+            d->opt.name, bsq_arch_name(d->opt.arch), d->K,
+            bsq_mode_name(d->opt.mode), d->hash_hex);
+  sb_printf(&b,
+            "//\n"
+            "// s_axis_tdata carries one frame of input codes, feature 0 in "
+            "the LSBs:\n"
+            "//   feature                                  tdata        "
+            "code       frame\n");
+  for (int f = 0; f < d->F; f++) {
+    const bsq_gen_feat *g = &d->feat[f];
+    char nm[96], td[32], fr[32], cd[32];
+    snprintf(nm, sizeof nm, "%d \"%s\"", f, g->name);
+    snprintf(td, sizeof td, "[%d:%d]", g->in_lsb + g->width - 1, g->in_lsb);
+    snprintf(cd, sizeof cd, "%s%d", g->is_signed ? "s" : "u", g->width);
+    snprintf(fr, sizeof fr, "[%d:%d]", g->out_lsb + g->bits - 1, g->out_lsb);
+    sb_printf(&b, "//   %-40s %-12s %-10s %s\n", nm, td, cd, fr);
+  }
+  sb_printf(&b,
+            "//\n"
+            "// Pipeline: input register, %d quantizer stage%s, packer (its "
+            "outputs are\n"
+            "// flops). All stages advance together (en) unless the last "
+            "holds a frame\n"
+            "// the packer cannot take; s_axis_tready depends on flops only. "
+            "One frame per\n"
+            "// clock while the output keeps up; nothing is dropped or "
+            "repeated.\n\n",
+            d->stages, d->stages > 1 ? "s" : "");
+  sb_printf(&b, "`default_nettype none\n\nmodule %s_encoder (\n", d->opt.name);
+  {
+    char rin[24], rout[24];
+    snprintf(rin, sizeof rin, "[%d:0]", d->in_bits - 1);
+    snprintf(rout, sizeof rout, "[%d:0]", d->K - 1);
+    int w = (int)(strlen(rin) > strlen(rout) ? strlen(rin) : strlen(rout));
+    const char *ports[9][3] = {
+        {"input ", "", "clk"},           {"input ", "", "rst_n"},
+        {"input ", rin, "s_axis_tdata"}, {"input ", "", "s_axis_tvalid"},
+        {"output", "", "s_axis_tready"}, {"output", rout, "m_axis_tdata"},
+        {"output", "", "m_axis_tvalid"}, {"input ", "", "m_axis_tready"},
+        {"output", "", "m_axis_tlast"}};
+    for (int i = 0; i < 9; i++)
+      sb_printf(&b, "  %s wire %-*s %s%s\n", ports[i][0], w, ports[i][1],
+                ports[i][2], i < 8 ? "," : "");
+    sb_printf(&b, ");\n\n");
+  }
+  sb_printf(&b, "  localparam integer FRAME_BITS = %d;\n"
+                "  localparam integer WORD_BITS  = %d;\n"
+                "  localparam integer ALIGNED    = %d;\n\n",
+            d->B, d->K, d->opt.mode == BSQ_MODE_ALIGNED);
+  sb_printf(&b, "  wire en;\n"
+                "  wire q_valid;\n"
+                "  wire pk_ready;\n"
+                "  wire [%d:0] q_levels;\n\n",
+            d->B - 1);
+  sb_printf(&b, "  // ---- input register\n"
+                "  reg  in_valid_q;\n"
+                "  wire in_valid_d;\n"
+                "  reg  [%d:0] codes_q;\n"
+                "  wire [%d:0] codes_d;\n"
+                "  assign in_valid_d = en ? s_axis_tvalid : in_valid_q;\n"
+                "  assign codes_d    = en ? s_axis_tdata : codes_q;\n\n",
+            d->in_bits - 1, d->in_bits - 1);
+  sb_printf(&b, "  always @(posedge clk or negedge rst_n) begin\n"
+                "    if (!rst_n) begin\n"
+                "      in_valid_q <= 1'b0;\n"
+                "      codes_q    <= %d'd0;\n"
+                "    end else begin\n"
+                "      in_valid_q <= in_valid_d;\n"
+                "      codes_q    <= codes_d;\n"
+                "    end\n  end\n\n",
+            d->in_bits);
+  sb_printf(&b, "  // ---- quantizers\n"
+                "  %s_quant u_quant (\n"
+                "    .clk      (clk),\n"
+                "    .rst_n    (rst_n),\n"
+                "    .en       (en),\n"
+                "    .valid_i  (in_valid_q),\n"
+                "    .codes_i  (codes_q),\n"
+                "    .valid_o  (q_valid),\n"
+                "    .levels_o (q_levels)\n"
+                "  );\n\n",
+            d->opt.name);
+  sb_printf(&b, "  // ---- gearbox\n"
+                "  bsq_packer #(\n"
+                "    .FrameBits (FRAME_BITS),\n"
+                "    .WordBits  (WORD_BITS),\n"
+                "    .Aligned   (ALIGNED)\n"
+                "  ) u_packer (\n"
+                "    .clk         (clk),\n"
+                "    .rst_n       (rst_n),\n"
+                "    .frame_valid (q_valid),\n"
+                "    .frame_ready (pk_ready),\n"
+                "    .frame_data  (q_levels),\n"
+                "    .word_valid  (m_axis_tvalid),\n"
+                "    .word_ready  (m_axis_tready),\n"
+                "    .word_data   (m_axis_tdata),\n"
+                "    .word_last   (m_axis_tlast)\n"
+                "  );\n\n");
+  sb_printf(&b, "  assign en            = ~q_valid | pk_ready;\n"
+                "  assign s_axis_tready = en;\n\n"
+                "endmodule\n\n`default_nettype wire\n");
+  return sb_finish(&b);
+}
+
+/* ---- printing: C header ----------------------------------------------------- */
+
+static void upper(char *out, size_t cap, const char *s) {
+  size_t i = 0;
+  for (; s[i] && i + 1 < cap; i++)
+    out[i] = (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 'a' + 'A') : s[i];
+  out[i] = '\0';
+}
+
+static void c_lit(char *out, size_t cap, int64_t v, int wide) {
+  if (wide) snprintf(out, cap, "INT64_C(%" PRId64 ")", v);
+  else if (v == INT32_MIN) snprintf(out, cap, "(-2147483647 - 1)");
+  else snprintf(out, cap, "%" PRId64, v);
+}
+
+char *bsq_emit_c_header(const bsq_design *d) {
+  sbuf b;
+  sb_init(&b);
+  /* C names carry NAME_enc so that name "bsq" cannot clash with the
+   * library's own bsq_packer. */
+  char n[BSQ_GEN_NAME_MAX + 8], N[BSQ_GEN_NAME_MAX + 8];
+  snprintf(n, sizeof n, "%s_enc", d->opt.name);
+  upper(N, sizeof N, n);
+  sb_printf(&b, "/* %s_encoder.h — the trained encoder in C99 for firmware.\n",
+            d->opt.name);
+  sb_printf(&b, " * Generated by bsq %s from model %s: generated, do not "
+                "edit.\n",
+            BSQ_VERSION, d->hash_hex);
+  sb_printf(&b,
+            " * %d features, %d-bit frames, %d-bit words, %s stream: the same "
+            "words as\n"
+            " * %s_encoder.v. Usage:\n"
+            " *   %s_packer p; %s_packer_reset(&p);\n"
+            " *   uint64_t w[%s_MAX_WORDS]; uint8_t last[%s_MAX_WORDS];\n"
+            " *   int n = %s_encode(&p, codes, w, last);  // n words completed\n"
+            " * Codes are the integer sensor codes (feature 0 first), each in "
+            "its\n * format's range. Depends on <stdint.h> only. */\n",
+            d->F, d->B, d->K, bsq_mode_name(d->opt.mode), d->opt.name, n, n,
+            N, N, n);
+  char U[BSQ_GEN_NAME_MAX + 1];
+  upper(U, sizeof U, d->opt.name);
+  sb_printf(&b, "#ifndef %s_ENCODER_H\n#define %s_ENCODER_H\n\n", U, U);
+  sb_printf(&b, "#include <stdint.h>\n\n");
+  sb_printf(&b, "#define %s_FEATURES %d\n#define %s_FRAME_BITS %d\n"
+                "#define %s_WORD_BITS %d\n#define %s_ALIGNED %d\n"
+                "#define %s_MAX_WORDS (%s_FRAME_BITS / %s_WORD_BITS + 2)\n\n",
+            N, d->F, N, d->B, N, d->K, N, d->opt.mode == BSQ_MODE_ALIGNED, N, N,
+            N);
+  sb_printf(&b, "typedef %s %s_code_t;\n\n", d->c_wide ? "int64_t" : "int32_t",
+            n);
+  sb_printf(&b, "static const uint8_t %s_bits[%d] = {", n, d->F);
+  for (int f = 0; f < d->F; f++)
+    sb_printf(&b, "%s%d", f ? ", " : "", d->feat[f].bits);
+  sb_printf(&b, "};\n");
+  sb_printf(&b, "static const uint16_t %s_toff[%d] = {", n, d->F + 1);
+  int off = 0;
+  for (int f = 0; f <= d->F; f++) {
+    sb_printf(&b, "%s%d", f ? ", " : "", off);
+    if (f < d->F) off += d->feat[f].n;
+  }
+  sb_printf(&b, "};\n\n");
+  sb_printf(&b, "/* Integer thresholds, ascending per feature. */\n");
+  sb_printf(&b, "static const %s_code_t %s_thr[%d] = {\n", n, n, off);
+  for (int f = 0; f < d->F; f++) {
+    const bsq_gen_feat *g = &d->feat[f];
+    for (int j = 0; j < g->n; j++) {
+      char lit[48], cm[256], val[64];
+      c_lit(lit, sizeof lit, g->thr[j].T, d->c_wide);
+      snprintf(val, sizeof val, "    %s,", lit);
+      thr_comment(cm, sizeof cm, g, j);
+      sb_printf(&b, "%-28s /* %s */\n", val, cm + 3);
+    }
+  }
+  sb_printf(&b, "};\n\n");
+  sb_printf(&b,
+            "typedef struct {\n  uint64_t acc;  /* partial word, nacc bits */\n"
+            "  unsigned nacc;\n} %s_packer;\n\n",
+            n);
+  sb_printf(&b,
+            "/* Discards any partial word (the RTL's reset). */\n"
+            "static inline void %s_packer_reset(%s_packer *p) {\n"
+            "  p->acc = 0;\n  p->nacc = 0;\n}\n\n",
+            n, n);
+  sb_printf(&b,
+            "/* level = #{ j : code > thr[j] }, by binary search over the "
+            "sorted\n * thresholds (as the search RTL does). */\n"
+            "static inline unsigned %s_level(unsigned f, %s_code_t code) {\n"
+            "  const %s_code_t *t = %s_thr + %s_toff[f];\n"
+            "  unsigned level = 0, step;\n"
+            "  for (step = 1u << (%s_bits[f] - 1u); step > 0; step >>= 1)\n"
+            "    if (code > t[level + step - 1u]) level += step;\n"
+            "  return level;\n}\n\n",
+            n, n, n, n, n, n);
+  sb_printf(&b,
+            "/* Encodes one frame and appends it to the stream; writes the "
+            "completed\n * words (K bits each, LSB first) and their tlast flags; "
+            "returns how many. */\n"
+            "static inline int %s_encode(%s_packer *p, const %s_code_t "
+            "*codes,\n"
+            "                            uint64_t *words, uint8_t *tlast) {\n"
+            "  int n = 0;\n  unsigned f;\n"
+            "  for (f = 0; f < %s_FEATURES; f++) {\n"
+            "    unsigned level = %s_level(f, codes[f]);\n"
+            "    unsigned left = %s_bits[f];\n"
+            "    while (left > 0) {\n"
+            "      unsigned take = %s_WORD_BITS - p->nacc;\n"
+            "      if (take > left) take = left;\n"
+            "      p->acc |= (uint64_t)(level & ((1u << take) - 1u)) << "
+            "p->nacc;\n"
+            "      level >>= take;\n      left -= take;\n"
+            "      p->nacc += take;\n"
+            "      if (p->nacc == %s_WORD_BITS) {\n"
+            "        words[n] = p->acc;\n        tlast[n++] = 0;\n"
+            "        p->acc = 0;\n        p->nacc = 0;\n      }\n    }\n  }\n",
+            n, n, n, N, n, n, N, N);
+  sb_printf(&b, "#if %s_ALIGNED\n"
+                "  if (p->nacc > 0) { /* frame ends mid-word: pad it */\n"
+                "    words[n] = p->acc;\n    tlast[n++] = 0;\n"
+                "    p->acc = 0;\n    p->nacc = 0;\n  }\n"
+                "  if (n > 0) tlast[n - 1] = 1;\n#endif\n"
+                "  return n;\n}\n\n#endif\n",
+            N);
+  return sb_finish(&b);
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+static int mkdir_p(const char *dir) {
+  char tmp[4096];
+  size_t n = strlen(dir);
+  if (n == 0 || n >= sizeof tmp) return -1;
+  memcpy(tmp, dir, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (tmp[i] == '/' || tmp[i] == '\0') {
+      char c = tmp[i];
+      tmp[i] = '\0';
+      if (mkdir(tmp, 0777) != 0 && errno != EEXIST) return -1;
+      tmp[i] = c;
+    }
+  }
+  return 0;
+}
+
+static char *read_all(const char *path, size_t *len) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return NULL;
+  sbuf b;
+  sb_init(&b);
+  char chunk[8192];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0) sb_append(&b, chunk, got);
+  int bad = ferror(fp);
+  fclose(fp);
+  *len = b.len;
+  char *s = sb_finish(&b);
+  if (bad) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Writes text to dir/file unless it already holds exactly that. */
+static int write_if_changed(const char *dir, const char *file, const char *text,
+                            int *nwritten, bsq_diag *diag) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  size_t n = strlen(text), old_len = 0;
+  char *old = read_all(path, &old_len);
+  int same = old && old_len == n && memcmp(old, text, n) == 0;
+  free(old);
+  if (same) return BSQ_OK;
+  bsq_atomic_file af;
+  int rc = bsq_atomic_open(&af, path, diag);
+  if (rc) return rc;
+  int ok = fwrite(text, 1, n, (FILE *)af.fp) == n;
+  rc = bsq_atomic_close(&af, ok, diag);
+  if (rc == BSQ_OK && nwritten) (*nwritten)++;
+  return rc;
+}
+
+int bsq_gen_write(const bsq_design *d, const char *dir, int *nwritten,
+                  bsq_diag *diag) {
+  if (nwritten) *nwritten = 0;
+  if (mkdir_p(dir) != 0)
+    return bsq_diag_set(diag, BSQ_EIO, "%s: cannot create directory: %s", dir,
+                        strerror(errno));
+  char file[128];
+  size_t plen = 0;
+  char *packer = read_all(BSQ_RTL_DIR "/bsq_packer.v", &plen);
+  if (!packer)
+    return bsq_diag_set(diag, BSQ_EIO, "%s: cannot read",
+                        BSQ_RTL_DIR "/bsq_packer.v");
+  char *texts[3] = {bsq_emit_top(d), bsq_emit_quant(d), bsq_emit_c_header(d)};
+  const char *suffix[3] = {"_encoder.v", "_quant.v", "_encoder.h"};
+  int rc = BSQ_OK;
+  for (int i = 0; i < 3 && rc == BSQ_OK; i++) {
+    if (!texts[i]) {
+      rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+      break;
+    }
+    snprintf(file, sizeof file, "%s%s", d->opt.name, suffix[i]);
+    rc = write_if_changed(dir, file, texts[i], nwritten, diag);
+  }
+  if (rc == BSQ_OK)
+    rc = write_if_changed(dir, "bsq_packer.v", packer, nwritten, diag);
+  for (int i = 0; i < 3; i++) free(texts[i]);
+  free(packer);
+  return rc;
+}
+
+/* Names in dir ending in suffix, sorted (malloc'ed). */
+static int list_dir(const char *dir, const char *suffix, char ***out, int *n) {
+  *out = NULL;
+  *n = 0;
+  DIR *dp = opendir(dir);
+  if (!dp) return -1;
+  struct dirent *de;
+  size_t sl = strlen(suffix);
+  int cap = 0;
+  while ((de = readdir(dp)) != NULL) {
+    size_t l = strlen(de->d_name);
+    if (l <= sl || strcmp(de->d_name + l - sl, suffix) != 0) continue;
+    if (*n == cap) {
+      cap = cap ? 2 * cap : 8;
+      char **grown = realloc(*out, (size_t)cap * sizeof *grown);
+      if (!grown) break;
+      *out = grown;
+    }
+    char *copy = malloc(l + 1);
+    if (!copy) break;
+    memcpy(copy, de->d_name, l + 1);
+    (*out)[(*n)++] = copy;
+  }
+  closedir(dp);
+  for (int i = 1; i < *n; i++) /* insertion sort: few files */
+    for (int j = i; j > 0 && strcmp((*out)[j - 1], (*out)[j]) > 0; j--) {
+      char *t = (*out)[j];
+      (*out)[j] = (*out)[j - 1];
+      (*out)[j - 1] = t;
+    }
+  return 0;
+}
+
+int bsq_gen_read_params(const char *dir, bsq_gen_opts *o, char *hash_hex,
+                        bsq_diag *diag) {
+  bsq_gen_opts_default(o);
+  int rc = bsq_diag_set(diag, BSQ_EFORMAT,
+                        "%s: no generated *_encoder.v with a '" PARAMS_MARK
+                        "' line",
+                        dir);
+  char **files = NULL;
+  int nf = 0;
+  if (list_dir(dir, "_encoder.v", &files, &nf) != 0) return rc;
+  for (int i = 0; i < nf && rc != BSQ_OK; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    size_t len;
+    char *text = read_all(path, &len);
+    if (!text) continue;
+    char *mark = strstr(text, PARAMS_MARK);
+    if (mark) {
+      char name[BSQ_GEN_NAME_MAX + 2], arch[16], mode[16], hash[17];
+      int k;
+      if (sscanf(mark, PARAMS_MARK " name=%49s arch=%15s word_bits=%d "
+                                   "mode=%15s model=%16s",
+                 name, arch, &k, mode, hash) == 5 &&
+          !bsq_gen_name_check(name) && !bsq_arch_parse(arch, &o->arch) &&
+          !bsq_mode_parse(mode, &o->mode) && k >= 1 && k <= BSQ_MAX_WORD) {
+        memcpy(o->name, name, strlen(name) + 1); /* checked: fits */
+        o->word_bits = k;
+        if (hash_hex) snprintf(hash_hex, 17, "%s", hash);
+        rc = BSQ_OK;
+      }
+    }
+    free(text);
+  }
+  for (int i = 0; i < nf; i++) free(files[i]);
+  free(files);
+  return rc;
+}

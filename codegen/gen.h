@@ -1,0 +1,113 @@
+/* bsq — Verilog and C-header generator for a trained encoder.
+ *
+ * Like Lemon: bsq_design_build() computes the whole description (widths,
+ * bit positions, integer thresholds as sized literals with their comments,
+ * pipeline stages, which signals are used), then the emit_* functions print
+ * it without making decisions. Same model and options in, byte-identical
+ * files out; a file whose content is unchanged is not rewritten.
+ *
+ * Files written by bsq_gen_write() into DIR:
+ *   NAME_encoder.v   top: AXI4-Stream in/out, input register, quantizer,
+ *                    packer
+ *   NAME_quant.v     the per-feature quantizers (flash or search)
+ *   bsq_packer.v     the gearbox, copied from rtl/
+ *   NAME_encoder.h   the same encoder in dependency-free C99 (firmware)
+ */
+#ifndef BSQ_GEN_H
+#define BSQ_GEN_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "model.h"
+#include "quant.h"
+
+#define BSQ_GEN_NAME_MAX 48
+
+typedef enum { BSQ_ARCH_FLASH = 0, BSQ_ARCH_SEARCH = 1 } bsq_arch;
+
+const char *bsq_arch_name(bsq_arch a);
+int bsq_arch_parse(const char *s, bsq_arch *a);
+
+typedef struct {
+  bsq_arch arch;
+  int word_bits;  /* K, 1..64 */
+  bsq_mode mode;
+  char name[BSQ_GEN_NAME_MAX + 1]; /* module prefix, default "bsq" */
+} bsq_gen_opts;
+
+void bsq_gen_opts_default(bsq_gen_opts *o);
+/* Sets one option from its command-line spelling: key "arch", "word-bits",
+ * "mode" or "name". 0, or BSQ_EINVAL with diag saying what is allowed. */
+int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
+                     bsq_diag *diag);
+/* A valid prefix: [A-Za-z][A-Za-z0-9_]*, at most BSQ_GEN_NAME_MAX chars,
+ * not ending in '_' followed by digits only. 0 or BSQ_EINVAL. */
+int bsq_gen_name_check(const char *name);
+
+/* How a threshold compares: against a literal, or folded to a constant. */
+enum { BSQ_CMP_LIT = 0, BSQ_CMP_ALWAYS = 1, BSQ_CMP_NEVER = 2 };
+
+typedef struct {
+  int64_t T;          /* integer threshold */
+  int kind;           /* BSQ_CMP_* */
+  int trained;        /* index in trained order */
+  char lit[48];       /* sized literal at the feature's width W; a
+                         never-exceeded threshold is T = hi, which fits */
+  char lit_wide[48];  /* sized signed literal at W + 1 bits */
+  char phys[40];      /* physical threshold, %.9g */
+} bsq_gen_thr;
+
+/* One stage of the pipelined binary search of one feature. */
+typedef struct {
+  int wide;      /* compares at W + 1 bits (a folded-low entry is present) */
+  int constant;  /* every entry folded: no comparator */
+  int uses_x;    /* the comparator reads the code */
+  int needs_x;   /* this or a later stage reads the code */
+} bsq_gen_stage;
+
+typedef struct {
+  int index;
+  char name[72];      /* escaped for comments */
+  int bits, width, is_signed, n;
+  int in_lsb;         /* first bit in s_axis_tdata */
+  int out_lsb;        /* first bit in the frame */
+  int code_used;      /* some comparator reads the code */
+  int64_t lo, hi;
+  bsq_gen_thr *thr;   /* (n) ascending */
+  bsq_gen_stage stage[BSQ_MAX_BITS];
+} bsq_gen_feat;
+
+typedef struct {
+  bsq_gen_opts opt;
+  int F, B, K, in_bits;
+  int stages;         /* quantizer register stages: 1 (flash) or max b_f */
+  int words_per_frame;
+  uint64_t hash;
+  char hash_hex[17];
+  int c_wide;         /* C header needs int64_t codes */
+  bsq_gen_feat *feat; /* (F) */
+} bsq_design;
+
+int bsq_design_build(bsq_design *d, const bsq_model *m,
+                     const bsq_gen_opts *o, bsq_diag *diag);
+void bsq_design_free(bsq_design *d);
+
+/* Each returns a malloc'ed NUL-terminated file text, or NULL (out of
+ * memory). */
+char *bsq_emit_quant(const bsq_design *d);
+char *bsq_emit_top(const bsq_design *d);
+char *bsq_emit_c_header(const bsq_design *d);
+
+/* Writes every file into dir (created if missing). Files whose content is
+ * already the same are left alone; *nwritten (may be NULL) counts those
+ * written. */
+int bsq_gen_write(const bsq_design *d, const char *dir, int *nwritten,
+                  bsq_diag *diag);
+
+/* The marker line every generated top carries, and its parser: recovers
+ * name, arch, K and mode from an existing NAME_encoder.v (bsq sim --rtl). */
+int bsq_gen_read_params(const char *dir, bsq_gen_opts *o, char *hash_hex,
+                        bsq_diag *diag);
+
+#endif

@@ -1,0 +1,272 @@
+/* bsq — co-simulation stimulus (see stim.h).
+ *
+ * Legend: F features, W_f code width, [lo_f, hi_f] code range, n frames. */
+#include "stim.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "data.h"
+#include "rng.h"
+
+void bsq_stim_free(bsq_stim *s) {
+  free(s->codes);
+  memset(s, 0, sizeof *s);
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The sweep list of feature f: all codes, or the interesting ones. */
+static int64_t *sweep_list(const bsq_encoder *e, int f, uint64_t *len) {
+  const bsq_format *fmt = &e->fmt[f];
+  int64_t lo = bsq_format_lo(fmt), hi = bsq_format_hi(fmt);
+  int64_t *l;
+  if (fmt->width <= 16) {
+    uint64_t n = (uint64_t)(hi - lo + 1);
+    l = malloc(n * sizeof *l);
+    if (!l) return NULL;
+    for (uint64_t i = 0; i < n; i++) l[i] = lo + (int64_t)i;
+    *len = n;
+    return l;
+  }
+  int nt = e->toff[f + 1] - e->toff[f];
+  l = malloc(((size_t)nt * 3 + 2) * sizeof *l);
+  if (!l) return NULL;
+  uint64_t n = 0;
+  l[n++] = lo;
+  l[n++] = hi;
+  for (int j = e->toff[f]; j < e->toff[f + 1]; j++)
+    for (int64_t dv = -1; dv <= 1; dv++) {
+      int64_t c = e->T[j] + dv;
+      if (c >= lo && c <= hi) l[n++] = c;
+    }
+  qsort(l, n, sizeof *l, cmp_i64);
+  uint64_t u = 0;
+  for (uint64_t i = 0; i < n; i++)
+    if (u == 0 || l[i] != l[u - 1]) l[u++] = l[i];
+  *len = u;
+  return l;
+}
+
+/* Rebuilds the model's data set when its source says how. Returns 0 with
+ * d filled, or non-zero with note saying why not. */
+static int load_data(bsq_dataset *d, const bsq_model *m, char *note,
+                     size_t cap) {
+  const char *src = m->data_source;
+  int rows;
+  unsigned long long seed;
+  memset(d, 0, sizeof *d);
+  if (!src[0]) {
+    snprintf(note, cap, "data set frames skipped: the model records no data "
+                        "source");
+    return -1;
+  }
+  if (sscanf(src, "friedman1:rows=%d:seed=%llu", &rows, &seed) == 2) {
+    if (bsq_dataset_friedman1(d, rows, (uint64_t)seed) != BSQ_OK) {
+      snprintf(note, cap, "data set frames skipped: cannot rebuild %s", src);
+      return -1;
+    }
+  } else {
+    if (access(src, R_OK) != 0) {
+      snprintf(note, cap, "data set frames skipped: %s: %s", src,
+               strerror(errno));
+      return -1;
+    }
+    bsq_diag dg;
+    if (bsq_dataset_load_csv(d, src, m->target, &dg) != BSQ_OK) {
+      snprintf(note, cap, "data set frames skipped: %s", dg.msg);
+      return -1;
+    }
+  }
+  if (d->F != m->F) {
+    snprintf(note, cap, "data set frames skipped: %s has %d features, the "
+                        "model %d", src, d->F, m->F);
+    bsq_dataset_free(d);
+    return -1;
+  }
+  return 0;
+}
+
+int bsq_stim_build(bsq_stim *s, const bsq_model *m, const bsq_stim_opts *o,
+                   bsq_diag *diag) {
+  memset(s, 0, sizeof *s);
+  const bsq_encoder *e = &m->enc;
+  int F = e->F;
+  s->F = F;
+  int64_t **lists = calloc((size_t)F, sizeof *lists);
+  uint64_t *lens = calloc((size_t)F, sizeof *lens);
+  bsq_dataset data;
+  int have_data = 0;
+  int rc = BSQ_OK;
+  memset(&data, 0, sizeof data);
+  if (!lists || !lens) goto oom;
+  if (o->sweep)
+    for (int f = 0; f < F; f++) {
+      lists[f] = sweep_list(e, f, &lens[f]);
+      if (!lists[f]) goto oom;
+      if (lens[f] > s->n_sweep) s->n_sweep = lens[f];
+    }
+  s->n_random = o->random_frames;
+  if (o->data_frames > 0) {
+    have_data = load_data(&data, m, s->note, sizeof s->note) == 0;
+    if (have_data)
+      s->n_data = (uint64_t)data.rows < o->data_frames ? (uint64_t)data.rows
+                                                       : o->data_frames;
+  }
+  s->n = s->n_sweep + s->n_random + s->n_data;
+  if (s->n == 0) {
+    rc = bsq_diag_set(diag, BSQ_EINVAL, "no stimulus frames");
+    goto done;
+  }
+  s->codes = malloc(s->n * (uint64_t)F * sizeof *s->codes);
+  if (!s->codes) goto oom;
+  int64_t *c = s->codes;
+  /* sweep: feature f starts its list at a feature-dependent offset so that
+   * features do not move in lockstep */
+  for (uint64_t i = 0; i < s->n_sweep; i++)
+    for (int f = 0; f < F; f++)
+      *c++ = lists[f][(i + (uint64_t)f * 7919u) % lens[f]];
+  bsq_rng r;
+  bsq_rng_seed(&r, o->seed);
+  for (uint64_t i = 0; i < s->n_random; i++)
+    for (int f = 0; f < F; f++) {
+      const bsq_format *fmt = &e->fmt[f];
+      int64_t lo = bsq_format_lo(fmt), hi = bsq_format_hi(fmt), v;
+      if (bsq_rng_below(&r, 2) == 0) {
+        v = lo + (int64_t)bsq_rng_below(&r, (uint64_t)(hi - lo) + 1);
+      } else {
+        int nt = e->toff[f + 1] - e->toff[f];
+        int64_t t = e->T[e->toff[f] + (int)bsq_rng_below(&r, (uint64_t)nt)];
+        v = t + (int64_t)bsq_rng_below(&r, 3) - 1;
+        if (v < lo) v = lo;
+        if (v > hi) v = hi;
+      }
+      *c++ = v;
+    }
+  for (uint64_t i = 0; i < s->n_data; i++)
+    for (int f = 0; f < F; f++)
+      *c++ = bsq_format_code(&e->fmt[f], data.x[i * (uint64_t)F + (uint64_t)f]);
+  goto done;
+oom:
+  rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+done:
+  if (lists)
+    for (int f = 0; f < F; f++) free(lists[f]);
+  free(lists);
+  free(lens);
+  if (have_data) bsq_dataset_free(&data);
+  if (rc != BSQ_OK) {
+    free(s->codes);
+    s->codes = NULL;
+  }
+  return rc;
+}
+
+int bsq_stim_write(const bsq_stim *s, const bsq_model *m, const char *path,
+                   bsq_diag *diag) {
+  bsq_vec_header h;
+  memset(&h, 0, sizeof h);
+  memcpy(h.magic, BSQ_VEC_MAGIC, sizeof h.magic);
+  h.F = (uint32_t)s->F;
+  h.B = (uint32_t)m->enc.B;
+  h.nframes = s->n;
+  h.n_sweep = s->n_sweep;
+  h.n_random = s->n_random;
+  h.n_data = s->n_data;
+  h.model_hash = bsq_model_hash(m);
+  FILE *fp = fopen(path, "wb");
+  if (!fp)
+    return bsq_diag_set(diag, BSQ_EIO, "%s: %s", path, strerror(errno));
+  int ok = fwrite(&h, sizeof h, 1, fp) == 1 &&
+           fwrite(s->codes, sizeof *s->codes, s->n * (uint64_t)s->F, fp) ==
+               s->n * (uint64_t)s->F;
+  if (fclose(fp) != 0) ok = 0;
+  if (!ok) return bsq_diag_set(diag, BSQ_EIO, "%s: write failed", path);
+  return BSQ_OK;
+}
+
+/* Writes `bits` bits of buf (little-endian bytes) as hex, MSB first. */
+static void put_hex(FILE *fp, const uint8_t *buf, int bits) {
+  int digits = (bits + 3) / 4;
+  for (int dgt = digits - 1; dgt >= 0; dgt--) {
+    int v = 0;
+    for (int k = 3; k >= 0; k--) {
+      int bit = dgt * 4 + k;
+      v <<= 1;
+      if (bit < bits) v |= (buf[bit >> 3] >> (bit & 7)) & 1;
+    }
+    fputc("0123456789abcdef"[v], fp);
+  }
+  fputc('\n', fp);
+}
+
+int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
+                       bsq_mode mode, const char *dir, uint64_t *nwords,
+                       bsq_diag *diag) {
+  const bsq_encoder *e = &m->enc;
+  int F = e->F, in_bits = 0;
+  for (int f = 0; f < F; f++) in_bits += e->fmt[f].width;
+  char pf[4096], pe[4096];
+  snprintf(pf, sizeof pf, "%s/frames.hex", dir);
+  snprintf(pe, sizeof pe, "%s/expect.hex", dir);
+  FILE *ff = fopen(pf, "w"), *fe = fopen(pe, "w");
+  uint8_t *tdata = calloc((size_t)(in_bits + 7) / 8 + 8, 1);
+  uint8_t *levels = malloc((size_t)F);
+  uint8_t *frame = malloc((size_t)bsq_frame_bytes(e));
+  int maxw = bsq_packer_max_words(e->B, K);
+  uint64_t *words = malloc((size_t)maxw * sizeof *words);
+  uint8_t *last = malloc((size_t)maxw);
+  int rc = BSQ_OK;
+  if (!ff || !fe) {
+    rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot write: %s", dir,
+                      strerror(errno));
+    goto done;
+  }
+  if (!tdata || !levels || !frame || !words || !last) {
+    rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+    goto done;
+  }
+  bsq_packer pk;
+  bsq_packer_init(&pk, e->B, K, mode);
+  *nwords = 0;
+  uint8_t wbuf[9];
+  for (uint64_t i = 0; i < s->n; i++) {
+    const int64_t *codes = s->codes + i * (uint64_t)F;
+    memset(tdata, 0, (size_t)(in_bits + 7) / 8);
+    int pos = 0;
+    for (int f = 0; f < F; f++)
+      for (int k = 0; k < e->fmt[f].width; k++, pos++)
+        if (((uint64_t)codes[f] >> k) & 1)
+          tdata[pos >> 3] = (uint8_t)(tdata[pos >> 3] | (1u << (pos & 7)));
+    put_hex(ff, tdata, in_bits);
+    bsq_encoder_levels(e, codes, levels);
+    bsq_frame_pack(e, levels, frame);
+    int n = bsq_packer_push(&pk, frame, words, last);
+    for (int w = 0; w < n; w++) {
+      for (int b = 0; b < 8; b++) wbuf[b] = (uint8_t)(words[w] >> (8 * b));
+      wbuf[8] = 0;
+      /* {tlast, word}: tlast is bit K */
+      wbuf[K >> 3] = (uint8_t)(wbuf[K >> 3] | (last[w] << (K & 7)));
+      put_hex(fe, wbuf, K + 1);
+    }
+    *nwords += (uint64_t)n;
+  }
+done:
+  if (ff && fclose(ff) != 0 && rc == BSQ_OK)
+    rc = bsq_diag_set(diag, BSQ_EIO, "%s: write failed", pf);
+  if (fe && fclose(fe) != 0 && rc == BSQ_OK)
+    rc = bsq_diag_set(diag, BSQ_EIO, "%s: write failed", pe);
+  free(tdata);
+  free(levels);
+  free(frame);
+  free(words);
+  free(last);
+  return rc;
+}

@@ -1,0 +1,62 @@
+/* bsq — co-simulation stimulus: the code vectors `bsq sim` drives into the
+ * generated encoder, and the files the simulators read.
+ *
+ * Sections, in order (DESIGN.md "Verification"):
+ *   sweep   every code of every feature when W_f <= 16, otherwise lo, hi
+ *           and T-1, T, T+1 of every in-range threshold; feature f walks
+ *           its own list, so the section is as long as the longest list
+ *   random  uniform codes and codes next to a random threshold, half each
+ *   data    the rows of the model's own data set, if it can be rebuilt
+ *
+ * The vector file (read by sim/harness.cpp) is a bsq_vec_header followed
+ * by nframes * F little-endian int64 codes, feature 0 first. */
+#ifndef BSQ_STIM_H
+#define BSQ_STIM_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "model.h"
+
+#define BSQ_VEC_MAGIC "BSQVEC01"
+
+typedef struct {
+  char magic[8];
+  uint32_t F;
+  uint32_t B;
+  uint64_t nframes;
+  uint64_t n_sweep, n_random, n_data;
+  uint64_t model_hash;
+} bsq_vec_header;
+
+typedef struct {
+  int F;
+  uint64_t n, n_sweep, n_random, n_data;
+  int64_t *codes; /* (n, F) */
+  char note[600]; /* why dataset frames are missing, if they are */
+} bsq_stim;
+
+typedef struct {
+  uint64_t random_frames; /* random section length */
+  uint64_t data_frames;   /* at most this many data set rows; 0: none */
+  uint64_t seed;
+  int sweep;              /* include the sweep section */
+} bsq_stim_opts;
+
+int bsq_stim_build(bsq_stim *s, const bsq_model *m, const bsq_stim_opts *o,
+                   bsq_diag *diag);
+void bsq_stim_free(bsq_stim *s);
+
+/* The binary vector file for the Verilator harness. */
+int bsq_stim_write(const bsq_stim *s, const bsq_model *m, const char *path,
+                   bsq_diag *diag);
+
+/* Icarus: DIR/frames.hex (one s_axis_tdata per line) and DIR/expect.hex
+ * (one {tlast, word} per line): the C model's packer over every frame in
+ * order, no reset; the words of the final partial word are not included
+ * (the RTL keeps them). *nwords gets the word count. */
+int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
+                       bsq_mode mode, const char *dir, uint64_t *nwords,
+                       bsq_diag *diag);
+
+#endif
