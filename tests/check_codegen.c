@@ -1,0 +1,406 @@
+/* Check suite for codegen/: the description (literals, folding, search
+ * stages), the emitted files (deterministic, not rewritten when unchanged,
+ * lint-clean), the C firmware header against the library encoder, and the
+ * gen/lint/sim command lines. */
+#define _GNU_SOURCE /* strndup */
+#include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gen.h"
+#include "model.h"
+#include "quant.h"
+#include "rng.h"
+#include "testutil.h"
+
+/* A model with per-feature bits, widths and signedness; formats fitted to
+ * [-1, 1]; random thresholds past both ends of the range. */
+static void make_model(bsq_model *m, int F, const int *bits, const int *width,
+                       const int *sgn, uint64_t seed) {
+  int hidden[1] = {2};
+  ck_assert_int_eq(bsq_model_init(m, F, bits, 1, hidden), 0);
+  char *names[32], buf[32][16];
+  for (int f = 0; f < F; f++) {
+    snprintf(buf[f], sizeof buf[f], "x%d", f + 1);
+    names[f] = buf[f];
+  }
+  ck_assert_int_eq(bsq_model_set_names(m, names, "y"), 0);
+  bsq_rng r;
+  bsq_rng_seed(&r, seed);
+  for (int f = 0; f < F; f++) {
+    ck_assert_int_eq(bsq_format_fit(&m->enc.fmt[f], width[f], sgn[f], -1.0,
+                                    1.0, 0.0),
+                     0);
+    for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
+      m->thr[d] = (float)(-1.3 + 2.6 * bsq_rng_uniform(&r));
+  }
+  bsq_model_quantize(m);
+}
+
+static char *save_model(const bsq_model *m, const char *dir) {
+  size_t n = strlen(dir) + 16;
+  char *path = malloc(n);
+  ck_assert_ptr_nonnull(path);
+  snprintf(path, n, "%s/model.json", dir);
+  bsq_diag diag;
+  ck_assert_msg(bsq_model_save(m, path, &diag) == 0, "%s", diag.msg);
+  return path;
+}
+
+static char *file_in(const char *dir, const char *name) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *p = malloc(n);
+  ck_assert_ptr_nonnull(p);
+  snprintf(p, n, "%s/%s", dir, name);
+  return p;
+}
+
+/* Whether some line of text contains both a and b. */
+static int line_with(const char *text, const char *a, const char *b) {
+  for (const char *p = text; p && *p;) {
+    const char *eol = strchr(p, '\n');
+    size_t n = eol ? (size_t)(eol - p) : strlen(p);
+    char *line = strndup(p, n);
+    int hit = strstr(line, a) && strstr(line, b);
+    free(line);
+    if (hit) return 1;
+    p = eol ? eol + 1 : NULL;
+  }
+  return 0;
+}
+
+/* ---- Core ----------------------------------------------------------------- */
+
+START_TEST(test_codegen_literals_are_sized_and_folded) {
+  /* feature 0: unsigned 4-bit, thresholds set by hand through t_phys;
+   * feature 1: signed 6-bit. Codes = physical values (offset 0, scale 1). */
+  int bits[2] = {2, 2}, hidden[1] = {2};
+  bsq_model m;
+  ck_assert_int_eq(bsq_model_init(&m, 2, bits, 1, hidden), 0);
+  m.enc.fmt[0] = (bsq_format){4, 0, 0.0, 1.0};
+  m.enc.fmt[1] = (bsq_format){6, 1, 0.0, 1.0};
+  float thr[6] = {-3.5f, 7.25f, 20.0f, /* f1: */ -40.0f, -32.0f, 5.5f};
+  memcpy(m.thr, thr, sizeof thr);
+  bsq_model_quantize(&m);
+  bsq_gen_opts o;
+  bsq_gen_opts_default(&o);
+  bsq_design d;
+  bsq_diag diag;
+  ck_assert_int_eq(bsq_design_build(&d, &m, &o, &diag), 0);
+  /* f0: T = -1 (below: always), 7, 15 (top: never) */
+  ck_assert_int_eq(d.feat[0].thr[0].kind, BSQ_CMP_ALWAYS);
+  ck_assert_int_eq(d.feat[0].thr[1].kind, BSQ_CMP_LIT);
+  ck_assert_str_eq(d.feat[0].thr[1].lit, "4'd7");
+  ck_assert_int_eq(d.feat[0].thr[2].kind, BSQ_CMP_NEVER);
+  ck_assert_str_eq(d.feat[0].thr[0].lit_wide, "-5'sd1");
+  /* f1: T = -33 (below lo = -32), -32 (lo: bit pattern), 5 */
+  ck_assert_int_eq(d.feat[1].thr[0].kind, BSQ_CMP_ALWAYS);
+  ck_assert_str_eq(d.feat[1].thr[1].lit, "6'sh20");
+  ck_assert_str_eq(d.feat[1].thr[2].lit, "6'sd5");
+  ck_assert_str_eq(d.feat[1].thr[0].lit_wide, "-7'sd33");
+  ck_assert_str_eq(d.feat[1].thr[1].phys, "-32");
+  ck_assert_str_eq(d.feat[0].thr[1].phys, "7.25");
+  char *q = bsq_emit_quant(&d);
+  ck_assert_ptr_nonnull(q);
+  ck_assert(line_with(q, "assign f0_therm[0]", "= 1'b1;"));
+  ck_assert(line_with(q, "assign f0_therm[1]", "= f0_code > 4'd7;"));
+  ck_assert(line_with(q, "assign f0_therm[2]", "= 1'b0;"));
+  ck_assert(line_with(q, "f0_therm[0]", "always exceeded"));
+  ck_assert(line_with(q, "f0_therm[2]", "never exceeded"));
+  ck_assert_ptr_nonnull(strstr(q, "$signed(f1_code) > 6'sd5;"));
+  ck_assert_ptr_nonnull(
+      strstr(q, "// feature 0 \"\" t1 (trained 1) T = 7 (phys 7.25)"));
+  ck_assert_ptr_nonnull(strstr(q, "generated, do not edit"));
+  char hash[40];
+  snprintf(hash, sizeof hash, "%016" PRIx64, bsq_model_hash(&m));
+  ck_assert_ptr_nonnull(strstr(q, hash));
+  free(q);
+  /* search: stage 1 of f0 only picks folded thresholds (-1, 15): no
+   * comparator; stage 1 of f1 picks T = -33 or 5: compares at 7 bits */
+  bsq_design_free(&d);
+  o.arch = BSQ_ARCH_SEARCH;
+  ck_assert_int_eq(bsq_design_build(&d, &m, &o, &diag), 0);
+  ck_assert_int_eq(d.stages, 2);
+  ck_assert_int_eq(d.feat[0].stage[1].constant, 1);
+  ck_assert_int_eq(d.feat[0].stage[1].needs_x, 0);
+  ck_assert_int_eq(d.feat[1].stage[1].wide, 1);
+  q = bsq_emit_quant(&d);
+  ck_assert(line_with(q, "f0_gt_s1 = 1'b1;", "always exceeded"));
+  ck_assert(line_with(q, "f1_thr_s1 = -7'sd33;", "t0"));
+  ck_assert_ptr_nonnull(
+      strstr(q, "$signed({f1_x_s1_q[5], f1_x_s1_q}) > $signed(f1_thr_s1)"));
+  free(q);
+  bsq_design_free(&d);
+  bsq_model_free(&m);
+}
+END_TEST
+
+START_TEST(test_codegen_output_is_byte_identical) {
+  int bits[4] = {3, 8, 1, 5}, width[4] = {10, 16, 1, 24}, sgn[4] = {0, 1, 0, 1};
+  bsq_model m;
+  make_model(&m, 4, bits, width, sgn, 11);
+  char *dir = tu_tmpdir("gen-ident");
+  char *model = save_model(&m, dir);
+  const char *files[4] = {"chip_encoder.v", "chip_quant.v", "bsq_packer.v",
+                          "chip_encoder.h"};
+  for (int arch = 0; arch < 2; arch++) {
+    char args[1024], *out = NULL;
+    const char *a = arch ? "search" : "flash";
+    snprintf(args, sizeof args, "gen '%s' -o '%s/a' --arch %s --name chip "
+             "--word-bits 7 --mode continuous", model, dir, a);
+    ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "gen '%s' -o '%s/b' --arch %s --name chip "
+             "--word-bits 7 --mode continuous", model, dir, a);
+    ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+      char sa[64], sb[64];
+      snprintf(sa, sizeof sa, "a/%s", files[i]);
+      snprintf(sb, sizeof sb, "b/%s", files[i]);
+      char *pa = file_in(dir, sa), *pb = file_in(dir, sb);
+      size_t la, lb;
+      char *ta = tu_read(pa, &la), *tb = tu_read(pb, &lb);
+      ck_assert_ptr_nonnull(ta);
+      ck_assert_ptr_nonnull(tb);
+      ck_assert_uint_eq(la, lb);
+      ck_assert_mem_eq(ta, tb, la);
+      free(ta);
+      free(tb);
+      free(pa);
+      free(pb);
+    }
+    /* a third run into the same directory rewrites nothing */
+    snprintf(args, sizeof args, "gen '%s' -o '%s/a' --arch %s --name chip "
+             "--word-bits 7 --mode continuous", model, dir, a);
+    ck_assert_int_eq(tu_bsq(args, &out, NULL), 0);
+    ck_assert_msg(strstr(out, "0 files written, 4 unchanged") != NULL, "%s", out);
+    free(out);
+  }
+  free(model);
+  free(dir);
+  bsq_model_free(&m);
+}
+END_TEST
+
+/* Compiles a program around the generated header that encodes random
+ * frames and compares with words the library computed; runs it. */
+static void check_c_header(int F, const int *bits, const int *width,
+                           const int *sgn, int K, bsq_mode mode, uint64_t seed) {
+  bsq_model m;
+  make_model(&m, F, bits, width, sgn, seed);
+  bsq_gen_opts o;
+  bsq_gen_opts_default(&o);
+  o.word_bits = K;
+  o.mode = mode;
+  snprintf(o.name, sizeof o.name, "fw");
+  bsq_design d;
+  bsq_diag diag;
+  ck_assert_int_eq(bsq_design_build(&d, &m, &o, &diag), 0);
+  char *dir = tu_tmpdir("cheader");
+  ck_assert_msg(bsq_gen_write(&d, dir, NULL, &diag) == 0, "%s", diag.msg);
+  enum { NF = 300 };
+  char *src = file_in(dir, "main.c");
+  FILE *fp = fopen(src, "w");
+  ck_assert_ptr_nonnull(fp);
+  fprintf(fp, "#include <stdio.h>\n#include \"fw_encoder.h\"\n");
+  fprintf(fp, "static const fw_enc_code_t codes[%d][%d] = {\n", NF, F);
+  bsq_rng r;
+  bsq_rng_seed(&r, seed + 1);
+  int64_t *all = malloc(sizeof(int64_t) * NF * (size_t)F);
+  for (int i = 0; i < NF; i++) {
+    fprintf(fp, "  {");
+    for (int f = 0; f < F; f++) {
+      int64_t lo = bsq_format_lo(&m.enc.fmt[f]), hi = bsq_format_hi(&m.enc.fmt[f]);
+      int64_t c = lo + (int64_t)bsq_rng_below(&r, (uint64_t)(hi - lo) + 1);
+      if (i < 2) c = i ? hi : lo;
+      all[i * F + f] = c;
+      fprintf(fp, "%s(fw_enc_code_t)INT64_C(%" PRId64 ")", f ? ", " : "", c);
+    }
+    fprintf(fp, "},\n");
+  }
+  fprintf(fp, "};\nstatic const unsigned long long expect[] = {\n");
+  bsq_packer pk;
+  bsq_packer_init(&pk, m.enc.B, K, mode);
+  uint8_t levels[32], frame[64], last[64];
+  uint64_t words[64];
+  int total = 0;
+  for (int i = 0; i < NF; i++) {
+    bsq_encoder_levels(&m.enc, all + i * F, levels);
+    bsq_frame_pack(&m.enc, levels, frame);
+    int n = bsq_packer_push(&pk, frame, words, last);
+    for (int w = 0; w < n; w++, total++)
+      fprintf(fp, "  0x%" PRIx64 "ull, %d,\n", words[w], last[w]);
+  }
+  fprintf(fp, "  0};\n");
+  fprintf(fp,
+          "int main(void) {\n"
+          "  fw_enc_packer p;\n  uint64_t w[FW_ENC_MAX_WORDS];\n"
+          "  uint8_t l[FW_ENC_MAX_WORDS];\n  int i, k, at = 0;\n"
+          "  fw_enc_packer_reset(&p);\n"
+          "  for (i = 0; i < %d; i++) {\n"
+          "    int n = fw_enc_encode(&p, codes[i], w, l);\n"
+          "    for (k = 0; k < n; k++, at++)\n"
+          "      if (at >= %d || w[k] != expect[2 * at] || l[k] != expect[2 * at + 1]) {\n"
+          "        printf(\"frame %%d word %%d differs\\n\", i, at);\n"
+          "        return 1;\n      }\n  }\n"
+          "  return at == %d ? 0 : 2;\n}\n",
+          NF, total, total);
+  fclose(fp);
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && cc -std=c99 -pedantic -Wall -Wextra -Wconversion "
+           "-Wshadow -Werror -o main main.c && ./main",
+           dir);
+  int st = system(cmd);
+  ck_assert_msg(st == 0, "C header check failed (status %d) in %s", st, dir);
+  free(all);
+  free(src);
+  free(dir);
+  bsq_design_free(&d);
+  bsq_model_free(&m);
+}
+
+START_TEST(test_codegen_c_header_matches_library) {
+  int b1[3] = {4, 1, 8}, w1[3] = {12, 1, 16}, s1[3] = {0, 1, 1};
+  check_c_header(3, b1, w1, s1, 5, BSQ_MODE_CONTINUOUS, 3);
+  check_c_header(3, b1, w1, s1, 64, BSQ_MODE_ALIGNED, 4);
+  /* 32-bit codes need int64_t */
+  int b2[4] = {3, 7, 2, 5}, w2[4] = {32, 32, 20, 9}, s2[4] = {0, 1, 1, 0};
+  check_c_header(4, b2, w2, s2, 1, BSQ_MODE_ALIGNED, 5);
+  check_c_header(4, b2, w2, s2, 13, BSQ_MODE_CONTINUOUS, 6);
+}
+END_TEST
+
+START_TEST(test_codegen_designs_lint_clean) {
+  int bits[3] = {5, 2, 8}, width[3] = {9, 32, 3}, sgn[3] = {1, 0, 0};
+  bsq_model m;
+  make_model(&m, 3, bits, width, sgn, 21);
+  char *dir = tu_tmpdir("lint");
+  char *model = save_model(&m, dir);
+  const char *variants[2] = {"--arch flash --word-bits 3 --mode aligned",
+                             "--arch search --word-bits 64 --mode continuous"};
+  for (int i = 0; i < 2; i++) {
+    char args[1024], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "gen '%s' -o '%s/v%d' %s", model, dir, i,
+             variants[i]);
+    ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "lint '%s/v%d' --json", dir, i);
+    int rc = tu_bsq(args, &out, &err);
+    ck_assert_msg(rc == 0, "%s: exit %d\n%s%s", variants[i], rc, out, err);
+    ck_assert_ptr_nonnull(strstr(out, "\"verilator\": true"));
+    ck_assert_ptr_nonnull(strstr(out, "\"yosys\": true"));
+    free(out);
+    free(err);
+  }
+  free(model);
+  free(dir);
+  bsq_model_free(&m);
+}
+END_TEST
+
+/* rtl/bsq_packer.v on its own under Icarus (sim/bsq_packer_tb.v): frame
+ * widths below, equal to and far above the word width, both modes. */
+static const int PACKERS[][3] = {
+    {8, 8, 0},  {37, 5, 1}, {37, 5, 0},  {1, 64, 0}, {1, 1, 1},
+    {200, 3, 1}, {3, 64, 1}, {64, 64, 0}, {65, 64, 1}, {13, 16, 0},
+};
+
+START_TEST(test_codegen_packer_alone) {
+  const int *p = PACKERS[_i];
+  char *dir = tu_tmpdir("packer");
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && iverilog -g2001 -Wall -o pk.vvp "
+           "-Pbsq_packer_tb.FrameBits=%d -Pbsq_packer_tb.WordBits=%d "
+           "-Pbsq_packer_tb.Aligned=%d '%s/sim/bsq_packer_tb.v' "
+           "'%s/rtl/bsq_packer.v' >build.log 2>&1 && vvp -n pk.vvp >run.log",
+           dir, p[0], p[1], p[2], BSQ_SOURCE_DIR, BSQ_SOURCE_DIR);
+  ck_assert_int_eq(system(cmd), 0);
+  char *log = file_in(dir, "run.log");
+  char *text = tu_read(log, NULL);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_msg(strstr(text, " mismatches=0 ") != NULL, "B=%d K=%d aligned=%d:\n%s",
+                p[0], p[1], p[2], text);
+  ck_assert_ptr_nonnull(strstr(text, "RESULT frames=400 "));
+  free(text);
+  free(log);
+  free(dir);
+}
+END_TEST
+
+/* ---- Limits ----------------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  int ok;
+} NAMES[] = {
+    {"bsq", 1},      {"chip_a", 1},  {"enc2", 1},  {"A_b_c", 1},
+    {"enc_2", 0},    {"enc_12", 0},  {"2enc", 0},  {"_enc", 0},
+    {"en-c", 0},     {"", 0},        {"enc_", 1},  {"x", 1},
+};
+
+START_TEST(test_codegen_name_rules) {
+  ck_assert_int_eq(bsq_gen_name_check(NAMES[_i].name) == 0, NAMES[_i].ok);
+}
+END_TEST
+
+/* ---- Errors --------------------------------------------------------------- */
+
+START_TEST(test_codegen_cli_usage_and_input_errors) {
+  int bits[1] = {2}, width[1] = {4}, sgn[1] = {0};
+  bsq_model m;
+  make_model(&m, 1, bits, width, sgn, 1);
+  char *dir = tu_tmpdir("cli");
+  char *model = save_model(&m, dir);
+  char args[1024];
+  ck_assert_int_eq(tu_bsq("gen --help", NULL, NULL), 0);
+  ck_assert_int_eq(tu_bsq("sim --help", NULL, NULL), 0);
+  ck_assert_int_eq(tu_bsq("lint --help", NULL, NULL), 0);
+  snprintf(args, sizeof args, "gen '%s'", model);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 1); /* no -o */
+  snprintf(args, sizeof args, "gen '%s' -o '%s/x' --word-bits 65", model, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 1);
+  snprintf(args, sizeof args, "gen '%s' -o '%s/x' --arch fast", model, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 1);
+  snprintf(args, sizeof args, "gen '%s' -o '%s/x' --name enc_1", model, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 1);
+  snprintf(args, sizeof args, "gen '%s/missing.json' -o '%s/x'", dir, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 2);
+  snprintf(args, sizeof args, "sim '%s' --backpressure 1", model);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 1);
+  snprintf(args, sizeof args, "sim '%s' --rtl '%s'", model, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 2); /* no design there */
+  snprintf(args, sizeof args, "lint '%s'", dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 2);
+  ck_assert_int_eq(tu_bsq("lint", NULL, NULL), 1);
+  free(model);
+  free(dir);
+  bsq_model_free(&m);
+}
+END_TEST
+
+Suite *codegen_suite(void); /* called by check_main.c */
+
+Suite *codegen_suite(void) {
+  Suite *s = suite_create("codegen");
+  TCase *tc = tcase_create("Core");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, test_codegen_literals_are_sized_and_folded);
+  tcase_add_test(tc, test_codegen_output_is_byte_identical);
+  tcase_add_test(tc, test_codegen_c_header_matches_library);
+  tcase_add_test(tc, test_codegen_designs_lint_clean);
+  tcase_add_loop_test(tc, test_codegen_packer_alone, 0,
+                      (int)(sizeof PACKERS / sizeof PACKERS[0]));
+  suite_add_tcase(s, tc);
+  TCase *tl = tcase_create("Limits");
+  tcase_add_loop_test(tl, test_codegen_name_rules, 0,
+                      (int)(sizeof NAMES / sizeof NAMES[0]));
+  suite_add_tcase(s, tl);
+  TCase *te = tcase_create("Errors");
+  tcase_set_timeout(te, 60);
+  tcase_add_test(te, test_codegen_cli_usage_and_input_errors);
+  suite_add_tcase(s, te);
+  return s;
+}

@@ -1,0 +1,251 @@
+/* Co-simulation: generated Verilog against the C model, through `bsq sim`
+ * (Verilator, and Icarus for one design), over a matrix of designs built in
+ * memory; and negative tests proving the checker can fail. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+#include "model.h"
+#include "rng.h"
+#include "testutil.h"
+
+/* One design of the matrix. Per-feature arrays cycle when shorter than F. */
+typedef struct {
+  int F;
+  int nb, bits[8];
+  int nw, width[8];
+  int ns, sgn[8];
+  int K;
+  const char *mode, *arch;
+  double bp;
+  const char *data; /* data_source, or NULL */
+} design;
+
+static const design MATRIX[] = {
+    /* F  bits              widths               signed       K   mode arch bp */
+    {1, 1, {1}, 1, {1}, 1, {0}, 1, "continuous", "flash", 0.0, NULL},
+    {1, 1, {8}, 1, {8}, 1, {1}, 1, "aligned", "search", 0.5, NULL},
+    {2, 2, {2, 3}, 2, {4, 5}, 1, {0}, 5, "continuous", "search", 0.5, NULL},
+    {3, 3, {1, 4, 8}, 3, {16, 12, 10}, 3, {0, 1, 0}, 8, "aligned", "flash", 0.0, NULL},
+    {4, 1, {5}, 1, {11}, 1, {1}, 16, "continuous", "flash", 0.5, NULL},
+    {5, 1, {6}, 1, {13}, 1, {0}, 32, "aligned", "search", 0.0, NULL},
+    {8, 1, {7}, 1, {14}, 1, {1}, 64, "continuous", "search", 0.5, NULL},
+    {10, 1, {4}, 1, {12}, 1, {0}, 32, "aligned", "flash", 0.5,
+     "friedman1:rows=400:seed=7"},
+    {16, 8, {1, 2, 3, 4, 5, 6, 7, 8}, 8, {2, 3, 5, 7, 9, 11, 13, 16}, 2, {0, 1},
+     64, "aligned", "flash", 0.5, NULL},
+    {32, 1, {2}, 1, {3}, 2, {0, 1}, 16, "continuous", "search", 0.0, NULL},
+    {32, 3, {8, 1, 3}, 1, {6}, 1, {0}, 5, "aligned", "flash", 0.5, NULL},
+    {2, 2, {3, 5}, 2, {20, 32}, 2, {1, 0}, 8, "continuous", "flash", 0.5, NULL},
+    {3, 1, {4}, 3, {32, 20, 9}, 1, {1}, 64, "aligned", "search", 0.0, NULL},
+    {6, 1, {3}, 1, {15}, 1, {1}, 1, "aligned", "flash", 0.5, NULL},
+    {1, 1, {8}, 1, {16}, 1, {0}, 64, "continuous", "search", 0.0, NULL},
+    {7, 1, {2}, 1, {7}, 2, {0, 1}, 5, "aligned", "search", 0.5, NULL},
+    {12, 1, {8}, 1, {9}, 1, {0}, 8, "continuous", "flash", 0.0, NULL},
+    {1, 1, {3}, 1, {2}, 1, {0}, 16, "aligned", "search", 0.5, NULL},
+};
+#define NMATRIX ((int)(sizeof MATRIX / sizeof MATRIX[0]))
+
+/* Builds a model for design t: formats fitted to [-1, 1] (friedman1 data:
+ * [0, 1]), random thresholds reaching past both ends of the code range (so
+ * some fold to constants), a few ties. Saves it to dir/model.json. */
+static char *make_model(const design *t, const char *dir, uint64_t seed) {
+  int bits[32];
+  for (int f = 0; f < t->F; f++) bits[f] = t->bits[f % t->nb];
+  int hidden[1] = {2};
+  bsq_model m;
+  ck_assert_int_eq(bsq_model_init(&m, t->F, bits, 1, hidden), 0);
+  char *names[32], buf[32][16];
+  for (int f = 0; f < t->F; f++) {
+    snprintf(buf[f], sizeof buf[f], "x%d", f + 1);
+    names[f] = buf[f];
+  }
+  ck_assert_int_eq(bsq_model_set_names(&m, names, "y"), 0);
+  double lo = t->data ? 0.0 : -1.0, hi = 1.0;
+  bsq_rng r;
+  bsq_rng_seed(&r, seed);
+  for (int f = 0; f < t->F; f++) {
+    ck_assert_int_eq(bsq_format_fit(&m.enc.fmt[f], t->width[f % t->nw],
+                                    t->sgn[f % t->ns], lo, hi, 0.0),
+                     0);
+    for (int d = m.enc.toff[f]; d < m.enc.toff[f + 1]; d++) {
+      double span = hi - lo;
+      m.thr[d] = (float)(lo - 0.15 * span + 1.3 * span * bsq_rng_uniform(&r));
+      if (d > m.enc.toff[f] && bsq_rng_below(&r, 10) == 0)
+        m.thr[d] = m.thr[d - 1]; /* a tie */
+    }
+  }
+  if (t->data) snprintf(m.data_source, sizeof m.data_source, "%s", t->data);
+  bsq_model_quantize(&m);
+  size_t n = strlen(dir) + 16;
+  char *path = malloc(n);
+  ck_assert_ptr_nonnull(path);
+  snprintf(path, n, "%s/model.json", dir);
+  bsq_diag diag;
+  ck_assert_msg(bsq_model_save(&m, path, &diag) == 0, "%s", diag.msg);
+  bsq_model_free(&m);
+  return path;
+}
+
+static const char *json_field(const char *json, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\": ", key);
+  const char *p = strstr(json, pat);
+  return p ? p + strlen(pat) : NULL;
+}
+
+START_TEST(test_cosim_matrix) {
+  const design *t = &MATRIX[_i];
+  char *dir = tu_tmpdir("cosim");
+  char *model = make_model(t, dir, 100u + (uint64_t)_i);
+  char args[1024], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "sim '%s' --arch %s --word-bits %d --mode %s --frames 1500 "
+           "--backpressure %g --seed %d --json",
+           model, t->arch, t->K, t->mode, t->bp, _i + 1);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "design %d (F=%d K=%d %s %s bp=%g): exit %d\n%s%s",
+                _i, t->F, t->K, t->mode, t->arch, t->bp, rc, out ? out : "",
+                err ? err : "");
+  const char *v = json_field(out, "mismatches");
+  ck_assert_ptr_nonnull(v);
+  ck_assert_int_eq(atoi(v), 0);
+  v = json_field(out, "frames");
+  ck_assert_ptr_nonnull(v);
+  ck_assert_int_gt(atoi(v), 1000);
+  ck_assert_ptr_nonnull(strstr(out, "\"pass\": true}"));
+  if (t->data) ck_assert_ptr_null(strstr(out, "\"data\": 0,"));
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+/* Icarus runs the same RTL on the same vectors; both pass; the Verilator
+ * run leaves the waveform it was asked for. */
+START_TEST(test_cosim_icarus_agrees) {
+  design t = {3, 3, {2, 3, 1}, 3, {6, 9, 4}, 2, {0, 1}, 5,
+              "continuous", "search", 0.3, NULL};
+  char *dir = tu_tmpdir("icarus");
+  char *model = make_model(&t, dir, 77);
+  char args[1024], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "sim '%s' --arch search --word-bits 5 --mode continuous "
+           "--frames 800 --backpressure 0.3 --simulator both --json "
+           "--trace '%s/wave.vcd'",
+           model, dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  const char *ic = strstr(out, "\"icarus\": {");
+  ck_assert_ptr_nonnull(ic);
+  ck_assert_ptr_nonnull(strstr(ic, "\"mismatches\": 0"));
+  ck_assert_ptr_nonnull(strstr(ic, "\"pass\": true"));
+  ck_assert_ptr_nonnull(strstr(out, "\"speed_ratio\": "));
+  /* the waveform asked for is there */
+  char wave[1024];
+  snprintf(wave, sizeof wave, "%s/wave.vcd", dir);
+  char *vcd = tu_read(wave, NULL);
+  ck_assert_ptr_nonnull(vcd);
+  ck_assert_ptr_nonnull(strstr(vcd, "$enddefinitions"));
+  ck_assert_ptr_nonnull(strstr(vcd, "m_axis_tdata"));
+  free(vcd);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+/* Adds one to the first in-range threshold literal of the flash quantizer
+ * of feature `feat`; returns 0 if one was found. */
+static int alter_threshold(const char *path, int feat) {
+  size_t len;
+  char *text = tu_read(path, &len);
+  if (!text) return -1;
+  char pat[32];
+  snprintf(pat, sizeof pat, "assign f%d_therm[", feat);
+  char *p = text;
+  while ((p = strstr(p, pat)) != NULL) {
+    char *eol = strchr(p, '\n');
+    char *lit = strstr(p, "'d");
+    if (lit && (!eol || lit < eol)) {
+      char *num = lit + 2;
+      long v = strtol(num, NULL, 10);
+      char *end = num + strspn(num, "0123456789");
+      size_t n = len + 32;
+      char *out = malloc(n);
+      snprintf(out, n, "%.*s%ld%s", (int)(num - text), text, v + 1, end);
+      FILE *fp = fopen(path, "wb");
+      fputs(out, fp);
+      fclose(fp);
+      free(out);
+      free(text);
+      return 0;
+    }
+    p++;
+  }
+  free(text);
+  return -1;
+}
+
+START_TEST(test_cosim_detects_altered_threshold) {
+  design t = {3, 1, {3}, 1, {8}, 1, {0}, 8, "aligned", "flash", 0.0, NULL};
+  char *dir = tu_tmpdir("neg-thr");
+  char *model = make_model(&t, dir, 5);
+  char args[1024], path[1024], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "gen '%s' -o '%s/rtl' --word-bits 8", model, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  snprintf(path, sizeof path, "%s/rtl/bsq_quant.v", dir);
+  ck_assert_int_eq(alter_threshold(path, 1), 0);
+  snprintf(args, sizeof args, "sim '%s' --rtl '%s/rtl' --frames 300", model,
+           dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 3, "exit %d\n%s%s", rc, out, err);
+  ck_assert_msg(strstr(err, "feature=1 \"x2\"") != NULL, "%s", err);
+  ck_assert_ptr_nonnull(strstr(out, "FAIL"));
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_cosim_detects_dropped_word) {
+  design t = {4, 1, {4}, 1, {6}, 1, {1}, 16, "continuous", "search", 0.2, NULL};
+  char *dir = tu_tmpdir("neg-drop");
+  char *model = make_model(&t, dir, 9);
+  char args[1024], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "sim '%s' --arch search --word-bits 16 --mode continuous "
+           "--frames 300 --backpressure 0.2 --no-reset --drop-word 40 --json",
+           model);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 3, "exit %d\n%s%s", rc, out, err);
+  ck_assert_ptr_nonnull(strstr(err, "feature="));
+  ck_assert_ptr_nonnull(strstr(out, "\"pass\": false"));
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+Suite *cosim_suite(void); /* called by check_main.c */
+
+Suite *cosim_suite(void) {
+  Suite *s = suite_create("cosim");
+  TCase *tc = tcase_create("Core");
+  tcase_set_timeout(tc, 600);
+  tcase_add_loop_test(tc, test_cosim_matrix, 0, NMATRIX);
+  tcase_add_test(tc, test_cosim_icarus_agrees);
+  suite_add_tcase(s, tc);
+  TCase *te = tcase_create("Errors");
+  tcase_set_timeout(te, 600);
+  tcase_add_test(te, test_cosim_detects_altered_threshold);
+  tcase_add_test(te, test_cosim_detects_dropped_word);
+  suite_add_tcase(s, te);
+  return s;
+}
