@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages bsq needs, when any is missing.
+# Sourced by scripts/test.sh and scripts/demo.sh.
+bsq_install_deps() {
+  local want=(build-essential cmake pkg-config check libcjson-dev
+              libopenblas-dev verilator yosys iverilog nextpnr-ice40
+              fpga-icestorm gnuplot-nox "$@")
+  local missing=()
+  for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  fi
+}
