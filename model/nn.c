@@ -8,7 +8,8 @@
  *   N  element count of an elementwise layer
  *
  * Every tensor is row-major. Backward functions accumulate (+=) into the
- * gradients; bsq_zero() clears them. No layer function allocates.
+ * gradients; bsq_zero() clears them. No layer function allocates (the
+ * pool's threads are started once, at the first parallel call).
  *
  * The soft bits are the hot elementwise part of training (B * D sigmoids
  * per step, forward and backward). Their inner loops run over d with no
@@ -17,12 +18,38 @@
  * row, and the sigmoid uses an in-file exp (below) instead of libm's
  * expf, which gcc only vectorizes under -ffast-math. gcc vectorizes these
  * loops at -O3 (or -O2 -fvect-cost-model=dynamic); the "very cheap" cost
- * model of plain -O2 leaves them scalar, about 3x slower. */
+ * model of plain -O2 leaves them scalar, about 3x slower.
+ *
+ * That generic C is the portable path. On a CPU with AVX-512 (chosen at
+ * run time, the library is built for baseline x86-64) the soft bits,
+ * Adam and the GEMMs of layers with at most 64 outputs run in hand-written
+ * AVX-512 kernels instead; wider layers stay with OpenBLAS. Both paths
+ * spread their work over a small thread pool, in fixed blocks, so the
+ * results are the same bits for any number of threads (see "Threads").
+ * Layout of the file: sigmoid; kernel choice; threads; AVX-512 kernels;
+ * OpenBLAS blocks; then the layers in forward/backward pairs. */
+#define _GNU_SOURCE /* sched_getcpu() */
 #include "nn.h"
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define NN_X86 1
+#define NN_AVX512 __attribute__((target("avx512f")))
+#define NN_INLINE_AVX512 \
+  static inline __attribute__((always_inline, target("avx512f")))
+#else
+#define NN_X86 0
+#endif
 
 /* OpenBLAS's cblas.h pulls in <complex.h>, whose macro I (the imaginary
  * unit) would swallow the layer width I used throughout this file. */
@@ -72,8 +99,20 @@ static inline float exp_nonpos(float z) {
 
 /* sigmoid(z) = 1 / (1 + e^-z), through e = e^-|z| in (0, 1] so nothing
  * overflows: sigmoid(|z|) = 1 / (1 + e) and sigmoid(-|z|) = e / (1 + e).
- * |z| is clamped to 87 first, so the tails are 1 and e^-87 (about 1.6e-38,
- * a normal float: no denormals in the loop); a NaN z gives NaN. */
+ * |z| is clamped to 87 first (e^-87 is about 1.6e-38, a normal float:
+ * no denormals in the loop); a NaN z gives NaN.
+ *
+ * The lower tail is cut at 2^-64: sigmoid(-|z|) is 0 for |z| > 64 ln 2
+ * (about 44.36). Once tau is small most soft bits sit in that tail, and
+ * values like e^-87 times a weight or a gradient are denormal floats,
+ * which cost a microcode assist each on x86: the GEMMs of the first layer
+ * ran up to 80x slower (OpenBLAS's worker threads do not flush them).
+ * Nothing is lost: the upper tail already rounds to exactly 1 beyond
+ * |z| = 17; a 2^-64 term vanishes in any sum with an O(1) one; and the
+ * threshold gradient it would give, s / tau <= 2^-64 / 1e-4 per sample,
+ * is far below Adam's eps (1e-8), so it moved nothing either. */
+#define SIGMOID_CUT 0x42317218u /* 44.3614197f, the float nearest 64 ln 2 */
+
 static inline float sigmoid(float z) {
   const uint32_t abs_max = 0x42ae0000u; /* 87.0f */
   uint32_t zb = f2u(z);
@@ -83,8 +122,816 @@ static inline float sigmoid(float z) {
   float e = exp_nonpos(-u2f(ab));
   float pos = 1.0f / (1.0f + e); /* sigmoid(|z|) */
   float neg = e * pos;           /* sigmoid(-|z|) */
+  uint32_t keep = 0u - (uint32_t)(ab <= SIGMOID_CUT); /* else the tail: 0 */
   uint32_t is_neg = 0u - (zb >> 31); /* all ones when the sign bit is set */
-  return u2f((f2u(neg) & is_neg) | (f2u(pos) & ~is_neg) | nan);
+  return u2f((f2u(neg) & keep & is_neg) | (f2u(pos) & ~is_neg) | nan);
+}
+
+/* ------------------------------------------------------------------------
+ * Run-time kernel choice.
+ *
+ * The library is built for the baseline x86-64 (no -march), so it runs on
+ * any machine; on a CPU with AVX-512 the hot loops switch to the kernels
+ * below, compiled for it with target attributes. Everything else (other
+ * CPUs, other architectures, bsq_nn_simd(0)) takes the generic C path:
+ * plain loops written to auto-vectorize, and OpenBLAS for every GEMM.
+ * The two paths agree within float rounding (the AVX-512 one uses fused
+ * multiply-adds and sums in another order), each is deterministic. */
+
+static atomic_int simd_mode = -1; /* -1 undecided, 0 generic, 1 AVX-512 */
+
+static int cpu_has_avx512(void) {
+#if NN_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") ? 1 : 0;
+#else
+  return 0;
+#endif
+}
+
+static int use_avx512(void) {
+  int m = atomic_load_explicit(&simd_mode, memory_order_relaxed);
+  if (m < 0) {
+    m = cpu_has_avx512();
+    atomic_store_explicit(&simd_mode, m, memory_order_relaxed);
+  }
+  return m;
+}
+
+int bsq_nn_simd(int on) {
+  int prev = use_avx512();
+  if (on >= 0) atomic_store(&simd_mode, on ? cpu_has_avx512() : 0);
+  return prev;
+}
+
+/* ------------------------------------------------------------------------
+ * Threads: a small pool for the AVX-512 kernels.
+ *
+ * A parallel call cuts its work into chunks (row blocks, column panels)
+ * whose results do not depend on which thread computes them: no sum is
+ * ever split between threads. So the results are the same bits for any
+ * number of threads, and a chunk is claimed by whoever comes first:
+ * the caller works through the chunks too and never waits for a worker
+ * that has not started one (a busy machine cannot stall it).
+ *
+ * A waiting worker spins for up to POOL_IDLE_NS (the next layer's call
+ * follows within microseconds), then sleeps on a condition variable.
+ * While it spins on the core the caller last ran on, it calls
+ * sched_yield() instead: on a busy machine the scheduler may put both on
+ * one core, and a worker that only spun there would take the core from
+ * the very thread it waits for (measured: two threads 2.5x slower than
+ * one). The caller, waiting for the last chunks, yields the same way. But
+ * on a core of its own a worker must not yield, or other processes take
+ * that core for a whole time slice and the worker misses every job.
+ * Only one caller at a time uses the pool; a concurrent caller (several
+ * trainings in parallel threads) runs its chunks itself. After fork() the
+ * child starts its own workers when it first needs them.
+ *
+ * Threads in all: BSQ_THREADS from the environment, or bsq_nn_threads(),
+ * else the online CPUs, at most POOL_MAX. */
+#define POOL_MAX 8
+#define POOL_SPIN 64        /* pause instructions, then sched_yield() */
+#define POOL_IDLE_NS 300000 /* a worker yields this long before it sleeps */
+
+typedef void (*par_fn)(void *ctx, int chunk);
+
+static struct {
+  pthread_mutex_t busy; /* held by the caller using the pool */
+  pthread_mutex_t mu;   /* with cv: sleeping workers */
+  pthread_cond_t cv;
+  atomic_uint_fast64_t next; /* gen << 32 | chunks << 16 | next chunk */
+  atomic_int done;           /* chunks finished in this job */
+  atomic_int sleepers;
+  atomic_int caller_cpu;      /* where the caller of the current job runs */
+  par_fn fn; /* the job; written only between jobs */
+  void *ctx;
+  uint32_t gen;
+  int started; /* workers running */
+  pid_t pid;   /* the process that started them */
+} pool = {.busy = PTHREAD_MUTEX_INITIALIZER,
+          .mu = PTHREAD_MUTEX_INITIALIZER,
+          .cv = PTHREAD_COND_INITIALIZER};
+
+static atomic_int pool_want = 0; /* threads in all; 0: not decided yet */
+static pthread_mutex_t pool_init_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static inline void cpu_relax(void) {
+#if NN_X86
+  _mm_pause();
+#endif
+}
+
+static long long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Claims the next chunk of job gen; 0 when none is left. */
+static int pool_claim(uint32_t gen, int *chunk) {
+  uint_fast64_t v = atomic_load_explicit(&pool.next, memory_order_acquire);
+  for (;;) {
+    if ((uint32_t)(v >> 32) != gen) return 0;
+    unsigned n = (unsigned)(v >> 16) & 0xffffu, c = (unsigned)v & 0xffffu;
+    if (c >= n) return 0;
+    if (atomic_compare_exchange_weak_explicit(&pool.next, &v, v + 1,
+                                              memory_order_acq_rel,
+                                              memory_order_acquire)) {
+      *chunk = (int)c;
+      return 1;
+    }
+  }
+}
+
+static void *pool_worker(void *arg) {
+  (void)arg;
+#if NN_X86
+  _mm_setcsr(_mm_getcsr() | 0x8040u); /* FTZ | DAZ, as the kernels run */
+#endif
+  uint32_t seen = (uint32_t)(atomic_load(&pool.next) >> 32);
+  for (;;) {
+    int spins = 0;
+    long long t0 = 0;
+    while ((uint32_t)(atomic_load_explicit(&pool.next, memory_order_acquire) >>
+                      32) == seen) {
+      if (++spins < POOL_SPIN) {
+        cpu_relax();
+        continue;
+      }
+      if (spins == POOL_SPIN) t0 = now_ns();
+      if (now_ns() - t0 < POOL_IDLE_NS) {
+        if (sched_getcpu() == atomic_load_explicit(&pool.caller_cpu,
+                                                   memory_order_relaxed))
+          sched_yield(); /* on the caller's core: let it run */
+        else
+          cpu_relax(); /* on a core of its own: keep it */
+        continue;
+      }
+      pthread_mutex_lock(&pool.mu);
+      atomic_fetch_add(&pool.sleepers, 1);
+      while ((uint32_t)(atomic_load(&pool.next) >> 32) == seen)
+        pthread_cond_wait(&pool.cv, &pool.mu);
+      atomic_fetch_sub(&pool.sleepers, 1);
+      pthread_mutex_unlock(&pool.mu);
+      spins = 0;
+    }
+    seen = (uint32_t)(atomic_load(&pool.next) >> 32);
+    int c;
+    while (pool_claim(seen, &c)) { /* fn and ctx are read after the claim */
+      pool.fn(pool.ctx, c);
+      atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
+    }
+  }
+  return NULL;
+}
+
+static int pool_threads(void) {
+  int n = atomic_load_explicit(&pool_want, memory_order_relaxed);
+  if (n > 0) return n;
+  const char *env = getenv("BSQ_THREADS");
+  n = env ? atoi(env) : 0;
+  if (n < 1) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    n = cpus < 1 ? 1 : (int)(cpus < POOL_MAX ? cpus : POOL_MAX);
+  }
+  n = n < POOL_MAX ? n : POOL_MAX;
+  int expect = 0;
+  atomic_compare_exchange_strong(&pool_want, &expect, n);
+  return atomic_load(&pool_want);
+}
+
+int bsq_nn_threads(int n) {
+  int prev = pool_threads();
+  if (n >= 0)
+    atomic_store(&pool_want, n == 0 ? 0 : n < POOL_MAX ? n : POOL_MAX);
+  return prev;
+}
+
+/* Starts the workers (once per process); returns how many run. Called
+ * with pool.busy held. */
+static int pool_start(int want) {
+  if (pool.started && pool.pid != getpid()) { /* a forked child */
+    pool.started = 0;
+    pthread_mutex_init(&pool.mu, NULL);
+    pthread_cond_init(&pool.cv, NULL);
+    atomic_store(&pool.sleepers, 0);
+  }
+  pthread_mutex_lock(&pool_init_mu);
+  while (pool.started < want - 1) {
+    pthread_attr_t at;
+    pthread_t t;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &at, pool_worker, NULL);
+    pthread_attr_destroy(&at);
+    if (rc) break; /* fewer threads, not an error */
+    pool.started++;
+    pool.pid = getpid();
+  }
+  pthread_mutex_unlock(&pool_init_mu);
+  return pool.started;
+}
+
+/* fn(ctx, c) for c = 0 .. n-1, on the pool when it is free. */
+static void par_run(par_fn fn, void *ctx, int n) {
+  int want = n > 1 ? pool_threads() : 1;
+  if (want <= 1 || n > 0xffff || pthread_mutex_trylock(&pool.busy)) {
+    for (int c = 0; c < n; c++) fn(ctx, c);
+    return;
+  }
+  if (pool_start(want) == 0) {
+    pthread_mutex_unlock(&pool.busy);
+    for (int c = 0; c < n; c++) fn(ctx, c);
+    return;
+  }
+  pool.fn = fn;
+  pool.ctx = ctx;
+  atomic_store_explicit(&pool.caller_cpu, sched_getcpu(), memory_order_relaxed);
+  atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
+  uint32_t gen = ++pool.gen;
+  atomic_store(&pool.next, (uint_fast64_t)gen << 32 | (uint_fast64_t)n << 16);
+  if (atomic_load(&pool.sleepers) > 0) {
+    pthread_mutex_lock(&pool.mu);
+    pthread_cond_broadcast(&pool.cv);
+    pthread_mutex_unlock(&pool.mu);
+  }
+  int c, mine = 0;
+  while (pool_claim(gen, &c)) {
+    fn(ctx, c);
+    mine++;
+  }
+  atomic_fetch_add_explicit(&pool.done, mine, memory_order_relaxed);
+  for (int spins = 0;
+       atomic_load_explicit(&pool.done, memory_order_acquire) < n; spins++)
+    if (spins < POOL_SPIN)
+      cpu_relax();
+    else
+      sched_yield(); /* the worker may be on this core */
+  pthread_mutex_unlock(&pool.busy);
+}
+
+/* The hand-written GEMMs serve layers with few outputs (O <= 64), where
+ * a BLAS call costs more in set-up (packing, thread hand-off) than the
+ * arithmetic: the 32-wide layers of the paper's networks and the final
+ * (O = 1) layer. The forward kernel keeps w transposed and padded to a
+ * multiple of 16 columns on the stack: at most WT_MAX floats (64 KiB). */
+#define WT_MAX 16384
+
+static int hand_gemm(int I, int O) {
+  int Op = (O + 15) / 16 * 16;
+  return O <= 64 && I >= 1 && (size_t)I * (size_t)Op <= WT_MAX && use_avx512();
+}
+
+#if NN_X86
+
+/* Denormals. Once tau is small, most soft bits saturate near e^-87, and
+ * their products with weights and gradients are denormal floats, which
+ * cost a microcode assist (about 100 cycles) per operation on x86. The
+ * AVX-512 kernels therefore run with flush-to-zero and denormals-are-zero
+ * set in MXCSR, restored on return: a value below 1.2e-38 counts as 0,
+ * nothing a gradient step can tell apart. */
+typedef struct {
+  unsigned csr;
+} ftz_scope;
+
+static inline ftz_scope ftz_begin(void) {
+  ftz_scope s = {_mm_getcsr()};
+  _mm_setcsr(s.csr | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
+  return s;
+}
+
+static inline void ftz_end(ftz_scope s) { _mm_setcsr(s.csr); }
+
+/* The first n lanes (none for n <= 0, all for n >= 16). */
+NN_INLINE_AVX512 __mmask16 lanes(long n) {
+  return (__mmask16)(n <= 0 ? 0u : n >= 16 ? 0xffffu : (1u << n) - 1u);
+}
+
+/* sigmoid() above, 16 lanes at a time: the same clamp, reduction and
+ * polynomial, with fused multiply-adds. */
+NN_INLINE_AVX512 __m512 sigmoid16(__m512 z) {
+  const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+  __mmask16 nan = _mm512_cmp_ps_mask(z, z, _CMP_UNORD_Q);
+  __mmask16 neg = _mm512_cmp_ps_mask(z, zero, _CMP_LT_OQ);
+  __m512 a = _mm512_min_ps(_mm512_abs_ps(z), _mm512_set1_ps(87.0f));
+  __m512 y = _mm512_sub_ps(zero, a); /* -|z| in [-87, 0] */
+  __m512 n = _mm512_roundscale_ps(
+      _mm512_mul_ps(y, _mm512_set1_ps(1.44269504088896341f)),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), y);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  __m512 er = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), one);
+  __m512i bits = _mm512_slli_epi32(
+      _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+  __m512 e = _mm512_mul_ps(er, _mm512_castsi512_ps(bits));
+  __m512 pos = _mm512_div_ps(one, _mm512_add_ps(one, e)); /* sigmoid(|z|) */
+  __mmask16 tail = _mm512_cmp_ps_mask(
+      a, _mm512_castsi512_ps(_mm512_set1_epi32((int)SIGMOID_CUT)), _CMP_GT_OQ);
+  __m512 out = _mm512_mask_mul_ps(pos, neg, e, pos); /* sigmoid(-|z|) */
+  out = _mm512_mask_mov_ps(out, neg & tail, zero);   /* cut tail */
+  return _mm512_mask_mov_ps(out, nan, z);            /* NaN stays */
+}
+
+/* Rows r0 .. r1-1. */
+NN_AVX512 static void
+softbits_forward_avx512(float *restrict out, const float *restrict x,
+                        const float *restrict thr, const int *restrict feat_of,
+                        int r0, int r1, int F, int D, float tau) {
+  const __m512 inv_tau = _mm512_set1_ps(1.0f / tau);
+  for (int b = r0; b < r1; b++) {
+    const float *xb = x + (size_t)b * (size_t)F; /* (F) */
+    float *ob = out + (size_t)b * (size_t)D;     /* (D) */
+    /* up to 16 features: the row sits in one register and the gather
+     * x[b, feat_of[d]] is a lane permutation */
+    __m512 xrow =
+        F <= 16 ? _mm512_maskz_loadu_ps(lanes(F), xb) : _mm512_setzero_ps();
+    for (int d = 0; d < D; d += 16) {
+      __mmask16 k = lanes(D - d);
+      __m512i idx = _mm512_maskz_loadu_epi32(k, feat_of + d);
+      __m512 v = F <= 16 ? _mm512_permutexvar_ps(idx, xrow)
+                         : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), k, idx,
+                                                    xb, 4);
+      __m512 t = _mm512_maskz_loadu_ps(k, thr + d);
+      __m512 z = _mm512_mul_ps(_mm512_sub_ps(v, t), inv_tau);
+      _mm512_mask_storeu_ps(ob + d, k, sigmoid16(z));
+    }
+  }
+}
+
+/* dthr[d] -= (1/tau) sum_b dout[b,d] s (1 - s) for the 64 columns from
+ * d0, the sum over the batch held in registers. */
+NN_AVX512 static void softbits_dthr_avx512(float *restrict dthr,
+                                           const float *restrict dout,
+                                           const float *restrict out, int B,
+                                           int D, int d0, float tau) {
+  const __m512 inv_tau = _mm512_set1_ps(1.0f / tau);
+  {
+    __mmask16 k[4];
+    __m512 acc[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; c++) {
+      k[c] = lanes(D - d0 - 16 * c);
+      acc[c] = _mm512_setzero_ps();
+    }
+    for (int b = 0; b < B; b++) {
+      const float *gb = dout + (size_t)b * (size_t)D + d0; /* (64) */
+      const float *sb = out + (size_t)b * (size_t)D + d0;  /* (64) */
+#pragma GCC unroll 4
+      for (int c = 0; c < 4; c++) {
+        __m512 s = _mm512_maskz_loadu_ps(k[c], sb + 16 * c);
+        __m512 gs = _mm512_mul_ps(_mm512_maskz_loadu_ps(k[c], gb + 16 * c), s);
+        acc[c] = _mm512_add_ps(acc[c], _mm512_fnmadd_ps(gs, s, gs));
+      }
+    }
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; c++) {
+      __m512 t = _mm512_maskz_loadu_ps(k[c], dthr + d0 + 16 * c);
+      _mm512_mask_storeu_ps(dthr + d0 + 16 * c, k[c],
+                            _mm512_fnmadd_ps(acc[c], inv_tau, t));
+    }
+  }
+}
+
+/* Register-blocked GEMM micro-kernels: R rows by NC vectors of 16
+ * columns, R and NC compile-time constants at every call, so the
+ * accumulators live in registers (R * NC <= 16 of the 32 zmm). */
+
+/* out (R, O) = bias + inp (R, I) @ wt (I, Op); wt padded with zeros. */
+NN_INLINE_AVX512 void fwd_block(float *out, const float *inp, const float *wt,
+                                const __m512 *bias, __mmask16 klast, int I,
+                                int O, int Op, const int R, const int NC) {
+  __m512 acc[8][4];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++) acc[r][c] = bias[c];
+  for (int i = 0; i < I; i++) {
+    __m512 w[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      w[c] = _mm512_load_ps(wt + (size_t)i * (size_t)Op + 16 * c);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      __m512 a = _mm512_set1_ps(inp[(size_t)r * (size_t)I + i]);
+#pragma GCC unroll 4
+      for (int c = 0; c < NC; c++)
+        acc[r][c] = _mm512_fmadd_ps(a, w[c], acc[r][c]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      _mm512_mask_storeu_ps(out + (size_t)r * (size_t)O + 16 * c,
+                            c == NC - 1 ? klast : (__mmask16)0xffffu,
+                            acc[r][c]);
+}
+
+/* dinp (R, 16 NC) += dout (R, O) @ w (O, 16 NC), one panel of columns. */
+NN_INLINE_AVX512 void dinp_block(float *dinp, const float *dout, const float *w,
+                                 const __mmask16 *k, int I, int O, const int R,
+                                 const int NC) {
+  __m512 acc[8][4];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      acc[r][c] =
+          _mm512_maskz_loadu_ps(k[c], dinp + (size_t)r * (size_t)I + 16 * c);
+  for (int o = 0; o < O; o++) {
+    __m512 wv[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      wv[c] = _mm512_maskz_loadu_ps(k[c], w + (size_t)o * (size_t)I + 16 * c);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      __m512 a = _mm512_set1_ps(dout[(size_t)r * (size_t)O + o]);
+#pragma GCC unroll 4
+      for (int c = 0; c < NC; c++)
+        acc[r][c] = _mm512_fmadd_ps(a, wv[c], acc[r][c]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      _mm512_mask_storeu_ps(dinp + (size_t)r * (size_t)I + 16 * c, k[c],
+                            acc[r][c]);
+}
+
+/* dw (R, 16 NC) += dout^T (R, B) @ inp (B, 16 NC): R output rows o, one
+ * panel of columns, the batch summed in order b = 0 .. B-1. */
+NN_INLINE_AVX512 void dw_block(float *dw, const float *dout, const float *inp,
+                               const __mmask16 *k, int B, int I, int O,
+                               const int R, const int NC) {
+  __m512 acc[8][4];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      acc[r][c] =
+          _mm512_maskz_loadu_ps(k[c], dw + (size_t)r * (size_t)I + 16 * c);
+  for (int b = 0; b < B; b++) {
+    __m512 x[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      x[c] = _mm512_maskz_loadu_ps(k[c], inp + (size_t)b * (size_t)I + 16 * c);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      __m512 a = _mm512_set1_ps(dout[(size_t)b * (size_t)O + r]);
+#pragma GCC unroll 4
+      for (int c = 0; c < NC; c++)
+        acc[r][c] = _mm512_fmadd_ps(a, x[c], acc[r][c]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      _mm512_mask_storeu_ps(dw + (size_t)r * (size_t)I + 16 * c, k[c],
+                            acc[r][c]);
+}
+
+/* wt (I, Op) = w^T, padded with zero columns to Op = 16 ceil(O / 16). */
+static void transpose_pad(float *restrict wt, const float *restrict w, int I,
+                          int O) {
+  const int Op = (O + 15) / 16 * 16;
+  for (int i = 0; i < I; i++)
+    for (int o = 0; o < Op; o++)
+      wt[(size_t)i * (size_t)Op + o] =
+          o < O ? w[(size_t)o * (size_t)I + i] : 0.0f;
+}
+
+/* Rows r0 .. r1-1 of the forward; wt from transpose_pad() (unused when
+ * O = 1). */
+NN_AVX512 static void
+linear_forward_avx512(float *restrict out, const float *restrict inp,
+                      const float *restrict w, const float *restrict wt,
+                      const float *restrict b, int r0, int r1, int I, int O) {
+  out += (size_t)r0 * (size_t)O;
+  inp += (size_t)r0 * (size_t)I;
+  const int n = r1 - r0;
+  if (O == 1) { /* a dot product per row, vectorized over I */
+    const float b0 = b ? b[0] : 0.0f;
+    for (int r = 0; r < n; r++) {
+      const float *x = inp + (size_t)r * (size_t)I; /* (I) */
+      __m512 acc = _mm512_setzero_ps();
+      for (int i = 0; i < I; i += 16) {
+        __mmask16 k = lanes(I - i);
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, x + i),
+                              _mm512_maskz_loadu_ps(k, w + i), acc);
+      }
+      out[r] = b0 + _mm512_reduce_add_ps(acc);
+    }
+    return;
+  }
+  const int Op = (O + 15) / 16 * 16;
+  for (int o0 = 0; o0 < O; o0 += 64) { /* panels of 64 outputs */
+    const int NC = O - o0 >= 64 ? 4 : (O - o0 + 15) / 16;
+    __m512 bias[4];
+    for (int c = 0; c < NC; c++)
+      bias[c] =
+          b ? _mm512_maskz_loadu_ps(lanes(O - o0 - 16 * c), b + o0 + 16 * c)
+            : _mm512_setzero_ps();
+    const __mmask16 kl = lanes(O - o0 - 16 * (NC - 1));
+    int r = 0;
+#define FWD(R_, NC_)                                                           \
+  for (; r + (R_) <= n; r += (R_))                                             \
+    fwd_block(out + (size_t)r * (size_t)O + o0, inp + (size_t)r * (size_t)I,   \
+              wt + o0, bias, kl, I, O, Op, R_, NC_);                           \
+  for (; r < n; r++)                                                           \
+    fwd_block(out + (size_t)r * (size_t)O + o0, inp + (size_t)r * (size_t)I,   \
+              wt + o0, bias, kl, I, O, Op, 1, NC_);
+    switch (NC) {
+    case 1:
+      FWD(8, 1) break;
+    case 2:
+      FWD(8, 2) break;
+    case 3:
+      FWD(4, 3) break;
+    default:
+      FWD(4, 4) break;
+    }
+#undef FWD
+  }
+}
+
+/* Rows r0 .. r1-1 of dinp. */
+NN_AVX512 static void linear_dinp_avx512(float *restrict dinp,
+                                         const float *restrict dout,
+                                         const float *restrict w, int r0,
+                                         int r1, int I, int O) {
+  dinp += (size_t)r0 * (size_t)I;
+  dout += (size_t)r0 * (size_t)O;
+  const int n = r1 - r0;
+  const int NC = I >= 64 ? 4 : (I + 15) / 16, P = 16 * NC; /* panel width */
+  for (int j = 0; j < I; j += P) {
+    __mmask16 k[4];
+    for (int c = 0; c < 4; c++) k[c] = lanes(I - j - 16 * c);
+    int r = 0;
+#define DINP(R_, NC_)                                                          \
+  for (; r + (R_) <= n; r += (R_))                                             \
+    dinp_block(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O, \
+               w + j, k, I, O, R_, NC_);                                       \
+  for (; r < n; r++)                                                           \
+    dinp_block(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O, \
+               w + j, k, I, O, 1, NC_);
+    switch (NC) {
+    case 1:
+      DINP(8, 1) break;
+    case 2:
+      DINP(8, 2) break;
+    case 3:
+      DINP(4, 3) break;
+    default:
+      DINP(4, 4) break;
+    }
+#undef DINP
+  }
+}
+
+/* Panel width of dinp and dw: 64 columns, or I rounded up to 16. */
+static int panel_width(int I) { return I >= 64 ? 64 : (I + 15) / 16 * 16; }
+
+/* Output rows o0 .. o1-1 of dw in the panel of columns from j0, and of db
+ * when it is not NULL. */
+NN_AVX512 static void linear_dw_avx512(float *restrict dw, float *restrict db,
+                                       const float *restrict dout,
+                                       const float *restrict inp, int o0,
+                                       int o1, int j0, int B, int I, int O) {
+  if (dw) {
+    const int NC = panel_width(I) / 16;
+    {
+      const int j = j0;
+      __mmask16 k[4];
+      for (int c = 0; c < 4; c++) k[c] = lanes(I - j - 16 * c);
+      int o = o0;
+#define DW(R_, NC_)                                                            \
+  for (; o + (R_) <= o1; o += (R_))                                            \
+    dw_block(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, k, B, I, O,    \
+             R_, NC_);                                                         \
+  for (; o < o1; o++)                                                          \
+    dw_block(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, k, B, I, O, 1, \
+             NC_);
+      switch (NC) {
+      case 1:
+        DW(8, 1) break;
+      case 2:
+        DW(8, 2) break;
+      case 3:
+        DW(4, 3) break;
+      default:
+        DW(4, 4) break;
+      }
+#undef DW
+    }
+  }
+  if (db) { /* db[o] += dout[0,o] + dout[1,o] + ..., in that order */
+    for (int o = o0; o < o1; o += 16) {
+      __mmask16 k = lanes(o1 - o);
+      __m512 acc = _mm512_maskz_loadu_ps(k, db + o);
+      for (int b = 0; b < B; b++)
+        acc = _mm512_add_ps(
+            acc, _mm512_maskz_loadu_ps(k, dout + (size_t)b * (size_t)O + o));
+      _mm512_mask_storeu_ps(db + o, k, acc);
+    }
+  }
+}
+
+/* adam_step's loop, 16 at a time, the same operations in the same order
+ * (no contraction), so the same bits as the generic loop. */
+NN_AVX512 static void adam_avx512(float *restrict p, const float *restrict g,
+                                  float *restrict m, float *restrict v,
+                                  size_t n, float b1, float b2, float eps,
+                                  float wd, float step, float inv_sqrt_bc2) {
+  const __m512 vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2);
+  const __m512 c1 = _mm512_set1_ps(1.0f - b1), c2 = _mm512_set1_ps(1.0f - b2);
+  const __m512 veps = _mm512_set1_ps(eps), vwd = _mm512_set1_ps(wd);
+  const __m512 vstep = _mm512_set1_ps(step), vis = _mm512_set1_ps(inv_sqrt_bc2);
+  for (size_t i = 0; i < n; i += 16) {
+    __mmask16 k = lanes((long)(n - i < 16 ? n - i : 16));
+    __m512 pi = _mm512_maskz_loadu_ps(k, p + i);
+    __m512 gi =
+        _mm512_add_ps(_mm512_maskz_loadu_ps(k, g + i), _mm512_mul_ps(vwd, pi));
+    __m512 mi =
+        _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_maskz_loadu_ps(k, m + i)),
+                      _mm512_mul_ps(c1, gi));
+    __m512 vi =
+        _mm512_add_ps(_mm512_mul_ps(vb2, _mm512_maskz_loadu_ps(k, v + i)),
+                      _mm512_mul_ps(_mm512_mul_ps(c2, gi), gi));
+    __m512 den = _mm512_add_ps(_mm512_mul_ps(_mm512_sqrt_ps(vi), vis), veps);
+    pi = _mm512_sub_ps(pi, _mm512_div_ps(_mm512_mul_ps(vstep, mi), den));
+    _mm512_mask_storeu_ps(m + i, k, mi);
+    _mm512_mask_storeu_ps(v + i, k, vi);
+    _mm512_mask_storeu_ps(p + i, k, pi);
+  }
+}
+
+/* The parallel calls: one context struct per kernel, chunk c of it. */
+#define ROWS_PER_CHUNK 64
+
+static int row_chunks(int B) {
+  return (B + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK;
+}
+
+typedef struct {
+  float *out;
+  const float *x, *thr, *dout, *sout;
+  const int *feat_of;
+  float *dthr;
+  int B, F, D;
+  float tau;
+} sb_job;
+
+static void sb_forward_chunk(void *ctx, int c) {
+  const sb_job *j = ctx;
+  int r0 = c * ROWS_PER_CHUNK, r1 = r0 + ROWS_PER_CHUNK;
+  softbits_forward_avx512(j->out, j->x, j->thr, j->feat_of, r0,
+                          r1 < j->B ? r1 : j->B, j->F, j->D, j->tau);
+}
+
+static void sb_dthr_chunk(void *ctx, int c) {
+  const sb_job *j = ctx;
+  softbits_dthr_avx512(j->dthr, j->dout, j->sout, j->B, j->D, 64 * c, j->tau);
+}
+
+typedef struct {
+  float *out, *dinp, *dw, *db;
+  const float *inp, *w, *wt, *b, *dout;
+  int B, I, O, npanel;
+} lin_job;
+
+static void lin_forward_chunk(void *ctx, int c) {
+  const lin_job *j = ctx;
+  int r0 = c * ROWS_PER_CHUNK, r1 = r0 + ROWS_PER_CHUNK;
+  linear_forward_avx512(j->out, j->inp, j->w, j->wt, j->b, r0,
+                        r1 < j->B ? r1 : j->B, j->I, j->O);
+}
+
+static void lin_dinp_chunk(void *ctx, int c) {
+  const lin_job *j = ctx;
+  int r0 = c * ROWS_PER_CHUNK, r1 = r0 + ROWS_PER_CHUNK;
+  linear_dinp_avx512(j->dinp, j->dout, j->w, r0, r1 < j->B ? r1 : j->B, j->I,
+                     j->O);
+}
+
+/* dw chunks: 16 output rows by one panel of columns; db goes with the
+ * first panel. */
+static void lin_dw_chunk(void *ctx, int c) {
+  const lin_job *j = ctx;
+  int panel = c % j->npanel, o0 = c / j->npanel * 16;
+  int o1 = o0 + 16 < j->O ? o0 + 16 : j->O;
+  linear_dw_avx512(j->dw, panel == 0 ? j->db : NULL, j->dout, j->inp, o0, o1,
+                   panel * panel_width(j->I), j->B, j->I, j->O);
+}
+
+typedef struct {
+  float *p, *m, *v;
+  const float *g;
+  size_t n;
+  float b1, b2, eps, wd, step, inv_sqrt_bc2;
+} adam_job;
+
+#define ADAM_CHUNK 8192
+
+static void adam_chunk(void *ctx, int c) {
+  const adam_job *j = ctx;
+  size_t i0 = (size_t)c * ADAM_CHUNK;
+  size_t n = j->n - i0 < ADAM_CHUNK ? j->n - i0 : ADAM_CHUNK;
+  adam_avx512(j->p + i0, j->g + i0, j->m + i0, j->v + i0, n, j->b1, j->b2,
+              j->eps, j->wd, j->step, j->inv_sqrt_bc2);
+}
+
+#endif /* NN_X86 */
+
+/* ------------------------------------------------------------------------
+ * Linear layers through OpenBLAS, split over the pool.
+ *
+ * OpenBLAS runs single-threaded (set once, at the first call): its own
+ * threads would fight the pool's for the same cores, and measured here a
+ * training step with OpenBLAS on two threads was slower than with the
+ * GEMMs split into row blocks over the pool (each block a one-thread
+ * GEMM). The blocks are fixed (BLAS_ROWS rows, or BLAS_OUTS rows of dw),
+ * not derived from the thread count, so every output element is computed
+ * by the same call whichever thread makes it: again the same bits for any
+ * number of threads. The caller runs its blocks under the same MXCSR
+ * (flush-to-zero) as the workers. */
+#define BLAS_ROWS 128
+#define BLAS_OUTS 64
+
+void openblas_set_num_threads(int num_threads);
+
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+static void blas_single(void) { openblas_set_num_threads(1); }
+
+typedef struct {
+  float *out, *dinp, *dw;
+  const float *inp, *w, *b, *dout;
+  int B, I, O;
+} blas_job;
+
+static void blas_forward_chunk(void *ctx, int c) {
+  const blas_job *j = ctx;
+  int r0 = c * BLAS_ROWS, n = j->B - r0 < BLAS_ROWS ? j->B - r0 : BLAS_ROWS;
+  float *out = j->out + (size_t)r0 * (size_t)j->O; /* (n, O) */
+  for (int r = 0; r < n; r++) {
+    float *orow = out + (size_t)r * (size_t)j->O; /* (O) */
+    if (j->b)
+      memcpy(orow, j->b, (size_t)j->O * sizeof *orow);
+    else
+      bsq_zero(orow, (size_t)j->O);
+  }
+  if (j->I <= 0) return;
+  if (n == 1) /* out (O) += w (O, I) @ inp (I) */
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, j->O, j->I, 1.0f, j->w, j->I,
+                j->inp + (size_t)r0 * (size_t)j->I, 1, 1.0f, out, 1);
+  else /* out (n, O) += inp (n, I) @ w^T (I, O) */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, j->O, j->I, 1.0f,
+                j->inp + (size_t)r0 * (size_t)j->I, j->I, j->w, j->I, 1.0f, out,
+                j->O);
+}
+
+static void blas_dinp_chunk(void *ctx, int c) {
+  const blas_job *j = ctx;
+  int r0 = c * BLAS_ROWS, n = j->B - r0 < BLAS_ROWS ? j->B - r0 : BLAS_ROWS;
+  /* dinp (n, I) += dout (n, O) @ w (O, I) */
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, j->I, j->O, 1.0f,
+              j->dout + (size_t)r0 * (size_t)j->O, j->O, j->w, j->I, 1.0f,
+              j->dinp + (size_t)r0 * (size_t)j->I, j->I);
+}
+
+static void blas_dw_chunk(void *ctx, int c) {
+  const blas_job *j = ctx;
+  int o0 = c * BLAS_OUTS, n = j->O - o0 < BLAS_OUTS ? j->O - o0 : BLAS_OUTS;
+  /* dw (n, I) += dout^T (n, B) @ inp (B, I), rows o0 .. o0+n-1 of dw */
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, j->I, j->B, 1.0f,
+              j->dout + o0, j->O, j->inp, j->I, 1.0f,
+              j->dw + (size_t)o0 * (size_t)j->I, j->I);
+}
+
+/* The MXCSR of a pool job (x86: flush-to-zero, as the workers run). */
+static unsigned fp_enter(void) {
+#if NN_X86
+  unsigned csr = _mm_getcsr();
+  _mm_setcsr(csr | 0x8040u);
+  return csr;
+#else
+  return 0;
+#endif
+}
+
+static void fp_leave(unsigned csr) {
+#if NN_X86
+  _mm_setcsr(csr);
+#else
+  (void)csr;
+#endif
 }
 
 /* ------------------------------------------------------------------------
@@ -95,6 +942,22 @@ void bsq_softbits_forward(float *restrict out /* (B, D) */,
                           const float *restrict thr /* (D) */,
                           const int *restrict feat_of /* (D) */, int B, int F,
                           int D, float tau) {
+#if NN_X86
+  if (use_avx512()) {
+    sb_job j = {.out = out,
+                .x = x,
+                .thr = thr,
+                .feat_of = feat_of,
+                .B = B,
+                .F = F,
+                .D = D,
+                .tau = tau};
+    ftz_scope z = ftz_begin();
+    par_run(sb_forward_chunk, &j, row_chunks(B));
+    ftz_end(z);
+    return;
+  }
+#endif
   const float inv_tau = 1.0f / tau;
   for (int b = 0; b < B; b++) {
     const float *xb = x + (size_t)b * (size_t)F; /* (F) */
@@ -115,6 +978,16 @@ void bsq_softbits_backward(float *restrict dx /* (B, F), may be NULL */,
    *   ds/dx   =  s (1 - s) / tau
    *   ds/dthr = -s (1 - s) / tau */
   const float inv_tau = 1.0f / tau;
+#if NN_X86
+  if (dthr && use_avx512()) {
+    sb_job j = {
+        .dthr = dthr, .dout = dout, .sout = out, .B = B, .D = D, .tau = tau};
+    ftz_scope z = ftz_begin();
+    par_run(sb_dthr_chunk, &j, (D + 63) / 64);
+    ftz_end(z);
+    dthr = NULL; /* done */
+  }
+#endif
   if (dthr) {
     for (int b = 0; b < B; b++) {
       const float *gb = dout + (size_t)b * (size_t)D; /* (D) */
@@ -163,20 +1036,29 @@ void bsq_linear_forward(float *restrict out /* (B, O) */,
                         const float *restrict b /* (O) */, int B, int I,
                         int O) {
   if (B <= 0 || O <= 0) return;
-  for (int r = 0; r < B; r++) {
-    float *orow = out + (size_t)r * (size_t)O; /* (O) */
-    if (b)
-      memcpy(orow, b, (size_t)O * sizeof *orow);
-    else
-      bsq_zero(orow, (size_t)O);
+#if NN_X86
+  if (hand_gemm(I, O)) {
+    float wt[WT_MAX] __attribute__((aligned(64))); /* (I, Op) */
+    if (O > 1) transpose_pad(wt, w, I, O);
+    lin_job j = {.out = out,
+                 .inp = inp,
+                 .w = w,
+                 .wt = wt,
+                 .b = b,
+                 .B = B,
+                 .I = I,
+                 .O = O};
+    ftz_scope z = ftz_begin();
+    par_run(lin_forward_chunk, &j, row_chunks(B));
+    ftz_end(z);
+    return;
   }
-  if (I <= 0) return;
-  if (B == 1) /* out (O) += w (O, I) @ inp (I) */
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, O, I, 1.0f, w, I, inp, 1, 1.0f,
-                out, 1);
-  else /* out (B, O) += inp (B, I) @ w^T (I, O) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, O, I, 1.0f, inp,
-                I, w, I, 1.0f, out, O);
+#endif
+  pthread_once(&blas_once, blas_single);
+  blas_job j = {.out = out, .inp = inp, .w = w, .b = b, .B = B, .I = I, .O = O};
+  unsigned csr = fp_enter();
+  par_run(blas_forward_chunk, &j, (B + BLAS_ROWS - 1) / BLAS_ROWS);
+  fp_leave(csr);
 }
 
 void bsq_linear_backward(float *restrict dinp /* (B, I), may be NULL */,
@@ -190,15 +1072,48 @@ void bsq_linear_backward(float *restrict dinp /* (B, I), may be NULL */,
    *   dinp = dout @ w,  dw = dout^T @ inp,  db = sum_b dout[b,:]
    * beta = 1 in every BLAS call: that is the accumulation. */
   if (B <= 0 || O <= 0) return;
-  if (I > 0) {
-    if (dinp) /* dinp (B, I) += dout (B, O) @ w (O, I) */
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, I, O, 1.0f,
-                  dout, O, w, I, 1.0f, dinp, I);
-    if (dw) /* dw (O, I) += dout^T (O, B) @ inp (B, I) */
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, O, I, B, 1.0f,
-                  dout, O, inp, I, 1.0f, dw, I);
+#if NN_X86
+  if (hand_gemm(I, O)) {
+    int pw = panel_width(I);
+    lin_job j = {.dinp = dinp,
+                 .dw = dw,
+                 .db = db,
+                 .inp = inp,
+                 .w = w,
+                 .dout = dout,
+                 .B = B,
+                 .I = I,
+                 .O = O,
+                 .npanel = (I + pw - 1) / pw};
+    ftz_scope z = ftz_begin();
+    if (dinp) par_run(lin_dinp_chunk, &j, row_chunks(B));
+    if (dw || db) par_run(lin_dw_chunk, &j, j.npanel * ((O + 15) / 16));
+    ftz_end(z);
+    return;
+  }
+#endif
+  if (I > 0 && (dinp || dw)) {
+    pthread_once(&blas_once, blas_single);
+    blas_job j = {.dinp = dinp,
+                  .dw = dw,
+                  .inp = inp,
+                  .w = w,
+                  .dout = dout,
+                  .B = B,
+                  .I = I,
+                  .O = O};
+    unsigned csr = fp_enter();
+    if (dinp) par_run(blas_dinp_chunk, &j, (B + BLAS_ROWS - 1) / BLAS_ROWS);
+    if (dw) par_run(blas_dw_chunk, &j, (O + BLAS_OUTS - 1) / BLAS_OUTS);
+    fp_leave(csr);
   }
   if (db) {
+#if NN_X86
+    if (use_avx512()) { /* the same sums, held in registers */
+      linear_dw_avx512(NULL, db, dout, NULL, 0, O, 0, B, I, O);
+      return;
+    }
+#endif
     for (int r = 0; r < B; r++) {
       const float *grow = dout + (size_t)r * (size_t)O; /* (O) */
       for (int o = 0; o < O; o++) db[o] += grow[o];
@@ -209,14 +1124,25 @@ void bsq_linear_backward(float *restrict dinp /* (B, I), may be NULL */,
 /* ------------------------------------------------------------------------
  * ReLU. In place allowed, so no restrict here. */
 
+/* All ones when x > 0 (positive, +inf included; not NaN, not zero),
+ * else zero: as integers the bits of such an x are 1 .. 0x7f800000. The
+ * float compare would not vectorize (see sigmoid() above). */
+static inline uint32_t positive_mask(float x) {
+  return 0u - (uint32_t)(f2u(x) - 1u < 0x7f800000u);
+}
+
 void bsq_relu_forward(float *out, const float *inp, size_t N) {
-  for (size_t n = 0; n < N; n++) out[n] = inp[n] > 0.0f ? inp[n] : 0.0f;
+  /* out = inp > 0 ? inp : +0 */
+  for (size_t n = 0; n < N; n++)
+    out[n] = u2f(f2u(inp[n]) & positive_mask(inp[n]));
 }
 
 void bsq_relu_backward(float *dinp, const float *dout, const float *out,
                        size_t N) {
-  /* forward: out = max(inp, 0); d/dinp = 1 where out > 0, else 0 */
-  for (size_t n = 0; n < N; n++) dinp[n] += out[n] > 0.0f ? dout[n] : 0.0f;
+  /* forward: out = max(inp, 0); d/dinp = 1 where out > 0, else 0
+   * (adding +0 where it is 0, as dinp += 0.0f would) */
+  for (size_t n = 0; n < N; n++)
+    dinp[n] += u2f(f2u(dout[n]) & positive_mask(out[n]));
 }
 
 /* ------------------------------------------------------------------------
@@ -226,10 +1152,8 @@ void bsq_relu_backward(float *dinp, const float *dout, const float *out,
 void bsq_dropout_forward(float *out, float *mask, const float *inp, size_t N,
                          float p, bsq_rng *rng) {
   if (p <= 0.0f) {
-    for (size_t n = 0; n < N; n++) {
-      mask[n] = 1.0f;
-      out[n] = inp[n];
-    }
+    for (size_t n = 0; n < N; n++) mask[n] = 1.0f;
+    if (out != inp) memcpy(out, inp, N * sizeof *out);
     return;
   }
   const float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
@@ -281,6 +1205,13 @@ void bsq_adam_step(float *restrict p, const float *restrict g,
   const float bc2 = (float)(1.0 - pow((double)b2, (double)t));
   const float step = cfg->lr / bc1;
   const float inv_sqrt_bc2 = (float)(1.0 / sqrt((double)bc2));
+#if NN_X86
+  if (use_avx512()) {
+    adam_job j = {p, m, v, g, n, b1, b2, eps, wd, step, inv_sqrt_bc2};
+    par_run(adam_chunk, &j, (int)((n + ADAM_CHUNK - 1) / ADAM_CHUNK));
+    return;
+  }
+#endif
   for (size_t i = 0; i < n; i++) {
     float gi = g[i] + wd * p[i];
     m[i] = b1 * m[i] + (1.0f - b1) * gi;

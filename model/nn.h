@@ -20,7 +20,27 @@
 
 void bsq_zero(float *p, size_t n);
 
-/* Soft bits: out[b,d] = sigmoid((x[b, feat_of[d]] - thr[d]) / tau). */
+/* Kernel choice: on a CPU with AVX-512 the layers use hand-vectorized
+ * kernels (and their own GEMMs for layers of at most 64 outputs), else
+ * generic C and OpenBLAS. on = 0 forces the generic path, 1 restores the
+ * automatic choice, -1 only asks. Returns whether the AVX-512 kernels
+ * were in use before the call. For tests and benchmarks; set it before
+ * training, not during. */
+int bsq_nn_simd(int on);
+
+/* Threads the layers use, the caller included: n >= 1 sets it, 0 restores
+ * the default (BSQ_THREADS from the environment, else the online CPUs, at
+ * most 8), -1 only asks. Returns the previous count. Results are the same
+ * bits for any count: work is cut into fixed blocks and no sum is split
+ * across threads. OpenBLAS is switched to one thread at the first linear
+ * layer that uses it (its GEMMs are split into blocks over these threads
+ * instead). One caller at a time gets the threads; calls made at the same
+ * time from other threads (parallel trainings) run on their own thread. */
+int bsq_nn_threads(int n);
+
+/* Soft bits: out[b,d] = sigmoid((x[b, feat_of[d]] - thr[d]) / tau), with
+ * the lower tail cut: values below about 2^-64 (argument < -44.36) are 0,
+ * so no denormal floats reach the GEMMs (nn.c explains). */
 void bsq_softbits_forward(float *out /* (B, D) */, const float *x /* (B, F) */,
                           const float *thr /* (D) */,
                           const int *feat_of /* (D) */, int B, int F, int D,

@@ -226,19 +226,34 @@ END_TEST
 
 START_TEST(test_nn_softbits_sigmoid_accuracy) {
   /* One feature, one threshold at 0, tau 1: out = sigmoid(x) exactly as
-   * float x, against the double-precision sigmoid. */
+   * float x, against the double-precision sigmoid. Below x = -64 ln 2 the
+   * tail is cut to 0 (nn.c: no denormal products in the GEMMs). */
   enum { B = 17201 };
+  const double cut = 64.0 * log(2.0);
   float *x = falloc(B), *out = falloc(B);
   const float thr = 0.0f;
   const int feat = 0;
   for (int b = 0; b < B; b++) x[b] = -86.0f + 0.01f * (float)b;
   bsq_softbits_forward(out, x, &thr, &feat, B, 1, 1, 1.0f);
   double worst = 0.0;
+  int cut_seen = 0;
   for (int b = 0; b < B; b++) {
     double ref = 1.0 / (1.0 + exp(-(double)x[b]));
-    worst = fmax(worst, fabs((double)out[b] - ref) / ref);
+    if (x[b] < -cut - 1e-5) {
+      ck_assert_msg(out[b] == 0.0f, "x=%g: %g, want the cut tail 0",
+                    (double)x[b], (double)out[b]);
+      cut_seen++;
+    } else if (x[b] > -cut + 1e-5) {
+      worst = fmax(worst, fabs((double)out[b] - ref) / ref);
+    }
   }
+  ck_assert_int_gt(cut_seen, 4000);
   ck_assert_double_le(worst, 5e-7); /* a few float ulp */
+  /* the smallest value kept is about 2^-64, a normal float */
+  float lo = 0.0f, lx = -44.36f;
+  bsq_softbits_forward(&lo, &lx, &thr, &feat, 1, 1, 1, 1.0f);
+  ck_assert_double_gt(lo, ldexp(1.0, -64));
+  ck_assert_double_lt(lo, ldexp(1.0, -63));
   free(x);
   free(out);
 }
@@ -350,11 +365,18 @@ static void linear_naive(double *out, const float *inp, const float *w,
     }
 }
 
+/* Small shapes, and ones that reach every case of the AVX-512 kernels
+ * (1 to 4 vectors of outputs with a partial last one, row and column
+ * tails, the O = 1 dot product, a 64-column panel plus a tail, more rows
+ * than a thread chunk) and of the BLAS path (O > 64, or I too wide to
+ * keep w^T on the stack). */
 static const int lin_shapes[][3] = {/* B, I, O */
-                                    {1, 1, 1},   {1, 3, 17},  {3, 17, 1},
-                                    {17, 3, 3},  {3, 1, 17},  {17, 17, 17},
-                                    {2, 5, 3},   {1, 17, 3},  {17, 1, 1},
-                                    {64, 33, 17}};
+                                    {1, 1, 1},    {1, 3, 17},   {3, 17, 1},
+                                    {17, 3, 3},   {3, 1, 17},   {17, 17, 17},
+                                    {2, 5, 3},    {1, 17, 3},   {17, 1, 1},
+                                    {64, 33, 17}, {37, 150, 32}, {13, 40, 50},
+                                    {9, 70, 64},  {5, 300, 1},  {70, 20, 65},
+                                    {130, 33, 17}, {11, 600, 33}, {200, 7, 40}};
 
 START_TEST(test_nn_linear_matches_naive) {
   bsq_rng r;
@@ -382,6 +404,67 @@ START_TEST(test_nn_linear_matches_naive) {
     free(b);
     free(out);
     free(ref);
+  }
+}
+END_TEST
+
+static void linear_backward_naive(double *dinp, double *dw, double *db,
+                                  const float *dout, const float *inp,
+                                  const float *w, int B, int I, int O) {
+  for (int r = 0; r < B; r++)
+    for (int i = 0; i < I; i++)
+      for (int o = 0; o < O; o++)
+        dinp[r * I + i] += (double)dout[r * O + o] * (double)w[o * I + i];
+  for (int o = 0; o < O; o++)
+    for (int i = 0; i < I; i++)
+      for (int r = 0; r < B; r++)
+        dw[o * I + i] += (double)dout[r * O + o] * (double)inp[r * I + i];
+  for (int r = 0; r < B; r++)
+    for (int o = 0; o < O; o++) db[o] += dout[r * O + o];
+}
+
+static void assert_close(const char *what, const int *shape, const float *got,
+                         const double *want, size_t n, double tol) {
+  for (size_t i = 0; i < n; i++)
+    ck_assert_msg(fabs(got[i] - want[i]) <= tol,
+                  "%s B=%d I=%d O=%d [%zu]: %.9g vs %.9g", what, shape[0],
+                  shape[1], shape[2], i, (double)got[i], want[i]);
+}
+
+/* Backward on top of nonzero gradients (it accumulates), against double
+ * sums. */
+START_TEST(test_nn_linear_backward_matches_naive) {
+  bsq_rng r;
+  bsq_rng_seed(&r, 53);
+  for (size_t s = 0; s < sizeof lin_shapes / sizeof lin_shapes[0]; s++) {
+    const int B = lin_shapes[s][0], I = lin_shapes[s][1], O = lin_shapes[s][2];
+    const size_t ni = (size_t)B * I, nw = (size_t)O * I, no = (size_t)B * O;
+    float *inp = falloc(ni), *w = falloc(nw), *dout = falloc(no);
+    float *dinp = falloc(ni), *dw = falloc(nw), *db = falloc((size_t)O);
+    double *rdinp = dalloc(ni), *rdw = dalloc(nw), *rdb = dalloc((size_t)O);
+    fill_uniform(inp, ni, &r, -1, 1);
+    fill_uniform(w, nw, &r, -1, 1);
+    fill_uniform(dout, no, &r, -1, 1);
+    fill_uniform(dinp, ni, &r, -1, 1);
+    fill_uniform(dw, nw, &r, -1, 1);
+    fill_uniform(db, (size_t)O, &r, -1, 1);
+    for (size_t i = 0; i < ni; i++) rdinp[i] = dinp[i];
+    for (size_t i = 0; i < nw; i++) rdw[i] = dw[i];
+    for (int o = 0; o < O; o++) rdb[o] = db[o];
+    bsq_linear_backward(dinp, dw, db, dout, inp, w, B, I, O);
+    linear_backward_naive(rdinp, rdw, rdb, dout, inp, w, B, I, O);
+    assert_close("dinp", lin_shapes[s], dinp, rdinp, ni, 1e-5 * (O + 1));
+    assert_close("dw", lin_shapes[s], dw, rdw, nw, 1e-5 * (B + 1));
+    assert_close("db", lin_shapes[s], db, rdb, (size_t)O, 1e-5 * (B + 1));
+    free(inp);
+    free(w);
+    free(dout);
+    free(dinp);
+    free(dw);
+    free(db);
+    free(rdinp);
+    free(rdw);
+    free(rdb);
   }
 }
 END_TEST
@@ -798,6 +881,102 @@ START_TEST(test_nn_zero) {
 }
 END_TEST
 
+/* ---- threads and kernel paths ----------------------------------------- */
+
+/* One training-sized step of every parallel kernel: soft bits (B, D) of
+ * F = 10 features, a 150 -> 32 layer, the threshold gradient and Adam. */
+enum { TS_B = 515, TS_F = 10, TS_D = 150, TS_O = 32 };
+
+typedef struct {
+  float s[TS_B * TS_D], a[TS_B * TS_O], ds[TS_B * TS_D];
+  float dw[TS_O * TS_D], db[TS_O], dthr[TS_D], p[TS_O * TS_D];
+} step_out;
+
+static void run_step(step_out *o, float tau) {
+  static float x[TS_B * TS_F], thr[TS_D], w[TS_O * TS_D], b[TS_O],
+      dout[TS_B * TS_O], m[TS_O * TS_D], v[TS_O * TS_D], g[TS_O * TS_D];
+  static int feat_of[TS_D];
+  bsq_rng r;
+  bsq_rng_seed(&r, 151);
+  fill_uniform(x, TS_B * TS_F, &r, -2, 2);
+  fill_uniform(thr, TS_D, &r, -1.5, 1.5);
+  fill_uniform(w, TS_O * TS_D, &r, -0.1, 0.1);
+  fill_uniform(b, TS_O, &r, -0.1, 0.1);
+  fill_uniform(dout, TS_B * TS_O, &r, -1, 1);
+  fill_uniform(g, TS_O * TS_D, &r, -1, 1);
+  for (int d = 0; d < TS_D; d++) feat_of[d] = d / 15;
+  memset(o, 0, sizeof *o);
+  memset(m, 0, sizeof m);
+  memset(v, 0, sizeof v);
+  bsq_softbits_forward(o->s, x, thr, feat_of, TS_B, TS_F, TS_D, tau);
+  bsq_linear_forward(o->a, o->s, w, b, TS_B, TS_D, TS_O);
+  bsq_linear_backward(o->ds, o->dw, o->db, dout, o->s, w, TS_B, TS_D, TS_O);
+  bsq_softbits_backward(NULL, o->dthr, o->ds, o->s, feat_of, TS_B, TS_F,
+                        TS_D, tau);
+  memcpy(o->p, w, sizeof w);
+  const bsq_adam_cfg cfg = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f,
+                            .eps = 1e-8f, .weight_decay = 0.01f};
+  for (int t = 1; t <= 3; t++) /* a fixed gradient: Adam alone */
+    bsq_adam_step(o->p, g, m, v, TS_O * TS_D, &cfg, t);
+}
+
+START_TEST(test_nn_threads_same_bits) {
+  static step_out one, many;
+  const float taus[] = {1.0f, 0.01f}; /* 0.01: most soft bits saturate */
+  int prev = bsq_nn_threads(-1);
+  for (int t = 0; t < 2; t++) {
+    bsq_nn_threads(1);
+    run_step(&one, taus[t]);
+    for (int n = 2; n <= 4; n++) {
+      bsq_nn_threads(n);
+      run_step(&many, taus[t]);
+      ck_assert_msg(memcmp(&one, &many, sizeof one) == 0,
+                    "tau %g: %d threads differ from 1", (double)taus[t], n);
+    }
+  }
+  bsq_nn_threads(prev);
+}
+END_TEST
+
+/* The AVX-512 kernels (where the CPU has them) and the generic path agree
+ * within float rounding. */
+START_TEST(test_nn_simd_matches_generic) {
+  static step_out fast, gen;
+  int was = bsq_nn_simd(-1);
+  run_step(&fast, 0.3f);
+  bsq_nn_simd(0);
+  ck_assert_int_eq(bsq_nn_simd(-1), 0);
+  run_step(&gen, 0.3f);
+  bsq_nn_simd(1);
+  ck_assert_int_eq(bsq_nn_simd(-1), was);
+  const struct {
+    const char *what;
+    const float *a, *b;
+    size_t n;
+    double tol;
+  } cmp[] = {
+      {"softbits", fast.s, gen.s, TS_B * TS_D, 1e-6},
+      {"linear", fast.a, gen.a, TS_B * TS_O, 1e-4},
+      {"dinp", fast.ds, gen.ds, TS_B * TS_D, 1e-4},
+      {"dw", fast.dw, gen.dw, TS_O * TS_D, 1e-3},
+      {"db", fast.db, gen.db, TS_O, 1e-3},
+      {"dthr", fast.dthr, gen.dthr, TS_D, 1e-3},
+      {"adam", fast.p, gen.p, TS_O * TS_D, 0.0}, /* the same bits */
+  };
+  for (size_t k = 0; k < sizeof cmp / sizeof cmp[0]; k++)
+    for (size_t i = 0; i < cmp[k].n; i++)
+      ck_assert_msg(fabs((double)cmp[k].a[i] - cmp[k].b[i]) <=
+                        cmp[k].tol * fmax(1.0, fabs((double)cmp[k].b[i])),
+                    "%s[%zu]: %.9g vs %.9g", cmp[k].what, i,
+                    (double)cmp[k].a[i], (double)cmp[k].b[i]);
+}
+END_TEST
+
+/* The generic path, on a machine with AVX-512 too: the "Generic" case
+ * runs the numerics again under this fixture. */
+static void generic_setup(void) { bsq_nn_simd(0); }
+static void generic_teardown(void) { bsq_nn_simd(1); }
+
 /* ---- adam --------------------------------------------------------------- */
 
 static const bsq_adam_cfg adam_default = {.lr = 1e-3f,
@@ -925,6 +1104,24 @@ Suite *nn_suite(void) {
   tcase_add_test(num, test_nn_dropout_grad);
   tcase_add_test(num, test_nn_mse_value_and_grad);
   tcase_add_test(num, test_nn_network_grad);
+  tcase_add_test(num, test_nn_linear_backward_matches_naive);
+  tcase_add_test(num, test_nn_threads_same_bits);
+  tcase_add_test(num, test_nn_simd_matches_generic);
   suite_add_tcase(s, num);
+
+  TCase *gen = tcase_create("Generic");
+  tcase_add_checked_fixture(gen, generic_setup, generic_teardown);
+  tcase_add_test(gen, test_nn_softbits_grad_thresholds);
+  tcase_add_test(gen, test_nn_softbits_grad_x);
+  tcase_add_test(gen, test_nn_softbits_sigmoid_accuracy);
+  tcase_add_test(gen, test_nn_softbits_saturates_without_nan);
+  tcase_add_test(gen, test_nn_linear_matches_naive);
+  tcase_add_test(gen, test_nn_linear_backward_matches_naive);
+  tcase_add_test(gen, test_nn_linear_grad);
+  tcase_add_test(gen, test_nn_network_grad);
+  tcase_add_test(gen, test_nn_backward_accumulates);
+  tcase_add_test(gen, test_nn_adam_matches_reference);
+  tcase_add_test(gen, test_nn_threads_same_bits); /* BLAS blocks */
+  suite_add_tcase(s, gen);
   return s;
 }
