@@ -167,15 +167,15 @@ static int run_verilator(const sim_job *j, sim_result *r) {
   for (char *c = san_ld; *c; c++)
     if (*c == ';') *c = ' '; /* a CMake list */
   if (rc == 0) {
-    FILE *fp = fopen(mk, "w");
-    if (fp) {
+    bsq_atomic_file af;
+    if (bsq_atomic_open(&af, mk, NULL) == BSQ_OK) {
       char san[512];
       bsq_pathf(san, sizeof san, "%s", BSQ_SAN_FLAGS);
       for (char *c = san; *c; c++)
         if (*c == ';') *c = ' ';
-      fprintf(fp, "# written by bsq sim\ninclude Vdut.mk\n");
-      if (*san) fprintf(fp, "harness.o: CPPFLAGS += %s\n", san);
-      rc = fclose(fp) == 0 ? 0 : 1;
+      fprintf(af.fp, "# written by bsq sim\ninclude Vdut.mk\n");
+      if (*san) fprintf(af.fp, "harness.o: CPPFLAGS += %s\n", san);
+      rc = bsq_atomic_close(&af, 1, NULL) == BSQ_OK ? 0 : 1;
     } else {
       rc = 1;
     }

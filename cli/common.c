@@ -1,6 +1,7 @@
 /* bsq — helpers shared by the subcommands. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,4 +95,32 @@ int cli_load_model_data(const char *cmd, const bsq_model *m, const char *spec,
     return BSQ_EHASH;
   }
   return BSQ_OK;
+}
+
+/* SIGINT / SIGTERM / SIGHUP: whatever was being written is abandoned (its
+ * temporary removed; the file it would have replaced is untouched), then
+ * the process ends by the same signal, so the shell sees an interrupted
+ * command (exit status 130 for SIGINT) and stops a script or loop. */
+static void on_signal(int sig) {
+  static const char msg[] = "bsq: interrupted; unfinished files removed\n";
+  bsq_atomic_abandon_all();
+  ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+  (void)w;
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void cli_handle_signals(void) {
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* a signal ignored by whoever started us (nohup, `cmd &` in a
+     * non-interactive shell) stays ignored */
+    if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+      continue;
+    sigaction(sigs[i], &sa, NULL);
+  }
 }

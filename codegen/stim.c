@@ -181,15 +181,14 @@ int bsq_stim_write(const bsq_stim *s, const bsq_model *m, const char *path,
   h.n_random = s->n_random;
   h.n_data = s->n_data;
   h.model_hash = bsq_model_hash(m);
-  FILE *fp = fopen(path, "wb");
-  if (!fp)
-    return bsq_diag_set(diag, BSQ_EIO, "%s: %s", path, strerror(errno));
+  bsq_atomic_file af;
+  int rc = bsq_atomic_open(&af, path, diag);
+  if (rc) return rc;
+  FILE *fp = af.fp;
   int ok = fwrite(&h, sizeof h, 1, fp) == 1 &&
            fwrite(s->codes, sizeof *s->codes, s->n * (uint64_t)s->F, fp) ==
                s->n * (uint64_t)s->F;
-  if (fclose(fp) != 0) ok = 0;
-  if (!ok) return bsq_diag_set(diag, BSQ_EIO, "%s: write failed", path);
-  return BSQ_OK;
+  return bsq_atomic_close(&af, ok, diag);
 }
 
 /* Writes `bits` bits of buf (little-endian bytes) as hex, MSB first. */
@@ -216,7 +215,10 @@ int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
   char pf[4096], pe[4096];
   snprintf(pf, sizeof pf, "%s/frames.hex", dir);
   snprintf(pe, sizeof pe, "%s/expect.hex", dir);
-  FILE *ff = fopen(pf, "w"), *fe = fopen(pe, "w");
+  bsq_atomic_file aff = {0}, afe = {0};
+  int open_f = bsq_atomic_open(&aff, pf, diag) == BSQ_OK;
+  int open_e = open_f && bsq_atomic_open(&afe, pe, diag) == BSQ_OK;
+  FILE *ff = aff.fp, *fe = afe.fp;
   uint8_t *tdata = calloc((size_t)(in_bits + 7) / 8 + 8, 1);
   uint8_t *levels = malloc((size_t)F);
   uint8_t *frame = malloc((size_t)bsq_frame_bytes(e));
@@ -224,9 +226,8 @@ int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
   uint64_t *words = malloc((size_t)maxw * sizeof *words);
   uint8_t *last = malloc((size_t)maxw);
   int rc = BSQ_OK;
-  if (!ff || !fe) {
-    rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot write: %s", dir,
-                      strerror(errno));
+  if (!open_f || !open_e) { /* diag says which and why */
+    rc = BSQ_EIO;
     goto done;
   }
   if (!tdata || !levels || !frame || !words || !last) {
@@ -259,10 +260,14 @@ int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
     *nwords += (uint64_t)n;
   }
 done:
-  if (ff && fclose(ff) != 0 && rc == BSQ_OK)
-    rc = bsq_diag_set(diag, BSQ_EIO, "%s: write failed", pf);
-  if (fe && fclose(fe) != 0 && rc == BSQ_OK)
-    rc = bsq_diag_set(diag, BSQ_EIO, "%s: write failed", pe);
+  if (ff) {
+    int r = bsq_atomic_close(&aff, rc == BSQ_OK, rc == BSQ_OK ? diag : NULL);
+    if (rc == BSQ_OK) rc = r;
+  }
+  if (fe) {
+    int r = bsq_atomic_close(&afe, rc == BSQ_OK, rc == BSQ_OK ? diag : NULL);
+    if (rc == BSQ_OK) rc = r;
+  }
   free(tdata);
   free(levels);
   free(frame);

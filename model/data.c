@@ -6,6 +6,7 @@
  * CSV dialect (deliberately small; hardware engineers' sensor tables):
  *  - the whole file is read into memory and hashed (FNV-1a, raw bytes);
  *  - an optional UTF-8 BOM at the start is skipped;
+ *  - a NUL byte anywhere is an error (it would cut a name or cell short);
  *  - lines end in LF, CRLF or a lone CR; the last line may lack one;
  *  - blank lines (empty, or only spaces and tabs) are ignored anywhere,
  *    before the header, between rows and at the end; LINE numbers in
@@ -172,19 +173,38 @@ static int parse_cell(const char *s, const char *e, double *v) {
 /* ---------------------------------------------------------------------- */
 /* CSV                                                                     */
 
-int bsq_dataset_load_csv(bsq_dataset *d, const char *path, const char *target,
-                         bsq_diag *diag) {
-  memset(d, 0, sizeof *d);
-  char *buf = NULL;
+/* The first NUL byte of [it->p, it->end), if any: its line, and its field
+ * (1-based) in *col. A NUL would cut names and cells short in silence. */
+static int find_nul(line_iter it, long long *line, int *col) {
+  const char *s, *e;
+  while (next_line(&it, &s, &e)) {
+    const char *z = memchr(s, '\0', (size_t)(e - s));
+    if (z) {
+      *line = it.lineno;
+      *col = count_fields(s, z);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Parses buf[0..len) (buf[len] == '\0'; the loader takes ownership of buf
+ * and frees it). `path` names the input in messages. */
+static int parse_csv(bsq_dataset *d, char *buf, size_t len, const char *path,
+                     const char *target, bsq_diag *diag) {
   char **cols = NULL; /* (C) header names */
   int C = 0, rc;
-  size_t len;
-  rc = read_file(path, &buf, &len, diag);
-  if (rc) return rc;
 
   line_iter it = {buf, buf + len, 0};
   if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) it.p += 3;
   const char *s, *e;
+  long long zline;
+  int zcol;
+  if (find_nul(it, &zline, &zcol)) {
+    rc = bsq_diag_set(diag, BSQ_EPARSE, "%s:%lld:%d: NUL byte (not a text file)",
+                      path, zline, zcol);
+    goto fail;
+  }
 
   /* --- header */
   if (!next_content_line(&it, &s, &e)) {
@@ -342,6 +362,30 @@ fail:
   free(d->y);
   memset(d, 0, sizeof *d);
   return rc;
+}
+
+int bsq_dataset_load_csv(bsq_dataset *d, const char *path, const char *target,
+                         bsq_diag *diag) {
+  memset(d, 0, sizeof *d);
+  char *buf;
+  size_t len;
+  int rc = read_file(path, &buf, &len, diag);
+  if (rc) return rc;
+  return parse_csv(d, buf, len, path, target, diag);
+}
+
+int bsq_dataset_load_csv_mem(bsq_dataset *d, const char *text, size_t len,
+                             const char *name, const char *target,
+                             bsq_diag *diag) {
+  memset(d, 0, sizeof *d);
+  if (!name) name = "(csv)";
+  if (!text && len) return bsq_diag_set(diag, BSQ_EINVAL, "%s: no text", name);
+  /* strtod needs a terminator after the last cell: work on a copy */
+  char *buf = len < SIZE_MAX ? malloc(len + 1) : NULL;
+  if (!buf) return bsq_diag_set(diag, BSQ_ENOMEM, "%s: out of memory", name);
+  if (len) memcpy(buf, text, len);
+  buf[len] = '\0';
+  return parse_csv(d, buf, len, name, target, diag);
 }
 
 /* ---------------------------------------------------------------------- */

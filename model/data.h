@@ -30,6 +30,11 @@ typedef struct {
  * it does not apply). */
 int bsq_dataset_load_csv(bsq_dataset *d, const char *path, const char *target,
                          bsq_diag *diag);
+/* Same, from len bytes in memory (for tests and fuzzing; need not be
+ * NUL-terminated); `name` stands for the path in messages. */
+int bsq_dataset_load_csv_mem(bsq_dataset *d, const char *text, size_t len,
+                             const char *name, const char *target,
+                             bsq_diag *diag);
 
 /* Friedman #1: 10 features U(0,1), y = 10 sin(pi x1 x2) + 20 (x3-0.5)^2
  * + 10 x4 + 5 x5 + N(0,1); x6..x10 are noise. Deterministic in seed. */

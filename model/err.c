@@ -39,6 +39,35 @@ unsigned long long bsq_fnv1a(unsigned long long h, const void *p, size_t n) {
   return h;
 }
 
+/* Temporaries of the atomic writes in progress, for bsq_atomic_abandon_all
+ * (called from a signal handler, so it only reads these slots and calls
+ * unlink). A slot is filled before the file is created and cleared only
+ * after it has been renamed or removed; an unlink of a path that is gone
+ * is harmless. More than ATOMIC_SLOTS writes open at once still work, they
+ * are only not cleaned up on a signal. */
+#define ATOMIC_SLOTS 16
+static char *volatile atomic_live[ATOMIC_SLOTS];
+
+static void atomic_track(char *tmp) {
+  for (int i = 0; i < ATOMIC_SLOTS; i++)
+    if (!atomic_live[i]) {
+      atomic_live[i] = tmp;
+      return;
+    }
+}
+
+static void atomic_untrack(const char *tmp) {
+  for (int i = 0; i < ATOMIC_SLOTS; i++)
+    if (atomic_live[i] == tmp) atomic_live[i] = NULL;
+}
+
+void bsq_atomic_abandon_all(void) {
+  for (int i = 0; i < ATOMIC_SLOTS; i++) {
+    char *t = atomic_live[i];
+    if (t) unlink(t);
+  }
+}
+
 int bsq_atomic_open(bsq_atomic_file *af, const char *path, bsq_diag *d) {
   memset(af, 0, sizeof *af);
   size_t n = strlen(path);
@@ -47,9 +76,12 @@ int bsq_atomic_open(bsq_atomic_file *af, const char *path, bsq_diag *d) {
   if (!af->path || !af->tmp) goto fail;
   memcpy(af->path, path, n + 1);
   snprintf(af->tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
+  atomic_track(af->tmp);
   af->fp = fopen(af->tmp, "wb");
   if (!af->fp) {
-    bsq_diag_set(d, BSQ_EIO, "%s: cannot write: %s", path, strerror(errno));
+    int e = errno;
+    atomic_untrack(af->tmp);
+    bsq_diag_set(d, BSQ_EIO, "%s: cannot write: %s", path, strerror(e));
     free(af->path);
     free(af->tmp);
     memset(af, 0, sizeof *af);
@@ -79,6 +111,7 @@ int bsq_atomic_close(bsq_atomic_file *af, int ok, bsq_diag *d) {
     if (rc == BSQ_OK)
       rc = bsq_diag_set(d, BSQ_EIO, "%s: write failed", af->path);
   }
+  atomic_untrack(af->tmp);
   free(af->path);
   free(af->tmp);
   memset(af, 0, sizeof *af);

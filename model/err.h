@@ -57,5 +57,10 @@ int bsq_atomic_open(bsq_atomic_file *af, const char *path, bsq_diag *d);
 /* Closes and renames when ok is non-zero and the writes succeeded;
  * otherwise removes the temporary. Returns 0 or BSQ_EIO. */
 int bsq_atomic_close(bsq_atomic_file *af, int ok, bsq_diag *d);
+/* Removes the temporaries of every atomic write still open in this
+ * process, and nothing else. Async-signal-safe: for a handler of SIGINT or
+ * SIGTERM that is about to end the process. (The one piece of process-wide
+ * state in the library: a handler has no other way to find the files.) */
+void bsq_atomic_abandon_all(void);
 
 #endif

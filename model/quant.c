@@ -159,7 +159,14 @@ void bsq_encoder_set_thresholds(bsq_encoder *e, int f, const double *t_phys) {
 
 /* ---- the hard path: integers only -------------------------------------- */
 
+/* A code outside the format's range counts as the nearest end (ADC
+ * saturation): the generated C header does the same, and the RTL's W-bit
+ * input cannot carry one. Without this, a code above hi would also exceed
+ * a threshold at hi, which no in-range code does. */
 int bsq_level(const bsq_encoder *e, int f, int64_t code) {
+  int64_t lo = bsq_format_lo(&e->fmt[f]), hi = bsq_format_hi(&e->fmt[f]);
+  if (code < lo) code = lo;
+  if (code > hi) code = hi;
   int level = 0;
   for (int j = e->toff[f]; j < e->toff[f + 1]; j++) level += code > e->T[j];
   return level;

@@ -63,7 +63,8 @@ void bsq_encoder_free(bsq_encoder *e);
  * bsq_threshold_int. */
 void bsq_encoder_set_thresholds(bsq_encoder *e, int f, const double *t_phys);
 
-/* level_f(x) = #{ j : x > T[toff[f]+j] }. */
+/* level_f(x) = #{ j : x > T[toff[f]+j] }, x first saturated to the
+ * format's [lo, hi] (so a code beyond the range gives the end's level). */
 int bsq_level(const bsq_encoder *e, int f, int64_t code);
 void bsq_encoder_levels(const bsq_encoder *e, const int64_t *codes /* (F) */,
                         uint8_t *levels /* (F) */);

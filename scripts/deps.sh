@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages bsq needs, when any is missing.
 # Sourced by scripts/test.sh and scripts/demo.sh.
+# clang, llvm (llvm-symbolizer) and libclang-rt-dev (the libFuzzer and
+# sanitizer runtimes) are for the fuzz targets of scripts/test.sh.
 bsq_install_deps() {
   local want=(build-essential cmake pkg-config check libcjson-dev
               libopenblas-dev verilator yosys iverilog nextpnr-ice40
-              fpga-icestorm gnuplot-nox "$@")
+              fpga-icestorm gnuplot-nox clang llvm libclang-rt-dev "$@")
   local missing=()
   for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

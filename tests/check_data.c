@@ -495,6 +495,53 @@ END_TEST
 
 /* ---------------------------------------------------------------------- */
 
+/* The in-memory loader reads the same table from the same bytes, need
+ * not have a terminating NUL, and names the input by the given name. */
+START_TEST(test_data_csv_from_memory_matches_file) {
+  static const char text[] = "a,b,y\r\n1,2,3\n4,5e-1,6\n7,8,9 ";
+  bsq_dataset f, m;
+  bsq_diag g;
+  char *path;
+  ck_assert_int_eq(load_text(&f, text, NULL, &g, &path), BSQ_OK);
+  char *copy = malloc(sizeof text - 1); /* exactly the bytes, no NUL */
+  memcpy(copy, text, sizeof text - 1);
+  ck_assert_int_eq(bsq_dataset_load_csv_mem(&m, copy, sizeof text - 1,
+                                            "mem.csv", NULL, &g),
+                   BSQ_OK);
+  ck_assert_int_eq(m.rows, f.rows);
+  ck_assert_int_eq(m.F, f.F);
+  ck_assert_mem_eq(m.x, f.x, sizeof(double) * (size_t)(m.rows * m.F));
+  ck_assert_mem_eq(m.y, f.y, sizeof(double) * (size_t)m.rows);
+  ck_assert_uint_eq(m.hash, f.hash);
+  ck_assert_str_eq(m.source, "mem.csv");
+  ck_assert_double_eq(m.y[2], 9.0);
+  bsq_dataset_free(&m);
+  bsq_dataset_free(&f);
+  free(copy);
+  drop(path);
+}
+END_TEST
+
+/* A NUL byte would cut a name or a cell short: it is refused, with its
+ * line and column. */
+START_TEST(test_data_csv_rejects_nul_byte) {
+  static const char text[] = "a,b,y\n1,2,3\n4,5\0,6\n";
+  bsq_dataset d;
+  bsq_diag g;
+  ck_assert_int_eq(
+      bsq_dataset_load_csv_mem(&d, text, sizeof text - 1, "n.csv", NULL, &g),
+      BSQ_EPARSE);
+  ck_assert_str_eq(g.msg, "n.csv:3:2: NUL byte (not a text file)");
+  assert_empty(&d);
+  static const char head[] = "a,\0b,y\n1,2,3\n4,5,6\n";
+  ck_assert_int_eq(
+      bsq_dataset_load_csv_mem(&d, head, sizeof head - 1, "n.csv", NULL, &g),
+      BSQ_EPARSE);
+  ck_assert_str_eq(g.msg, "n.csv:1:2: NUL byte (not a text file)");
+  assert_empty(&d);
+}
+END_TEST
+
 Suite *data_suite(void); /* called by check_main.c as BSQ_SUITE */
 
 Suite *data_suite(void) {
@@ -503,6 +550,7 @@ Suite *data_suite(void) {
   TCase *core = tcase_create("Core");
   tcase_add_test(core, test_data_csv_loads_values_with_default_target);
   tcase_add_test(core, test_data_csv_picks_target_by_name);
+  tcase_add_test(core, test_data_csv_from_memory_matches_file);
   tcase_add_test(core,
                  test_data_csv_bom_crlf_quotes_blank_lines_give_same_values);
   tcase_add_test(core, test_data_friedman1_is_deterministic_in_seed);
@@ -526,6 +574,7 @@ Suite *data_suite(void) {
   tcase_add_loop_test(errors, test_data_csv_errors_give_exact_messages, 0,
                       (int)(sizeof csv_errors / sizeof *csv_errors));
   tcase_add_test(errors, test_data_csv_missing_file_says_cannot_open);
+  tcase_add_test(errors, test_data_csv_rejects_nul_byte);
   tcase_add_test(errors, test_data_friedman1_rejects_fewer_than_two_rows);
   tcase_add_test(errors, test_data_split_rejects_fewer_than_three_rows);
   suite_add_tcase(s, errors);
