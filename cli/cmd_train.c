@@ -1,12 +1,15 @@
-/* bsq train — train thresholds and network (method Bw-SQ). */
+/* bsq train — train thresholds and network (Bw-SQ or a baseline). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
+#include "compare.h"
 #include "model.h"
 #include "train.h"
 
@@ -15,8 +18,19 @@ static void usage(FILE *f) {
 "usage: bsq train --data friedman1|FILE.csv -o MODEL.json [options]\n"
 "\n"
 "Trains per-feature quantization thresholds and the network behind them\n"
-"with bitwise soft quantization, then writes the model file.\n"
+"with bitwise soft quantization (or a baseline), then writes the model file.\n"
 "\n"
+"method:\n"
+"  --method NAME       bw-sq (default): learned thresholds, soft bits\n"
+"                      bw-mq, bw-qq: hard bits, fixed min-max/quantile grid\n"
+"                      pr-mq, pr-qq: inputs at interval midpoints, then train\n"
+"                      po-mq, po-qq: train FP, then quantize its inputs\n"
+"                      sq: soft bits summed to one value per feature\n"
+"                      lsq: learned step size (Esser et al. 2020)\n"
+"                      fp: full precision; no encoder, so no -o: metrics only\n"
+"  --dump-init DIR     write the initial weights and thresholds, the data,\n"
+"                      the batch order and every batch loss to DIR (for\n"
+"                      bench/faithful.py)\n"
 "data:\n"
 "  --data SRC          friedman1 (built in) or a CSV file with a header row\n"
 "  --target NAME       target column (default: the last one)\n"
@@ -39,7 +53,7 @@ static void usage(FILE *f) {
 "  --dropout X         (default 0)\n"
 "  --weight-decay X    (default 0)\n"
 "  --seed N            split, initialization and batch order (default 1)\n"
-"  -o, --output FILE   model file to write (JSON)\n"
+"  -o, --output FILE   model file to write (JSON); required except for fp\n"
 "  -q, --quiet         no progress even on a terminal\n",
           BSQ_FRIEDMAN1_ROWS);
 }
@@ -66,7 +80,7 @@ static int parse_bits(const char *s, bsq_train_cfg *c) {
   return 0;
 }
 
-static int parse_hidden(const char *s, bsq_train_cfg *c) {
+int train_parse_hidden(const char *s, bsq_train_cfg *c) {
   long count, width;
   char *x = strchr(s, 'x');
   if (x) {
@@ -106,6 +120,153 @@ static void show_progress(const bsq_progress *p, void *user) {
   fflush(stderr);
 }
 
+/* --dump-init DIR: everything a reference implementation needs to repeat
+ * this training step for step (bench/faithful.py reads it).
+ *   init.json    network, thresholds, standardization, input formats,
+ *                split, hyperparameters (floats as %.9g: exact for float32)
+ *   data.bin     x (N, F) then y (N), float64 little-endian
+ *   batches.bin  the data rows of every batch, in order, int32
+ *   losses.csv   epoch,batch,loss for every optimizer step
+ *   epochs.csv   epoch,train_loss,val_mse,tau */
+typedef struct {
+  const char *dir;
+  const bsq_dataset *d;
+  bsq_atomic_file init, data, batches, losses, epochs;
+  int opened, ok, quiet;
+  char path[1024];
+} dump;
+
+static const char *dump_path(dump *u, const char *name) {
+  snprintf(u->path, sizeof u->path, "%s/%s", u->dir, name);
+  return u->path;
+}
+
+static void put_floats(FILE *f, const char *key, const float *v, size_t n,
+                       int last) {
+  fprintf(f, "  \"%s\": [", key);
+  for (size_t i = 0; i < n; i++)
+    fprintf(f, "%s%.9g", i ? ", " : "", (double)v[i]);
+  fprintf(f, "]%s\n", last ? "" : ",");
+}
+
+static void put_ints(FILE *f, const char *key, const int *v, int n, int last) {
+  fprintf(f, "  \"%s\": [", key);
+  for (int i = 0; i < n; i++) fprintf(f, "%s%d", i ? ", " : "", v[i]);
+  fprintf(f, "]%s\n", last ? "" : ",");
+}
+
+static void dump_init(const bsq_model *m, const bsq_split *s, void *user) {
+  dump *u = user;
+  FILE *f = u->init.fp;
+  const bsq_train_cfg *c = &m->cfg;
+  fprintf(f, "{\n  \"method\": \"%s\",\n  \"input\": \"%s\",\n",
+          c->method, bsq_input_name(m->input));
+  fprintf(f, "  \"rows\": %d,\n  \"F\": %d,\n  \"D\": %d,\n", u->d->rows,
+          m->F, m->enc.D);
+  fprintf(f, "  \"epochs\": %d,\n  \"batch\": %d,\n  \"lr\": %.9g,\n"
+             "  \"tau_decay\": %.9g,\n  \"dropout\": %.9g,\n"
+             "  \"weight_decay\": %.9g,\n",
+          c->epochs, c->batch, (double)c->lr, (double)c->tau_decay,
+          (double)c->dropout, (double)c->weight_decay);
+  fprintf(f, "  \"y_mu\": %.17g,\n  \"y_sigma\": %.17g,\n", m->y_mu,
+          m->y_sigma);
+  fprintf(f, "  \"mu\": [");
+  for (int i = 0; i < m->F; i++) fprintf(f, "%s%.17g", i ? ", " : "", m->mu[i]);
+  fprintf(f, "],\n  \"sigma\": [");
+  for (int i = 0; i < m->F; i++)
+    fprintf(f, "%s%.17g", i ? ", " : "", m->sigma[i]);
+  fprintf(f, "],\n  \"formats\": [");
+  for (int i = 0; i < m->F; i++)
+    fprintf(f, "%s{\"offset\": %.17g, \"scale\": %.17g, \"lo\": %lld, "
+               "\"hi\": %lld}",
+            i ? ", " : "", m->enc.fmt[i].offset, m->enc.fmt[i].scale,
+            (long long)bsq_format_lo(&m->enc.fmt[i]),
+            (long long)bsq_format_hi(&m->enc.fmt[i]));
+  fprintf(f, "],\n");
+  put_ints(f, "bits", m->enc.bits, m->F, 0);
+  put_ints(f, "feat_of", m->feat_of, m->enc.D, 0);
+  put_ints(f, "dims", m->dims, m->L + 1, 0);
+  put_floats(f, "thresholds", m->thr, (size_t)m->enc.D, 0);
+  fprintf(f, "  \"layers\": [\n");
+  for (int l = 0; l < m->L; l++) {
+    fprintf(f, "  {\n");
+    put_floats(f, "weight", m->W[l], (size_t)m->dims[l] * (size_t)m->dims[l + 1],
+               0);
+    put_floats(f, "bias", m->b[l], (size_t)m->dims[l + 1], 1);
+    fprintf(f, "  }%s\n", l + 1 < m->L ? "," : "");
+  }
+  fprintf(f, "  ],\n");
+  put_ints(f, "train", s->train, s->n_train, 0);
+  put_ints(f, "val", s->val, s->n_val, 0);
+  put_ints(f, "test", s->test, s->n_test, 1);
+  fprintf(f, "}\n");
+  /* the data itself: friedman1 is generated, so a reference cannot
+   * re-read it from a file */
+  FILE *g = u->data.fp;
+  size_t nx = (size_t)u->d->rows * (size_t)u->d->F;
+  if (fwrite(u->d->x, sizeof(double), nx, g) != nx ||
+      fwrite(u->d->y, sizeof(double), (size_t)u->d->rows, g) !=
+          (size_t)u->d->rows)
+    u->ok = 0;
+}
+
+static void dump_batch(int epoch, int batch, const int *rows, int n,
+                       double loss, void *user) {
+  dump *u = user;
+  for (int i = 0; i < n; i++) {
+    int32_t r = rows[i];
+    if (fwrite(&r, sizeof r, 1, u->batches.fp) != 1) u->ok = 0;
+  }
+  fprintf(u->losses.fp, "%d,%d,%.9g\n", epoch, batch, loss);
+}
+
+static void show_progress(const bsq_progress *p, void *user);
+
+static void dump_progress(const bsq_progress *p, void *user) {
+  dump *u = user;
+  fprintf(u->epochs.fp, "%d,%.9g,%.9g,%.9g\n", p->epoch, p->train_loss,
+          p->val_mse, p->tau);
+  if (!u->quiet) show_progress(p, NULL);
+}
+
+static int dump_open(dump *u) {
+  bsq_diag diag = {{0}};
+  if (mkdir(u->dir, 0777) && errno != EEXIST) {
+    cli_error("train", "--dump-init %s: cannot create: %s", u->dir,
+              strerror(errno));
+    return BSQ_EIO;
+  }
+  bsq_atomic_file *fs[5] = {&u->init, &u->data, &u->batches, &u->losses,
+                            &u->epochs};
+  const char *names[5] = {"init.json", "data.bin", "batches.bin",
+                          "losses.csv", "epochs.csv"};
+  for (int i = 0; i < 5; i++) {
+    if (bsq_atomic_open(fs[i], dump_path(u, names[i]), &diag)) {
+      cli_error("train", "--dump-init: %s", diag.msg);
+      for (int j = 0; j < i; j++) bsq_atomic_close(fs[j], 0, NULL);
+      return BSQ_EIO;
+    }
+  }
+  fprintf(u->losses.fp, "epoch,batch,loss\n");
+  fprintf(u->epochs.fp, "epoch,train_loss,val_mse,tau\n");
+  u->opened = 1;
+  u->ok = 1;
+  return BSQ_OK;
+}
+
+static int dump_close(dump *u, int ok) {
+  bsq_diag diag = {{0}};
+  bsq_atomic_file *fs[5] = {&u->init, &u->data, &u->batches, &u->losses,
+                            &u->epochs};
+  int rc = BSQ_OK;
+  for (int i = 0; i < 5; i++)
+    if (bsq_atomic_close(fs[i], ok && u->ok, &diag) && rc == BSQ_OK) {
+      cli_error("train", "--dump-init: %s", diag.msg);
+      rc = BSQ_EIO;
+    }
+  return rc;
+}
+
 int cmd_train(int argc, char **argv) {
   static const struct option opts[] = {
       {"data", required_argument, 0, 'd'},
@@ -126,10 +287,12 @@ int cmd_train(int argc, char **argv) {
       {"weight-decay", required_argument, 0, 'W'},
       {"seed", required_argument, 0, 's'},
       {"output", required_argument, 0, 'o'},
+      {"method", required_argument, 0, 'm'},
+      {"dump-init", required_argument, 0, 'X'},
       {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
-  const char *data = NULL, *target = NULL, *out = NULL;
+  const char *data = NULL, *target = NULL, *out = NULL, *dump_dir = NULL;
   long rows = BSQ_FRIEDMAN1_ROWS, data_seed = 0, v;
   double x;
   int quiet = 0;
@@ -160,7 +323,7 @@ int cmd_train(int argc, char **argv) {
       else if (!strcmp(optarg, "minmax")) cfg.init_minmax = 1;
       else bad = "--init";
       break;
-    case 'H': if (parse_hidden(optarg, &cfg)) bad = "--hidden"; break;
+    case 'H': if (train_parse_hidden(optarg, &cfg)) bad = "--hidden"; break;
     case 'e':
       if (cli_parse_int(optarg, 1, 1000000, &v)) bad = "--epochs";
       else cfg.epochs = (int)v;
@@ -190,6 +353,11 @@ int cmd_train(int argc, char **argv) {
       else cfg.seed = (uint64_t)v;
       break;
     case 'o': out = optarg; break;
+    case 'm':
+      if (bsq_method_parse(optarg) < 0) bad = "--method";
+      else snprintf(cfg.method, sizeof cfg.method, "%s", optarg);
+      break;
+    case 'X': dump_dir = optarg; break;
     case 'q': quiet = 1; break;
     case 'h': usage(stdout); return BSQ_EXIT_OK;
     default:
@@ -206,9 +374,17 @@ int cmd_train(int argc, char **argv) {
     cli_error("train", "unexpected argument '%s'", argv[optind]);
     return BSQ_EXIT_USAGE;
   }
-  if (!data || !out) {
+  int is_fp = bsq_method_parse(cfg.method) == BSQ_METHOD_FP;
+  if (!data || (!out && !is_fp)) {
     cli_error("train", "--data and -o are required");
     usage(stderr);
+    return BSQ_EXIT_USAGE;
+  }
+  if (is_fp && out) {
+    cli_error("train",
+              "--method fp: full precision has no encoder, so there is no "
+              "model file to write; drop -o (metrics only) or use bsq "
+              "compare");
     return BSQ_EXIT_USAGE;
   }
 
@@ -220,26 +396,49 @@ int cmd_train(int argc, char **argv) {
   bsq_diag diag = {{0}};
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  rc = bsq_train(&m, &d, &cfg,
-                 (!quiet && cli_isatty_stderr()) ? show_progress : NULL, NULL,
-                 &diag);
+  int show = !quiet && cli_isatty_stderr();
+  bsq_train_hooks hk = {show ? show_progress : NULL, NULL, NULL, NULL};
+  dump u = {0};
+  if (dump_dir) {
+    u.dir = dump_dir;
+    u.d = &d;
+    u.quiet = !show;
+    if ((rc = dump_open(&u))) {
+      bsq_dataset_free(&d);
+      return cli_exit_for(rc);
+    }
+    hk = (bsq_train_hooks){dump_progress, dump_init, dump_batch, &u};
+  }
+  rc = bsq_train_ex(&m, &d, &cfg, &hk, &diag);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   bsq_dataset_free(&d);
+  if (dump_dir) {
+    int rd = dump_close(&u, rc == BSQ_OK);
+    if (rc == BSQ_OK && rd) {
+      bsq_model_free(&m);
+      return cli_exit_for(rd);
+    }
+  }
   if (rc) {
     cli_error("train", "%s", diag.msg);
     return rc == BSQ_EINVAL ? BSQ_EXIT_USAGE : cli_exit_for(rc);
   }
   m.train_seconds = (double)(t1.tv_sec - t0.tv_sec) +
                     1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-  rc = bsq_model_save(&m, out, &diag);
+  rc = out ? bsq_model_save(&m, out, &diag) : BSQ_OK;
   if (rc) {
     cli_error("train", "%s", diag.msg);
     bsq_model_free(&m);
     return cli_exit_for(rc);
   }
-  printf("model      %s\n", out);
-  printf("features   %d, %d bits per frame, %d thresholds\n", m.F, m.enc.B,
-         m.enc.D);
+  printf("model      %s\n", out ? out : "(fp: not written)");
+  printf("method     %s\n", m.cfg.method);
+  if (is_fp)
+    printf("features   %d, float32 inputs (%d bits per frame)\n", m.F,
+           32 * m.F);
+  else
+    printf("features   %d, %d bits per frame, %d thresholds\n", m.F, m.enc.B,
+           m.enc.D);
   printf("best epoch %d of %d\n", m.best_epoch, cfg.epochs);
   printf("mse_val    %.6f\nmse        %.6f\nmse_hw     %.6f\n", m.mse_val,
          m.mse_test, m.mse_test_hw);

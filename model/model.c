@@ -39,7 +39,15 @@ static char *dupstr(const char *s) {
 
 int bsq_model_init(bsq_model *m, int F, const int *bits, int nhidden,
                    const int *hidden) {
+  return bsq_model_init_ex(m, F, bits, nhidden, hidden, BSQ_INPUT_BITS);
+}
+
+int bsq_model_init_ex(bsq_model *m, int F, const int *bits, int nhidden,
+                      const int *hidden, bsq_input input) {
   memset(m, 0, sizeof *m);
+  if (input != BSQ_INPUT_BITS && input != BSQ_INPUT_VALUES &&
+      input != BSQ_INPUT_FLOAT)
+    return BSQ_EINVAL;
   if (F < 1 || F > BSQ_MAX_FEATURES || nhidden < 0 ||
       nhidden > BSQ_MAX_LAYERS - 1)
     return BSQ_EINVAL;
@@ -48,9 +56,10 @@ int bsq_model_init(bsq_model *m, int F, const int *bits, int nhidden,
   int rc = bsq_encoder_init(&m->enc, F, bits);
   if (rc) return rc;
   m->F = F;
+  m->input = input;
   int D = m->enc.D;
   m->L = nhidden + 1;
-  m->dims[0] = D;
+  m->dims[0] = input == BSQ_INPUT_BITS ? D : F;
   for (int l = 0; l < nhidden; l++) m->dims[l + 1] = hidden[l];
   m->dims[m->L] = 1;
   size_t n = (size_t)D;
@@ -65,6 +74,20 @@ int bsq_model_init(bsq_model *m, int F, const int *bits, int nhidden,
   if (!m->params || !m->feat_of || !m->mu || !m->sigma || !m->names) {
     bsq_model_free(m);
     return BSQ_ENOMEM;
+  }
+  if (input == BSQ_INPUT_VALUES) {
+    m->voff = malloc(sizeof(int) * (size_t)(F + 1));
+    if (!m->voff) {
+      bsq_model_free(m);
+      return BSQ_ENOMEM;
+    }
+    m->voff[0] = 0;
+    for (int f = 0; f < F; f++) m->voff[f + 1] = m->voff[f] + (1 << bits[f]);
+    m->values = calloc((size_t)m->voff[F], sizeof(float));
+    if (!m->values) {
+      bsq_model_free(m);
+      return BSQ_ENOMEM;
+    }
   }
   float *p = m->params;
   m->thr = p;
@@ -94,6 +117,8 @@ void bsq_model_free(bsq_model *m) {
   free(m->mu);
   free(m->sigma);
   free(m->params);
+  free(m->values);
+  free(m->voff);
   memset(m, 0, sizeof *m);
 }
 
@@ -154,6 +179,15 @@ uint64_t bsq_model_hash(const bsq_model *m) {
   h = hash_str(h, m->target);
   h = hash_f64(h, m->y_mu);
   h = hash_f64(h, m->y_sigma);
+  /* Bits-input models hash as they did before the input field existed. */
+  if (m->input != BSQ_INPUT_BITS) {
+    h = hash_str(h, bsq_input_name(m->input));
+    if (m->input == BSQ_INPUT_VALUES)
+      for (int v = 0; v < m->voff[m->F]; v++) {
+        float x = m->values[v];
+        h = bsq_fnv1a(h, &x, sizeof x);
+      }
+  }
   h = hash_i64(h, m->L);
   for (int l = 0; l <= m->L; l++) h = hash_i64(h, m->dims[l]);
   for (size_t i = 0; i < m->nparams; i++) {
@@ -194,21 +228,41 @@ int bsq_model_mlp(const bsq_model *m, const float *bits, int N, double *out) {
   return BSQ_OK;
 }
 
+void bsq_model_levels_input(const bsq_model *m, const uint8_t *levels,
+                            float *in) {
+  if (m->input == BSQ_INPUT_BITS) {
+    bsq_levels_to_bits(&m->enc, levels, in);
+    return;
+  }
+  for (int f = 0; f < m->F; f++) in[f] = m->values[m->voff[f] + levels[f]];
+}
+
 int bsq_model_predict(const bsq_model *m, const double *x, int N,
                       double *yhat_std) {
-  int F = m->F, D = m->enc.D;
+  int F = m->F, D = m->enc.D, I = m->dims[0];
   float *xs = malloc(sizeof(float) * (size_t)F);
-  float *bits = malloc(sizeof(float) * (size_t)N * (size_t)D);
+  float *bits = malloc(sizeof(float) * (size_t)N * (size_t)I);
   if (!xs || !bits) {
     free(xs);
     free(bits);
     return BSQ_ENOMEM;
   }
   for (int r = 0; r < N; r++) {
+    float *row = bits + (size_t)r * (size_t)I; /* (I) */
     for (int f = 0; f < F; f++)
       xs[f] = (float)((x[(size_t)r * (size_t)F + f] - m->mu[f]) / m->sigma[f]);
-    bsq_hardbits_forward(bits + (size_t)r * (size_t)D, xs, m->thr, m->feat_of,
-                         1, F, D);
+    if (m->input == BSQ_INPUT_BITS) {
+      bsq_hardbits_forward(row, xs, m->thr, m->feat_of, 1, F, D);
+    } else if (m->input == BSQ_INPUT_FLOAT) {
+      memcpy(row, xs, sizeof(float) * (size_t)F);
+    } else { /* level = thresholds exceeded (any order), then its value */
+      for (int f = 0; f < F; f++) {
+        int k = 0;
+        for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
+          k += xs[f] > m->thr[d];
+        row[f] = m->values[m->voff[f] + k];
+      }
+    }
   }
   int rc = bsq_model_mlp(m, bits, N, yhat_std);
   free(xs);
@@ -218,12 +272,13 @@ int bsq_model_predict(const bsq_model *m, const double *x, int N,
 
 int bsq_model_predict_levels(const bsq_model *m, const uint8_t *levels, int N,
                              double *yhat_std) {
-  int F = m->F, D = m->enc.D;
-  float *bits = malloc(sizeof(float) * (size_t)N * (size_t)D);
+  int F = m->F, I = m->dims[0];
+  if (m->input == BSQ_INPUT_FLOAT) return BSQ_EINVAL; /* FP: no encoder */
+  float *bits = malloc(sizeof(float) * (size_t)N * (size_t)I);
   if (!bits) return BSQ_ENOMEM;
   for (int r = 0; r < N; r++)
-    bsq_levels_to_bits(&m->enc, levels + (size_t)r * (size_t)F,
-                       bits + (size_t)r * (size_t)D);
+    bsq_model_levels_input(m, levels + (size_t)r * (size_t)F,
+                           bits + (size_t)r * (size_t)I);
   int rc = bsq_model_mlp(m, bits, N, yhat_std);
   free(bits);
   return rc;
@@ -232,6 +287,7 @@ int bsq_model_predict_levels(const bsq_model *m, const uint8_t *levels, int N,
 int bsq_model_predict_hw(const bsq_model *m, const double *x, int N, int K,
                          bsq_mode mode, double *yhat_std) {
   const bsq_encoder *e = &m->enc;
+  if (m->input == BSQ_INPUT_FLOAT) return BSQ_EINVAL; /* FP: no encoder */
   int F = m->F, fb = bsq_frame_bytes(e);
   uint64_t nw = bsq_stream_words(e->B, K, mode, (uint64_t)N);
   int rc = BSQ_ENOMEM;

@@ -5,7 +5,10 @@
  *
  * Parameters live in one allocation (params) with named pointers into it:
  *   thr (D) | W[0] (dims[1], dims[0]) b[0] (dims[1]) | W[1] ... | b[L-1]
- * The trainer's gradients and Adam moments mirror that layout. */
+ * The trainer's gradients and Adam moments mirror that layout. The value
+ * table of the values-input methods (values, voff) is a separate, fixed
+ * array: LSQ derives it (and thr) from its learned steps, the others from
+ * their grids. */
 #ifndef BSQ_MODEL_H
 #define BSQ_MODEL_H
 
@@ -20,9 +23,39 @@
 #define BSQ_MODEL_VERSION 1
 #define BSQ_VERSION "0.1.0"
 
+/* Methods (DESIGN.md "The method"; bsq_method_parse in methods.c). Each
+ * method fixes what the decoder feeds the MLP (bsq_input). */
+typedef enum {
+  BSQ_METHOD_BW_SQ = 0, /* bitwise soft quantization (the paper's method) */
+  BSQ_METHOD_FP,        /* full precision: no quantization, no encoder */
+  BSQ_METHOD_PO_MQ,     /* post-training min-max quantization of FP */
+  BSQ_METHOD_PO_QQ,     /* post-training quantile quantization of FP */
+  BSQ_METHOD_PR_MQ,     /* inputs at min-max interval midpoints, then train */
+  BSQ_METHOD_PR_QQ,     /* inputs at quantile interval midpoints, then train */
+  BSQ_METHOD_BW_MQ,     /* hard bits, fixed min-max thresholds */
+  BSQ_METHOD_BW_QQ,     /* hard bits, fixed quantile thresholds */
+  BSQ_METHOD_SQ,        /* soft quantization summed to one value per feature */
+  BSQ_METHOD_LSQ,       /* learned step size quantization (Esser et al.) */
+  BSQ_METHOD_COUNT
+} bsq_method;
+
+/* The MLP's input, as the decoder rebuilds it from the levels. */
+typedef enum {
+  BSQ_INPUT_BITS = 0,   /* D bits in trained order (Bw-*) */
+  BSQ_INPUT_VALUES = 1, /* F values: values[voff[f] + level_f] */
+  BSQ_INPUT_FLOAT = 2   /* F standardized floats (FP only; no encoder) */
+} bsq_input;
+
+/* "bw-sq" -> BSQ_METHOD_BW_SQ; -1 for an unknown name. */
+int bsq_method_parse(const char *name);
+const char *bsq_method_name(int method);  /* "bw-sq" */
+const char *bsq_method_label(int method); /* "Bw-SQ", as in the paper */
+bsq_input bsq_method_input(int method);
+const char *bsq_input_name(bsq_input in); /* "bits", "values", "float" */
+
 /* Training configuration (also recorded in the model file). */
 typedef struct {
-  char method[16];        /* "bw-sq" */
+  char method[16];        /* bsq_method_name: "bw-sq" (default), "lsq", ... */
   int nbits;              /* 1: bits[0] for every feature; else one each */
   int bits[BSQ_MAX_FEATURES];
   int nhidden;            /* hidden layers */
@@ -50,6 +83,10 @@ typedef struct {
   int *feat_of;          /* (D) feature of each threshold column */
   double *mu, *sigma;    /* (F) input standardization (train split) */
   double y_mu, y_sigma;  /* target standardization */
+  bsq_input input;       /* what the MLP sees; dims[0] = D for bits, else F */
+  float *values;         /* (V) values mode: decoder input of each level */
+  int *voff;             /* (F+1) values of feature f: voff[f] .. voff[f+1]-1,
+                            2^b_f of them; V = voff[F] */
   int L;
   int dims[BSQ_MAX_LAYERS + 1];
   size_t nparams;
@@ -71,6 +108,10 @@ typedef struct {
  * layer widths; names are copied; parameters are zeroed. */
 int bsq_model_init(bsq_model *m, int F, const int *bits, int nhidden,
                    const int *hidden);
+/* Same with the MLP input representation; values mode also allocates the
+ * value table (zeroed). bsq_model_init is this with BSQ_INPUT_BITS. */
+int bsq_model_init_ex(bsq_model *m, int F, const int *bits, int nhidden,
+                      const int *hidden, bsq_input input);
 void bsq_model_free(bsq_model *m);
 int bsq_model_set_names(bsq_model *m, char *const *names, const char *target);
 
@@ -81,12 +122,19 @@ void bsq_model_quantize(bsq_model *m);
  * integer and float thresholds, permutation, standardization, weights). */
 uint64_t bsq_model_hash(const bsq_model *m);
 
-/* MLP on a (N, D) bit matrix -> N standardized predictions. */
+/* MLP on a (N, dims[0]) input matrix -> N standardized predictions. */
 int bsq_model_mlp(const bsq_model *m, const float *bits, int N, double *out);
-/* Float path: hard bits of the standardized physical inputs x (N, F). */
+/* The MLP input of one row from its levels (F): bits (D) or values (F).
+ * Not defined for BSQ_INPUT_FLOAT. */
+void bsq_model_levels_input(const bsq_model *m, const uint8_t *levels,
+                            float *in /* (dims[0]) */);
+/* Float path: hard quantization of the standardized physical inputs x
+ * (N, F) against the float thresholds (levels, then bits or values as the
+ * model's input says); FP models see the standardized x itself. */
 int bsq_model_predict(const bsq_model *m, const double *x, int N,
                       double *yhat_std);
-/* Integer path from levels (N, F) through the bit vector to the MLP. */
+/* Integer path from levels (N, F) through the decoder input (bits or
+ * values) to the MLP. BSQ_EINVAL for an FP model (it has no encoder). */
 int bsq_model_predict_levels(const bsq_model *m, const uint8_t *levels, int N,
                              double *yhat_std);
 /* Hardware-true path: x -> codes -> levels -> frames -> packed K-bit words

@@ -11,7 +11,13 @@
  * print the shortest "%.Ng" that strtod reads back bit for bit, and the
  * result goes into the tree as a raw item. Parsing stays cJSON's (strtod).
  *
- * Nothing time-dependent is written: the same model gives the same bytes. */
+ * Nothing time-dependent is written: the same model gives the same bytes.
+ *
+ * The decoder's input (bsq_input): "mlp.input" is absent for the bit-input
+ * methods (Bw-*: files written before the field existed read the same)
+ * and "values" for the others (Po-, Pr-, SQ, LSQ), which then carry per
+ * feature "values": the network's input for each level 0..2^b-1. It must
+ * agree with "training.method"; FP (no encoder) is never a model file. */
 #include "model.h"
 
 #include <cJSON.h>
@@ -138,6 +144,20 @@ static void jb_push(jbuild *b, cJSON *arr, cJSON *it) {
 static int find_unsavable(const bsq_model *m, char *where, size_t n) {
   const bsq_encoder *e = &m->enc;
   const bsq_train_cfg *c = &m->cfg;
+  if (m->input == BSQ_INPUT_FLOAT) {
+    snprintf(where, n,
+             "training.method: fp (full precision) has no encoder; it is "
+             "a reference for bsq compare, not a model file");
+    return -1;
+  }
+  if (m->input == BSQ_INPUT_VALUES)
+    for (int f = 0; f < m->F; f++)
+      for (int v = m->voff[f]; v < m->voff[f + 1]; v++)
+        if (!isfinite(m->values[v])) {
+          snprintf(where, n, "features[%d].values[%d]: not a finite number",
+                   f, v - m->voff[f]);
+          return -1;
+        }
   if (!isfinite(m->y_mu) || !isfinite(m->y_sigma)) {
     snprintf(where, n, "target: mu or sigma is not a finite number");
     return -1;
@@ -244,9 +264,17 @@ static cJSON *build_json(const bsq_model *m) {
       jb_push(&b, P, jb_int(&b, e->perm[off + i]));
       jb_push(&b, TF, jb_float(&b, m->thr[off + i]));
     }
+    if (m->input == BSQ_INPUT_VALUES) { /* the decoder's input per level */
+      cJSON *V = jb_put(&b, o, "values", jb_item(&b, cJSON_CreateArray()));
+      for (int k = 0; k <= nf && b.ok; k++)
+        jb_push(&b, V, jb_float(&b, m->values[m->voff[f] + k]));
+    }
   }
 
   cJSON *mlp = jb_put(&b, root, "mlp", jb_item(&b, cJSON_CreateObject()));
+  /* Absent means "bits" (files from before the field existed). */
+  if (m->input != BSQ_INPUT_BITS)
+    jb_put(&b, mlp, "input", jb_str(&b, bsq_input_name(m->input)));
   cJSON *dims = jb_put(&b, mlp, "dims", jb_item(&b, cJSON_CreateArray()));
   for (int l = 0; l <= m->L && b.ok; l++)
     jb_push(&b, dims, jb_int(&b, m->dims[l]));
@@ -491,7 +519,8 @@ static int check_arr(const jctx *c, const cJSON *it, const char *p, int elem,
     if (n < INT_MAX)
       n++;
   if (expect >= 0 && n != expect)
-    return jfail(c, BSQ_EFORMAT, p, "expected %d values, found %d", expect, n);
+    return jfail(c, BSQ_EFORMAT, p, "expected %d value%s, found %d", expect,
+                 expect == 1 ? "" : "s", n);
   *count = n;
   return 0;
 }
@@ -609,8 +638,8 @@ static int parse_feature_bits(const jctx *c, const cJSON *feats, int *bits,
 }
 
 /* "mlp.dims": D in, 1 out, hidden widths between. */
-static int parse_dims(const jctx *c, const cJSON *mlp, int D, int *dims,
-                      int *L) {
+static int parse_dims(const jctx *c, const cJSON *mlp, int D, int F,
+                      bsq_input input, int *dims, int *L) {
   char p[PATHN], ep[PATHN];
   const cJSON *arr;
   int n, rc = get_arr(c, mlp, "mlp", "dims", p, -1, &arr, &n);
@@ -626,14 +655,38 @@ static int parse_dims(const jctx *c, const cJSON *mlp, int D, int *dims,
     rc = check_int32(c, e, ep, 1, lo, hi, &dims[l]);
     if (rc)
       return rc;
-    if (l == 0 && dims[l] != D)
+    if (l == 0 && input == BSQ_INPUT_BITS && dims[l] != D)
       return jfail(c, BSQ_EFORMAT, ep,
                    "expected %d (the number of thresholds), found %d", D,
+                   dims[l]);
+    if (l == 0 && input != BSQ_INPUT_BITS && dims[l] != F)
+      return jfail(c, BSQ_EFORMAT, ep,
+                   "expected %d (the number of features), found %d", F,
                    dims[l]);
     if (l == n - 1 && dims[l] != 1)
       return jfail(c, BSQ_EFORMAT, ep, "expected 1, found %d", dims[l]);
   }
   *L = n - 1;
+  return 0;
+}
+
+/* "mlp.input": what the decoder feeds the network; absent means bits.
+ * An FP model ("float") has no encoder and is not a model file. */
+static int parse_input(const jctx *c, const cJSON *mlp, bsq_input *input) {
+  char p[PATHN];
+  const char *s;
+  *input = BSQ_INPUT_BITS;
+  if (!get(mlp, "input"))
+    return 0;
+  int rc = get_str(c, mlp, "mlp", "input", p, &s);
+  if (rc)
+    return rc;
+  if (!strcmp(s, "bits"))
+    *input = BSQ_INPUT_BITS;
+  else if (!strcmp(s, "values"))
+    *input = BSQ_INPUT_VALUES;
+  else
+    return jfail(c, BSQ_EFORMAT, p, "\"%s\" is not bits or values", s);
   return 0;
 }
 
@@ -700,6 +753,55 @@ static int parse_features(const jctx *c, const cJSON *feats, bsq_model *m,
       if ((rc = check_float(c, it, ep, 1, &m->thr[off + j])))
         return rc;
     }
+
+    path_key(p, fp, "values");
+    if (m->input != BSQ_INPUT_VALUES) {
+      if (get(o, "values"))
+        return jfail(c, BSQ_EFORMAT, p,
+                     "present, but mlp.input is \"%s\"",
+                     bsq_input_name(m->input));
+      continue;
+    }
+    if ((rc = get_arr(c, o, fp, "values", p, nf + 1, &arr, &n)))
+      return rc;
+    j = 0;
+    for (const cJSON *it = arr->child; it; it = it->next, j++) {
+      path_idx(ep, p, j);
+      if ((rc = check_float(c, it, ep, 1, &m->values[m->voff[f] + j])))
+        return rc;
+    }
+  }
+  return 0;
+}
+
+/* Shapes of "mlp.layers" against dims, before anything is allocated: the
+ * allocation follows dims, and a small file must not be able to ask for
+ * gigabytes (dims of 65536 x 65536) that its arrays do not hold. */
+static int check_layer_shapes(const jctx *c, const cJSON *mlp, const int *dims,
+                              int L) {
+  char p[PATHN], lp[PATHN], wp[PATHN], rp[PATHN];
+  const cJSON *layers, *W, *bias;
+  int n, rc;
+  if ((rc = get_arr(c, mlp, "mlp", "layers", p, L, &layers, &n)))
+    return rc;
+  int l = 0;
+  for (const cJSON *lo = layers->child; lo; lo = lo->next, l++) {
+    path_idx(lp, p, l);
+    if ((rc = check_obj(c, lo, lp, 1)))
+      return rc;
+    if ((rc = get_arr(c, lo, lp, "weight", wp, -1, &W, &n)))
+      return rc;
+    if (n != dims[l + 1])
+      return jfail(c, BSQ_EFORMAT, wp, "expected %d rows, found %d",
+                   dims[l + 1], n);
+    int o = 0;
+    for (const cJSON *row = W->child; row; row = row->next, o++) {
+      path_idx(rp, wp, o);
+      if ((rc = check_arr(c, row, rp, 1, dims[l], &n)))
+        return rc;
+    }
+    if ((rc = get_arr(c, lo, lp, "bias", rp, dims[l + 1], &bias, &n)))
+      return rc;
   }
   return 0;
 }
@@ -791,6 +893,20 @@ static int parse_training(const jctx *c, const cJSON *root, bsq_model *m) {
     return jfail(c, BSQ_EFORMAT, p, "longer than %d bytes",
                  (int)sizeof cfg->method - 1);
   snprintf(cfg->method, sizeof cfg->method, "%s", s);
+  int meth = bsq_method_parse(s);
+  if (meth < 0)
+    return jfail(c, BSQ_EFORMAT, p,
+                 "\"%s\" is not a method (bw-sq, po-mq, po-qq, pr-mq, "
+                 "pr-qq, bw-mq, bw-qq, sq, lsq)",
+                 s);
+  if (meth == BSQ_METHOD_FP)
+    return jfail(c, BSQ_EFORMAT, p,
+                 "fp (full precision) has no encoder: not a model file");
+  if (bsq_method_input(meth) != m->input)
+    return jfail(c, BSQ_EFORMAT, p,
+                 "%s feeds the network %s, but mlp.input is \"%s\"", s,
+                 bsq_input_name(bsq_method_input(meth)),
+                 bsq_input_name(m->input));
   if ((rc = parse_seed(c, tr, &cfg->seed)))
     return rc;
   if ((rc = get_int32(c, tr, "training", "rows", p, 0, INT_MAX, &m->rows)))
@@ -956,10 +1072,15 @@ static int parse_model(const jctx *c, const cJSON *root, bsq_model *m) {
     goto done;
   if ((rc = get_obj(c, root, NULL, "mlp", p, &mlp)))
     goto done;
-  if ((rc = parse_dims(c, mlp, D, dims, &L)))
+  bsq_input input;
+  if ((rc = parse_input(c, mlp, &input)))
+    goto done;
+  if ((rc = parse_dims(c, mlp, D, F, input, dims, &L)))
+    goto done;
+  if ((rc = check_layer_shapes(c, mlp, dims, L)))
     goto done;
 
-  rc = bsq_model_init(m, F, bits, L - 1, dims + 1);
+  rc = bsq_model_init_ex(m, F, bits, L - 1, dims + 1, input);
   if (rc) {
     rc = jfail(c, rc, NULL, "cannot allocate the model: %s", bsq_strerror(rc));
     goto done;
@@ -1014,8 +1135,15 @@ int bsq_model_from_json(bsq_model *m, const char *text, size_t len,
       root = NULL;
     }
   }
-  if (!root)
-    return jfail(&c, BSQ_EPARSE, NULL, "not valid JSON near byte %zu", at);
+  if (!root) { /* where, as an editor counts: line and column, 1-based */
+    long long line = 1, col = 1;
+    for (size_t i = 0; i < at && i < len; i++, col++)
+      if (text[i] == '\n')
+        line++, col = 0;
+    return bsq_diag_set(diag, BSQ_EPARSE,
+                        "%s:%lld:%lld: not valid JSON (byte %zu)", c.name, line,
+                        col, at);
+  }
   int rc = parse_model(&c, root, m);
   cJSON_Delete(root);
   if (rc)

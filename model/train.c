@@ -1,20 +1,34 @@
-/* bsq — training of the Bw-SQ network and evaluation.
+/* bsq — training of the Bw-SQ network and of the baselines, and
+ * evaluation.
  *
  * Dimension legend: B batch, F features, D thresholds in all (sum n_f),
- * L linear layers with widths dims[0] = D .. dims[L] = 1, H the widest.
+ * L linear layers with widths dims[0] .. dims[L] = 1, H the widest.
+ * dims[0] is D for the bit-input methods (Bw-*) and F for the others.
  *
- * Forward (training): soft bits s = sigmoid((x - t) / tau)  (B, D)
+ * Forward (training), Bw-SQ (Schrödter et al., CPAL 2026, section 4):
+ *   soft bits s = sigmoid((x - t) / tau)  (B, D)
  *   -> Linear -> ReLU -> Dropout -> ... -> Linear -> MSE.
+ * The baselines replace the first stage (DESIGN.md "The method"):
+ *   FP      x itself (B, F)
+ *   Po-*    FP training; the grid is applied afterwards (bsq_quantize_fp)
+ *   Pr-*    value of the hard level: interval midpoint (B, F), fixed grid
+ *   Bw-MQ/QQ hard bits (x > t) of a fixed grid (B, D)
+ *   SQ      soft bits summed per feature to one value (B, F), learned t
+ *   LSQ     q(x / s) s with a learned step per feature (B, F)
+ * "MQ" grids are the min-max levels lo + k (hi - lo) / 2^b, "QQ" grids the
+ * training quantiles k / 2^b (k = 1 .. 2^b - 1).
  * tau starts at 1 and is multiplied by tau_decay^(1/epochs) after every
- * epoch (floor 1e-4). Adam on thresholds and weights alike. The weights
- * with the best validation MSE (hard bits) are restored at the end. */
+ * epoch (floor 1e-4). Adam on everything trainable. The weights with the
+ * best validation MSE (hard quantization) are restored at the end. */
 #include "train.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "methods.h"
 #include "nn.h"
 #include "rng.h"
 
@@ -28,7 +42,8 @@ static int cmp_double(const void *a, const void *b) {
 /* Thresholds of feature f at the training quantiles k / 2^b (or at the
  * min-max levels), in standardized units. */
 static void init_thresholds(bsq_model *m, const bsq_dataset *d,
-                            const bsq_split *s, int minmax, double *col) {
+                            const bsq_split *s, int minmax, double *col,
+                            double *lo_f, double *hi_f) {
   for (int f = 0; f < m->F; f++) {
     for (int i = 0; i < s->n_train; i++)
       col[i] = (d->x[(size_t)s->train[i] * (size_t)m->F + f] - m->mu[f]) /
@@ -36,6 +51,8 @@ static void init_thresholds(bsq_model *m, const bsq_dataset *d,
     qsort(col, (size_t)s->n_train, sizeof(double), cmp_double);
     int off = m->enc.toff[f], n = m->enc.toff[f + 1] - off;
     double lo = col[0], hi = col[s->n_train - 1];
+    lo_f[f] = lo;
+    hi_f[f] = hi;
     for (int k = 1; k <= n; k++) {
       double q = (double)k / (double)(n + 1);
       double t;
@@ -78,129 +95,315 @@ static double mse_rows(const bsq_model *m, const bsq_dataset *d,
   return s / n;
 }
 
-int bsq_train(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,
-              bsq_progress_fn progress, void *user, bsq_diag *diag) {
-  int F = d->F, rc;
-  bsq_split s = {0};
-  float *grad = NULL, *adam_m = NULL, *adam_v = NULL, *best = NULL;
-  float *xb = NULL, *yb = NULL, *sb = NULL, *dsb = NULL, *dact = NULL;
-  float *act[BSQ_MAX_LAYERS] = {0}, *mask[BSQ_MAX_LAYERS] = {0};
-  double *col = NULL, *xbuf = NULL, *pred = NULL;
-  int bits[BSQ_MAX_FEATURES];
+static double now_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
-  memset(m, 0, sizeof *m);
-  if (cfg->nbits != 1 && cfg->nbits != F)
+/* The per-feature bit widths of cfg (one value for all, or one each). */
+static int cfg_bits(int nbits, const int *cbits, int F, int *bits,
+                    bsq_diag *diag) {
+  if (nbits != 1 && nbits != F)
     return bsq_diag_set(diag, BSQ_EINVAL,
-                        "--bits: %d values given for %d features", cfg->nbits,
-                        F);
+                        "--bits: %d values given for %d features", nbits, F);
   for (int f = 0; f < F; f++) {
-    bits[f] = cfg->bits[cfg->nbits == 1 ? 0 : f];
+    bits[f] = cbits[nbits == 1 ? 0 : f];
     if (bits[f] < 1 || bits[f] > BSQ_MAX_BITS)
       return bsq_diag_set(diag, BSQ_EINVAL, "--bits: %d is outside 1..%d",
                           bits[f], BSQ_MAX_BITS);
   }
-  if (cfg->epochs < 1 || cfg->batch < 1)
-    return bsq_diag_set(diag, BSQ_EINVAL, "epochs and batch must be >= 1");
-  if ((rc = bsq_split_make(&s, d->rows, cfg->seed)))
-    return bsq_diag_set(diag, rc, "%s: too few rows to split (%d)", d->source,
-                        d->rows);
-  if ((rc = bsq_model_init(m, F, bits, cfg->nhidden, cfg->hidden))) {
-    bsq_diag_set(diag, rc, "cannot build the network: %s", bsq_strerror(rc));
-    goto fail;
-  }
-  if ((rc = bsq_model_set_names(m, d->names, d->target))) goto fail;
+  return BSQ_OK;
+}
+
+/* Model skeleton shared by every method: names, config, metadata,
+ * standardization and input formats from the training split. */
+static int setup_model(bsq_model *m, const bsq_dataset *d,
+                       const bsq_train_cfg *cfg, const bsq_split *s,
+                       const int *bits, bsq_input input, bsq_diag *diag) {
+  int F = d->F, rc;
+  if ((rc = bsq_model_init_ex(m, F, bits, cfg->nhidden, cfg->hidden, input)))
+    return bsq_diag_set(diag, rc, "cannot build the network: %s",
+                        bsq_strerror(rc));
+  if ((rc = bsq_model_set_names(m, d->names, d->target)))
+    return bsq_diag_set(diag, rc, "out of memory while training");
   m->cfg = *cfg;
   m->cfg.nbits = F;
   memcpy(m->cfg.bits, bits, sizeof(int) * (size_t)F);
   snprintf(m->data_source, sizeof m->data_source, "%s", d->source);
   m->data_hash = d->hash;
   m->rows = d->rows;
-
-  /* standardization and input formats from the training split */
-  bsq_standardize_fit(m->mu, m->sigma, d->x, F, s.train, s.n_train);
-  bsq_standardize_fit1(&m->y_mu, &m->y_sigma, d->y, s.train, s.n_train);
+  bsq_standardize_fit(m->mu, m->sigma, d->x, F, s->train, s->n_train);
+  bsq_standardize_fit1(&m->y_mu, &m->y_sigma, d->y, s->train, s->n_train);
   for (int f = 0; f < F; f++) {
     double lo = INFINITY, hi = -INFINITY;
-    for (int i = 0; i < s.n_train; i++) {
-      double v = d->x[(size_t)s.train[i] * (size_t)F + f];
+    for (int i = 0; i < s->n_train; i++) {
+      double v = d->x[(size_t)s->train[i] * (size_t)F + f];
       lo = v < lo ? v : lo;
       hi = v > hi ? v : hi;
     }
     rc = bsq_format_fit(&m->enc.fmt[f], cfg->input_width, cfg->input_signed,
                         lo, hi, cfg->range_margin);
-    if (rc) {
-      bsq_diag_set(diag, rc, "--input-width %d: invalid input format",
-                   cfg->input_width);
-      goto fail;
-    }
+    if (rc)
+      return bsq_diag_set(diag, rc, "--input-width %d: invalid input format",
+                          cfg->input_width);
   }
+  return BSQ_OK;
+}
+
+/* Pr-/Po- value tables: interval midpoints of the fixed grid. */
+static void midpoint_tables(bsq_model *m, const double *lo, const double *hi) {
+  for (int f = 0; f < m->F; f++) {
+    int off = m->enc.toff[f], n = m->enc.toff[f + 1] - off;
+    bsq_midpoint_values(m->values + m->voff[f], m->thr + off, n, lo[f],
+                        hi[f]);
+  }
+}
+
+/* LSQ: thresholds and value table of the current steps. */
+static void lsq_sync(bsq_model *m, const float *step, const int *qn) {
+  for (int f = 0; f < m->F; f++) {
+    int off = m->enc.toff[f], n = m->enc.toff[f + 1] - off;
+    for (int j = 0; j < n; j++)
+      m->thr[off + j] = bsq_lsq_threshold(step[f], qn[f], j);
+    for (int k = 0; k <= n; k++)
+      m->values[m->voff[f] + k] = bsq_lsq_value(step[f], qn[f], k);
+  }
+}
+
+/* Pr-*: out[b,f] = values[level of x[b,f] against the fixed thresholds]. */
+static void level_values(float *out /* (B, F) */, const float *x /* (B, F) */,
+                         const bsq_model *m, int B) {
+  int F = m->F;
+  for (int b = 0; b < B; b++)
+    for (int f = 0; f < F; f++) {
+      float v = x[(size_t)b * (size_t)F + f];
+      int k = 0;
+      for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
+        k += v > m->thr[d];
+      out[(size_t)b * (size_t)F + f] = m->values[m->voff[f] + k];
+    }
+}
+
+static void finish_metrics(bsq_model *m, const bsq_eval_result *er) {
+  m->mse_test = er->mse;
+  m->mse_test_hw = er->mse_hw;
+}
+
+/* One training of a method other than Po-* (those train FP first). */
+/* A copy of split in one block laid out as bsq_split_make's (test, train,
+ * val), so that bsq_split_free frees it. */
+static int split_copy(bsq_split *s, const bsq_split *from, int rows) {
+  memset(s, 0, sizeof *s);
+  int n = from->n_test + from->n_train + from->n_val;
+  if (from->n_train < 1 || from->n_val < 1 || from->n_test < 1) return BSQ_EINVAL;
+  int *blk = malloc(sizeof(int) * (size_t)n);
+  if (!blk) return BSQ_ENOMEM;
+  memcpy(blk, from->test, sizeof(int) * (size_t)from->n_test);
+  memcpy(blk + from->n_test, from->train, sizeof(int) * (size_t)from->n_train);
+  memcpy(blk + from->n_test + from->n_train, from->val,
+         sizeof(int) * (size_t)from->n_val);
+  for (int i = 0; i < n; i++)
+    if (blk[i] < 0 || blk[i] >= rows) {
+      free(blk);
+      return BSQ_ERANGE;
+    }
+  s->n_test = from->n_test;
+  s->n_train = from->n_train;
+  s->n_val = from->n_val;
+  s->test = blk;
+  s->train = blk + s->n_test;
+  s->val = s->train + s->n_train;
+  return BSQ_OK;
+}
+
+static int train_core(bsq_model *m, const bsq_dataset *d,
+                      const bsq_train_cfg *cfg, int meth,
+                      const bsq_split *given, const bsq_train_hooks *hk,
+                      bsq_diag *diag) {
+  int F = d->F, rc;
+  bsq_split s = {0};
+  float *grad = NULL, *adam_m = NULL, *adam_v = NULL, *best = NULL;
+  float *xb = NULL, *yb = NULL, *sb = NULL, *dsb = NULL, *dact = NULL;
+  float *vin = NULL, *dvin = NULL;
+  float *xstd = NULL, *ystd = NULL; /* (rows, F), (rows): standardized once */
+  float *step = NULL; /* (F) LSQ steps, then gradient, moments, best */
+  float *act[BSQ_MAX_LAYERS] = {0}, *mask[BSQ_MAX_LAYERS] = {0};
+  double *col = NULL, *xbuf = NULL, *pred = NULL, *lo = NULL, *hi = NULL;
+  int *qn = NULL, *qp = NULL;
+  int bits[BSQ_MAX_FEATURES];
+  double t_start = now_seconds();
+
+  memset(m, 0, sizeof *m);
+  if ((rc = cfg_bits(cfg->nbits, cfg->bits, F, bits, diag))) return rc;
+  if (cfg->epochs < 1 || cfg->batch < 1)
+    return bsq_diag_set(diag, BSQ_EINVAL, "epochs and batch must be >= 1");
+  if (given) {
+    if ((rc = split_copy(&s, given, d->rows)))
+      return bsq_diag_set(diag, rc, "%s: the given split is not a split of "
+                          "its %d rows", d->source, d->rows);
+  } else if ((rc = bsq_split_make(&s, d->rows, cfg->seed))) {
+    return bsq_diag_set(diag, BSQ_EFORMAT,
+                        "%s: need at least 3 data rows to split into train, "
+                        "validation and test, found %d",
+                        d->source, d->rows);
+  }
+  if ((rc = setup_model(m, d, cfg, &s, bits, bsq_method_input(meth), diag)))
+    goto fail_diag;
 
   int D = m->enc.D, L = m->L, Bmax = cfg->batch;
   size_t P = m->nparams;
   int H = 1;
   for (int l = 1; l <= L; l++) H = m->dims[l] > H ? m->dims[l] : H;
+  int soft = meth == BSQ_METHOD_BW_SQ || meth == BSQ_METHOD_SQ;
+  int bitsin = meth == BSQ_METHOD_BW_SQ || meth == BSQ_METHOD_BW_MQ ||
+               meth == BSQ_METHOD_BW_QQ || meth == BSQ_METHOD_SQ;
+  int lsq = meth == BSQ_METHOD_LSQ;
   rc = BSQ_ENOMEM;
   col = malloc(sizeof(double) * (size_t)s.n_train);
+  lo = malloc(sizeof(double) * (size_t)F);
+  hi = malloc(sizeof(double) * (size_t)F);
   grad = calloc(P, sizeof(float));
   adam_m = calloc(P, sizeof(float));
   adam_v = calloc(P, sizeof(float));
   best = malloc(sizeof(float) * P);
   xb = malloc(sizeof(float) * (size_t)Bmax * (size_t)F);
   yb = malloc(sizeof(float) * (size_t)Bmax);
-  sb = malloc(sizeof(float) * (size_t)Bmax * (size_t)D);
-  dsb = malloc(sizeof(float) * (size_t)Bmax * (size_t)D);
+  sb = malloc(sizeof(float) * (size_t)Bmax * (size_t)(bitsin ? D : 1));
+  dsb = malloc(sizeof(float) * (size_t)Bmax * (size_t)(soft ? D : 1));
+  vin = malloc(sizeof(float) * (size_t)Bmax * (size_t)F);
+  dvin = malloc(sizeof(float) * (size_t)Bmax * (size_t)F);
+  step = calloc(5 * (size_t)F, sizeof(float));
+  qn = calloc((size_t)F, sizeof(int));
+  qp = calloc((size_t)F, sizeof(int));
   dact = malloc(sizeof(float) * 3 * (size_t)Bmax * (size_t)H);
   xbuf = malloc(sizeof(double) * (size_t)s.n_val * (size_t)F);
   pred = malloc(sizeof(double) * (size_t)s.n_val);
-  if (!col || !grad || !adam_m || !adam_v || !best || !xb || !yb || !sb ||
-      !dsb || !dact || !xbuf || !pred)
+  if (!col || !lo || !hi || !grad || !adam_m || !adam_v || !best || !xb ||
+      !yb || !sb || !dsb || !vin || !dvin || !step || !qn || !qp || !dact ||
+      !xbuf || !pred)
     goto fail;
+  xstd = malloc(sizeof(float) * (size_t)d->rows * (size_t)F);
+  ystd = malloc(sizeof(float) * (size_t)d->rows);
+  if (!xstd || !ystd) goto fail;
   for (int l = 0; l < L; l++) {
     act[l] = malloc(sizeof(float) * (size_t)Bmax * (size_t)m->dims[l + 1]);
     mask[l] = malloc(sizeof(float) * (size_t)Bmax * (size_t)m->dims[l + 1]);
     if (!act[l] || !mask[l]) goto fail;
   }
+  float *gstep = step + F, *mstep = step + 2 * F, *vstep = step + 3 * F;
+  float *best_step = step + 4 * F;
 
+  /* ---- initialization ---- */
   bsq_rng rng;
   bsq_rng_seed(&rng, cfg->seed ^ 0x5eedb5c0ffee0001ULL);
-  init_thresholds(m, d, &s, cfg->init_minmax, col);
+  int minmax = cfg->init_minmax;
+  if (meth == BSQ_METHOD_PR_MQ || meth == BSQ_METHOD_BW_MQ) minmax = 1;
+  if (meth == BSQ_METHOD_PR_QQ || meth == BSQ_METHOD_BW_QQ) minmax = 0;
+  init_thresholds(m, d, &s, minmax, col, lo, hi);
+  if (meth == BSQ_METHOD_PR_MQ || meth == BSQ_METHOD_PR_QQ)
+    midpoint_tables(m, lo, hi);
+  if (meth == BSQ_METHOD_SQ)
+    for (int f = 0; f < F; f++)
+      for (int k = 0; k < m->voff[f + 1] - m->voff[f]; k++)
+        m->values[m->voff[f] + k] =
+            bsq_sq_value(k, m->enc.toff[f + 1] - m->enc.toff[f]);
+  float lsq_g[BSQ_MAX_FEATURES];
+  if (lsq) {
+    /* Esser et al. 2020, section 2.1: s = 2 <|v|> / sqrt(Qp); section 2.2:
+     * step gradient scale g = 1 / sqrt(N Qp), N = 1 here: each step
+     * quantizes one value of every row (and the loss is a batch mean). */
+    for (int f = 0; f < F; f++) {
+      bsq_lsq_range(bits[f], &qn[f], &qp[f]);
+      double a = 0;
+      for (int i = 0; i < s.n_train; i++)
+        a += fabs((d->x[(size_t)s.train[i] * (size_t)F + f] - m->mu[f]) /
+                  m->sigma[f]);
+      a /= s.n_train;
+      double qpos = qp[f] > 0 ? qp[f] : 1;
+      step[f] = (float)fmax(2.0 * a / sqrt(qpos), 1e-3);
+      lsq_g[f] = (float)(1.0 / sqrt(qpos));
+    }
+    lsq_sync(m, step, qn);
+  }
   init_weights(m, &rng);
+  if (hk && hk->on_init) hk->on_init(m, &s, hk->user);
 
   bsq_adam_cfg acfg = {cfg->lr, 0.9f, 0.999f, 1e-8f, cfg->weight_decay};
   double tau = 1.0;
   double tau_step = pow((double)cfg->tau_decay, 1.0 / cfg->epochs);
   double best_val = INFINITY;
-  int step = 0;
+  int t_adam = 0;
   int *order = s.train; /* shuffled in place each epoch */
   memcpy(best, m->params, sizeof(float) * P);
+  memcpy(best_step, step, sizeof(float) * (size_t)F);
   m->best_epoch = 0;
+
+  /* the batches gather rows that are standardized here, once */
+  for (int i = 0; i < s.n_train; i++) {
+    int r = order[i];
+    for (int f = 0; f < F; f++)
+      xstd[(size_t)r * (size_t)F + f] =
+          (float)((d->x[(size_t)r * (size_t)F + f] - m->mu[f]) / m->sigma[f]);
+    ystd[r] = (float)((d->y[r] - m->y_mu) / m->y_sigma);
+  }
+  const int drop = cfg->dropout > 0.0f;
 
   for (int epoch = 1; epoch <= cfg->epochs; epoch++) {
     bsq_rng_shuffle(&rng, order, s.n_train);
     double loss_sum = 0;
-    for (int b0 = 0; b0 < s.n_train; b0 += Bmax) {
+    int batch = 0;
+    for (int b0 = 0; b0 < s.n_train; b0 += Bmax, batch++) {
       int Bn = s.n_train - b0 < Bmax ? s.n_train - b0 : Bmax;
       for (int i = 0; i < Bn; i++) {
         int r = order[b0 + i];
-        for (int f = 0; f < F; f++)
-          xb[(size_t)i * (size_t)F + f] =
-              (float)((d->x[(size_t)r * (size_t)F + f] - m->mu[f]) / m->sigma[f]);
-        yb[i] = (float)((d->y[r] - m->y_mu) / m->y_sigma);
+        memcpy(xb + (size_t)i * (size_t)F, xstd + (size_t)r * (size_t)F,
+               sizeof(float) * (size_t)F);
+        yb[i] = ystd[r];
       }
-      /* forward */
-      bsq_softbits_forward(sb, xb, m->thr, m->feat_of, Bn, F, D, (float)tau);
-      const float *in = sb;
+      /* forward: the method's quantizer, then the MLP */
+      const float *in = xb; /* FP */
+      switch (meth) {
+      case BSQ_METHOD_BW_SQ:
+        bsq_softbits_forward(sb, xb, m->thr, m->feat_of, Bn, F, D, (float)tau);
+        in = sb;
+        break;
+      case BSQ_METHOD_BW_MQ:
+      case BSQ_METHOD_BW_QQ:
+        bsq_hardbits_forward(sb, xb, m->thr, m->feat_of, Bn, F, D);
+        in = sb;
+        break;
+      case BSQ_METHOD_PR_MQ:
+      case BSQ_METHOD_PR_QQ:
+        level_values(vin, xb, m, Bn);
+        in = vin;
+        break;
+      case BSQ_METHOD_SQ:
+        bsq_softbits_forward(sb, xb, m->thr, m->feat_of, Bn, F, D, (float)tau);
+        bsq_sqsum_forward(vin, sb, m->enc.toff, Bn, F, D);
+        in = vin;
+        break;
+      case BSQ_METHOD_LSQ:
+        bsq_lsq_forward(vin, xb, step, qn, qp, Bn, F);
+        in = vin;
+        break;
+      default:
+        break;
+      }
+      const float *in0 = in;
       for (int l = 0; l < L; l++) {
         int O = m->dims[l + 1];
         bsq_linear_forward(act[l], in, m->W[l], m->b[l], Bn, m->dims[l], O);
         if (l < L - 1) {
           size_t N = (size_t)Bn * (size_t)O;
           bsq_relu_forward(act[l], act[l], N);
-          bsq_dropout_forward(act[l], mask[l], act[l], N, cfg->dropout, &rng);
+          if (drop) /* no dropout: no mask, and no draws from rng */
+            bsq_dropout_forward(act[l], mask[l], act[l], N, cfg->dropout, &rng);
         }
         in = act[l];
       }
-      loss_sum += (double)bsq_mse_forward(act[L - 1], yb, Bn) * Bn;
+      double loss = (double)bsq_mse_forward(act[L - 1], yb, Bn);
+      loss_sum += loss * Bn;
       /* backward */
       bsq_zero(grad, P);
       /* three (B, H) gradient buffers: da holds the gradient flowing down,
@@ -210,23 +413,31 @@ int bsq_train(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,
       bsq_zero(da, (size_t)Bn);
       bsq_mse_backward(da, act[L - 1], yb, Bn);
       float *dthr = grad;
+      /* the gradient of the MLP input, where the quantizer learns */
+      float *din0 = meth == BSQ_METHOD_BW_SQ ? dsb
+                    : (meth == BSQ_METHOD_SQ || lsq) ? dvin
+                                                     : NULL;
       for (int l = L - 1; l >= 0; l--) {
         int I = m->dims[l], O = m->dims[l + 1];
         const float *dout = da;
         if (l < L - 1) { /* act[l] = relu(z) * mask */
           size_t N = (size_t)Bn * (size_t)O;
-          bsq_zero(db1, N);
-          bsq_dropout_backward(db1, da, mask[l], N);
+          const float *g = da;
+          if (drop) {
+            bsq_zero(db1, N);
+            bsq_dropout_backward(db1, da, mask[l], N);
+            g = db1;
+          }
           bsq_zero(db2, N);
-          bsq_relu_backward(db2, db1, act[l], N);
+          bsq_relu_backward(db2, g, act[l], N);
           dout = db2;
         }
         float *dw = grad + (m->W[l] - m->params);
         float *dbias = grad + (m->b[l] - m->params);
-        float *dinp = l > 0 ? da : dsb;
+        float *dinp = l > 0 ? da : din0;
         if (l > 0 && l == L - 1) dinp = db1; /* da is dout here */
-        bsq_zero(dinp, (size_t)Bn * (size_t)I);
-        bsq_linear_backward(dinp, dw, dbias, dout, l > 0 ? act[l - 1] : sb,
+        if (dinp) bsq_zero(dinp, (size_t)Bn * (size_t)I);
+        bsq_linear_backward(dinp, dw, dbias, dout, l > 0 ? act[l - 1] : in0,
                             m->W[l], Bn, I, O);
         if (dinp == db1) { /* keep the invariant: da holds the gradient */
           float *t = da;
@@ -234,34 +445,55 @@ int bsq_train(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,
           db1 = t;
         }
       }
-      bsq_softbits_backward(NULL, dthr, dsb, sb, m->feat_of, Bn, F, D,
-                            (float)tau);
-      bsq_adam_step(m->params, grad, adam_m, adam_v, P, &acfg, ++step);
+      if (meth == BSQ_METHOD_BW_SQ) {
+        bsq_softbits_backward(NULL, dthr, dsb, sb, m->feat_of, Bn, F, D,
+                              (float)tau);
+      } else if (meth == BSQ_METHOD_SQ) {
+        bsq_zero(dsb, (size_t)Bn * (size_t)D);
+        bsq_sqsum_backward(dsb, dvin, m->enc.toff, Bn, F, D);
+        bsq_softbits_backward(NULL, dthr, dsb, sb, m->feat_of, Bn, F, D,
+                              (float)tau);
+      } else if (lsq) {
+        bsq_zero(gstep, (size_t)F);
+        bsq_lsq_backward(NULL, gstep, dvin, xb, step, qn, qp, lsq_g, Bn, F);
+      }
+      ++t_adam;
+      bsq_adam_step(m->params, grad, adam_m, adam_v, P, &acfg, t_adam);
+      if (lsq) { /* the same Adam over the steps; a step stays positive */
+        bsq_adam_step(step, gstep, mstep, vstep, (size_t)F, &acfg, t_adam);
+        for (int f = 0; f < F; f++) step[f] = step[f] > 1e-4f ? step[f] : 1e-4f;
+      }
+      if (hk && hk->on_batch)
+        hk->on_batch(epoch, batch, order + b0, Bn, loss, hk->user);
     }
     tau = fmax(tau * tau_step, TAU_FLOOR);
+    if (lsq) lsq_sync(m, step, qn);
     double val = mse_rows(m, d, s.val, s.n_val, xbuf, pred);
     if (val < best_val) {
       best_val = val;
       m->best_epoch = epoch;
       memcpy(best, m->params, sizeof(float) * P);
+      memcpy(best_step, step, sizeof(float) * (size_t)F);
     }
-    if (progress) {
+    if (hk && hk->progress) {
       bsq_progress p = {epoch, cfg->epochs, loss_sum / s.n_train, val, tau};
-      progress(&p, user);
+      hk->progress(&p, hk->user);
     }
   }
   memcpy(m->params, best, sizeof(float) * P);
+  if (lsq) lsq_sync(m, best_step, qn);
   bsq_model_quantize(m);
   m->mse_val = best_val;
 
   bsq_eval_result er;
-  if ((rc = bsq_evaluate(m, d, s.test, s.n_test, &er, diag))) goto fail;
-  m->mse_test = er.mse;
-  m->mse_test_hw = er.mse_hw;
+  if ((rc = bsq_evaluate(m, d, s.test, s.n_test, &er, diag))) goto fail_diag;
+  finish_metrics(m, &er);
+  m->train_seconds = now_seconds() - t_start;
   rc = BSQ_OK;
   goto done;
 fail:
   if (rc == BSQ_ENOMEM) bsq_diag_set(diag, rc, "out of memory while training");
+fail_diag:
   bsq_model_free(m);
 done:
   bsq_split_free(&s);
@@ -270,6 +502,8 @@ done:
     free(mask[l]);
   }
   free(col);
+  free(lo);
+  free(hi);
   free(grad);
   free(adam_m);
   free(adam_v);
@@ -278,10 +512,123 @@ done:
   free(yb);
   free(sb);
   free(dsb);
+  free(vin);
+  free(dvin);
+  free(step);
+  free(qn);
+  free(qp);
   free(dact);
+  free(xbuf);
+  free(xstd);
+  free(ystd);
+  free(pred);
+  return rc;
+}
+
+int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
+                    const char *method, int nbits, const int *cbits,
+                    bsq_diag *diag) {
+  int meth = bsq_method_parse(method), F = fp->F, rc;
+  int bits[BSQ_MAX_FEATURES];
+  bsq_split s = {0};
+  double *col = NULL, *lo = NULL, *hi = NULL, *xbuf = NULL, *pred = NULL;
+  double t_start = now_seconds();
+  memset(out, 0, sizeof *out);
+  if (meth != BSQ_METHOD_PO_MQ && meth != BSQ_METHOD_PO_QQ)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "--method: \"%s\" is not a post-training method",
+                        method ? method : "");
+  if (fp->input != BSQ_INPUT_FLOAT || d->F != F)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "post-training quantization needs an FP model of "
+                        "the same %d features", d->F);
+  if ((rc = cfg_bits(nbits, cbits, F, bits, diag))) return rc;
+  if ((rc = bsq_split_make(&s, d->rows, fp->cfg.seed)))
+    return bsq_diag_set(diag, BSQ_EFORMAT,
+                        "%s: need at least 3 data rows to split into train, "
+                        "validation and test, found %d",
+                        d->source, d->rows);
+  bsq_train_cfg cfg = fp->cfg;
+  snprintf(cfg.method, sizeof cfg.method, "%s", bsq_method_name(meth));
+  if ((rc = setup_model(out, d, &cfg, &s, bits, BSQ_INPUT_VALUES, diag)))
+    goto fail;
+  /* the same network: dims are F, hidden..., 1 in both */
+  for (int l = 0; l < out->L; l++) {
+    size_t I = (size_t)out->dims[l], O = (size_t)out->dims[l + 1];
+    memcpy(out->W[l], fp->W[l], sizeof(float) * I * O);
+    memcpy(out->b[l], fp->b[l], sizeof(float) * O);
+  }
+  rc = BSQ_ENOMEM;
+  col = malloc(sizeof(double) * (size_t)s.n_train);
+  lo = malloc(sizeof(double) * (size_t)F);
+  hi = malloc(sizeof(double) * (size_t)F);
+  xbuf = malloc(sizeof(double) * (size_t)s.n_val * (size_t)F);
+  pred = malloc(sizeof(double) * (size_t)s.n_val);
+  if (!col || !lo || !hi || !xbuf || !pred) {
+    bsq_diag_set(diag, rc, "out of memory while quantizing");
+    goto fail;
+  }
+  init_thresholds(out, d, &s, meth == BSQ_METHOD_PO_MQ, col, lo, hi);
+  midpoint_tables(out, lo, hi);
+  bsq_model_quantize(out);
+  out->best_epoch = fp->best_epoch;
+  out->mse_val = mse_rows(out, d, s.val, s.n_val, xbuf, pred);
+  bsq_eval_result er;
+  if ((rc = bsq_evaluate(out, d, s.test, s.n_test, &er, diag))) goto fail;
+  finish_metrics(out, &er);
+  out->train_seconds = fp->train_seconds + (now_seconds() - t_start);
+  rc = BSQ_OK;
+  goto done;
+fail:
+  bsq_model_free(out);
+done:
+  bsq_split_free(&s);
+  free(col);
+  free(lo);
+  free(hi);
   free(xbuf);
   free(pred);
   return rc;
+}
+
+int bsq_train_ex(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,
+                 const bsq_train_hooks *hooks, bsq_diag *diag) {
+  memset(m, 0, sizeof *m);
+  int meth = bsq_method_parse(cfg->method);
+  if (meth < 0)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "--method: unknown method \"%s\" (bw-sq, fp, po-mq, "
+                        "po-qq, pr-mq, pr-qq, bw-mq, bw-qq, sq, lsq)",
+                        cfg->method);
+  if (meth != BSQ_METHOD_PO_MQ && meth != BSQ_METHOD_PO_QQ)
+    return train_core(m, d, cfg, meth, NULL, hooks, diag);
+  bsq_train_cfg fc = *cfg;
+  snprintf(fc.method, sizeof fc.method, "fp");
+  bsq_model fp;
+  int rc = train_core(&fp, d, &fc, BSQ_METHOD_FP, NULL, hooks, diag);
+  if (rc) return rc;
+  rc = bsq_quantize_fp(m, &fp, d, cfg->method, cfg->nbits, cfg->bits, diag);
+  bsq_model_free(&fp);
+  return rc;
+}
+
+int bsq_train_split(bsq_model *m, const bsq_dataset *d,
+                    const bsq_train_cfg *cfg, const bsq_split *split,
+                    const bsq_train_hooks *hooks, bsq_diag *diag) {
+  memset(m, 0, sizeof *m);
+  int meth = bsq_method_parse(cfg->method);
+  if (meth < 0 || meth == BSQ_METHOD_PO_MQ || meth == BSQ_METHOD_PO_QQ)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "--method: \"%s\" cannot train on a given split "
+                        "(Po-*: train fp, then bsq_quantize_fp)",
+                        cfg->method);
+  return train_core(m, d, cfg, meth, split, hooks, diag);
+}
+
+int bsq_train(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,
+              bsq_progress_fn progress, void *user, bsq_diag *diag) {
+  bsq_train_hooks hk = {progress, NULL, NULL, user};
+  return bsq_train_ex(m, d, cfg, &hk, diag);
 }
 
 int bsq_evaluate(const bsq_model *m, const bsq_dataset *d, const int *idx,
@@ -300,7 +647,9 @@ int bsq_evaluate(const bsq_model *m, const bsq_dataset *d, const int *idx,
     memcpy(x + (size_t)i * (size_t)F, d->x + (size_t)idx[i] * (size_t)F,
            sizeof(double) * (size_t)F);
   if ((rc = bsq_model_predict(m, x, n, p))) goto done;
-  if ((rc = bsq_model_predict_hw(m, x, n, 32, BSQ_MODE_CONTINUOUS, ph)))
+  if (m->input == BSQ_INPUT_FLOAT) /* FP: no encoder; the float path */
+    memcpy(ph, p, sizeof(double) * (size_t)n);
+  else if ((rc = bsq_model_predict_hw(m, x, n, 32, BSQ_MODE_CONTINUOUS, ph)))
     goto done;
   double s = 0, sh = 0;
   for (int i = 0; i < n; i++) {
@@ -311,8 +660,9 @@ int bsq_evaluate(const bsq_model *m, const bsq_dataset *d, const int *idx,
   r->n = n;
   r->mse = s / n;
   r->mse_hw = sh / n;
-  r->bits_per_frame = m->enc.B;
-  r->compression = 32.0 * F / m->enc.B;
+  /* FP sends float32 features: 32 bits each, compression 1 */
+  r->bits_per_frame = m->input == BSQ_INPUT_FLOAT ? 32 * F : m->enc.B;
+  r->compression = 32.0 * F / r->bits_per_frame;
 done:
   if (rc) bsq_diag_set(diag, rc, "evaluation failed: %s", bsq_strerror(rc));
   free(x);

@@ -1,4 +1,4 @@
-/* bsq — training (method Bw-SQ) and evaluation. */
+/* bsq — training (Bw-SQ and the baselines of DESIGN.md) and evaluation. */
 #ifndef BSQ_TRAIN_H
 #define BSQ_TRAIN_H
 
@@ -15,11 +15,45 @@ typedef struct {
 
 typedef void (*bsq_progress_fn)(const bsq_progress *p, void *user);
 
-/* Trains a new model on d with cfg. On success m is initialized (caller
- * frees it), holds the best-validation weights and the metrics on the
- * test split (float and hardware-true). */
+/* Trains a new model on d with cfg (cfg->method names the method, see
+ * bsq_method_parse). On success m is initialized (caller frees it), holds
+ * the best-validation weights and the metrics on the test split (float and
+ * hardware-true; an FP model has no hardware path and reports its float
+ * MSE for both). */
 int bsq_train(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,
               bsq_progress_fn progress, void *user, bsq_diag *diag);
+
+/* Observers of one training, for progress and for exporting the exact
+ * starting point and batch order (bsq train --dump-init). Any may be NULL. */
+typedef struct {
+  bsq_progress_fn progress;
+  /* once, after initialization and before the first step: the model with
+   * its initial thresholds (LSQ: from its initial steps) and weights */
+  void (*on_init)(const bsq_model *m, const bsq_split *s, void *user);
+  /* after every optimizer step: 1-based epoch, 0-based batch, the data
+   * rows of the batch in order and the batch's training loss */
+  void (*on_batch)(int epoch, int batch, const int *rows, int n, double loss,
+                   void *user);
+  void *user;
+} bsq_train_hooks;
+
+int bsq_train_ex(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,
+                 const bsq_train_hooks *hooks, bsq_diag *diag);
+
+/* Same on a given split of d's rows (copied, not changed; every part
+ * non-empty), for cross-validation. Not for Po-* methods. */
+int bsq_train_split(bsq_model *m, const bsq_dataset *d,
+                    const bsq_train_cfg *cfg, const bsq_split *split,
+                    const bsq_train_hooks *hooks, bsq_diag *diag);
+
+/* Po-MQ / Po-QQ: post-training quantization of a trained FP model. Builds
+ * out (caller frees) with fp's network and the min-max or quantile grid of
+ * `method` ("po-mq" or "po-qq") at nbits/bits (as in bsq_train_cfg),
+ * fitted on fp's training split of d, and measures it on the splits.
+ * bsq_train with a po-* method is FP training followed by this. */
+int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
+                    const char *method, int nbits, const int *bits,
+                    bsq_diag *diag);
 
 typedef struct {
   double mse;          /* float path, standardized target */

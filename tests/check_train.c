@@ -1,12 +1,18 @@
-/* Training (Bw-SQ) and evaluation on friedman1, and on wine_quality when
- * the shared data is present. */
+/* Training (Bw-SQ and the baselines) and evaluation on friedman1, and on
+ * wine_quality when the shared data is present. */
 #include <check.h>
+#include <cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "data.h"
+#include "methods.h"
 #include "model.h"
+#include "nn.h"
+#include "quant.h"
+#include "rng.h"
 #include "testutil.h"
 #include "train.h"
 
@@ -181,6 +187,444 @@ START_TEST(test_train_wine_quality) {
 }
 END_TEST
 
+
+/* ---- the baselines ------------------------------------------------------- */
+
+/* MSE of predicting the training mean (0 in standardized units) on the test
+ * split: the trivial predictor every method must beat. */
+static double trivial_mse(const bsq_model *m, const bsq_dataset *d,
+                          const bsq_split *s) {
+  double e = 0;
+  for (int i = 0; i < s->n_test; i++) {
+    double y = (d->y[s->test[i]] - m->y_mu) / m->y_sigma;
+    e += y * y;
+  }
+  return e / s->n_test;
+}
+
+/* Levels of the test rows through the integer encoder, then the decoder
+ * input and network: the path bsq decode takes. */
+static double levels_path_mse(const bsq_model *m, const bsq_dataset *d,
+                              const bsq_split *s) {
+  int F = m->F;
+  uint8_t *lv = malloc((size_t)s->n_test * (size_t)F);
+  double *p = malloc(sizeof(double) * (size_t)s->n_test);
+  int64_t codes[BSQ_MAX_FEATURES];
+  ck_assert_ptr_nonnull(lv);
+  ck_assert_ptr_nonnull(p);
+  for (int i = 0; i < s->n_test; i++) {
+    for (int f = 0; f < F; f++)
+      codes[f] = bsq_format_code(&m->enc.fmt[f],
+                                 d->x[(size_t)s->test[i] * (size_t)F + f]);
+    bsq_encoder_levels(&m->enc, codes, lv + (size_t)i * (size_t)F);
+  }
+  ck_assert_int_eq(bsq_model_predict_levels(m, lv, s->n_test, p), 0);
+  double e = 0;
+  for (int i = 0; i < s->n_test; i++) {
+    double y = (d->y[s->test[i]] - m->y_mu) / m->y_sigma;
+    e += (p[i] - y) * (p[i] - y);
+  }
+  free(lv);
+  free(p);
+  return e / s->n_test;
+}
+
+/* Every method trains a small friedman1 problem to a useful model, and
+ * every code-sending one survives the model file: same hash, same bytes,
+ * and its hardware-true MSE is the levels -> decoder -> network path. */
+START_TEST(test_train_every_method_beats_the_mean_and_round_trips) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 2500, 11), 0);
+  for (int meth = 0; meth < BSQ_METHOD_COUNT; meth++) {
+    bsq_train_cfg c;
+    small_cfg(&c, 15);
+    c.batch = 128;
+    snprintf(c.method, sizeof c.method, "%s", bsq_method_name(meth));
+    bsq_model m;
+    bsq_diag diag = {{0}};
+    ck_assert_msg(bsq_train(&m, &d, &c, NULL, NULL, &diag) == 0, "%s: %s",
+                  c.method, diag.msg);
+    ck_assert_int_eq(m.input, bsq_method_input(meth));
+    ck_assert_int_eq(m.dims[0],
+                     m.input == BSQ_INPUT_BITS ? m.enc.D : m.F);
+    bsq_split s;
+    ck_assert_int_eq(bsq_split_make(&s, d.rows, c.seed), 0);
+    double trivial = trivial_mse(&m, &d, &s);
+    ck_assert_msg(m.mse_test_hw < 0.6 * trivial, "%s: mse_hw %g, mean %g",
+                  c.method, m.mse_test_hw, trivial);
+    if (meth == BSQ_METHOD_FP) {
+      /* no encoder: not a model file, and no integer path */
+      ck_assert_ptr_null(bsq_model_to_json(&m));
+      ck_assert_int_eq(bsq_model_save(&m, "/nonexistent/m.json", &diag),
+                       BSQ_EINVAL);
+      ck_assert_ptr_nonnull(strstr(diag.msg, "training.method: fp"));
+      uint8_t lv[10] = {0};
+      double y;
+      ck_assert_int_eq(bsq_model_predict_levels(&m, lv, 1, &y), BSQ_EINVAL);
+      ck_assert_double_eq(m.mse_test_hw, m.mse_test);
+    } else {
+      char *j = bsq_model_to_json(&m);
+      ck_assert_ptr_nonnull(j);
+      bsq_model l;
+      ck_assert_msg(bsq_model_from_json(&l, j, strlen(j), c.method, &diag) ==
+                        0,
+                    "%s", diag.msg);
+      ck_assert_uint_eq(bsq_model_hash(&l), bsq_model_hash(&m));
+      char *j2 = bsq_model_to_json(&l);
+      ck_assert_str_eq(j, j2);
+      ck_assert_str_eq(l.cfg.method, c.method);
+      /* the loaded model's levels path is what was measured in training */
+      ck_assert_double_eq(levels_path_mse(&l, &d, &s), m.mse_test_hw);
+      bsq_eval_result r;
+      ck_assert_int_eq(bsq_evaluate(&l, &d, s.test, s.n_test, &r, &diag), 0);
+      ck_assert_double_eq(r.mse_hw, m.mse_test_hw);
+      ck_assert_double_eq(r.mse, m.mse_test);
+      /* W = 16: the float path differs only by input quantization */
+      ck_assert_double_le(fabs(r.mse_hw - r.mse), 0.02 * r.mse);
+      free(j2);
+      free(j);
+      bsq_model_free(&l);
+    }
+    bsq_split_free(&s);
+    bsq_model_free(&m);
+  }
+  bsq_dataset_free(&d);
+}
+END_TEST
+
+/* The fixed grids: Bw-MQ/Pr-MQ at the min-max levels, Bw-QQ/Pr-QQ at the
+ * quantiles; Pr- values at the interval midpoints; LSQ's thresholds and
+ * values on one uniform grid; SQ's values 2k/n - 1. */
+START_TEST(test_train_method_grids) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 1500, 2), 0);
+  const int meths[] = {BSQ_METHOD_BW_MQ, BSQ_METHOD_PR_MQ, BSQ_METHOD_BW_QQ,
+                       BSQ_METHOD_PR_QQ, BSQ_METHOD_LSQ, BSQ_METHOD_SQ};
+  bsq_model ref[2];
+  for (size_t k = 0; k < sizeof meths / sizeof meths[0]; k++) {
+    int meth = meths[k];
+    bsq_train_cfg c;
+    small_cfg(&c, 3);
+    snprintf(c.method, sizeof c.method, "%s", bsq_method_name(meth));
+    bsq_model m;
+    bsq_diag diag;
+    ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), 0);
+    int n = 7; /* 3 bits */
+    for (int f = 0; f < m.F; f++) {
+      const float *t = m.thr + m.enc.toff[f];
+      if (meth == BSQ_METHOD_BW_MQ || meth == BSQ_METHOD_PR_MQ) {
+        /* equal steps */
+        for (int i = 2; i < n; i++)
+          ck_assert_double_eq_tol(t[i] - t[i - 1], t[1] - t[0], 1e-5);
+      }
+      if (meth == BSQ_METHOD_PR_MQ || meth == BSQ_METHOD_PR_QQ) {
+        const float *v = m.values + m.voff[f];
+        for (int i = 1; i < n; i++)
+          ck_assert_double_eq_tol(v[i], 0.5 * (t[i - 1] + t[i]), 1e-6);
+        ck_assert_float_lt(v[0], t[0]);
+        ck_assert_float_gt(v[n], t[n - 1]);
+      }
+      if (meth == BSQ_METHOD_LSQ) {
+        const float *v = m.values + m.voff[f];
+        float step = v[1] - v[0];
+        ck_assert_float_gt(step, 0);
+        ck_assert_float_eq(v[4], 0.0f); /* q = k - Qn, Qn = 4 */
+        for (int i = 0; i < n; i++)
+          ck_assert_double_eq_tol(t[i], 0.5 * (v[i] + v[i + 1]), 1e-5);
+      }
+      if (meth == BSQ_METHOD_SQ)
+        for (int i = 0; i <= n; i++)
+          ck_assert_float_eq(m.values[m.voff[f] + i], bsq_sq_value(i, n));
+    }
+    /* fixed grids do not move in training: MQ of Bw- and Pr- coincide */
+    if (meth == BSQ_METHOD_BW_MQ) ref[0] = m;
+    else if (meth == BSQ_METHOD_BW_QQ) ref[1] = m;
+    else {
+      if (meth == BSQ_METHOD_PR_MQ || meth == BSQ_METHOD_PR_QQ) {
+        const bsq_model *r = &ref[meth == BSQ_METHOD_PR_QQ];
+        ck_assert_mem_eq(r->thr, m.thr, sizeof(float) * (size_t)m.enc.D);
+      }
+      bsq_model_free(&m);
+    }
+  }
+  bsq_model_free(&ref[0]);
+  bsq_model_free(&ref[1]);
+  bsq_dataset_free(&d);
+}
+END_TEST
+
+/* Po-*: the FP network itself, quantized after training; bsq_train with
+ * po-qq equals FP training followed by bsq_quantize_fp. */
+START_TEST(test_train_post_quantization_reuses_fp) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 2000, 4), 0);
+  bsq_train_cfg c;
+  small_cfg(&c, 4);
+  snprintf(c.method, sizeof c.method, "fp");
+  bsq_model fp, q, p;
+  bsq_diag diag;
+  ck_assert_int_eq(bsq_train(&fp, &d, &c, NULL, NULL, &diag), 0);
+  int bits = 3;
+  ck_assert_int_eq(bsq_quantize_fp(&q, &fp, &d, "po-qq", 1, &bits, &diag), 0);
+  snprintf(c.method, sizeof c.method, "po-qq");
+  ck_assert_int_eq(bsq_train(&p, &d, &c, NULL, NULL, &diag), 0);
+  q.train_seconds = p.train_seconds = 0;
+  char *a = bsq_model_to_json(&q), *b = bsq_model_to_json(&p);
+  ck_assert_str_eq(a, b);
+  for (int l = 0; l < fp.L; l++)
+    ck_assert_mem_eq(q.W[l], fp.W[l],
+                     sizeof(float) * (size_t)fp.dims[l] * (size_t)fp.dims[l + 1]);
+  bsq_model_free(&p);
+  ck_assert_int_eq(bsq_quantize_fp(&p, &q, &d, "po-qq", 1, &bits, &diag),
+                   BSQ_EINVAL); /* needs an FP model */
+  ck_assert_int_eq(bsq_quantize_fp(&p, &fp, &d, "lsq", 1, &bits, &diag),
+                   BSQ_EINVAL);
+  free(a);
+  free(b);
+  bsq_model_free(&fp);
+  bsq_model_free(&q);
+  bsq_dataset_free(&d);
+}
+END_TEST
+
+/* bsq_train_split on the seed's own split is bsq_train. */
+START_TEST(test_train_given_split_is_the_same_training) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 1500, 8), 0);
+  bsq_train_cfg c;
+  small_cfg(&c, 3);
+  snprintf(c.method, sizeof c.method, "lsq");
+  bsq_split s;
+  ck_assert_int_eq(bsq_split_make(&s, d.rows, c.seed), 0);
+  bsq_model a, b;
+  bsq_diag diag;
+  ck_assert_int_eq(bsq_train(&a, &d, &c, NULL, NULL, &diag), 0);
+  ck_assert_int_eq(bsq_train_split(&b, &d, &c, &s, NULL, &diag), 0);
+  a.train_seconds = b.train_seconds = 0;
+  char *ja = bsq_model_to_json(&a), *jb = bsq_model_to_json(&b);
+  ck_assert_str_eq(ja, jb);
+  free(ja);
+  free(jb);
+  bsq_model_free(&a);
+  bsq_model_free(&b);
+  bsq_split_free(&s);
+  bsq_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(test_train_rejects_unknown_method) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 500, 1), 0);
+  bsq_train_cfg c;
+  small_cfg(&c, 1);
+  snprintf(c.method, sizeof c.method, "bw-xx");
+  bsq_model m;
+  bsq_diag diag;
+  ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), BSQ_EINVAL);
+  ck_assert_ptr_nonnull(strstr(diag.msg, "--method: unknown method \"bw-xx\""));
+  bsq_dataset_free(&d);
+}
+END_TEST
+
+/* A values-mode model file with one field changed: the load names it. */
+static void expect_load_error(const char *json, const char *path,
+                              const char *value_raw, const char *want) {
+  cJSON *root = cJSON_Parse(json);
+  ck_assert_ptr_nonnull(root);
+  cJSON *parent = root, *it = NULL;
+  char key[64];
+  int idx = -1; /* the last step: an array index, or -1 for key */
+  const char *p = path;
+  while (*p) { /* "a.b[2].c": objects and array indices */
+    size_t n = strcspn(p, ".[");
+    if (n) {
+      memcpy(key, p, n);
+      key[n] = '\0';
+      it = cJSON_GetObjectItemCaseSensitive(parent, key);
+      idx = -1;
+      p += n;
+    } else if (*p == '[') {
+      idx = atoi(p + 1);
+      it = cJSON_GetArrayItem(parent, idx);
+      p = strchr(p, ']') + 1;
+    }
+    if (*p == '.') p++;
+    if (*p) parent = it;
+  }
+  if (value_raw) {
+    cJSON *nv = cJSON_Parse(value_raw);
+    ck_assert_ptr_nonnull(nv);
+    if (idx >= 0)
+      cJSON_ReplaceItemInArray(parent, idx, nv);
+    else if (it)
+      cJSON_ReplaceItemInObjectCaseSensitive(parent, key, nv);
+    else
+      cJSON_AddItemToObject(parent, key, nv);
+  } else {
+    cJSON_DetachItemViaPointer(parent, it);
+    cJSON_Delete(it);
+  }
+  char *text = cJSON_Print(root);
+  cJSON_Delete(root);
+  bsq_model m;
+  bsq_diag diag = {{0}};
+  ck_assert_int_ne(bsq_model_from_json(&m, text, strlen(text), "m.json", &diag),
+                   0);
+  ck_assert_msg(strstr(diag.msg, want) != NULL, "got \"%s\", want \"%s\"",
+                diag.msg, want);
+  free(text);
+}
+
+START_TEST(test_train_values_model_file_errors) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 800, 1), 0);
+  bsq_train_cfg c;
+  small_cfg(&c, 1);
+  snprintf(c.method, sizeof c.method, "pr-qq");
+  bsq_model m;
+  bsq_diag diag;
+  ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), 0);
+  char *j = bsq_model_to_json(&m);
+  expect_load_error(j, "features[1].values", "[0, 1, 2]",
+                    "m.json: features[1].values: expected 8 values, found 3");
+  expect_load_error(j, "features[1].values", NULL,
+                    "m.json: features[1].values: missing or not an array");
+  expect_load_error(j, "features[2].values[3]", "\"x\"",
+                    "m.json: features[2].values[3]: not a number");
+  expect_load_error(j, "mlp.input", "\"levels\"",
+                    "m.json: mlp.input: \"levels\" is not bits or values");
+  expect_load_error(j, "mlp.input", NULL,
+                    "m.json: mlp.dims[0]: expected 70 (the number of "
+                    "thresholds), found 10");
+  expect_load_error(j, "training.method", "\"bw-sq\"",
+                    "m.json: training.method: bw-sq feeds the network bits, "
+                    "but mlp.input is \"values\"");
+  expect_load_error(j, "training.method", "\"fp\"",
+                    "m.json: training.method: fp (full precision) has no "
+                    "encoder");
+  expect_load_error(j, "training.method", "\"xq\"",
+                    "m.json: training.method: \"xq\" is not a method");
+  expect_load_error(j, "features[0].values[0]", "-4",
+                    "m.json: hash mismatch");
+  free(j);
+  bsq_model_free(&m);
+  /* a bits model with values: refused */
+  snprintf(c.method, sizeof c.method, "bw-qq");
+  ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), 0);
+  j = bsq_model_to_json(&m);
+  ck_assert_ptr_null(strstr(j, "\"input\""));
+  expect_load_error(j, "features[0].values", "[1, 2]",
+                    "m.json: features[0].values: present, but mlp.input is "
+                    "\"bits\"");
+  free(j);
+  bsq_model_free(&m);
+  bsq_dataset_free(&d);
+}
+END_TEST
+
+/* ---- gradient checks of the baselines' quantizer layers ------------------ */
+
+/* SQ: central differences of sum(w * sqsum(softbits(x, t))) in each t. */
+START_TEST(test_train_sq_gradient_matches_finite_differences) {
+  enum { B = 5, F = 2 };
+  int toff[F + 1] = {0, 3, 10}, feat_of[10];
+  int D = toff[F];
+  for (int f = 0; f < F; f++)
+    for (int d = toff[f]; d < toff[f + 1]; d++) feat_of[d] = f;
+  float x[B * F], thr[10], w[B * F], sb[B * 10], out[B * F], dsb[B * 10];
+  float dthr[10] = {0};
+  bsq_rng r;
+  bsq_rng_seed(&r, 3);
+  for (int i = 0; i < B * F; i++) {
+    x[i] = (float)(2 * bsq_rng_uniform(&r) - 1);
+    w[i] = (float)bsq_rng_normal(&r);
+  }
+  for (int d = 0; d < D; d++) thr[d] = (float)(1.6 * bsq_rng_uniform(&r) - 0.8);
+  const float tau = 0.5f;
+  bsq_softbits_forward(sb, x, thr, feat_of, B, F, D, tau);
+  bsq_sqsum_forward(out, sb, toff, B, F, D);
+  for (int i = 0; i < B * D; i++) dsb[i] = 0;
+  bsq_sqsum_backward(dsb, w, toff, B, F, D);
+  bsq_softbits_backward(NULL, dthr, dsb, sb, feat_of, B, F, D, tau);
+  for (int d = 0; d < D; d++) {
+    double lv[2];
+    for (int side = 0; side < 2; side++) {
+      float t2[10];
+      memcpy(t2, thr, sizeof t2);
+      t2[d] += side ? 1e-3f : -1e-3f;
+      bsq_softbits_forward(sb, x, t2, feat_of, B, F, D, tau);
+      bsq_sqsum_forward(out, sb, toff, B, F, D);
+      double s = 0;
+      for (int i = 0; i < B * F; i++) s += (double)w[i] * out[i];
+      lv[side] = s;
+    }
+    double fd = (lv[1] - lv[0]) / 2e-3;
+    ck_assert_double_eq_tol(dthr[d], fd, 2e-3 * (1 + fabs(fd)));
+  }
+}
+END_TEST
+
+/* LSQ: the step gradient is the exact derivative of q(x/s) s in s (q is
+ * piecewise constant: finite differences away from the rounding points)
+ * plus Esser et al.'s straight-through term -x/s inside the range, times
+ * the gradient scale. */
+START_TEST(test_train_lsq_gradient_matches_finite_differences) {
+  enum { B = 40, F = 3 };
+  int qn[F], qp[F];
+  const int bits[F] = {2, 3, 4};
+  float x[B * F], step[F] = {0.7f, 0.45f, 0.2f}, g[F] = {0.5f, 1.0f, 2.0f};
+  float w[B * F], out[B * F], dstep[F] = {0}, dx[B * F];
+  for (int f = 0; f < F; f++) bsq_lsq_range(bits[f], &qn[f], &qp[f]);
+  bsq_rng r;
+  bsq_rng_seed(&r, 9);
+  for (int i = 0; i < B * F; i++) {
+    x[i] = (float)(5 * bsq_rng_uniform(&r) - 2.5); /* in and out of range */
+    w[i] = (float)bsq_rng_normal(&r);
+    dx[i] = 0;
+  }
+  bsq_lsq_backward(dx, dstep, w, x, step, qn, qp, g, B, F);
+  for (int f = 0; f < F; f++) {
+    const double h = 1e-4;
+    double lv[2], ste = 0;
+    for (int side = 0; side < 2; side++) {
+      float s2[F];
+      memcpy(s2, step, sizeof s2);
+      s2[f] = (float)(step[f] + (side ? h : -h));
+      bsq_lsq_forward(out, x, s2, qn, qp, B, F);
+      double s = 0;
+      for (int b = 0; b < B; b++) s += (double)w[b * F + f] * out[b * F + f];
+      lv[side] = s;
+    }
+    for (int b = 0; b < B; b++) {
+      double z = (double)x[b * F + f] / step[f];
+      /* no rounding point within h of this step (else the test is moot) */
+      double zr = z - floor(z);
+      ck_assert(fabs(zr - 0.5) > 1e-3 || z <= -qn[f] || z >= qp[f]);
+      if (z > -qn[f] && z < qp[f]) ste += (double)w[b * F + f] * -z;
+    }
+    double fd = (lv[1] - lv[0]) / (2 * h);
+    ck_assert_double_eq_tol(dstep[f], g[f] * (fd + ste),
+                            1e-3 * (1 + fabs(g[f] * (fd + ste))));
+  }
+  /* straight-through input gradient: dout inside the range, 0 outside */
+  for (int b = 0; b < B; b++)
+    for (int f = 0; f < F; f++) {
+      double z = (double)x[b * F + f] / step[f];
+      int inside = z > -qn[f] && z < qp[f];
+      ck_assert_float_eq(dx[b * F + f], inside ? w[b * F + f] : 0.0f);
+    }
+  /* forward: level q + Qn is the count of thresholds exceeded */
+  bsq_lsq_forward(out, x, step, qn, qp, B, F);
+  for (int b = 0; b < B; b++)
+    for (int f = 0; f < F; f++) {
+      int k = 0;
+      for (int j = 0; j < (1 << bits[f]) - 1; j++)
+        k += x[b * F + f] > bsq_lsq_threshold(step[f], qn[f], j);
+      ck_assert_float_eq(out[b * F + f], bsq_lsq_value(step[f], qn[f], k));
+    }
+}
+END_TEST
+
 Suite *train_suite(void);
 Suite *train_suite(void) {
   Suite *s = suite_create("train");
@@ -195,6 +639,19 @@ Suite *train_suite(void) {
   tcase_set_timeout(num, 300);
   tcase_add_test(num, test_train_hw_matches_float_at_w16);
   tcase_add_test(num, test_train_hw_differs_at_w3);
+  tcase_add_test(num, test_train_sq_gradient_matches_finite_differences);
+  tcase_add_test(num, test_train_lsq_gradient_matches_finite_differences);
   suite_add_tcase(s, num);
+  TCase *meth = tcase_create("Methods");
+  tcase_set_timeout(meth, 300);
+  tcase_add_test(meth, test_train_every_method_beats_the_mean_and_round_trips);
+  tcase_add_test(meth, test_train_method_grids);
+  tcase_add_test(meth, test_train_post_quantization_reuses_fp);
+  tcase_add_test(meth, test_train_given_split_is_the_same_training);
+  suite_add_tcase(s, meth);
+  TCase *err = tcase_create("Errors");
+  tcase_add_test(err, test_train_rejects_unknown_method);
+  tcase_add_test(err, test_train_values_model_file_errors);
+  suite_add_tcase(s, err);
   return s;
 }

@@ -1,0 +1,37 @@
+/* bsq compare / bsq tune — shared pieces: a pool of training jobs on
+ * pthreads, confidence intervals, and option parsing shared with train. */
+#ifndef BSQ_COMPARE_H
+#define BSQ_COMPARE_H
+
+#include "model.h"
+
+/* "5x32" or "64,32,16" into c->nhidden / c->hidden; 0 ok, -1 bad. */
+int train_parse_hidden(const char *s, bsq_train_cfg *c);
+
+/* Runs fn(i, ctx) for i = 0..n-1 on `threads` threads (jobs are taken in
+ * index order; each writes only its own result slot, so the outcome does
+ * not depend on the thread count). OpenBLAS is set to one thread first so
+ * that trainings run side by side instead of fighting over the cores.
+ * after(i, ctx) runs under the pool's lock when job i is done (progress);
+ * it may be NULL. Returns 0 or BSQ_ENOMEM / BSQ_EIO (thread start). */
+int cmp_pool_run(int n, int threads, void (*fn)(int i, void *ctx),
+                 void (*after)(int i, int done, void *ctx), void *ctx);
+
+/* Default thread count: the online cores. */
+int cmp_default_threads(void);
+
+/* Two-sided 95% Student-t quantile for df degrees of freedom. */
+double cmp_t975(int df);
+/* Mean, sample standard deviation and the 95% t-interval of v (n). With
+ * n == 1 the interval is the point itself. */
+void cmp_stats(const double *v, int n, double *mean, double *sd, double *lo,
+               double *hi);
+
+/* Comma-separated list of integers in lo..hi (at most max). Returns the
+ * count, or -1. */
+int cmp_parse_int_list(const char *s, int lo, int hi, int *out, int max);
+/* "all" or a comma list of method names; sets want[BSQ_METHOD_COUNT].
+ * Returns 0, or -1 with the bad name copied to bad. */
+int cmp_parse_methods(const char *s, int *want, char *bad, size_t badn);
+
+#endif

@@ -1,0 +1,161 @@
+/* bsq — the method table and the quantizer layers of the baselines.
+ *
+ * Dimension legend: B batch, F features, D thresholds in all, n_f = 2^b_f-1
+ * thresholds of feature f, toff[f] the first of them.
+ *
+ * DESIGN.md "The method" lists the baselines (Schrödter et al., CPAL 2026,
+ * section 5): FP, Po-MQ/QQ, Pr-MQ/QQ, Bw-MQ/QQ, SQ, LSQ. What each one
+ * feeds the network is its decoder input (bsq_input): the Bw-* methods
+ * send bits of the level, everything else one value per feature. */
+#include "methods.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "model.h"
+
+static const struct {
+  const char *name, *label;
+  bsq_input input;
+} METHODS[BSQ_METHOD_COUNT] = {
+    [BSQ_METHOD_BW_SQ] = {"bw-sq", "Bw-SQ", BSQ_INPUT_BITS},
+    [BSQ_METHOD_FP] = {"fp", "FP", BSQ_INPUT_FLOAT},
+    [BSQ_METHOD_PO_MQ] = {"po-mq", "Po-MQ", BSQ_INPUT_VALUES},
+    [BSQ_METHOD_PO_QQ] = {"po-qq", "Po-QQ", BSQ_INPUT_VALUES},
+    [BSQ_METHOD_PR_MQ] = {"pr-mq", "Pr-MQ", BSQ_INPUT_VALUES},
+    [BSQ_METHOD_PR_QQ] = {"pr-qq", "Pr-QQ", BSQ_INPUT_VALUES},
+    [BSQ_METHOD_BW_MQ] = {"bw-mq", "Bw-MQ", BSQ_INPUT_BITS},
+    [BSQ_METHOD_BW_QQ] = {"bw-qq", "Bw-QQ", BSQ_INPUT_BITS},
+    [BSQ_METHOD_SQ] = {"sq", "SQ", BSQ_INPUT_VALUES},
+    [BSQ_METHOD_LSQ] = {"lsq", "LSQ", BSQ_INPUT_VALUES},
+};
+
+int bsq_method_parse(const char *name) {
+  if (!name) return -1;
+  for (int i = 0; i < BSQ_METHOD_COUNT; i++)
+    if (!strcmp(name, METHODS[i].name)) return i;
+  return -1;
+}
+
+const char *bsq_method_name(int method) {
+  return method >= 0 && method < BSQ_METHOD_COUNT ? METHODS[method].name : "?";
+}
+
+const char *bsq_method_label(int method) {
+  return method >= 0 && method < BSQ_METHOD_COUNT ? METHODS[method].label
+                                                  : "?";
+}
+
+bsq_input bsq_method_input(int method) {
+  return method >= 0 && method < BSQ_METHOD_COUNT ? METHODS[method].input
+                                                  : BSQ_INPUT_BITS;
+}
+
+const char *bsq_input_name(bsq_input in) {
+  switch (in) {
+  case BSQ_INPUT_BITS: return "bits";
+  case BSQ_INPUT_VALUES: return "values";
+  case BSQ_INPUT_FLOAT: return "float";
+  }
+  return "?";
+}
+
+/* ---- SQ ------------------------------------------------------------------ */
+
+float bsq_sq_value(int level, int n) {
+  return 2.0f * (float)level / (float)n - 1.0f;
+}
+
+void bsq_sqsum_forward(float *out, const float *sb, const int *toff, int B,
+                       int F, int D) {
+  for (int b = 0; b < B; b++) {
+    const float *s = sb + (size_t)b * (size_t)D; /* (D) */
+    float *o = out + (size_t)b * (size_t)F;      /* (F) */
+    for (int f = 0; f < F; f++) {
+      float sum = 0.0f;
+      for (int d = toff[f]; d < toff[f + 1]; d++) sum += s[d];
+      o[f] = 2.0f * sum / (float)(toff[f + 1] - toff[f]) - 1.0f;
+    }
+  }
+}
+
+void bsq_sqsum_backward(float *dsb, const float *dout, const int *toff, int B,
+                        int F, int D) {
+  /* forward: out[b,f] = 2 / n_f * sum_{d of f} sb[b,d] - 1 */
+  for (int b = 0; b < B; b++) {
+    const float *g = dout + (size_t)b * (size_t)F; /* (F) */
+    float *ds = dsb + (size_t)b * (size_t)D;       /* (D) */
+    for (int f = 0; f < F; f++) {
+      float k = 2.0f / (float)(toff[f + 1] - toff[f]) * g[f];
+      for (int d = toff[f]; d < toff[f + 1]; d++) ds[d] += k;
+    }
+  }
+}
+
+/* ---- LSQ ----------------------------------------------------------------- */
+
+void bsq_lsq_range(int bits, int *qn, int *qp) {
+  *qn = 1 << (bits - 1);
+  *qp = (1 << (bits - 1)) - 1;
+}
+
+float bsq_lsq_threshold(float step, int qn, int j) {
+  return ((float)(j - qn) + 0.5f) * step;
+}
+
+float bsq_lsq_value(float step, int qn, int k) {
+  return (float)(k - qn) * step;
+}
+
+/* q = clamp(ceil(x/s - 1/2), -Qn, Qp): round to nearest, ties down. */
+static inline float lsq_q(float z, int qn, int qp) {
+  float q = ceilf(z - 0.5f);
+  if (q < (float)-qn) q = (float)-qn;
+  if (q > (float)qp) q = (float)qp;
+  return q;
+}
+
+void bsq_lsq_forward(float *out, const float *x, const float *step,
+                     const int *qn, const int *qp, int B, int F) {
+  for (int b = 0; b < B; b++) {
+    const float *xb = x + (size_t)b * (size_t)F; /* (F) */
+    float *ob = out + (size_t)b * (size_t)F;     /* (F) */
+    for (int f = 0; f < F; f++)
+      ob[f] = lsq_q(xb[f] / step[f], qn[f], qp[f]) * step[f];
+  }
+}
+
+void bsq_lsq_backward(float *dx, float *dstep, const float *dout,
+                      const float *x, const float *step, const int *qn,
+                      const int *qp, const float *gscale, int B, int F) {
+  /* forward: out = clamp(round(x / s), -Qn, Qp) * s */
+  for (int b = 0; b < B; b++) {
+    const float *xb = x + (size_t)b * (size_t)F;    /* (F) */
+    const float *gb = dout + (size_t)b * (size_t)F; /* (F) */
+    for (int f = 0; f < F; f++) {
+      float z = xb[f] / step[f], ds;
+      int inside = 0;
+      if (z <= (float)-qn[f]) {
+        ds = (float)-qn[f];
+      } else if (z >= (float)qp[f]) {
+        ds = (float)qp[f];
+      } else {
+        ds = lsq_q(z, qn[f], qp[f]) - z;
+        inside = 1;
+      }
+      dstep[f] += gscale[f] * gb[f] * ds;
+      if (dx && inside) dx[(size_t)b * (size_t)F + f] += gb[f];
+    }
+  }
+}
+
+/* ---- Pr-/Po- grids ------------------------------------------------------- */
+
+void bsq_midpoint_values(float *values, const float *thr, int n, double lo,
+                         double hi) {
+  for (int k = 0; k <= n; k++) {
+    double a = k == 0 ? lo : (double)thr[k - 1];
+    double b = k == n ? hi : (double)thr[k];
+    values[k] = (float)(0.5 * (a + b));
+  }
+}
