@@ -3,7 +3,7 @@
  *
  * Legend: F features, b_f bits of feature f, n_f = 2^b_f - 1 thresholds,
  * W_f input code width, B = sum b_f frame bits, K output word bits,
- * S quantizer register stages (flash 1, search max b_f).
+ * S quantizer register stages (flash 2, search max b_f).
  */
 #include "gen.h"
 
@@ -295,7 +295,7 @@ int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
           g->stage[s].uses_x || (s + 1 < g->bits && g->stage[s + 1].needs_x);
   }
   d->in_bits = in_lsb;
-  d->stages = o->arch == BSQ_ARCH_FLASH ? 1 : maxb;
+  d->stages = o->arch == BSQ_ARCH_FLASH ? 2 : maxb;
   return BSQ_OK;
 oom:
   bsq_design_free(d);
@@ -331,13 +331,6 @@ static void thr_comment(char *out, size_t cap, const bsq_gen_feat *g, int j) {
            g->index, g->name, j, t->trained, t->T, t->phys, kind_note(t->kind));
 }
 
-/* The code of feature g as an expression compared against a literal. */
-static void code_expr(char *out, size_t cap, const bsq_gen_feat *g,
-                      const char *sig) {
-  if (g->is_signed) snprintf(out, cap, "$signed(%s)", sig);
-  else snprintf(out, cap, "%s", sig);
-}
-
 static void emit_feature_banner(sbuf *b, const bsq_gen_feat *g) {
   sb_printf(b, "\n  // ---- feature %d \"%s\": %d bit%s, %d-bit %s codes_i[%d:%d] "
                "-> levels[%d:%d]\n",
@@ -356,24 +349,63 @@ static void emit_unused_code(sbuf *b, const bsq_gen_feat *g) {
   sb_printf(b, "  assign unused_f%d_code = ^f%d_code;\n", g->index, g->index);
 }
 
-/* Flash: n comparators -> thermometer -> level. The thermometer is
- * monotone (T sorted), so with L ones, bit k of L = parity of
- * #{m >= 1 : therm[m 2^k - 1]} = XOR of those bits. */
+/* Name of the comparison function for a feature's code class. */
+static void gt_name(char *out, size_t cap, int width, int is_signed) {
+  snprintf(out, cap, "gt_%c%d", is_signed ? 's' : 'u', width);
+}
+
+/* One `x > t` function per code class (width, signedness), for the
+ * comparisons against constants (flash, the first search stage). Against a constant t the loop unrolls into a chain of
+ * AND/OR gates from the LSB up (t[i] = 1: x[i] & r, t[i] = 0: x[i] | r):
+ * comparing with a constant is prefix logic, and written this way the
+ * synthesis tool maps it to LUTs it can share and restructure instead of a
+ * subtractor on a carry chain (one carry cell per code bit per threshold).
+ * Signed codes compare as offset binary: the sign bit's roles swap. */
+static void emit_gt_functions(sbuf *b, const bsq_design *d) {
+  int seen[2][BSQ_MAX_WIDTH + 1];
+  memset(seen, 0, sizeof seen);
+  for (int f = 0; f < d->F; f++) {
+    const bsq_gen_feat *g = &d->feat[f];
+    if (!g->code_used || seen[g->is_signed][g->width]) continue;
+    seen[g->is_signed][g->width] = 1;
+    char fn[16];
+    gt_name(fn, sizeof fn, g->width, g->is_signed);
+    int W = g->width, top = g->is_signed ? W - 1 : W;
+    sb_printf(b, "\n  // %s(x, t) = x > t, %d-bit %s: an AND/OR chain from "
+                 "the LSB up\n",
+              fn, W, g->is_signed ? "signed" : "unsigned");
+    sb_printf(b, "  function %s;\n    input [%d:0] x;\n    input [%d:0] t;\n"
+                 "%s    begin\n      %s = 1'b0;\n",
+              fn, W - 1, W - 1, top > 0 ? "    integer i;\n" : "", fn);
+    if (top > 0)
+      sb_printf(b, "      for (i = 0; i < %d; i = i + 1)\n"
+                   "        %s = t[i] ? (x[i] & %s) : (x[i] | %s);\n",
+                top, fn, fn, fn);
+    if (g->is_signed)
+      sb_printf(b, "      %s = t[%d] ? (~x[%d] | %s) : (~x[%d] & %s);"
+                   "  // sign bit\n",
+                fn, W - 1, W - 1, fn, W - 1, fn);
+    sb_printf(b, "    end\n  endfunction\n");
+  }
+}
+
+/* Flash: n comparators -> thermometer (registered) -> level (registered).
+ * The thermometer is monotone (T sorted), so with L ones, bit k of L =
+ * parity of #{m >= 1 : therm[m 2^k - 1]} = XOR of those bits. */
 static void emit_flash_feature(sbuf *b, const bsq_gen_feat *g) {
   int f = g->index;
   emit_feature_banner(b, g);
   if (!g->code_used) emit_unused_code(b, g);
   sb_printf(b, "  wire [%d:0] f%d_therm;\n", g->n - 1, f);
-  char lhs[64], rhs[128], ce[64], cm[256];
+  char lhs[64], rhs[128], cm[256], fn[16];
+  gt_name(fn, sizeof fn, g->width, g->is_signed);
   int colw = 0;
   for (int pass = 0; pass < 2; pass++) {
     for (int j = 0; j < g->n; j++) {
       const bsq_gen_thr *t = &g->thr[j];
-      char code[48];
-      snprintf(code, sizeof code, "f%d_code", f);
-      code_expr(ce, sizeof ce, g, code);
       snprintf(lhs, sizeof lhs, "f%d_therm[%d]", f, j);
-      if (t->kind == BSQ_CMP_LIT) snprintf(rhs, sizeof rhs, "%s > %s", ce, t->lit);
+      if (t->kind == BSQ_CMP_LIT)
+        snprintf(rhs, sizeof rhs, "%s(f%d_code, %s)", fn, f, t->lit);
       else snprintf(rhs, sizeof rhs, "1'b%d", t->kind == BSQ_CMP_ALWAYS);
       char line[256];
       char widest[32];
@@ -389,6 +421,9 @@ static void emit_flash_feature(sbuf *b, const bsq_gen_feat *g) {
       }
     }
   }
+  sb_printf(b, "  reg  [%d:0] f%d_therm_q;\n  wire [%d:0] f%d_therm_d;\n"
+               "  assign f%d_therm_d = en ? f%d_therm : f%d_therm_q;\n",
+            g->n - 1, f, g->n - 1, f, f, f, f);
   sb_printf(b, "  wire [%d:0] f%d_level;\n", g->bits - 1, f);
   sb_printf(b, "  // thermometer -> binary: bit k = XOR of therm[m * 2^k - 1]\n");
   for (int k = g->bits - 1; k >= 0; k--) {
@@ -396,7 +431,7 @@ static void emit_flash_feature(sbuf *b, const bsq_gen_feat *g) {
     const char *sep = " ";
     for (int mm = 1; mm * (1 << k) - 1 < g->n; mm++) {
       if (mm > 1 && (mm - 1) % 6 == 0) sep = "\n      ^ "; /* wrap long XORs */
-      sb_printf(b, "%sf%d_therm[%d]", sep, f, mm * (1 << k) - 1);
+      sb_printf(b, "%sf%d_therm_q[%d]", sep, f, mm * (1 << k) - 1);
       sep = " ^ ";
     }
     sb_printf(b, ";\n");
@@ -411,7 +446,7 @@ static void emit_search_feature(sbuf *b, const bsq_design *d,
   int f = g->index, bits = g->bits, W = g->width;
   emit_feature_banner(b, g);
   if (!g->stage[0].needs_x) emit_unused_code(b, g);
-  char cm[256], x[48], ce[80];
+  char cm[256], x[48];
   for (int s = 0; s < bits; s++) {
     const bsq_gen_stage *st = &g->stage[s];
     if (s == 0) snprintf(x, sizeof x, "f%d_code", f);
@@ -421,9 +456,11 @@ static void emit_search_feature(sbuf *b, const bsq_design *d,
       const bsq_gen_thr *t = &g->thr[search_index(bits, 0, 0)];
       thr_comment(cm, sizeof cm, g, search_index(bits, 0, 0));
       sb_printf(b, "  wire f%d_gt_s0;\n", f);
-      if (t->kind == BSQ_CMP_LIT) {
-        code_expr(ce, sizeof ce, g, x);
-        sb_printf(b, "  assign f%d_gt_s0 = %s > %s;  %s\n", f, ce, t->lit, cm);
+      if (t->kind == BSQ_CMP_LIT) { /* a constant: prefix logic, as flash */
+        char fn[16];
+        gt_name(fn, sizeof fn, g->width, g->is_signed);
+        sb_printf(b, "  assign f%d_gt_s0 = %s(%s, %s);  %s\n", f, fn, x, t->lit,
+                  cm);
       } else {
         sb_printf(b, "  assign f%d_gt_s0 = 1'b%d;  %s\n", f,
                   t->kind == BSQ_CMP_ALWAYS, cm);
@@ -554,7 +591,7 @@ char *bsq_emit_quant(const bsq_design *d) {
   emit_header(&b, d, file,
               d->opt.arch == BSQ_ARCH_FLASH
                   ? "per-feature quantizers, flash: constant comparators -> "
-                    "thermometer -> level, one register stage"
+                    "thermometer -> level, two register stages"
                   : "per-feature quantizers, search: pipelined binary search, "
                     "one comparator per level bit");
   sb_printf(&b, "//\n// level_f(x) = #{ j : x > T_f[j] } with T_f ascending "
@@ -577,29 +614,40 @@ char *bsq_emit_quant(const bsq_design *d) {
     sb_printf(&b, ");\n");
   }
   if (d->opt.arch == BSQ_ARCH_FLASH) {
+    emit_gt_functions(&b, d);
     for (int f = 0; f < d->F; f++) emit_flash_feature(&b, &d->feat[f]);
-    sb_printf(&b, "\n  // ---- register stage\n");
+    sb_printf(&b, "\n  // ---- register stages: thermometers (s1), levels (s2)\n");
     sb_printf(&b, "  wire [%d:0] levels;\n  assign levels = {", d->B - 1);
     for (int f = d->F - 1; f >= 0; f--)
       sb_printf(&b, "%sf%d_level", f == d->F - 1 ? "" : ", ", f);
     sb_printf(&b, "};\n");
     sb_printf(&b, "  reg  vld_s1_q;\n  wire vld_s1_d;\n"
+                  "  reg  vld_s2_q;\n  wire vld_s2_d;\n"
                   "  reg  [%d:0] levels_q;\n  wire [%d:0] levels_d;\n",
               d->B - 1, d->B - 1);
     sb_printf(&b, "  assign vld_s1_d = en ? valid_i : vld_s1_q;\n"
+                  "  assign vld_s2_d = en ? vld_s1_q : vld_s2_q;\n"
                   "  assign levels_d = en ? levels : levels_q;\n\n");
-    sb_printf(&b, "  always @(posedge clk or negedge rst_n) begin\n"
-                  "    if (!rst_n) begin\n"
-                  "      vld_s1_q <= 1'b0;\n"
-                  "      levels_q <= %d'd0;\n"
-                  "    end else begin\n"
-                  "      vld_s1_q <= vld_s1_d;\n"
-                  "      levels_q <= levels_d;\n"
-                  "    end\n  end\n\n",
-              d->B);
-    sb_printf(&b, "  assign valid_o  = vld_s1_q;\n"
+    for (int pass = 0; pass < 2; pass++) {
+      sb_printf(&b, pass == 0 ? "  always @(posedge clk or negedge rst_n) begin\n"
+                                "    if (!rst_n) begin\n"
+                              : "    end else begin\n");
+      sb_printf(&b, pass == 0 ? "      vld_s1_q <= 1'b0;\n      vld_s2_q <= 1'b0;\n"
+                              : "      vld_s1_q <= vld_s1_d;\n      vld_s2_q <= vld_s2_d;\n");
+      for (int f = 0; f < d->F; f++) {
+        if (pass == 0)
+          sb_printf(&b, "      f%d_therm_q <= %d'd0;\n", f, d->feat[f].n);
+        else
+          sb_printf(&b, "      f%d_therm_q <= f%d_therm_d;\n", f, f);
+      }
+      if (pass == 0) sb_printf(&b, "      levels_q <= %d'd0;\n", d->B);
+      else sb_printf(&b, "      levels_q <= levels_d;\n");
+    }
+    sb_printf(&b, "    end\n  end\n\n");
+    sb_printf(&b, "  assign valid_o  = vld_s2_q;\n"
                   "  assign levels_o = levels_q;\n");
   } else {
+    emit_gt_functions(&b, d);
     sb_printf(&b, "\n  // ---- valid pipeline (%d stages)\n", d->stages);
     for (int s = 1; s <= d->stages; s++) {
       sb_printf(&b, "  reg  vld_s%d_q;\n  wire vld_s%d_d;\n", s, s);
@@ -769,8 +817,10 @@ char *bsq_emit_c_header(const bsq_design *d) {
             " *   %s_packer p; %s_packer_reset(&p);\n"
             " *   uint64_t w[%s_MAX_WORDS]; uint8_t last[%s_MAX_WORDS];\n"
             " *   int n = %s_encode(&p, codes, w, last);  // n words completed\n"
-            " * Codes are the integer sensor codes (feature 0 first), each in "
-            "its\n * format's range. Depends on <stdint.h> only. */\n",
+            " * Codes are the integer sensor codes (feature 0 first); one "
+            "outside its\n * format's range saturates to the nearest end, as "
+            "an ADC does (and as\n * the library does). Depends on "
+            "<stdint.h> only. */\n",
             d->F, d->B, d->K, bsq_mode_name(d->opt.mode), d->opt.name, n, n,
             N, N, n);
   char U[BSQ_GEN_NAME_MAX + 1];
@@ -808,6 +858,18 @@ char *bsq_emit_c_header(const bsq_design *d) {
     }
   }
   sb_printf(&b, "};\n\n");
+  /* the code range of each feature, for ADC saturation in NAME_level */
+  const char *ends[2] = {"lo", "hi"};
+  for (int k = 0; k < 2; k++) {
+    sb_printf(&b, "static const %s_code_t %s_%s[%d] = {", n, n, ends[k], d->F);
+    for (int f = 0; f < d->F; f++) {
+      char lit[48];
+      c_lit(lit, sizeof lit, k ? d->feat[f].hi : d->feat[f].lo, d->c_wide);
+      sb_printf(&b, "%s%s", f ? ", " : "", lit);
+    }
+    sb_printf(&b, "};\n");
+  }
+  sb_printf(&b, "\n");
   sb_printf(&b,
             "typedef struct {\n  uint64_t acc;  /* partial word, nacc bits */\n"
             "  unsigned nacc;\n} %s_packer;\n\n",
@@ -819,14 +881,17 @@ char *bsq_emit_c_header(const bsq_design *d) {
             n, n);
   sb_printf(&b,
             "/* level = #{ j : code > thr[j] }, by binary search over the "
-            "sorted\n * thresholds (as the search RTL does). */\n"
+            "sorted\n * thresholds (as the search RTL does), after saturating "
+            "the code to\n * the feature's range. */\n"
             "static inline unsigned %s_level(unsigned f, %s_code_t code) {\n"
             "  const %s_code_t *t = %s_thr + %s_toff[f];\n"
             "  unsigned level = 0, step;\n"
+            "  if (code < %s_lo[f]) code = %s_lo[f];\n"
+            "  if (code > %s_hi[f]) code = %s_hi[f];\n"
             "  for (step = 1u << (%s_bits[f] - 1u); step > 0; step >>= 1)\n"
             "    if (code > t[level + step - 1u]) level += step;\n"
             "  return level;\n}\n\n",
-            n, n, n, n, n, n);
+            n, n, n, n, n, n, n, n, n, n);
   sb_printf(&b,
             "/* Encodes one frame and appends it to the stream; writes the "
             "completed\n * words (K bits each, LSB first) and their tlast flags; "

@@ -81,7 +81,7 @@ typedef struct {
 typedef struct {
   bsq_gen_opts opt;
   int F, B, K, in_bits;
-  int stages;         /* quantizer register stages: 1 (flash) or max b_f */
+  int stages;         /* quantizer register stages: 2 (flash) or max b_f */
   int words_per_frame;
   uint64_t hash;
   char hash_hex[17];

@@ -106,11 +106,11 @@ START_TEST(test_codegen_literals_are_sized_and_folded) {
   char *q = bsq_emit_quant(&d);
   ck_assert_ptr_nonnull(q);
   ck_assert(line_with(q, "assign f0_therm[0]", "= 1'b1;"));
-  ck_assert(line_with(q, "assign f0_therm[1]", "= f0_code > 4'd7;"));
+  ck_assert(line_with(q, "assign f0_therm[1]", "= gt_u4(f0_code, 4'd7);"));
   ck_assert(line_with(q, "assign f0_therm[2]", "= 1'b0;"));
   ck_assert(line_with(q, "f0_therm[0]", "always exceeded"));
   ck_assert(line_with(q, "f0_therm[2]", "never exceeded"));
-  ck_assert_ptr_nonnull(strstr(q, "$signed(f1_code) > 6'sd5;"));
+  ck_assert_ptr_nonnull(strstr(q, "gt_s6(f1_code, 6'sd5);"));
   ck_assert_ptr_nonnull(
       strstr(q, "// feature 0 \"\" t1 (trained 1) T = 7 (phys 7.25)"));
   ck_assert_ptr_nonnull(strstr(q, "generated, do not edit"));

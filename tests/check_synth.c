@@ -1,0 +1,431 @@
+/* Check suite for `bsq synth` (codegen/synth.c, cli/cmd_synth.c): the
+ * report's fields, the latency cross-check in simulation, the equivalence
+ * proof on real designs and on designs with one threshold altered, the
+ * behaviour without nextpnr or yosys, and usage errors. Designs are small
+ * so that the suite stays fast; place and route runs on one tiny design. */
+#define _GNU_SOURCE /* setenv, strndup */
+#include <cjson/cJSON.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gen.h"
+#include "model.h"
+#include "rng.h"
+#include "testutil.h"
+
+/* A model of F features (bits, widths, signedness cycle through the
+ * arrays), formats fitted to [-1, 1], random thresholds reaching past both
+ * ends of the code range (some fold), names x1..xF; saved to dir. */
+static char *make_model(const char *dir, int F, const int *bits, int nb,
+                        const int *width, int nw, const int *sgn, int ns,
+                        uint64_t seed) {
+  int b[16], hidden[1] = {2};
+  for (int f = 0; f < F; f++) b[f] = bits[f % nb];
+  bsq_model m;
+  ck_assert_int_eq(bsq_model_init(&m, F, b, 1, hidden), 0);
+  char *names[16], buf[16][8];
+  for (int f = 0; f < F; f++) {
+    snprintf(buf[f], sizeof buf[f], "x%d", f + 1);
+    names[f] = buf[f];
+  }
+  ck_assert_int_eq(bsq_model_set_names(&m, names, "y"), 0);
+  bsq_rng r;
+  bsq_rng_seed(&r, seed);
+  for (int f = 0; f < F; f++) {
+    ck_assert_int_eq(bsq_format_fit(&m.enc.fmt[f], width[f % nw], sgn[f % ns],
+                                    -1.0, 1.0, 0.0),
+                     0);
+    for (int d = m.enc.toff[f]; d < m.enc.toff[f + 1]; d++)
+      m.thr[d] = (float)(-1.2 + 2.4 * bsq_rng_uniform(&r));
+  }
+  bsq_model_quantize(&m);
+  size_t n = strlen(dir) + 16;
+  char *path = malloc(n);
+  ck_assert_ptr_nonnull(path);
+  snprintf(path, n, "%s/model.json", dir);
+  bsq_diag diag;
+  ck_assert_msg(bsq_model_save(&m, path, &diag) == 0, "%s", diag.msg);
+  bsq_model_free(&m);
+  return path;
+}
+
+/* Quantizer register stages the generator builds for arch a of model. */
+static int gen_stages(const char *model, bsq_arch a) {
+  bsq_model m;
+  bsq_diag diag;
+  ck_assert_int_eq(bsq_model_load(&m, model, &diag), 0);
+  bsq_gen_opts o;
+  bsq_gen_opts_default(&o);
+  o.arch = a;
+  bsq_design d;
+  ck_assert_int_eq(bsq_design_build(&d, &m, &o, &diag), 0);
+  int s = d.stages;
+  bsq_design_free(&d);
+  bsq_model_free(&m);
+  return s;
+}
+
+static const cJSON *field(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  ck_assert_msg(v != NULL, "field \"%s\" missing", key);
+  return v;
+}
+
+static double num(const cJSON *o, const char *key) {
+  const cJSON *v = field(o, key);
+  ck_assert_msg(cJSON_IsNumber(v), "field \"%s\" is not a number", key);
+  return v->valuedouble;
+}
+
+/* Adds 1 to the magnitude of the first decimal literal (N'dV or N'sdV) on
+ * the first line containing `pattern` that has one (e.g. "assign
+ * f1_therm[" in a flash file); 0 if one was changed. */
+static int alter_literal(const char *path, const char *pattern) {
+  size_t len;
+  char *text = tu_read(path, &len);
+  if (!text) return -1;
+  for (char *p = strstr(text, pattern); p; p = strstr(p + 1, pattern)) {
+    char *eol = strchr(p, '\n');
+    for (char *q = strchr(p, '\''); q && (!eol || q < eol); q = strchr(q + 1, '\'')) {
+      char *d = q + 1 + (q[1] == 's');
+      if (*d != 'd' || !strchr("0123456789", d[1]) || !d[1]) continue;
+      char *num_at = d + 1;
+      long v = strtol(num_at, NULL, 10);
+      char *end = num_at + strspn(num_at, "0123456789");
+      FILE *fp = fopen(path, "wb");
+      ck_assert_ptr_nonnull(fp);
+      fprintf(fp, "%.*s%ld%s", (int)(num_at - text), text, v + 1, end);
+      fclose(fp);
+      free(text);
+      return 0;
+    }
+  }
+  free(text);
+  return -1;
+}
+
+/* ---- Core ------------------------------------------------------------------ */
+
+/* Generic target and proof on a mixed design (a 5-bit feature: its search
+ * stage 4 threshold case becomes a ROM for Yosys): every architecture object
+ * carries the documented fields, the latency the generator built in is
+ * what simulation measures, the proof holds, and the Markdown and JSON
+ * files are written. */
+START_TEST(test_synth_report_fields_and_proof) {
+  int bits[3] = {2, 3, 5}, width[3] = {6, 8, 7}, sgn[2] = {0, 1};
+  char *dir = tu_tmpdir("synth-fields");
+  char *model = make_model(dir, 3, bits, 3, width, 3, sgn, 2, 11);
+  char args[2048], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "synth '%s' --target generic --prove --json --keep '%s/k' "
+           "-o '%s/report.md'",
+           model, dir, dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  cJSON *j = cJSON_Parse(out);
+  ck_assert_msg(j != NULL, "not JSON:\n%s", out);
+  ck_assert(cJSON_IsTrue(field(j, "equivalent")));
+  ck_assert(cJSON_IsFalse(field(j, "packer_included")));
+  ck_assert_int_eq((int)num(j, "features"), 3);
+  ck_assert_int_eq((int)num(j, "frame_bits"), 10);
+  const char *archs[3] = {"flash", "search", "naive"};
+  int expect_lat[3] = {gen_stages(model, BSQ_ARCH_FLASH) + 1,
+                       gen_stages(model, BSQ_ARCH_SEARCH) + 1, 2};
+  for (int a = 0; a < 3; a++) {
+    const cJSON *o = field(j, archs[a]);
+    /* not run for this target: present, null */
+    const char *null_keys[5] = {"logic_cells", "carry_cells", "dffs",
+                                "fmax_mhz", "transistors"};
+    for (int k = 0; k < 5; k++) ck_assert(cJSON_IsNull(field(o, null_keys[k])));
+    ck_assert_double_gt(num(o, "cells_generic"), 0);
+    ck_assert_int_eq((int)num(o, "latency_cycles"), expect_lat[a]);
+    ck_assert_int_eq((int)num(o, "latency_cycles_sim"), expect_lat[a]);
+    ck_assert_int_eq((int)num(o, "frames_per_clock"), 1);
+    ck_assert(cJSON_IsTrue(field(o, "equivalent")));
+    /* the cell types add up to the cell count */
+    const cJSON *by = field(o, "cells_by_type");
+    double sum = 0;
+    for (const cJSON *c = by->child; c; c = c->next) sum += c->valuedouble;
+    ck_assert_double_eq(sum, num(o, "cells_generic"));
+    if (a < 2) {
+      const cJSON *r = field(o, "ratio_to_naive");
+      ck_assert_double_eq_tol(num(r, "cells_generic"),
+                              num(o, "cells_generic") /
+                                  num(field(j, "naive"), "cells_generic"),
+                              1e-3);
+    }
+  }
+  /* the files: Markdown table and JSON beside it */
+  char path[2048];
+  snprintf(path, sizeof path, "%s/report.md", dir);
+  char *md = tu_read(path, NULL);
+  ck_assert_ptr_nonnull(md);
+  ck_assert_ptr_nonnull(strstr(md, "| flash / naive |"));
+  ck_assert_ptr_nonnull(strstr(md, "| latency, cycles"));
+  ck_assert_ptr_nonnull(strstr(md, "packer is not included"));
+  snprintf(path, sizeof path, "%s/report.json", dir);
+  char *js = tu_read(path, NULL);
+  ck_assert_ptr_nonnull(js);
+  cJSON *j2 = cJSON_Parse(js);
+  ck_assert_ptr_nonnull(j2);
+  ck_assert(cJSON_IsTrue(field(j2, "equivalent")));
+  /* the generated banks and the naive reference are lint-clean */
+  for (int a = 0; a < 3; a++) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s/k' && verilator --lint-only -Wall --top-module "
+             "bsq_%s_bank bsq_%s_bank.v bsq_%s_quant.v >lint_%s.log 2>&1",
+             dir, archs[a], archs[a], archs[a], archs[a]);
+    ck_assert_msg(system(cmd) == 0, "%s bank: verilator -Wall (see %s/k)",
+                  archs[a], dir);
+  }
+  /* the kept directory can be synthesized again as it is */
+  free(out);
+  free(err);
+  snprintf(args, sizeof args, "synth '%s/k' --target none --prove --json", dir);
+  rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  ck_assert_ptr_nonnull(strstr(out, "\"equivalent\":\ttrue"));
+  cJSON_Delete(j);
+  cJSON_Delete(j2);
+  free(md);
+  free(js);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+/* All targets with place and route (one seed) on a tiny design: the iCE40
+ * figures are there and consistent with the design's registers. */
+START_TEST(test_synth_all_targets_tiny_design) {
+  int bits[1] = {2}, width[1] = {4}, sgn[1] = {0};
+  char *dir = tu_tmpdir("synth-ice40");
+  char *model = make_model(dir, 2, bits, 1, width, 1, sgn, 1, 3);
+  char args[2048], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "synth '%s' --target all --seeds 1 --json",
+           model);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  cJSON *j = cJSON_Parse(out);
+  ck_assert_ptr_nonnull(j);
+  const char *archs[3] = {"flash", "search", "naive"};
+  for (int a = 0; a < 3; a++) {
+    const cJSON *o = field(j, archs[a]);
+    double lc = num(o, "logic_cells"), ff = num(o, "dffs");
+    /* every flip-flop takes a logic cell */
+    ck_assert_double_gt(ff, 0);
+    ck_assert_double_ge(lc, ff);
+    ck_assert_double_ge(num(o, "carry_cells"), 0);
+    ck_assert_double_gt(num(o, "fmax_mhz"), 1.0);
+    ck_assert_double_gt(num(o, "transistors"), 0);
+    ck_assert_double_gt(num(o, "cells_generic"), 0);
+    ck_assert_ptr_null(cJSON_GetObjectItem(o, "equivalent")); /* no --prove */
+    const cJSON *seeds = field(o, "fmax_mhz_seeds");
+    ck_assert_int_eq(cJSON_GetArraySize(seeds), 1);
+  }
+  ck_assert_ptr_null(cJSON_GetObjectItem(j, "equivalent")); /* no --prove */
+  cJSON_Delete(j);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+/* ---- Errors ---------------------------------------------------------------- */
+
+/* One threshold literal of feature 1 altered in the generated flash file:
+ * the proof fails, names feature 1 (and only it), and so does the
+ * simulation cross-check; JSON says equivalent false. */
+START_TEST(test_synth_proof_fails_on_altered_flash_threshold) {
+  int bits[1] = {3}, width[1] = {7}, sgn[1] = {0};
+  char *dir = tu_tmpdir("synth-neg");
+  char *model = make_model(dir, 3, bits, 1, width, 1, sgn, 1, 5);
+  char args[2048], path[2048], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "synth '%s' --target none --keep '%s/k'", model,
+           dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  snprintf(path, sizeof path, "%s/k/bsq_flash_quant.v", dir);
+  ck_assert_int_eq(alter_literal(path, "assign f1_therm["), 0);
+  snprintf(args, sizeof args, "synth '%s/k' --target none --prove --json", dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 3, "exit %d\n%s%s", rc, out, err);
+  ck_assert_msg(strstr(err, "proof FAILED: feature 1 \"x2\": search") != NULL,
+                "%s", err);
+  ck_assert_ptr_null(strstr(err, "feature 0 \"x1\": search"));
+  ck_assert_ptr_null(strstr(err, "feature 2 \"x3\": search"));
+  ck_assert_msg(strstr(err, "feature 1 \"x2\" code") != NULL, "%s", err);
+  cJSON *j = cJSON_Parse(out);
+  ck_assert_ptr_nonnull(j);
+  ck_assert(cJSON_IsFalse(field(j, "equivalent")));
+  ck_assert(cJSON_IsFalse(field(field(j, "search"), "equivalent")));
+  cJSON_Delete(j);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+/* The same in the search file: search is named, naive still proves equal
+ * to flash. */
+START_TEST(test_synth_proof_fails_on_altered_search_threshold) {
+  int bits[1] = {3}, width[1] = {7}, sgn[1] = {1};
+  char *dir = tu_tmpdir("synth-neg-s");
+  char *model = make_model(dir, 2, bits, 1, width, 1, sgn, 1, 8);
+  char args[2048], path[2048], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "synth '%s' --target none --keep '%s/k'", model,
+           dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  snprintf(path, sizeof path, "%s/k/bsq_search_quant.v", dir);
+  /* stage 2 of feature 0 picks among in-range literals */
+  ck_assert_int_eq(alter_literal(path, "f0_thr_s2 = "), 0);
+  snprintf(args, sizeof args, "synth '%s/k' --target none --prove --json", dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 3, "exit %d\n%s%s", rc, out, err);
+  ck_assert_msg(strstr(err, "feature 0 \"x1\": search") != NULL, "%s", err);
+  ck_assert_ptr_null(strstr(err, "naive and flash"));
+  cJSON *j = cJSON_Parse(out);
+  ck_assert_ptr_nonnull(j);
+  ck_assert(cJSON_IsFalse(field(field(j, "search"), "equivalent")));
+  ck_assert(cJSON_IsTrue(field(field(j, "naive"), "equivalent")));
+  cJSON_Delete(j);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+/* A bank whose marker claims one more cycle than it has: the simulation
+ * cross-check catches it. */
+START_TEST(test_synth_latency_claim_checked_in_simulation) {
+  int bits[1] = {2}, width[1] = {5}, sgn[1] = {0};
+  char *dir = tu_tmpdir("synth-lat");
+  char *model = make_model(dir, 2, bits, 1, width, 1, sgn, 1, 4);
+  char args[2048], path[2048], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "synth '%s' --arch flash --target none --keep '%s/k'", model, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  snprintf(path, sizeof path, "%s/k/bsq_flash_bank.v", dir);
+  char *text = tu_read(path, NULL);
+  ck_assert_ptr_nonnull(text);
+  char *at = strstr(text, "latency=");
+  ck_assert_ptr_nonnull(at);
+  int lat = atoi(at + 8);
+  FILE *fp = fopen(path, "wb");
+  fprintf(fp, "%.*slatency=%d%s", (int)(at - text), text, lat + 1,
+          at + 8 + strspn(at + 8, "0123456789"));
+  fclose(fp);
+  free(text);
+  snprintf(args, sizeof args, "synth '%s/k' --arch flash --target none", dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 3, "exit %d\n%s%s", rc, out, err);
+  char msg[128];
+  snprintf(msg, sizeof msg, "design says latency %d, simulation measures %d",
+           lat + 1, lat);
+  ck_assert_msg(strstr(err, msg) != NULL, "%s", err);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+/* Without nextpnr-ice40 the ice40 target still reports Yosys's cells and a
+ * note; without yosys the command stops with exit 2. PATH is narrowed to a
+ * directory holding only the tools each case keeps. */
+START_TEST(test_synth_missing_tools) {
+  int bits[1] = {2}, width[1] = {4}, sgn[1] = {0};
+  char *dir = tu_tmpdir("synth-tools");
+  char *model = make_model(dir, 1, bits, 1, width, 1, sgn, 1, 2);
+  char bin[1024], cmd[4096], args[2048], *out = NULL, *err = NULL;
+  snprintf(bin, sizeof bin, "%s/bin", dir);
+  snprintf(cmd, sizeof cmd,
+           "mkdir -p '%s' && for t in yosys yosys-abc berkeley-abc iverilog vvp; do "
+           "p=$(command -v $t) && ln -sf \"$p\" '%s/'$t; done; true",
+           bin, bin);
+  ck_assert_int_eq(system(cmd), 0);
+  char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+  setenv("PATH", bin, 1);
+  snprintf(args, sizeof args, "synth '%s' --target ice40 --json", model);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  ck_assert_ptr_nonnull(strstr(out, "nextpnr-ice40 not found"));
+  cJSON *j = cJSON_Parse(out);
+  ck_assert_ptr_nonnull(j);
+  const cJSON *fl = field(j, "flash");
+  ck_assert(cJSON_IsNull(field(fl, "logic_cells")));
+  ck_assert(cJSON_IsNull(field(fl, "fmax_mhz")));
+  ck_assert_double_gt(num(fl, "dffs"), 0);
+  cJSON_Delete(j);
+  free(out);
+  free(err);
+  /* no yosys at all */
+  snprintf(cmd, sizeof cmd, "%s/yosys", bin);
+  ck_assert_int_eq(unlink(cmd), 0);
+  snprintf(args, sizeof args, "synth '%s' --target generic", model);
+  rc = tu_bsq(args, &out, &err);
+  if (old) setenv("PATH", old, 1);
+  free(old);
+  ck_assert_msg(rc == 2, "exit %d\n%s%s", rc, out, err);
+  ck_assert_ptr_nonnull(strstr(err, "yosys not found"));
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_synth_usage_and_input_errors) {
+  int bits[1] = {2}, width[1] = {4}, sgn[1] = {0};
+  char *dir = tu_tmpdir("synth-cli");
+  char *model = make_model(dir, 1, bits, 1, width, 1, sgn, 1, 1);
+  char args[2048], *err = NULL;
+  ck_assert_int_eq(tu_bsq("synth --help", NULL, NULL), 0);
+  ck_assert_int_eq(tu_bsq("synth", NULL, NULL), 1);
+  const char *bad[] = {"--arch fast", "--target asic", "--seeds 0",
+                       "--seeds 10", "--prove --arch flash", "--name 9x",
+                       "--frobnicate"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(args, sizeof args, "synth '%s' %s", model, bad[i]);
+    ck_assert_msg(tu_bsq(args, NULL, NULL) == 1, "%s", bad[i]);
+  }
+  snprintf(args, sizeof args, "synth '%s/missing.json' --target none", dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 2);
+  ck_assert_ptr_nonnull(strstr(err, "missing.json"));
+  free(err);
+  /* a directory without a kept design */
+  snprintf(args, sizeof args, "synth '%s' --target none", dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 2);
+  ck_assert_ptr_nonnull(strstr(err, "bsq_flash_bank.v"));
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+Suite *synth_suite(void); /* called by check_main.c */
+
+Suite *synth_suite(void) {
+  Suite *s = suite_create("synth");
+  TCase *tc = tcase_create("Core");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, test_synth_report_fields_and_proof);
+  tcase_add_test(tc, test_synth_all_targets_tiny_design);
+  suite_add_tcase(s, tc);
+  TCase *te = tcase_create("Errors");
+  tcase_set_timeout(te, 300);
+  tcase_add_test(te, test_synth_proof_fails_on_altered_flash_threshold);
+  tcase_add_test(te, test_synth_proof_fails_on_altered_search_threshold);
+  tcase_add_test(te, test_synth_latency_claim_checked_in_simulation);
+  tcase_add_test(te, test_synth_missing_tools);
+  tcase_add_test(te, test_synth_usage_and_input_errors);
+  suite_add_tcase(s, te);
+  return s;
+}
