@@ -10,12 +10,16 @@ enum { BSQ_EXIT_OK = 0, BSQ_EXIT_USAGE = 1, BSQ_EXIT_INPUT = 2,
        BSQ_EXIT_MISMATCH = 3 };
 
 int cmd_train(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 /* Shared helpers (cli/common.c). */
 /* Prints "bsq CMD: message" to stderr. */
@@ -30,6 +34,9 @@ int cli_exit_for(int err);
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 int cli_parse_double(const char *s, double *out);
 int cli_isatty_stderr(void);
+/* Installs the handler for SIGINT, SIGTERM and SIGHUP: remove the
+ * temporaries of unfinished atomic writes, then die by the signal. */
+void cli_handle_signals(void);
 
 /* Loads `spec`: "friedman1" (rows, data_seed) or a CSV path (target, NULL
  * for the last column). Prints the error itself; returns a library code. */

@@ -13,12 +13,16 @@ typedef struct {
 
 static const command COMMANDS[] = {
     {"train", cmd_train, "train a quantizer + network on a table"},
+    {"compare", cmd_compare, "train every method at every bit width: table, JSON, plot"},
+    {"tune", cmd_tune, "random search with k-fold cross-validation per method"},
     {"eval", cmd_eval, "evaluate a model on its test split (float and hardware-true)"},
     {"encode", cmd_encode, "encode a CSV into a packed frame stream"},
     {"decode", cmd_decode, "decode a packed frame stream into predictions"},
     {"gen", cmd_gen, "write the encoder as Verilog and a C firmware header"},
     {"sim", cmd_sim, "co-simulate the generated Verilog against the C model"},
     {"lint", cmd_lint, "Verilator -Wall and Yosys synthesis of a generated design"},
+    {"synth", cmd_synth, "Yosys/nextpnr hardware report and equivalence proof"},
+    {"demo", cmd_demo, "the whole flow on friedman1: train, eval, gen, lint, sim, synth"},
 };
 
 static void usage(FILE *f) {
@@ -42,6 +46,7 @@ int main(int argc, char **argv) {
     printf("bsq %s\n", BSQ_VERSION);
     return BSQ_EXIT_OK;
   }
+  cli_handle_signals();
   for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
     if (!strcmp(argv[1], COMMANDS[i].name))
       return COMMANDS[i].run(argc - 1, argv + 1);
