@@ -896,7 +896,9 @@ int cmd_compare(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
     const char *bad = NULL;
     char badname[64];
+    if (train_parse_common(c, optarg, &cfg, &bad)) c = 0;
     switch (c) {
+    case 0: break;
     case 'd': data = optarg; break;
     case 't': target = optarg; break;
     case 'r': if (cli_parse_int(optarg, 2, 100000000, &rows_n)) bad = "--rows"; break;
@@ -915,31 +917,6 @@ int cmd_compare(int argc, char **argv) {
       break;
     case 'n': if (cli_parse_int(optarg, 1, 1000, &nseeds)) bad = "--seeds"; break;
     case 's': if (cli_parse_int(optarg, 0, (1L << 53), &seed0)) bad = "--seed"; break;
-    case 'H': if (train_parse_hidden(optarg, &cfg)) bad = "--hidden"; break;
-    case 'e':
-      if (cli_parse_int(optarg, 1, 1000000, &v)) bad = "--epochs";
-      else cfg.epochs = (int)v;
-      break;
-    case 'B':
-      if (cli_parse_int(optarg, 1, 1 << 20, &v)) bad = "--batch";
-      else cfg.batch = (int)v;
-      break;
-    case 'l':
-      if (cli_parse_double(optarg, &x) || x <= 0 || x > 1) bad = "--lr";
-      else cfg.lr = (float)x;
-      break;
-    case 'T':
-      if (cli_parse_double(optarg, &x) || x <= 0 || x > 1) bad = "--tau-decay";
-      else cfg.tau_decay = (float)x;
-      break;
-    case 'D':
-      if (cli_parse_double(optarg, &x) || x < 0 || x >= 1) bad = "--dropout";
-      else cfg.dropout = (float)x;
-      break;
-    case 'w':
-      if (cli_parse_int(optarg, 1, BSQ_MAX_WIDTH, &v)) bad = "--input-width";
-      else cfg.input_width = (int)v;
-      break;
     case 'j': if (cli_parse_int(optarg, 1, 256, &jobs)) bad = "--jobs"; break;
     case 'U': tune = 1; break;
     case 'x':

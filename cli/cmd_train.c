@@ -112,6 +112,40 @@ int train_parse_hidden(const char *s, bsq_train_cfg *c) {
   return 0;
 }
 
+int train_parse_common(int c, const char *arg, bsq_train_cfg *cfg,
+                       const char **bad) {
+  long v;
+  double x;
+  switch (c) {
+  case 'H': if (train_parse_hidden(arg, cfg)) *bad = "--hidden"; return 1;
+  case 'e':
+    if (cli_parse_int(arg, 1, 1000000, &v)) *bad = "--epochs";
+    else cfg->epochs = (int)v;
+    return 1;
+  case 'B':
+    if (cli_parse_int(arg, 1, 1 << 20, &v)) *bad = "--batch";
+    else cfg->batch = (int)v;
+    return 1;
+  case 'l':
+    if (cli_parse_double(arg, &x) || x <= 0 || x > 1) *bad = "--lr";
+    else cfg->lr = (float)x;
+    return 1;
+  case 'T':
+    if (cli_parse_double(arg, &x) || x <= 0 || x > 1) *bad = "--tau-decay";
+    else cfg->tau_decay = (float)x;
+    return 1;
+  case 'D':
+    if (cli_parse_double(arg, &x) || x < 0 || x >= 1) *bad = "--dropout";
+    else cfg->dropout = (float)x;
+    return 1;
+  case 'w':
+    if (cli_parse_int(arg, 1, BSQ_MAX_WIDTH, &v)) *bad = "--input-width";
+    else cfg->input_width = (int)v;
+    return 1;
+  default: return 0;
+  }
+}
+
 static void show_progress(const bsq_progress *p, void *user) {
   (void)user;
   fprintf(stderr, "\repoch %4d/%d  train %.5f  val %.5f  tau %.5f ", p->epoch,
@@ -303,16 +337,14 @@ int cmd_train(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
     const char *bad = NULL;
+    if (train_parse_common(c, optarg, &cfg, &bad)) c = 0;
     switch (c) {
+    case 0: break;
     case 'd': data = optarg; break;
     case 't': target = optarg; break;
     case 'r': if (cli_parse_int(optarg, 2, 100000000, &rows)) bad = "--rows"; break;
     case 'R': if (cli_parse_int(optarg, 0, (1L << 53), &data_seed)) bad = "--data-seed"; break;
     case 'b': if (parse_bits(optarg, &cfg)) bad = "--bits"; break;
-    case 'w':
-      if (cli_parse_int(optarg, 1, BSQ_MAX_WIDTH, &v)) bad = "--input-width";
-      else cfg.input_width = (int)v;
-      break;
     case 'S': cfg.input_signed = 1; break;
     case 'M':
       if (cli_parse_double(optarg, &x) || x < 0 || x > 10) bad = "--margin";
@@ -322,27 +354,6 @@ int cmd_train(int argc, char **argv) {
       if (!strcmp(optarg, "quantile")) cfg.init_minmax = 0;
       else if (!strcmp(optarg, "minmax")) cfg.init_minmax = 1;
       else bad = "--init";
-      break;
-    case 'H': if (train_parse_hidden(optarg, &cfg)) bad = "--hidden"; break;
-    case 'e':
-      if (cli_parse_int(optarg, 1, 1000000, &v)) bad = "--epochs";
-      else cfg.epochs = (int)v;
-      break;
-    case 'B':
-      if (cli_parse_int(optarg, 1, 1 << 20, &v)) bad = "--batch";
-      else cfg.batch = (int)v;
-      break;
-    case 'l':
-      if (cli_parse_double(optarg, &x) || x <= 0 || x > 1) bad = "--lr";
-      else cfg.lr = (float)x;
-      break;
-    case 'T':
-      if (cli_parse_double(optarg, &x) || x <= 0 || x > 1) bad = "--tau-decay";
-      else cfg.tau_decay = (float)x;
-      break;
-    case 'D':
-      if (cli_parse_double(optarg, &x) || x < 0 || x >= 1) bad = "--dropout";
-      else cfg.dropout = (float)x;
       break;
     case 'W':
       if (cli_parse_double(optarg, &x) || x < 0) bad = "--weight-decay";

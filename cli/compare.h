@@ -7,6 +7,12 @@
 
 /* "5x32" or "64,32,16" into c->nhidden / c->hidden; 0 ok, -1 bad. */
 int train_parse_hidden(const char *s, bsq_train_cfg *c);
+/* The training options train and compare share: --hidden (H), --epochs
+ * (e), --batch (B), --lr (l), --tau-decay (T), --dropout (D) and
+ * --input-width (w). Returns 1 when c is one of them, having applied arg to
+ * cfg or set *bad to the option's name when arg is invalid; 0 otherwise. */
+int train_parse_common(int c, const char *arg, bsq_train_cfg *cfg,
+                       const char **bad);
 
 /* Runs fn(i, ctx) for i = 0..n-1 on `threads` threads (jobs are taken in
  * index order; each writes only its own result slot, so the outcome does
