@@ -533,68 +533,39 @@ NN_INLINE_AVX512 void fwd_block(float *out, const float *inp, const float *wt,
                             acc[r][c]);
 }
 
-/* dinp (R, 16 NC) += dout (R, O) @ w (O, 16 NC), one panel of columns. */
-NN_INLINE_AVX512 void dinp_block(float *dinp, const float *dout, const float *w,
-                                 const __mmask16 *k, int I, int O, const int R,
-                                 const int NC) {
+/* c (R, 16 NC) += a (R, K) @ b (K, 16 NC), one panel of columns, summed in
+ * order k = 0 .. K-1. a is strided: a[r][k] = a[r * ar + k * ak], so one
+ * kernel serves dinp += dout @ w (a = dout, ar = O, ak = 1) and
+ * dw += dout^T @ inp (a = dout, ar = 1, ak = O); rows of c and b are ld
+ * floats apart. */
+NN_INLINE_AVX512 void acc_block(float *c_, const float *a, const float *b,
+                                const __mmask16 *k, int K, int ld, int ar,
+                                int ak, const int R, const int NC) {
   __m512 acc[8][4];
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 4
     for (int c = 0; c < NC; c++)
       acc[r][c] =
-          _mm512_maskz_loadu_ps(k[c], dinp + (size_t)r * (size_t)I + 16 * c);
-  for (int o = 0; o < O; o++) {
-    __m512 wv[4];
+          _mm512_maskz_loadu_ps(k[c], c_ + (size_t)r * (size_t)ld + 16 * c);
+  for (int q = 0; q < K; q++) {
+    __m512 bv[4];
 #pragma GCC unroll 4
     for (int c = 0; c < NC; c++)
-      wv[c] = _mm512_maskz_loadu_ps(k[c], w + (size_t)o * (size_t)I + 16 * c);
+      bv[c] = _mm512_maskz_loadu_ps(k[c], b + (size_t)q * (size_t)ld + 16 * c);
 #pragma GCC unroll 8
     for (int r = 0; r < R; r++) {
-      __m512 a = _mm512_set1_ps(dout[(size_t)r * (size_t)O + o]);
+      __m512 av = _mm512_set1_ps(a[(size_t)r * (size_t)ar + (size_t)q * (size_t)ak]);
 #pragma GCC unroll 4
       for (int c = 0; c < NC; c++)
-        acc[r][c] = _mm512_fmadd_ps(a, wv[c], acc[r][c]);
+        acc[r][c] = _mm512_fmadd_ps(av, bv[c], acc[r][c]);
     }
   }
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 4
     for (int c = 0; c < NC; c++)
-      _mm512_mask_storeu_ps(dinp + (size_t)r * (size_t)I + 16 * c, k[c],
-                            acc[r][c]);
-}
-
-/* dw (R, 16 NC) += dout^T (R, B) @ inp (B, 16 NC): R output rows o, one
- * panel of columns, the batch summed in order b = 0 .. B-1. */
-NN_INLINE_AVX512 void dw_block(float *dw, const float *dout, const float *inp,
-                               const __mmask16 *k, int B, int I, int O,
-                               const int R, const int NC) {
-  __m512 acc[8][4];
-#pragma GCC unroll 8
-  for (int r = 0; r < R; r++)
-#pragma GCC unroll 4
-    for (int c = 0; c < NC; c++)
-      acc[r][c] =
-          _mm512_maskz_loadu_ps(k[c], dw + (size_t)r * (size_t)I + 16 * c);
-  for (int b = 0; b < B; b++) {
-    __m512 x[4];
-#pragma GCC unroll 4
-    for (int c = 0; c < NC; c++)
-      x[c] = _mm512_maskz_loadu_ps(k[c], inp + (size_t)b * (size_t)I + 16 * c);
-#pragma GCC unroll 8
-    for (int r = 0; r < R; r++) {
-      __m512 a = _mm512_set1_ps(dout[(size_t)b * (size_t)O + r]);
-#pragma GCC unroll 4
-      for (int c = 0; c < NC; c++)
-        acc[r][c] = _mm512_fmadd_ps(a, x[c], acc[r][c]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int r = 0; r < R; r++)
-#pragma GCC unroll 4
-    for (int c = 0; c < NC; c++)
-      _mm512_mask_storeu_ps(dw + (size_t)r * (size_t)I + 16 * c, k[c],
+      _mm512_mask_storeu_ps(c_ + (size_t)r * (size_t)ld + 16 * c, k[c],
                             acc[r][c]);
 }
 
@@ -677,11 +648,11 @@ NN_AVX512 static void linear_dinp_avx512(float *restrict dinp,
     int r = 0;
 #define DINP(R_, NC_)                                                          \
   for (; r + (R_) <= n; r += (R_))                                             \
-    dinp_block(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O, \
-               w + j, k, I, O, R_, NC_);                                       \
+    acc_block(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O,  \
+              w + j, k, O, I, O, 1, R_, NC_);                                  \
   for (; r < n; r++)                                                           \
-    dinp_block(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O, \
-               w + j, k, I, O, 1, NC_);
+    acc_block(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O,  \
+              w + j, k, O, I, O, 1, 1, NC_);
     switch (NC) {
     case 1:
       DINP(8, 1) break;
@@ -714,11 +685,11 @@ NN_AVX512 static void linear_dw_avx512(float *restrict dw, float *restrict db,
       int o = o0;
 #define DW(R_, NC_)                                                            \
   for (; o + (R_) <= o1; o += (R_))                                            \
-    dw_block(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, k, B, I, O,    \
-             R_, NC_);                                                         \
+    acc_block(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, k, B, I, 1,   \
+              O, R_, NC_);                                                     \
   for (; o < o1; o++)                                                          \
-    dw_block(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, k, B, I, O, 1, \
-             NC_);
+    acc_block(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, k, B, I, 1,   \
+              O, 1, NC_);
       switch (NC) {
       case 1:
         DW(8, 1) break;
