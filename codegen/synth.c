@@ -528,12 +528,14 @@ int bsq_synth_latency_sim(const bsq_model *m, const char *dir,
   bsq_pathf(log, sizeof log, "%s/iverilog.log", sim);
   uint8_t *bits = calloc((size_t)(IN > B ? IN : B) + 8, 1);
   uint8_t *lv = calloc(n * (size_t)F, 1); /* (n, F) expected levels */
-  FILE *fp = fopen(hex, "w");
-  if (!bits || !lv || !fp) {
-    if (fp) fclose(fp);
-    rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot write", hex);
+  bsq_atomic_file af;
+  if (!bits || !lv) {
+    rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
     goto done;
   }
+  if ((rc = bsq_atomic_open(&af, hex, diag)))
+    goto done;
+  FILE *fp = af.fp;
   for (uint64_t i = 0; i < n; i++) {
     const int64_t *c = stim.codes + i * (uint64_t)F;
     int at = 0;
@@ -545,15 +547,11 @@ int bsq_synth_latency_sim(const bsq_model *m, const char *dir,
     bits_hex(fp, bits, IN);
     bsq_encoder_levels(e, c, lv + i * (uint64_t)F);
   }
-  if (fclose(fp) != 0) {
-    rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot write", hex);
+  if ((rc = bsq_atomic_close(&af, 1, diag)))
     goto done;
-  }
-  fp = fopen(tb, "w");
-  if (!fp) {
-    rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot write", tb);
+  if ((rc = bsq_atomic_open(&af, tb, diag)))
     goto done;
-  }
+  fp = af.fp;
   /* Codes change while clk is low; levels are sampled just after each
    * rising edge: line k holds levels_o after edge k, frame k entered
    * before edge k. */
@@ -573,10 +571,8 @@ int bsq_synth_latency_sim(const bsq_model *m, const char *dir,
           "  end\nendmodule\n",
           IN - 1, IN, IN - 1, (int)n - 1, B - 1, name, ARCH[arch], hex, out,
           (int)n + EXTRA, (int)n, (int)n - 1);
-  if (fclose(fp) != 0) {
-    rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot write", tb);
+  if ((rc = bsq_atomic_close(&af, 1, diag)))
     goto done;
-  }
   char fq[4096], fb[4096];
   bsq_pathf(fq, sizeof fq, "%s/%s_%s_quant.v", dir, name, ARCH[arch]);
   bsq_pathf(fb, sizeof fb, "%s/%s_%s_bank.v", dir, name, ARCH[arch]);
