@@ -880,11 +880,10 @@ int cmd_compare(int argc, char **argv) {
       {0, 0, 0, 0}};
   const char *data = NULL, *target = NULL, *out_md = NULL, *out_json = NULL,
              *out_plot = NULL, *from = NULL;
-  long rows_n = BSQ_FRIEDMAN1_ROWS, data_seed = 0, v, nseeds = 5, seed0 = 1;
+  long rows_n = BSQ_FRIEDMAN1_ROWS, data_seed = 0, nseeds = 5, seed0 = 1;
   long jobs = cmp_default_threads();
   int bits[BSQ_MAX_BITS] = {2, 3, 4, 6}, nbits = 4, quiet = 0, tune = 0;
   int want[BSQ_METHOD_COUNT];
-  double x;
   tune_opts topt;
   tune_opts_default(&topt);
   bsq_train_cfg cfg;
@@ -896,7 +895,9 @@ int cmd_compare(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
     const char *bad = NULL;
     char badname[64];
-    if (train_parse_common(c, optarg, &cfg, &bad)) c = 0;
+    if (train_parse_common(c, optarg, &cfg, &bad) ||
+        tune_parse_common(c, optarg, &topt, &bad))
+      c = 0;
     switch (c) {
     case 0: break;
     case 'd': data = optarg; break;
@@ -919,18 +920,6 @@ int cmd_compare(int argc, char **argv) {
     case 's': if (cli_parse_int(optarg, 0, (1L << 53), &seed0)) bad = "--seed"; break;
     case 'j': if (cli_parse_int(optarg, 1, 256, &jobs)) bad = "--jobs"; break;
     case 'U': tune = 1; break;
-    case 'x':
-      if (cli_parse_int(optarg, 1, 100000, &v)) bad = "--trials";
-      else topt.trials = (int)v;
-      break;
-    case 'y':
-      if (cli_parse_double(optarg, &x) || x <= 0) bad = "--time-budget";
-      else topt.time_budget = x;
-      break;
-    case 'k':
-      if (cli_parse_int(optarg, 2, 20, &v)) bad = "--folds";
-      else topt.folds = (int)v;
-      break;
     case 'o': out_md = optarg; break;
     case 'J': out_json = optarg; break;
     case 'P': out_plot = optarg; break;

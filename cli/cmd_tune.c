@@ -30,6 +30,26 @@ void tune_opts_default(tune_opts *o) {
   o->progress = 0;
 }
 
+int tune_parse_common(int c, const char *arg, tune_opts *o, const char **bad) {
+  long v;
+  double x;
+  switch (c) {
+  case 'x':
+    if (cli_parse_int(arg, 1, 100000, &v)) *bad = "--trials";
+    else o->trials = (int)v;
+    return 1;
+  case 'y':
+    if (cli_parse_double(arg, &x) || x <= 0) *bad = "--time-budget";
+    else o->time_budget = x;
+    return 1;
+  case 'k':
+    if (cli_parse_int(arg, 2, 20, &v)) *bad = "--folds";
+    else o->folds = (int)v;
+    return 1;
+  default: return 0;
+  }
+}
+
 static double wall(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -386,7 +406,6 @@ int cmd_tune(int argc, char **argv) {
   long rows_n = BSQ_FRIEDMAN1_ROWS, data_seed = 0, seed = 1, v;
   int bits[BSQ_MAX_BITS] = {2, 3, 4, 6}, nbits = 4, quiet = 0;
   int want[BSQ_METHOD_COUNT];
-  double x;
   char badname[64];
   tune_opts o;
   tune_opts_default(&o);
@@ -398,7 +417,9 @@ int cmd_tune(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
     const char *bad = NULL;
+    if (tune_parse_common(c, optarg, &o, &bad)) c = 0;
     switch (c) {
+    case 0: break;
     case 'd': data = optarg; break;
     case 't': target = optarg; break;
     case 'r': if (cli_parse_int(optarg, 2, 100000000, &rows_n)) bad = "--rows"; break;
@@ -412,18 +433,6 @@ int cmd_tune(int argc, char **argv) {
         cli_error("tune", "--methods: unknown method '%s'", badname);
         return BSQ_EXIT_USAGE;
       }
-      break;
-    case 'x':
-      if (cli_parse_int(optarg, 1, 100000, &v)) bad = "--trials";
-      else o.trials = (int)v;
-      break;
-    case 'y':
-      if (cli_parse_double(optarg, &x) || x <= 0) bad = "--time-budget";
-      else o.time_budget = x;
-      break;
-    case 'k':
-      if (cli_parse_int(optarg, 2, 20, &v)) bad = "--folds";
-      else o.folds = (int)v;
       break;
     case 'e':
       if (cli_parse_int(optarg, 1, 1000000, &v)) bad = "--epochs";

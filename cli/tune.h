@@ -19,6 +19,10 @@ typedef struct {
 } tune_opts;
 
 void tune_opts_default(tune_opts *o);
+/* The tuner options tune and compare share: --trials (x), --time-budget
+ * (y) and --folds (k). Returns 1 when c is one of them, having applied arg
+ * to o or set *bad to the option's name when arg is invalid; 0 otherwise. */
+int tune_parse_common(int c, const char *arg, tune_opts *o, const char **bad);
 
 typedef struct {
   int method, bits;     /* FP: bits 0 (Po-* use FP's setting) */
