@@ -905,6 +905,12 @@ static void fp_leave(unsigned csr) {
 #endif
 }
 
+void bsq_parallel(void (*fn)(void *ctx, int c), void *ctx, int n) {
+  unsigned csr = fp_enter();
+  par_run(fn, ctx, n);
+  fp_leave(csr);
+}
+
 /* ------------------------------------------------------------------------
  * Soft bits. */
 
@@ -1142,24 +1148,24 @@ void bsq_dropout_backward(float *dinp, const float *dout, const float *mask,
 /* ------------------------------------------------------------------------
  * Mean squared error. */
 
-float bsq_mse_forward(const float *pred /* (B) */, const float *y /* (B) */,
+double bsq_mse_forward(const float *pred /* (B) */, const float *y /* (B) */,
                       int B) {
-  if (B <= 0) return 0.0f;
+  if (B <= 0) return 0.0;
   double sum = 0.0;
   for (int b = 0; b < B; b++) {
     double e = (double)pred[b] - (double)y[b];
     sum += e * e;
   }
-  return (float)(sum / B);
+  return sum / B;
 }
 
-void bsq_mse_backward(float *restrict dpred /* (B) */,
-                      const float *restrict pred /* (B) */,
-                      const float *restrict y /* (B) */, int B) {
+void bsq_mse_backward(float *restrict dpred /* (n) */,
+                      const float *restrict pred /* (n) */,
+                      const float *restrict y /* (n) */, int n, int B) {
   /* forward: loss = (1/B) sum_b (pred[b] - y[b])^2 */
   if (B <= 0) return;
   const float scale = 2.0f / (float)B;
-  for (int b = 0; b < B; b++) dpred[b] += scale * (pred[b] - y[b]);
+  for (int b = 0; b < n; b++) dpred[b] += scale * (pred[b] - y[b]);
 }
 
 /* ------------------------------------------------------------------------

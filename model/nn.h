@@ -38,6 +38,13 @@ int bsq_nn_simd(int on);
  * time from other threads (parallel trainings) run on their own thread. */
 int bsq_nn_threads(int n);
 
+/* fn(ctx, c) for c = 0 .. n-1 on those threads, in any order and with
+ * flush-to-zero set, as the layers run. The layers called from inside fn
+ * run on the thread that calls them (one job uses the pool at a time):
+ * a training step cut into chunks of rows uses this to run each chunk's
+ * forward and backward pass on one core. */
+void bsq_parallel(void (*fn)(void *ctx, int c), void *ctx, int n);
+
 /* Soft bits: out[b,d] = sigmoid((x[b, feat_of[d]] - thr[d]) / tau), with
  * the lower tail cut: values below about 2^-64 (argument < -44.36) are 0,
  * so no denormal floats reach the GEMMs (nn.c explains). */
@@ -78,11 +85,13 @@ void bsq_dropout_forward(float *out, float *mask, const float *inp, size_t N,
 void bsq_dropout_backward(float *dinp, const float *dout, const float *mask,
                           size_t N);
 
-/* Mean squared error over B predictions; returns the loss. */
-float bsq_mse_forward(const float *pred /* (B) */, const float *y /* (B) */,
+/* Mean squared error over B predictions; returns the loss. The backward
+ * pass takes n of the B rows (a chunk of the batch: the mean is still
+ * over B): dpred[i] += 2 (pred[i] - y[i]) / B for i < n. */
+double bsq_mse_forward(const float *pred /* (B) */, const float *y /* (B) */,
                       int B);
-void bsq_mse_backward(float *dpred /* (B) */, const float *pred /* (B) */,
-                      const float *y /* (B) */, int B);
+void bsq_mse_backward(float *dpred /* (n) */, const float *pred /* (n) */,
+                      const float *y /* (n) */, int n, int B);
 
 /* Adam (Kingma & Ba), bias-corrected; t is the 1-based step count. */
 typedef struct {

@@ -190,7 +190,6 @@ static void finish_metrics(bsq_model *m, const bsq_eval_result *er) {
   m->mse_test_hw = er->mse_hw;
 }
 
-/* One training of a method other than Po-* (those train FP first). */
 /* A copy of split in one block laid out as bsq_split_make's (test, train,
  * val), so that bsq_split_free frees it. */
 static int split_copy(bsq_split *s, const bsq_split *from, int rows) {
@@ -217,18 +216,265 @@ static int split_copy(bsq_split *s, const bsq_split *from, int rows) {
   return BSQ_OK;
 }
 
+/* ---- one training step, cut into chunks of rows ----
+ *
+ * The rows of a batch are cut into at most STEP_CHUNKS chunks of about
+ * STEP_ROWS rows each (a multiple of 16). Each chunk runs the forward and
+ * backward pass on its own rows, on one thread, into a gradient of its
+ * own; the chunk gradients are then summed in chunk order and Adam steps
+ * the parameters block by block, again spread over the threads. The
+ * layers of the small networks (32 wide) are too small to split each
+ * over two cores (the hand-off costs more than half a layer), but whole
+ * chunks are not. The cut depends on the batch size only, never on the
+ * thread count, so neither does a single bit of the result. */
+#define STEP_ROWS 128
+#define STEP_CHUNKS 8
+#define STEP_ADAM_BLOCK 4096
+
+typedef struct {
+  const bsq_model *m;
+  int meth, soft, bitsin, lsq, drop;
+  int Bn, per, nch, H, Bmax;
+  size_t P, G; /* parameters; gradient floats per chunk (P, then F) */
+  float tau, dropout;
+  const float *step, *lsq_g; /* LSQ, (F) each */
+  const int *qn, *qp;
+  /* owned (step_init), all (Bmax, ...) and sliced by rows per chunk */
+  float *xb, *yb;                        /* the batch, (Bmax, F), (Bmax) */
+  float *sb, *dsb, *vin, *dvin, *dact;   /* scratch */
+  float *act[BSQ_MAX_LAYERS], *mask[BSQ_MAX_LAYERS];
+  float *gradc;                          /* (STEP_CHUNKS at most, G) */
+  float *grad;                           /* (P) the batch's gradient */
+  /* Adam, when given: the gradient summed block by block steps params */
+  float *adam_m, *adam_v, *params;
+  const bsq_adam_cfg *acfg;
+  int t_adam;
+  double loss[STEP_CHUNKS];              /* squared-error sums */
+  uint64_t seed[STEP_CHUNKS];            /* dropout draws */
+} step_job;
+
+static int step_chunks(int B) {
+  int nch = (B + STEP_ROWS - 1) / STEP_ROWS;
+  return nch < STEP_CHUNKS ? nch : STEP_CHUNKS;
+}
+
+/* The buffers of steps of up to Bmax rows of method meth on m. */
+static int step_init(step_job *j, const bsq_model *m, int meth, int Bmax,
+                     float dropout) {
+  memset(j, 0, sizeof *j);
+  int F = m->F, D = m->enc.D, L = m->L, H = 1;
+  for (int l = 1; l <= L; l++) H = m->dims[l] > H ? m->dims[l] : H;
+  j->m = m;
+  j->meth = meth;
+  j->soft = meth == BSQ_METHOD_BW_SQ || meth == BSQ_METHOD_SQ;
+  j->bitsin = j->soft || meth == BSQ_METHOD_BW_MQ || meth == BSQ_METHOD_BW_QQ;
+  j->lsq = meth == BSQ_METHOD_LSQ;
+  j->drop = dropout > 0.0f;
+  j->dropout = dropout;
+  j->H = H;
+  j->Bmax = Bmax;
+  j->P = m->nparams;
+  j->G = m->nparams + (size_t)F;
+  size_t B = (size_t)Bmax;
+  j->xb = malloc(sizeof(float) * B * (size_t)F);
+  j->yb = malloc(sizeof(float) * B);
+  j->sb = malloc(sizeof(float) * B * (size_t)(j->bitsin ? D : 1));
+  j->dsb = malloc(sizeof(float) * B * (size_t)(j->soft ? D : 1));
+  j->vin = malloc(sizeof(float) * B * (size_t)F);
+  j->dvin = malloc(sizeof(float) * B * (size_t)F);
+  j->dact = malloc(sizeof(float) * 3 * B * (size_t)H);
+  j->gradc = malloc(sizeof(float) * (size_t)step_chunks(Bmax) * j->G);
+  j->grad = malloc(sizeof(float) * j->P);
+  int ok = j->xb && j->yb && j->sb && j->dsb && j->vin && j->dvin &&
+           j->dact && j->gradc && j->grad;
+  for (int l = 0; l < L; l++) {
+    j->act[l] = malloc(sizeof(float) * B * (size_t)m->dims[l + 1]);
+    j->mask[l] = malloc(sizeof(float) * B * (size_t)m->dims[l + 1]);
+    ok = ok && j->act[l] && j->mask[l];
+  }
+  return ok ? BSQ_OK : BSQ_ENOMEM;
+}
+
+static void step_free(step_job *j) {
+  free(j->xb);
+  free(j->yb);
+  free(j->sb);
+  free(j->dsb);
+  free(j->vin);
+  free(j->dvin);
+  free(j->dact);
+  free(j->gradc);
+  free(j->grad);
+  for (int l = 0; l < BSQ_MAX_LAYERS; l++) {
+    free(j->act[l]);
+    free(j->mask[l]);
+  }
+  memset(j, 0, sizeof *j);
+}
+
+static void step_chunk(void *ctx, int c) {
+  step_job *j = ctx;
+  const bsq_model *m = j->m;
+  const int F = m->F, D = m->enc.D, L = m->L, H = j->H, meth = j->meth;
+  const int r0 = c * j->per;
+  const int n = j->Bn - r0 < j->per ? j->Bn - r0 : j->per;
+  float *grad = j->gradc + (size_t)c * j->G;
+  bsq_zero(grad, j->G);
+  j->loss[c] = 0;
+  if (n <= 0) return;
+  const float *xb = j->xb + (size_t)r0 * (size_t)F, *yb = j->yb + r0;
+  float *sb = j->bitsin ? j->sb + (size_t)r0 * (size_t)D : NULL;
+  float *dsb = j->soft ? j->dsb + (size_t)r0 * (size_t)D : NULL;
+  float *vin = j->vin + (size_t)r0 * (size_t)F;
+  float *dvin = j->dvin + (size_t)r0 * (size_t)F;
+  float *act[BSQ_MAX_LAYERS], *mask[BSQ_MAX_LAYERS];
+  for (int l = 0; l < L; l++) {
+    act[l] = j->act[l] + (size_t)r0 * (size_t)m->dims[l + 1];
+    mask[l] = j->mask[l] + (size_t)r0 * (size_t)m->dims[l + 1];
+  }
+  bsq_rng rng;
+  if (j->drop) bsq_rng_seed(&rng, j->seed[c]);
+
+  /* forward: the method's quantizer, then the MLP */
+  const float *in = xb; /* FP */
+  switch (meth) {
+  case BSQ_METHOD_BW_SQ:
+    bsq_softbits_forward(sb, xb, m->thr, m->feat_of, n, F, D, j->tau);
+    in = sb;
+    break;
+  case BSQ_METHOD_BW_MQ:
+  case BSQ_METHOD_BW_QQ:
+    bsq_hardbits_forward(sb, xb, m->thr, m->feat_of, n, F, D);
+    in = sb;
+    break;
+  case BSQ_METHOD_PR_MQ:
+  case BSQ_METHOD_PR_QQ:
+    level_values(vin, xb, m, n);
+    in = vin;
+    break;
+  case BSQ_METHOD_SQ:
+    bsq_softbits_forward(sb, xb, m->thr, m->feat_of, n, F, D, j->tau);
+    bsq_sqsum_forward(vin, sb, m->enc.toff, n, F, D);
+    in = vin;
+    break;
+  case BSQ_METHOD_LSQ:
+    bsq_lsq_forward(vin, xb, j->step, j->qn, j->qp, n, F);
+    in = vin;
+    break;
+  default:
+    break;
+  }
+  const float *in0 = in;
+  for (int l = 0; l < L; l++) {
+    int O = m->dims[l + 1];
+    bsq_linear_forward(act[l], in, m->W[l], m->b[l], n, m->dims[l], O);
+    if (l < L - 1) {
+      size_t N = (size_t)n * (size_t)O;
+      bsq_relu_forward(act[l], act[l], N);
+      if (j->drop) /* no dropout: no mask, and no draws from rng */
+        bsq_dropout_forward(act[l], mask[l], act[l], N, j->dropout, &rng);
+    }
+    in = act[l];
+  }
+  j->loss[c] = bsq_mse_forward(act[L - 1], yb, n) * n;
+
+  /* backward: three (n, H) gradient buffers in this chunk's rows: da holds
+   * the gradient flowing down, db1/db2 the dropout and relu steps */
+  size_t slice = (size_t)j->Bmax * (size_t)H, off = (size_t)r0 * (size_t)H;
+  float *da = j->dact + off, *db1 = j->dact + slice + off,
+        *db2 = j->dact + 2 * slice + off;
+  bsq_zero(da, (size_t)n);
+  bsq_mse_backward(da, act[L - 1], yb, n, j->Bn);
+  float *dthr = grad; /* the thresholds lead the parameters */
+  /* the gradient of the MLP input, where the quantizer learns */
+  float *din0 = meth == BSQ_METHOD_BW_SQ                 ? dsb
+                : (meth == BSQ_METHOD_SQ || j->lsq) ? dvin
+                                                         : NULL;
+  for (int l = L - 1; l >= 0; l--) {
+    int I = m->dims[l], O = m->dims[l + 1];
+    const float *dout = da;
+    if (l < L - 1) { /* act[l] = relu(z) * mask */
+      size_t N = (size_t)n * (size_t)O;
+      const float *g = da;
+      if (j->drop) {
+        bsq_zero(db1, N);
+        bsq_dropout_backward(db1, da, mask[l], N);
+        g = db1;
+      }
+      bsq_zero(db2, N);
+      bsq_relu_backward(db2, g, act[l], N);
+      dout = db2;
+    }
+    float *dw = grad + (m->W[l] - m->params);
+    float *dbias = grad + (m->b[l] - m->params);
+    float *dinp = l > 0 ? da : din0;
+    if (l > 0 && l == L - 1) dinp = db1; /* da is dout here */
+    if (dinp) bsq_zero(dinp, (size_t)n * (size_t)I);
+    bsq_linear_backward(dinp, dw, dbias, dout, l > 0 ? act[l - 1] : in0,
+                        m->W[l], n, I, O);
+    if (dinp == db1) { /* keep the invariant: da holds the gradient */
+      float *t = da;
+      da = db1;
+      db1 = t;
+    }
+  }
+  if (meth == BSQ_METHOD_BW_SQ) {
+    bsq_softbits_backward(NULL, dthr, dsb, sb, m->feat_of, n, F, D, j->tau);
+  } else if (meth == BSQ_METHOD_SQ) {
+    bsq_zero(dsb, (size_t)n * (size_t)D);
+    bsq_sqsum_backward(dsb, dvin, m->enc.toff, n, F, D);
+    bsq_softbits_backward(NULL, dthr, dsb, sb, m->feat_of, n, F, D, j->tau);
+  } else if (j->lsq) {
+    bsq_lsq_backward(NULL, grad + j->P, dvin, xb, j->step, j->qn, j->qp,
+                     j->lsq_g, n, F);
+  }
+}
+
+/* Block k of the parameters: the chunk gradients summed in chunk order,
+ * then Adam, when the job has it. */
+static void step_sum_block(void *ctx, int k) {
+  step_job *j = ctx;
+  size_t i0 = (size_t)k * STEP_ADAM_BLOCK;
+  size_t nb = j->P - i0 < STEP_ADAM_BLOCK ? j->P - i0 : STEP_ADAM_BLOCK;
+  float *g = j->grad + i0;
+  memcpy(g, j->gradc + i0, sizeof(float) * nb);
+  for (int c = 1; c < j->nch; c++) {
+    const float *gc = j->gradc + (size_t)c * j->G + i0;
+    for (size_t i = 0; i < nb; i++) g[i] += gc[i];
+  }
+  if (j->acfg)
+    bsq_adam_step(j->params + i0, g, j->adam_m + i0, j->adam_v + i0, nb,
+                  j->acfg, j->t_adam);
+}
+
+/* One step's forward and backward pass over the first B rows of j->xb and
+ * j->yb, gradient into j->grad (and the LSQ steps' into the chunk
+ * gradients past P), with Adam when j->acfg is set. Returns the loss. */
+static double step_run(step_job *j, int B, float tau) {
+  int nch = step_chunks(B);
+  j->Bn = B;
+  j->nch = nch;
+  j->per = ((B + nch - 1) / nch + 15) / 16 * 16;
+  j->tau = tau;
+  bsq_parallel(step_chunk, j, nch);
+  bsq_parallel(step_sum_block, j,
+               (int)((j->P + STEP_ADAM_BLOCK - 1) / STEP_ADAM_BLOCK));
+  double loss = 0;
+  for (int c = 0; c < nch; c++) loss += j->loss[c];
+  return loss / B;
+}
+
+/* One training of a method other than Po-* (those train FP first). */
 static int train_core(bsq_model *m, const bsq_dataset *d,
                       const bsq_train_cfg *cfg, int meth,
                       const bsq_split *given, const bsq_train_hooks *hk,
                       bsq_diag *diag) {
   int F = d->F, rc;
   bsq_split s = {0};
-  float *grad = NULL, *adam_m = NULL, *adam_v = NULL, *best = NULL;
-  float *xb = NULL, *yb = NULL, *sb = NULL, *dsb = NULL, *dact = NULL;
-  float *vin = NULL, *dvin = NULL;
+  float *adam_m = NULL, *adam_v = NULL, *best = NULL;
+  step_job sj = {0};
   float *xstd = NULL, *ystd = NULL; /* (rows, F), (rows): standardized once */
   float *step = NULL; /* (F) LSQ steps, then gradient, moments, best */
-  float *act[BSQ_MAX_LAYERS] = {0}, *mask[BSQ_MAX_LAYERS] = {0};
   double *col = NULL, *xbuf = NULL, *pred = NULL, *lo = NULL, *hi = NULL;
   int *qn = NULL, *qp = NULL;
   int bits[BSQ_MAX_FEATURES];
@@ -251,46 +497,28 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   if ((rc = setup_model(m, d, cfg, &s, bits, bsq_method_input(meth), diag)))
     goto fail_diag;
 
-  int D = m->enc.D, L = m->L, Bmax = cfg->batch;
+  int Bmax = cfg->batch;
   size_t P = m->nparams;
-  int H = 1;
-  for (int l = 1; l <= L; l++) H = m->dims[l] > H ? m->dims[l] : H;
-  int soft = meth == BSQ_METHOD_BW_SQ || meth == BSQ_METHOD_SQ;
-  int bitsin = meth == BSQ_METHOD_BW_SQ || meth == BSQ_METHOD_BW_MQ ||
-               meth == BSQ_METHOD_BW_QQ || meth == BSQ_METHOD_SQ;
   int lsq = meth == BSQ_METHOD_LSQ;
+  if ((rc = step_init(&sj, m, meth, Bmax, cfg->dropout))) goto fail;
   rc = BSQ_ENOMEM;
   col = malloc(sizeof(double) * (size_t)s.n_train);
   lo = malloc(sizeof(double) * (size_t)F);
   hi = malloc(sizeof(double) * (size_t)F);
-  grad = calloc(P, sizeof(float));
   adam_m = calloc(P, sizeof(float));
   adam_v = calloc(P, sizeof(float));
   best = malloc(sizeof(float) * P);
-  xb = malloc(sizeof(float) * (size_t)Bmax * (size_t)F);
-  yb = malloc(sizeof(float) * (size_t)Bmax);
-  sb = malloc(sizeof(float) * (size_t)Bmax * (size_t)(bitsin ? D : 1));
-  dsb = malloc(sizeof(float) * (size_t)Bmax * (size_t)(soft ? D : 1));
-  vin = malloc(sizeof(float) * (size_t)Bmax * (size_t)F);
-  dvin = malloc(sizeof(float) * (size_t)Bmax * (size_t)F);
   step = calloc(5 * (size_t)F, sizeof(float));
   qn = calloc((size_t)F, sizeof(int));
   qp = calloc((size_t)F, sizeof(int));
-  dact = malloc(sizeof(float) * 3 * (size_t)Bmax * (size_t)H);
   xbuf = malloc(sizeof(double) * (size_t)s.n_val * (size_t)F);
   pred = malloc(sizeof(double) * (size_t)s.n_val);
-  if (!col || !lo || !hi || !grad || !adam_m || !adam_v || !best || !xb ||
-      !yb || !sb || !dsb || !vin || !dvin || !step || !qn || !qp || !dact ||
-      !xbuf || !pred)
+  if (!col || !lo || !hi || !adam_m || !adam_v || !best || !step || !qn ||
+      !qp || !xbuf || !pred)
     goto fail;
   xstd = malloc(sizeof(float) * (size_t)d->rows * (size_t)F);
   ystd = malloc(sizeof(float) * (size_t)d->rows);
   if (!xstd || !ystd) goto fail;
-  for (int l = 0; l < L; l++) {
-    act[l] = malloc(sizeof(float) * (size_t)Bmax * (size_t)m->dims[l + 1]);
-    mask[l] = malloc(sizeof(float) * (size_t)Bmax * (size_t)m->dims[l + 1]);
-    if (!act[l] || !mask[l]) goto fail;
-  }
   float *gstep = step + F, *mstep = step + 2 * F, *vstep = step + 3 * F;
   float *best_step = step + 4 * F;
 
@@ -347,7 +575,14 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
           (float)((d->x[(size_t)r * (size_t)F + f] - m->mu[f]) / m->sigma[f]);
     ystd[r] = (float)((d->y[r] - m->y_mu) / m->y_sigma);
   }
-  const int drop = cfg->dropout > 0.0f;
+  sj.step = step;
+  sj.lsq_g = lsq_g;
+  sj.qn = qn;
+  sj.qp = qp;
+  sj.adam_m = adam_m;
+  sj.adam_v = adam_v;
+  sj.params = m->params;
+  sj.acfg = &acfg;
 
   for (int epoch = 1; epoch <= cfg->epochs; epoch++) {
     bsq_rng_shuffle(&rng, order, s.n_train);
@@ -357,109 +592,22 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
       int Bn = s.n_train - b0 < Bmax ? s.n_train - b0 : Bmax;
       for (int i = 0; i < Bn; i++) {
         int r = order[b0 + i];
-        memcpy(xb + (size_t)i * (size_t)F, xstd + (size_t)r * (size_t)F,
+        memcpy(sj.xb + (size_t)i * (size_t)F, xstd + (size_t)r * (size_t)F,
                sizeof(float) * (size_t)F);
-        yb[i] = ystd[r];
+        sj.yb[i] = ystd[r];
       }
-      /* forward: the method's quantizer, then the MLP */
-      const float *in = xb; /* FP */
-      switch (meth) {
-      case BSQ_METHOD_BW_SQ:
-        bsq_softbits_forward(sb, xb, m->thr, m->feat_of, Bn, F, D, (float)tau);
-        in = sb;
-        break;
-      case BSQ_METHOD_BW_MQ:
-      case BSQ_METHOD_BW_QQ:
-        bsq_hardbits_forward(sb, xb, m->thr, m->feat_of, Bn, F, D);
-        in = sb;
-        break;
-      case BSQ_METHOD_PR_MQ:
-      case BSQ_METHOD_PR_QQ:
-        level_values(vin, xb, m, Bn);
-        in = vin;
-        break;
-      case BSQ_METHOD_SQ:
-        bsq_softbits_forward(sb, xb, m->thr, m->feat_of, Bn, F, D, (float)tau);
-        bsq_sqsum_forward(vin, sb, m->enc.toff, Bn, F, D);
-        in = vin;
-        break;
-      case BSQ_METHOD_LSQ:
-        bsq_lsq_forward(vin, xb, step, qn, qp, Bn, F);
-        in = vin;
-        break;
-      default:
-        break;
-      }
-      const float *in0 = in;
-      for (int l = 0; l < L; l++) {
-        int O = m->dims[l + 1];
-        bsq_linear_forward(act[l], in, m->W[l], m->b[l], Bn, m->dims[l], O);
-        if (l < L - 1) {
-          size_t N = (size_t)Bn * (size_t)O;
-          bsq_relu_forward(act[l], act[l], N);
-          if (drop) /* no dropout: no mask, and no draws from rng */
-            bsq_dropout_forward(act[l], mask[l], act[l], N, cfg->dropout, &rng);
-        }
-        in = act[l];
-      }
-      double loss = (double)bsq_mse_forward(act[L - 1], yb, Bn);
+      int nch = step_chunks(Bn);
+      if (sj.drop)
+        for (int c = 0; c < nch; c++) sj.seed[c] = bsq_rng_next(&rng);
+      sj.t_adam = ++t_adam;
+      double loss = step_run(&sj, Bn, (float)tau);
       loss_sum += loss * Bn;
-      /* backward */
-      bsq_zero(grad, P);
-      /* three (B, H) gradient buffers: da holds the gradient flowing down,
-       * db1/db2 the dropout and relu steps of a hidden layer */
-      float *da = dact, *db1 = dact + (size_t)Bmax * (size_t)H,
-            *db2 = dact + 2 * (size_t)Bmax * (size_t)H;
-      bsq_zero(da, (size_t)Bn);
-      bsq_mse_backward(da, act[L - 1], yb, Bn);
-      float *dthr = grad;
-      /* the gradient of the MLP input, where the quantizer learns */
-      float *din0 = meth == BSQ_METHOD_BW_SQ ? dsb
-                    : (meth == BSQ_METHOD_SQ || lsq) ? dvin
-                                                     : NULL;
-      for (int l = L - 1; l >= 0; l--) {
-        int I = m->dims[l], O = m->dims[l + 1];
-        const float *dout = da;
-        if (l < L - 1) { /* act[l] = relu(z) * mask */
-          size_t N = (size_t)Bn * (size_t)O;
-          const float *g = da;
-          if (drop) {
-            bsq_zero(db1, N);
-            bsq_dropout_backward(db1, da, mask[l], N);
-            g = db1;
-          }
-          bsq_zero(db2, N);
-          bsq_relu_backward(db2, g, act[l], N);
-          dout = db2;
-        }
-        float *dw = grad + (m->W[l] - m->params);
-        float *dbias = grad + (m->b[l] - m->params);
-        float *dinp = l > 0 ? da : din0;
-        if (l > 0 && l == L - 1) dinp = db1; /* da is dout here */
-        if (dinp) bsq_zero(dinp, (size_t)Bn * (size_t)I);
-        bsq_linear_backward(dinp, dw, dbias, dout, l > 0 ? act[l - 1] : in0,
-                            m->W[l], Bn, I, O);
-        if (dinp == db1) { /* keep the invariant: da holds the gradient */
-          float *t = da;
-          da = db1;
-          db1 = t;
-        }
-      }
-      if (meth == BSQ_METHOD_BW_SQ) {
-        bsq_softbits_backward(NULL, dthr, dsb, sb, m->feat_of, Bn, F, D,
-                              (float)tau);
-      } else if (meth == BSQ_METHOD_SQ) {
-        bsq_zero(dsb, (size_t)Bn * (size_t)D);
-        bsq_sqsum_backward(dsb, dvin, m->enc.toff, Bn, F, D);
-        bsq_softbits_backward(NULL, dthr, dsb, sb, m->feat_of, Bn, F, D,
-                              (float)tau);
-      } else if (lsq) {
-        bsq_zero(gstep, (size_t)F);
-        bsq_lsq_backward(NULL, gstep, dvin, xb, step, qn, qp, lsq_g, Bn, F);
-      }
-      ++t_adam;
-      bsq_adam_step(m->params, grad, adam_m, adam_v, P, &acfg, t_adam);
       if (lsq) { /* the same Adam over the steps; a step stays positive */
+        for (int f = 0; f < F; f++) {
+          gstep[f] = sj.gradc[P + (size_t)f];
+          for (int c = 1; c < nch; c++)
+            gstep[f] += sj.gradc[(size_t)c * sj.G + P + (size_t)f];
+        }
         bsq_adam_step(step, gstep, mstep, vstep, (size_t)F, &acfg, t_adam);
         for (int f = 0; f < F; f++) step[f] = step[f] > 1e-4f ? step[f] : 1e-4f;
       }
@@ -497,27 +645,16 @@ fail_diag:
   bsq_model_free(m);
 done:
   bsq_split_free(&s);
-  for (int l = 0; l < BSQ_MAX_LAYERS; l++) {
-    free(act[l]);
-    free(mask[l]);
-  }
+  step_free(&sj);
   free(col);
   free(lo);
   free(hi);
-  free(grad);
   free(adam_m);
   free(adam_v);
   free(best);
-  free(xb);
-  free(yb);
-  free(sb);
-  free(dsb);
-  free(vin);
-  free(dvin);
   free(step);
   free(qn);
   free(qp);
-  free(dact);
   free(xbuf);
   free(xstd);
   free(ystd);
@@ -588,6 +725,26 @@ done:
   free(hi);
   free(xbuf);
   free(pred);
+  return rc;
+}
+
+int bsq_train_gradient(const bsq_model *m, const char *method,
+                       const float *x, const float *y, int B, float tau,
+                       float *grad, double *loss) {
+  int meth = bsq_method_parse(method);
+  if (meth < 0 || meth == BSQ_METHOD_PO_MQ || meth == BSQ_METHOD_PO_QQ ||
+      meth == BSQ_METHOD_LSQ || B < 1 ||
+      bsq_method_input(meth) != m->input)
+    return BSQ_EINVAL;
+  step_job j;
+  int rc = step_init(&j, m, meth, B, 0.0f);
+  if (rc == BSQ_OK) {
+    memcpy(j.xb, x, sizeof(float) * (size_t)B * (size_t)m->F);
+    memcpy(j.yb, y, sizeof(float) * (size_t)B);
+    *loss = step_run(&j, B, tau);
+    memcpy(grad, j.grad, sizeof(float) * m->nparams);
+  }
+  step_free(&j);
   return rc;
 }
 

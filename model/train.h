@@ -55,6 +55,17 @@ int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
                     const char *method, int nbits, const int *bits,
                     bsq_diag *diag);
 
+/* One training step's loss and gradient, without the step: the mean
+ * squared error of m with method `method` (any but po-* and lsq) on B rows
+ * of standardized inputs x (B, F) and targets y (B), soft bits at
+ * temperature tau, no dropout; grad receives its gradient over m->params
+ * (m->nparams floats, thresholds first), computed as training computes it:
+ * in chunks of rows on the layers' threads, summed in chunk order. For
+ * gradient checks. Returns BSQ_EINVAL for a method that does not fit m. */
+int bsq_train_gradient(const bsq_model *m, const char *method,
+                       const float *x, const float *y, int B, float tau,
+                       float *grad, double *loss);
+
 typedef struct {
   double mse;          /* float path, standardized target */
   double mse_hw;       /* integer path through the packed stream */

@@ -693,19 +693,28 @@ START_TEST(test_nn_mse_value_and_grad) {
   fill_uniform(pred, B, &r, -2, 2);
   fill_uniform(y, B, &r, -2, 2);
   double ref = 0.0;
-  for (int b = 0; b < B; b++) ref += ((double)pred[b] - y[b]) * (pred[b] - y[b]);
+  for (int b = 0; b < B; b++) {
+    double e = (double)pred[b] - (double)y[b];
+    ref += e * e;
+  }
   ref /= B;
-  ck_assert_double_eq_tol(bsq_mse_forward(pred, y, B), ref, 1e-6 * ref);
+  ck_assert_double_eq_tol(bsq_mse_forward(pred, y, B), ref, 1e-12 * ref);
   const float one_p = 3.0f, one_y = 1.0f;
-  ck_assert_float_eq(bsq_mse_forward(&one_p, &one_y, 1), 4.0f);
+  ck_assert_double_eq(bsq_mse_forward(&one_p, &one_y, 1), 4.0);
 
   mse_ctx k = {pred, y, B};
-  bsq_mse_backward(dpred, pred, y, B);
+  bsq_mse_backward(dpred, pred, y, B, B);
   /* Quadratic: the central difference is exact up to rounding. */
   numgrad(num, pred, B, 1e-2f, mse_loss, &k);
   assert_grad("mse dpred", dpred, num, B);
   for (int b = 0; b < B; b++)
     ck_assert_float_eq_tol(dpred[b], 2.0f * (pred[b] - y[b]) / B, 1e-6f);
+  /* A chunk of the batch, rows 3 .. B-1: the same values, still over B. */
+  float dchunk[B];
+  bsq_zero(dchunk, B);
+  bsq_mse_backward(dchunk, pred + 3, y + 3, B - 3, B);
+  for (int b = 3; b < B; b++) ck_assert_float_eq(dchunk[b - 3], dpred[b]);
+  ck_assert_float_eq(dchunk[B - 3], 0.0f); /* nothing past n written */
 }
 END_TEST
 
@@ -782,7 +791,7 @@ START_TEST(test_nn_network_grad) {
   int alive = 0;
   for (int i = 0; i < NET_B * NET_H; i++) alive += n.h2[i] != 0.0f;
   ck_assert_int_gt(alive, NET_B); /* the network is not dead */
-  bsq_mse_backward(dpred, n.pred, n.y, NET_B);
+  bsq_mse_backward(dpred, n.pred, n.y, NET_B, NET_B);
   bsq_linear_backward(dh2, dw2, db2, dpred, n.h2, n.w2, NET_B, NET_H, 1);
   bsq_dropout_backward(dh1, dh2, n.mask, NET_B * NET_H);
   bsq_relu_backward(da1, dh1, n.h1, NET_B * NET_H);
@@ -864,8 +873,8 @@ START_TEST(test_nn_backward_accumulates) {
 
   bsq_zero(e1, N);
   bsq_zero(e2, N);
-  bsq_mse_backward(e1, a, g, N);
-  for (int k = 0; k < 2; k++) bsq_mse_backward(e2, a, g, N);
+  bsq_mse_backward(e1, a, g, N, N);
+  for (int k = 0; k < 2; k++) bsq_mse_backward(e2, a, g, N, N);
   assert_doubled("mse dpred", e1, e2, N);
 }
 END_TEST

@@ -564,6 +564,113 @@ START_TEST(test_train_sq_gradient_matches_finite_differences) {
 }
 END_TEST
 
+/* The gradient of a whole training step, as training computes it (in
+ * chunks of rows, summed), against central differences of the step's own
+ * loss, for the thresholds (soft methods) and a spread of MLP weights and
+ * biases. 300 rows make three chunks of unequal size. */
+START_TEST(test_train_step_gradient_matches_finite_differences) {
+  enum { B = 300 };
+  const char *methods[] = {"bw-sq", "sq", "fp", "bw-qq", "pr-mq"};
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 800, 4), 0);
+  static float x[B * 10], y[B];
+  bsq_rng r;
+  bsq_rng_seed(&r, 17);
+  for (int i = 0; i < B * 10; i++) x[i] = (float)(3.4 * bsq_rng_uniform(&r) - 1.7);
+  for (int i = 0; i < B; i++) y[i] = (float)bsq_rng_normal(&r);
+  for (size_t k = 0; k < sizeof methods / sizeof *methods; k++) {
+    bsq_train_cfg c;
+    small_cfg(&c, 2);
+    snprintf(c.method, sizeof c.method, "%s", methods[k]);
+    bsq_model m;
+    bsq_diag diag;
+    ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), 0);
+    int soft = !strcmp(methods[k], "bw-sq") || !strcmp(methods[k], "sq");
+    const float tau = 0.5f;
+    size_t P = m.nparams;
+    float *g = malloc(sizeof(float) * P), *g2 = malloc(sizeof(float) * P);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_ptr_nonnull(g2);
+    double loss, l2;
+    ck_assert_int_eq(bsq_train_gradient(&m, methods[k], x, y, B, tau, g, &loss), 0);
+    /* the same bits on any number of threads */
+    int prev = bsq_nn_threads(-1);
+    for (int t = 1; t <= 3; t++) {
+      bsq_nn_threads(t);
+      ck_assert_int_eq(
+          bsq_train_gradient(&m, methods[k], x, y, B, tau, g2, &l2), 0);
+      ck_assert_msg(memcmp(g, g2, sizeof(float) * P) == 0 && l2 == loss,
+                    "%s: %d threads give other bits", methods[k], t);
+    }
+    bsq_nn_threads(prev);
+    /* the thresholds lead the parameters; then every 7th of the rest */
+    size_t D = (size_t)m.enc.D, checked = 0, off = 0;
+    for (size_t i = soft ? 0 : D; i < P; i += i < D ? 1 : 7) {
+      float keep = m.params[i];
+      const float h = 1e-3f;
+      double lp, lm;
+      m.params[i] = keep + h;
+      ck_assert_int_eq(bsq_train_gradient(&m, methods[k], x, y, B, tau, g2, &lp), 0);
+      m.params[i] = keep - h;
+      ck_assert_int_eq(bsq_train_gradient(&m, methods[k], x, y, B, tau, g2, &lm), 0);
+      m.params[i] = keep;
+      double fd = (lp - lm) / (2.0 * h);
+      double err = fabs(g[i] - fd);
+      /* a row whose ReLU input lies within h of 0 bends the differences:
+       * a few parameters may miss the tight bound, none the loose one */
+      off += err > 2e-4 + 2e-2 * fabs(fd);
+      ck_assert_msg(err <= 3e-3 + 0.25 * fabs(fd),
+                    "%s: parameter %zu: gradient %g, differences %g",
+                    methods[k], i, (double)g[i], fd);
+      checked++;
+    }
+    ck_assert_uint_gt(checked, 100);
+    ck_assert_msg(off * 20 <= checked, "%s: %zu of %zu gradients off",
+                  methods[k], off, checked);
+    /* a method that does not fit the model is refused */
+    ck_assert_int_eq(bsq_train_gradient(&m, "lsq", x, y, B, tau, g2, &l2),
+                     BSQ_EINVAL);
+    free(g);
+    free(g2);
+    bsq_model_free(&m);
+  }
+  bsq_dataset_free(&d);
+}
+END_TEST
+
+/* Training's result does not depend on the thread count: every step is
+ * cut into the same chunks of rows, dropout included (its draws come from
+ * per-chunk generators seeded in chunk order). Batch 300: three chunks. */
+START_TEST(test_train_same_bytes_any_threads) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 1500, 5), 0);
+  const char *methods[] = {"bw-sq", "lsq"};
+  for (int k = 0; k < 2; k++) {
+    bsq_train_cfg c;
+    small_cfg(&c, 3);
+    c.batch = 300;
+    c.dropout = 0.1f;
+    snprintf(c.method, sizeof c.method, "%s", methods[k]);
+    int prev = bsq_nn_threads(-1);
+    char *json[3];
+    for (int t = 1; t <= 3; t++) {
+      bsq_model m;
+      bsq_diag diag;
+      bsq_nn_threads(t);
+      ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), 0);
+      json[t - 1] = bsq_model_to_json(&m);
+      ck_assert_ptr_nonnull(json[t - 1]);
+      bsq_model_free(&m);
+    }
+    bsq_nn_threads(prev);
+    ck_assert_str_eq(json[0], json[1]);
+    ck_assert_str_eq(json[0], json[2]);
+    for (int t = 0; t < 3; t++) free(json[t]);
+  }
+  bsq_dataset_free(&d);
+}
+END_TEST
+
 /* LSQ: the step gradient is the exact derivative of q(x/s) s in s (q is
  * piecewise constant: finite differences away from the rounding points)
  * plus Esser et al.'s straight-through term -x/s inside the range, times
@@ -641,6 +748,8 @@ Suite *train_suite(void) {
   tcase_add_test(num, test_train_hw_differs_at_w3);
   tcase_add_test(num, test_train_sq_gradient_matches_finite_differences);
   tcase_add_test(num, test_train_lsq_gradient_matches_finite_differences);
+  tcase_add_test(num, test_train_step_gradient_matches_finite_differences);
+  tcase_add_test(core, test_train_same_bytes_any_threads);
   suite_add_tcase(s, num);
   TCase *meth = tcase_create("Methods");
   tcase_set_timeout(meth, 300);
