@@ -197,35 +197,100 @@ uint64_t bsq_model_hash(const bsq_model *m) {
   return h;
 }
 
-enum { CHUNK = 256 };
+/* Inference runs in blocks of CHUNK rows spread over the layers' threads
+ * (bsq_parallel), PASS blocks at a time so that the scratch stays
+ * bounded. A row's arithmetic is the same whichever block or thread has
+ * it, so the predictions are the same bits for any thread count. */
+enum { CHUNK = 256, PASS = 8 };
 
-int bsq_model_mlp(const bsq_model *m, const float *bits, int N, double *out) {
+typedef struct {
+  const bsq_model *m;
+  const double *x;  /* (N, F) physical inputs, or NULL: */
+  const float *in;  /* (N, dims[0]) MLP inputs */
+  double *out;      /* (N) */
+  int N, r0, maxd;
+  size_t stride;    /* scratch floats per block */
+  float *scratch;   /* (PASS, stride) */
+} infer_job;
+
+/* MLP inputs of n rows of physical inputs x (n, F): standardized, then
+ * hard bits, levels' values or (FP) the standardized values themselves.
+ * xs: (n, F) scratch. */
+static void input_rows(const bsq_model *m, const double *x, int n, float *xs,
+                       float *in /* (n, dims[0]) */) {
+  int F = m->F, D = m->enc.D, I = m->dims[0];
+  for (int r = 0; r < n; r++)
+    for (int f = 0; f < F; f++)
+      xs[(size_t)r * (size_t)F + f] =
+          (float)((x[(size_t)r * (size_t)F + f] - m->mu[f]) / m->sigma[f]);
+  if (m->input == BSQ_INPUT_BITS) {
+    bsq_hardbits_forward(in, xs, m->thr, m->feat_of, n, F, D);
+  } else if (m->input == BSQ_INPUT_FLOAT) {
+    memcpy(in, xs, sizeof(float) * (size_t)n * (size_t)F);
+  } else { /* level = thresholds exceeded (any order), then its value */
+    for (int r = 0; r < n; r++)
+      for (int f = 0; f < F; f++) {
+        float v = xs[(size_t)r * (size_t)F + f];
+        int k = 0;
+        for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
+          k += v > m->thr[d];
+        in[(size_t)r * (size_t)I + f] = m->values[m->voff[f] + k];
+      }
+  }
+}
+
+static void infer_block(void *ctx, int c) {
+  const infer_job *j = ctx;
+  const bsq_model *m = j->m;
+  int r0 = j->r0 + c * CHUNK, I = m->dims[0];
+  if (r0 >= j->N) return;
+  int nb = j->N - r0 < CHUNK ? j->N - r0 : CHUNK;
+  float *s = j->scratch + (size_t)c * j->stride;
+  float *a = s, *b = a + (size_t)CHUNK * (size_t)j->maxd;
+  const float *in;
+  if (j->x) {
+    float *bits = b + (size_t)CHUNK * (size_t)j->maxd; /* (nb, I) */
+    input_rows(m, j->x + (size_t)r0 * (size_t)m->F, nb,
+               bits + (size_t)CHUNK * (size_t)I, bits);
+    in = bits;
+  } else {
+    in = j->in + (size_t)r0 * (size_t)I;
+  }
+  for (int l = 0; l < m->L; l++) {
+    float *o = (l % 2 == 0) ? a : b;
+    bsq_linear_forward(o, in, m->W[l], m->b[l], nb, m->dims[l],
+                       m->dims[l + 1]);
+    if (l < m->L - 1)
+      bsq_relu_forward(o, o, (size_t)nb * (size_t)m->dims[l + 1]);
+    in = o;
+  }
+  for (int i = 0; i < nb; i++) j->out[r0 + i] = (double)in[i];
+}
+
+/* Predictions of N rows: from physical inputs x, or from MLP inputs in. */
+static int infer(const bsq_model *m, const double *x, const float *in, int N,
+                 double *out) {
   int maxd = 1;
   for (int l = 1; l <= m->L; l++)
     if (m->dims[l] > maxd) maxd = m->dims[l];
-  float *a = malloc(sizeof(float) * CHUNK * (size_t)maxd);
-  float *c = malloc(sizeof(float) * CHUNK * (size_t)maxd);
-  if (!a || !c) {
-    free(a);
-    free(c);
-    return BSQ_ENOMEM;
+  infer_job j = {.m = m, .x = x, .in = in, .out = out, .N = N, .maxd = maxd};
+  /* two activations, and with x the MLP input and the standardized x */
+  j.stride = (size_t)CHUNK * (2 * (size_t)maxd +
+                              (x ? (size_t)m->dims[0] + (size_t)m->F : 0));
+  int blocks = (N + CHUNK - 1) / CHUNK;
+  blocks = blocks < PASS ? blocks : PASS;
+  j.scratch = malloc(sizeof(float) * j.stride * (size_t)(blocks ? blocks : 1));
+  if (!j.scratch) return BSQ_ENOMEM;
+  for (j.r0 = 0; j.r0 < N; j.r0 += PASS * CHUNK) {
+    int left = (N - j.r0 + CHUNK - 1) / CHUNK;
+    bsq_parallel(infer_block, &j, left < PASS ? left : PASS);
   }
-  for (int r0 = 0; r0 < N; r0 += CHUNK) {
-    int nb = N - r0 < CHUNK ? N - r0 : CHUNK;
-    const float *in = bits + (size_t)r0 * (size_t)m->dims[0];
-    for (int l = 0; l < m->L; l++) {
-      float *o = (l % 2 == 0) ? a : c;
-      bsq_linear_forward(o, in, m->W[l], m->b[l], nb, m->dims[l],
-                         m->dims[l + 1]);
-      if (l < m->L - 1)
-        bsq_relu_forward(o, o, (size_t)nb * (size_t)m->dims[l + 1]);
-      in = o;
-    }
-    for (int i = 0; i < nb; i++) out[r0 + i] = (double)in[i];
-  }
-  free(a);
-  free(c);
+  free(j.scratch);
   return BSQ_OK;
+}
+
+int bsq_model_mlp(const bsq_model *m, const float *bits, int N, double *out) {
+  return infer(m, NULL, bits, N, out);
 }
 
 void bsq_model_levels_input(const bsq_model *m, const uint8_t *levels,
@@ -239,35 +304,7 @@ void bsq_model_levels_input(const bsq_model *m, const uint8_t *levels,
 
 int bsq_model_predict(const bsq_model *m, const double *x, int N,
                       double *yhat_std) {
-  int F = m->F, D = m->enc.D, I = m->dims[0];
-  float *xs = malloc(sizeof(float) * (size_t)F);
-  float *bits = malloc(sizeof(float) * (size_t)N * (size_t)I);
-  if (!xs || !bits) {
-    free(xs);
-    free(bits);
-    return BSQ_ENOMEM;
-  }
-  for (int r = 0; r < N; r++) {
-    float *row = bits + (size_t)r * (size_t)I; /* (I) */
-    for (int f = 0; f < F; f++)
-      xs[f] = (float)((x[(size_t)r * (size_t)F + f] - m->mu[f]) / m->sigma[f]);
-    if (m->input == BSQ_INPUT_BITS) {
-      bsq_hardbits_forward(row, xs, m->thr, m->feat_of, 1, F, D);
-    } else if (m->input == BSQ_INPUT_FLOAT) {
-      memcpy(row, xs, sizeof(float) * (size_t)F);
-    } else { /* level = thresholds exceeded (any order), then its value */
-      for (int f = 0; f < F; f++) {
-        int k = 0;
-        for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
-          k += xs[f] > m->thr[d];
-        row[f] = m->values[m->voff[f] + k];
-      }
-    }
-  }
-  int rc = bsq_model_mlp(m, bits, N, yhat_std);
-  free(xs);
-  free(bits);
-  return rc;
+  return infer(m, x, NULL, N, yhat_std);
 }
 
 int bsq_model_predict_levels(const bsq_model *m, const uint8_t *levels, int N,
