@@ -211,6 +211,7 @@ typedef struct {
   int N, r0, maxd;
   size_t stride;    /* scratch floats per block */
   float *scratch;   /* (PASS, stride) */
+  float *wt[BSQ_MAX_LAYERS]; /* the forward's w^T, shared by the blocks */
 } infer_job;
 
 /* MLP inputs of n rows of physical inputs x (n, F): standardized, then
@@ -258,10 +259,8 @@ static void infer_block(void *ctx, int c) {
   }
   for (int l = 0; l < m->L; l++) {
     float *o = (l % 2 == 0) ? a : b;
-    bsq_linear_forward(o, in, m->W[l], m->b[l], nb, m->dims[l],
-                       m->dims[l + 1]);
-    if (l < m->L - 1)
-      bsq_relu_forward(o, o, (size_t)nb * (size_t)m->dims[l + 1]);
+    bsq_linear_forward_ex(o, in, m->W[l], j->wt[l], m->b[l], nb, m->dims[l],
+                          m->dims[l + 1], l < m->L - 1);
     in = o;
   }
   for (int i = 0; i < nb; i++) j->out[r0 + i] = (double)in[i];
@@ -280,13 +279,23 @@ static int infer(const bsq_model *m, const double *x, const float *in, int N,
   int blocks = (N + CHUNK - 1) / CHUNK;
   blocks = blocks < PASS ? blocks : PASS;
   j.scratch = malloc(sizeof(float) * j.stride * (size_t)(blocks ? blocks : 1));
-  if (!j.scratch) return BSQ_ENOMEM;
-  for (j.r0 = 0; j.r0 < N; j.r0 += PASS * CHUNK) {
+  int rc = j.scratch ? BSQ_OK : BSQ_ENOMEM;
+  for (int l = 0; l < m->L && rc == BSQ_OK; l++) {
+    size_t n = bsq_linear_wt_floats(m->dims[l], m->dims[l + 1]);
+    if (!n) continue;
+    j.wt[l] = aligned_alloc(64, sizeof(float) * (n + 15) / 16 * 16);
+    if (j.wt[l])
+      bsq_linear_wt(j.wt[l], m->W[l], m->dims[l], m->dims[l + 1]);
+    else
+      rc = BSQ_ENOMEM;
+  }
+  for (j.r0 = 0; rc == BSQ_OK && j.r0 < N; j.r0 += PASS * CHUNK) {
     int left = (N - j.r0 + CHUNK - 1) / CHUNK;
     bsq_parallel(infer_block, &j, left < PASS ? left : PASS);
   }
   free(j.scratch);
-  return BSQ_OK;
+  for (int l = 0; l < m->L; l++) free(j.wt[l]);
+  return rc;
 }
 
 int bsq_model_mlp(const bsq_model *m, const float *bits, int N, double *out) {

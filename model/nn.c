@@ -79,6 +79,13 @@ static inline float u2f(uint32_t u) {
   return f;
 }
 
+/* All ones when x > 0 (positive, +inf included; not NaN, not zero),
+ * else zero: as integers the bits of such an x are 1 .. 0x7f800000. The
+ * float compare would not vectorize (see above). */
+static inline uint32_t positive_mask(float x) {
+  return 0u - (uint32_t)(f2u(x) - 1u < 0x7f800000u);
+}
+
 /* e^z for z in [-87, 0], within 2 ulp of expf: Cody-Waite reduction
  * z = n ln2 + r with |r| <= ln2 / 2, the Cephes expf polynomial for e^r,
  * and 2^n built in the exponent field (n in [-126, 0], a normal float). */
@@ -509,7 +516,8 @@ NN_AVX512 static void softbits_dthr_avx512(float *restrict dthr,
 /* out (R, O) = bias + inp (R, I) @ wt (I, Op); wt padded with zeros. */
 NN_INLINE_AVX512 void fwd_block(float *out, const float *inp, const float *wt,
                                 const __m512 *bias, __mmask16 klast, int I,
-                                int O, int Op, const int R, const int NC) {
+                                int O, int Op, int relu, const int R,
+                                const int NC) {
   __m512 acc[8][4];
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++)
@@ -528,6 +536,14 @@ NN_INLINE_AVX512 void fwd_block(float *out, const float *inp, const float *wt,
         acc[r][c] = _mm512_fmadd_ps(a, w[c], acc[r][c]);
     }
   }
+  /* ReLU: max(x, +0) is +0 for x <= 0 and for NaN (maxps returns its
+   * second operand then), as bsq_relu_forward() */
+  if (relu)
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+      for (int c = 0; c < NC; c++)
+        acc[r][c] = _mm512_max_ps(acc[r][c], _mm512_setzero_ps());
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 4
@@ -544,7 +560,8 @@ NN_INLINE_AVX512 void fwd_block(float *out, const float *inp, const float *wt,
  * floats apart. */
 NN_INLINE_AVX512 void acc_block(float *c_, const float *a, const float *b,
                                 const __mmask16 *k, int K, int ld, int ar,
-                                int ak, const int R, const int NC) {
+                                int ak, const float *pos, const int R,
+                                const int NC) {
   __m512 acc[8][4];
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++)
@@ -565,6 +582,19 @@ NN_INLINE_AVX512 void acc_block(float *c_, const float *a, const float *b,
         acc[r][c] = _mm512_fmadd_ps(av, bv[c], acc[r][c]);
     }
   }
+  /* pos (laid out as c): c is kept only where pos > 0 (not NaN) */
+  if (pos)
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+      for (int c = 0; c < NC; c++)
+        acc[r][c] = _mm512_maskz_mov_ps(
+            _mm512_mask_cmp_ps_mask(
+                k[c],
+                _mm512_maskz_loadu_ps(k[c],
+                                      pos + (size_t)r * (size_t)ld + 16 * c),
+                _mm512_setzero_ps(), _CMP_GT_OQ),
+            acc[r][c]);
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 4
@@ -573,22 +603,31 @@ NN_INLINE_AVX512 void acc_block(float *c_, const float *a, const float *b,
                             acc[r][c]);
 }
 
-/* wt (I, Op) = w^T, padded with zero columns to Op = 16 ceil(O / 16). */
-static void transpose_pad(float *restrict wt, const float *restrict w, int I,
-                          int O) {
+/* wt (I, Op) = w^T, padded with zero columns to Op = 16 ceil(O / 16):
+ * row i of wt is column i of w, gathered 16 at a time. */
+NN_AVX512 static void transpose_pad(float *restrict wt,
+                                    const float *restrict w, int I, int O) {
   const int Op = (O + 15) / 16 * 16;
-  for (int i = 0; i < I; i++)
-    for (int o = 0; o < Op; o++)
-      wt[(size_t)i * (size_t)Op + o] =
-          o < O ? w[(size_t)o * (size_t)I + i] : 0.0f;
+  const __m512i step = _mm512_mullo_epi32(
+      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+      _mm512_set1_epi32(I));
+  for (int o = 0; o < Op; o += 16) {
+    const __mmask16 k = lanes(O - o);
+    const float *col = w + (size_t)o * (size_t)I; /* w[o, 0] */
+    for (int i = 0; i < I; i++)
+      _mm512_store_ps(wt + (size_t)i * (size_t)Op + o,
+                      _mm512_mask_i32gather_ps(_mm512_setzero_ps(), k, step,
+                                               col + i, 4));
+  }
 }
 
-/* Rows r0 .. r1-1 of the forward; wt from transpose_pad() (unused when
- * O = 1). */
+/* Rows r0 .. r1-1 of the forward, ReLU applied when relu is set; wt from
+ * transpose_pad() (unused when O = 1). */
 NN_AVX512 static void
 linear_forward_avx512(float *restrict out, const float *restrict inp,
                       const float *restrict w, const float *restrict wt,
-                      const float *restrict b, int r0, int r1, int I, int O) {
+                      const float *restrict b, int r0, int r1, int I, int O,
+                      int relu) {
   out += (size_t)r0 * (size_t)O;
   inp += (size_t)r0 * (size_t)I;
   const int n = r1 - r0;
@@ -602,7 +641,8 @@ linear_forward_avx512(float *restrict out, const float *restrict inp,
         acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, x + i),
                               _mm512_maskz_loadu_ps(k, w + i), acc);
       }
-      out[r] = b0 + _mm512_reduce_add_ps(acc);
+      float v = b0 + _mm512_reduce_add_ps(acc);
+      out[r] = relu ? u2f(f2u(v) & positive_mask(v)) : v;
     }
     return;
   }
@@ -619,10 +659,10 @@ linear_forward_avx512(float *restrict out, const float *restrict inp,
 #define FWD(R_, NC_)                                                           \
   for (; r + (R_) <= n; r += (R_))                                             \
     fwd_block(out + (size_t)r * (size_t)O + o0, inp + (size_t)r * (size_t)I,   \
-              wt + o0, bias, kl, I, O, Op, R_, NC_);                           \
+              wt + o0, bias, kl, I, O, Op, relu, R_, NC_);                     \
   for (; r < n; r++)                                                           \
     fwd_block(out + (size_t)r * (size_t)O + o0, inp + (size_t)r * (size_t)I,   \
-              wt + o0, bias, kl, I, O, Op, 1, NC_);
+              wt + o0, bias, kl, I, O, Op, relu, 1, NC_);
     switch (NC) {
     case 1:
       FWD(8, 1) break;
@@ -637,13 +677,16 @@ linear_forward_avx512(float *restrict out, const float *restrict inp,
   }
 }
 
-/* Rows r0 .. r1-1 of dinp. */
+/* Rows r0 .. r1-1 of dinp, kept only where pos (B, I) > 0 when pos is
+ * not NULL. */
 NN_AVX512 static void linear_dinp_avx512(float *restrict dinp,
                                          const float *restrict dout,
-                                         const float *restrict w, int r0,
+                                         const float *restrict w,
+                                         const float *restrict pos, int r0,
                                          int r1, int I, int O) {
   dinp += (size_t)r0 * (size_t)I;
   dout += (size_t)r0 * (size_t)O;
+  if (pos) pos += (size_t)r0 * (size_t)I;
   const int n = r1 - r0;
   for (int j = 0; j < I; j += 64) { /* panels of 64 columns */
     const int NC = I - j >= 64 ? 4 : (I - j + 15) / 16; /* the last: fewer */
@@ -653,10 +696,12 @@ NN_AVX512 static void linear_dinp_avx512(float *restrict dinp,
 #define DINP(R_, NC_)                                                          \
   for (; r + (R_) <= n; r += (R_))                                             \
     acc_block(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O,  \
-              w + j, k, O, I, O, 1, R_, NC_);                                  \
+              w + j, k, O, I, O, 1, pos ? pos + (size_t)r * (size_t)I + j : NULL, \
+              R_, NC_);                                                        \
   for (; r < n; r++)                                                           \
     acc_block(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O,  \
-              w + j, k, O, I, O, 1, 1, NC_);
+              w + j, k, O, I, O, 1, pos ? pos + (size_t)r * (size_t)I + j : NULL, \
+              1, NC_);
     switch (NC) {
     case 1:
       DINP(8, 1) break;
@@ -691,10 +736,10 @@ NN_AVX512 static void linear_dw_avx512(float *restrict dw, float *restrict db,
 #define DW(R_, NC_)                                                            \
   for (; o + (R_) <= o1; o += (R_))                                            \
     acc_block(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, k, B, I, 1,   \
-              O, R_, NC_);                                                     \
+              O, NULL, R_, NC_);                                               \
   for (; o < o1; o++)                                                          \
     acc_block(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, k, B, I, 1,   \
-              O, 1, NC_);
+              O, NULL, 1, NC_);
       switch (NC) {
       case 1:
         DW(8, 1) break;
@@ -779,22 +824,22 @@ static void sb_dthr_chunk(void *ctx, int c) {
 
 typedef struct {
   float *out, *dinp, *dw, *db;
-  const float *inp, *w, *wt, *b, *dout;
-  int B, I, O, npanel;
+  const float *inp, *w, *wt, *b, *dout, *pos;
+  int B, I, O, npanel, relu;
 } lin_job;
 
 static void lin_forward_chunk(void *ctx, int c) {
   const lin_job *j = ctx;
   int r0 = c * ROWS_PER_CHUNK, r1 = r0 + ROWS_PER_CHUNK;
   linear_forward_avx512(j->out, j->inp, j->w, j->wt, j->b, r0,
-                        r1 < j->B ? r1 : j->B, j->I, j->O);
+                        r1 < j->B ? r1 : j->B, j->I, j->O, j->relu);
 }
 
 static void lin_dinp_chunk(void *ctx, int c) {
   const lin_job *j = ctx;
   int r0 = c * ROWS_PER_CHUNK, r1 = r0 + ROWS_PER_CHUNK;
-  linear_dinp_avx512(j->dinp, j->dout, j->w, r0, r1 < j->B ? r1 : j->B, j->I,
-                     j->O);
+  linear_dinp_avx512(j->dinp, j->dout, j->w, j->pos, r0,
+                     r1 < j->B ? r1 : j->B, j->I, j->O);
 }
 
 /* dw chunks: 16 output rows by one panel of columns; db goes with the
@@ -1010,18 +1055,51 @@ void bsq_hardbits_forward(float *restrict out /* (B, D) */,
 }
 
 /* ------------------------------------------------------------------------
- * Linear, through OpenBLAS. b may be NULL (no bias). */
+ * Linear: the hand GEMMs, or OpenBLAS. b may be NULL (no bias). */
 
-void bsq_linear_forward(float *restrict out /* (B, O) */,
-                        const float *restrict inp /* (B, I) */,
-                        const float *restrict w /* (O, I) */,
-                        const float *restrict b /* (O) */, int B, int I,
-                        int O) {
+size_t bsq_linear_wt_floats(int I, int O) {
+  size_t Op = (size_t)(O + 15) / 16 * 16;
+  return O > 1 && O <= 64 && I >= 1 && (size_t)I * Op <= WT_MAX
+             ? (size_t)I * Op
+             : 0;
+}
+
+void bsq_linear_wt(float *wt, const float *w, int I, int O) {
+  size_t n = bsq_linear_wt_floats(I, O);
+  if (!n) return;
+#if NN_X86
+  if (use_avx512()) {
+    transpose_pad(wt, w, I, O);
+    return;
+  }
+#endif
+  /* no kernel reads it; the same layout all the same */
+  const int Op = (O + 15) / 16 * 16;
+  for (int i = 0; i < I; i++)
+    for (int o = 0; o < Op; o++)
+      wt[(size_t)i * (size_t)Op + o] =
+          o < O ? w[(size_t)o * (size_t)I + i] : 0.0f;
+}
+
+/* ReLU in place, for the paths whose GEMM does not apply it. */
+static void relu_rows(float *out, int B, int O) {
+  bsq_relu_forward(out, out, (size_t)B * (size_t)O);
+}
+
+void bsq_linear_forward_ex(float *restrict out /* (B, O) */,
+                           const float *restrict inp /* (B, I) */,
+                           const float *restrict w /* (O, I) */,
+                           const float *restrict wt /* bsq_linear_wt */,
+                           const float *restrict b /* (O) */, int B, int I,
+                           int O, int relu) {
   if (B <= 0 || O <= 0) return;
 #if NN_X86
   if (hand_gemm(I, O)) {
-    float wt[WT_MAX] __attribute__((aligned(64))); /* (I, Op) */
-    if (O > 1) transpose_pad(wt, w, I, O);
+    float wt_own[WT_MAX] __attribute__((aligned(64))); /* (I, Op) */
+    if (O > 1 && !wt) {
+      transpose_pad(wt_own, w, I, O);
+      wt = wt_own;
+    }
     lin_job j = {.out = out,
                  .inp = inp,
                  .w = w,
@@ -1029,7 +1107,8 @@ void bsq_linear_forward(float *restrict out /* (B, O) */,
                  .b = b,
                  .B = B,
                  .I = I,
-                 .O = O};
+                 .O = O,
+                 .relu = relu};
     ftz_scope z = ftz_begin();
     par_run(lin_forward_chunk, &j, row_chunks(B));
     ftz_end(z);
@@ -1041,15 +1120,21 @@ void bsq_linear_forward(float *restrict out /* (B, O) */,
   unsigned csr = fp_enter();
   par_run(blas_forward_chunk, &j, (B + BLAS_ROWS - 1) / BLAS_ROWS);
   fp_leave(csr);
+  if (relu) relu_rows(out, B, O);
 }
 
-void bsq_linear_backward(float *restrict dinp /* (B, I), may be NULL */,
-                         float *restrict dw /* (O, I) */,
-                         float *restrict db /* (O) */,
-                         const float *restrict dout /* (B, O) */,
-                         const float *restrict inp /* (B, I) */,
-                         const float *restrict w /* (O, I) */, int B, int I,
-                         int O) {
+void bsq_linear_forward(float *out, const float *inp, const float *w,
+                        const float *b, int B, int I, int O) {
+  bsq_linear_forward_ex(out, inp, w, NULL, b, B, I, O, 0);
+}
+
+void bsq_linear_backward_ex(float *restrict dinp /* (B, I), may be NULL */,
+                            float *restrict dw /* (O, I) */,
+                            float *restrict db /* (O) */,
+                            const float *restrict dout /* (B, O) */,
+                            const float *restrict inp /* (B, I) */,
+                            const float *restrict w /* (O, I) */, int B, int I,
+                            int O, const float *restrict pos /* (B, I) */) {
   /* forward: out[b,o] = sum_i inp[b,i] w[o,i] + bias[o]
    *   dinp = dout @ w,  dw = dout^T @ inp,  db = sum_b dout[b,:]
    * beta = 1 in every BLAS call: that is the accumulation. */
@@ -1063,6 +1148,7 @@ void bsq_linear_backward(float *restrict dinp /* (B, I), may be NULL */,
                  .inp = inp,
                  .w = w,
                  .dout = dout,
+                 .pos = pos,
                  .B = B,
                  .I = I,
                  .O = O,
@@ -1088,6 +1174,9 @@ void bsq_linear_backward(float *restrict dinp /* (B, I), may be NULL */,
     if (dinp) par_run(blas_dinp_chunk, &j, (B + BLAS_ROWS - 1) / BLAS_ROWS);
     if (dw) par_run(blas_dw_chunk, &j, (O + BLAS_OUTS - 1) / BLAS_OUTS);
     fp_leave(csr);
+    if (dinp && pos) /* the ReLU's backward pass, in place */
+      for (size_t n = 0; n < (size_t)B * (size_t)I; n++)
+        dinp[n] = u2f(f2u(dinp[n]) & positive_mask(pos[n]));
   }
   if (db) {
 #if NN_X86
@@ -1103,15 +1192,15 @@ void bsq_linear_backward(float *restrict dinp /* (B, I), may be NULL */,
   }
 }
 
+void bsq_linear_backward(float *dinp, float *dw, float *db, const float *dout,
+                         const float *inp, const float *w, int B, int I,
+                         int O) {
+  bsq_linear_backward_ex(dinp, dw, db, dout, inp, w, B, I, O, NULL);
+}
+
 /* ------------------------------------------------------------------------
  * ReLU. In place allowed, so no restrict here. */
 
-/* All ones when x > 0 (positive, +inf included; not NaN, not zero),
- * else zero: as integers the bits of such an x are 1 .. 0x7f800000. The
- * float compare would not vectorize (see sigmoid() above). */
-static inline uint32_t positive_mask(float x) {
-  return 0u - (uint32_t)(f2u(x) - 1u < 0x7f800000u);
-}
 
 void bsq_relu_forward(float *out, const float *inp, size_t N) {
   /* out = inp > 0 ? inp : +0 */

@@ -73,6 +73,34 @@ void bsq_linear_backward(float *dinp /* (B, I), may be NULL */,
                          const float *inp /* (B, I) */,
                          const float *w /* (O, I) */, int B, int I, int O);
 
+/* The same, fused with the ReLU around it, for the hidden layers of a
+ * training step, and with the forward's transposed copy of w made once
+ * for the calls that share w (the chunks of one step, the blocks of an
+ * inference): bsq_linear_wt_floats(I, O) floats, 64-byte aligned (0: the
+ * layer needs none, pass NULL), filled by bsq_linear_wt(); wt NULL makes
+ * the copy per call.
+ *   forward_ex:  out = inp @ w^T + b, then max(out, +0) when relu is set
+ *                (NaN gives +0, as bsq_relu_forward)
+ *   backward_ex: as bsq_linear_backward, then, when pos is not NULL,
+ *                dinp[n] = 0 where pos[n] > 0 fails: pos is the forward
+ *                output of the ReLU below (bsq_relu_backward's out) and
+ *                dinp, zero before the call, becomes the gradient of that
+ *                ReLU's input. */
+size_t bsq_linear_wt_floats(int I, int O);
+void bsq_linear_wt(float *wt /* bsq_linear_wt_floats(I, O) */,
+                   const float *w /* (O, I) */, int I, int O);
+void bsq_linear_forward_ex(float *out /* (B, O) */, const float *inp /* (B, I) */,
+                           const float *w /* (O, I) */,
+                           const float *wt /* or NULL */,
+                           const float *b /* (O) */, int B, int I, int O,
+                           int relu);
+void bsq_linear_backward_ex(float *dinp /* (B, I), may be NULL */,
+                            float *dw /* (O, I) */, float *db /* (O) */,
+                            const float *dout /* (B, O) */,
+                            const float *inp /* (B, I) */,
+                            const float *w /* (O, I) */, int B, int I, int O,
+                            const float *pos /* (B, I) or NULL */);
+
 /* ReLU: out = max(inp, 0); in place allowed (out == inp). */
 void bsq_relu_forward(float *out, const float *inp, size_t N);
 void bsq_relu_backward(float *dinp, const float *dout,

@@ -243,6 +243,7 @@ typedef struct {
   float *xb, *yb;                        /* the batch, (Bmax, F), (Bmax) */
   float *sb, *dsb, *vin, *dvin, *dact;   /* scratch */
   float *act[BSQ_MAX_LAYERS], *mask[BSQ_MAX_LAYERS];
+  float *wt[BSQ_MAX_LAYERS];             /* the forward's w^T, per step */
   float *gradc;                          /* (STEP_CHUNKS at most, G) */
   float *grad;                           /* (P) the batch's gradient */
   /* Adam, when given: the gradient summed block by block steps params */
@@ -291,6 +292,11 @@ static int step_init(step_job *j, const bsq_model *m, int meth, int Bmax,
     j->act[l] = malloc(sizeof(float) * B * (size_t)m->dims[l + 1]);
     j->mask[l] = malloc(sizeof(float) * B * (size_t)m->dims[l + 1]);
     ok = ok && j->act[l] && j->mask[l];
+    size_t nwt = bsq_linear_wt_floats(m->dims[l], m->dims[l + 1]);
+    if (nwt) { /* 64-byte aligned, a multiple of 64 bytes (16 floats) */
+      j->wt[l] = aligned_alloc(64, sizeof(float) * (nwt + 15) / 16 * 16);
+      ok = ok && j->wt[l];
+    }
   }
   return ok ? BSQ_OK : BSQ_ENOMEM;
 }
@@ -308,6 +314,7 @@ static void step_free(step_job *j) {
   for (int l = 0; l < BSQ_MAX_LAYERS; l++) {
     free(j->act[l]);
     free(j->mask[l]);
+    free(j->wt[l]);
   }
   memset(j, 0, sizeof *j);
 }
@@ -365,21 +372,22 @@ static void step_chunk(void *ctx, int c) {
     break;
   }
   const float *in0 = in;
-  for (int l = 0; l < L; l++) {
+  for (int l = 0; l < L; l++) { /* Linear, ReLU (but the last), Dropout */
     int O = m->dims[l + 1];
-    bsq_linear_forward(act[l], in, m->W[l], m->b[l], n, m->dims[l], O);
-    if (l < L - 1) {
-      size_t N = (size_t)n * (size_t)O;
-      bsq_relu_forward(act[l], act[l], N);
-      if (j->drop) /* no dropout: no mask, and no draws from rng */
-        bsq_dropout_forward(act[l], mask[l], act[l], N, j->dropout, &rng);
-    }
+    bsq_linear_forward_ex(act[l], in, m->W[l], j->wt[l], m->b[l], n,
+                          m->dims[l], O, l < L - 1);
+    if (l < L - 1 && j->drop) /* no dropout: no mask, no draws from rng */
+      bsq_dropout_forward(act[l], mask[l], act[l], (size_t)n * (size_t)O,
+                          j->dropout, &rng);
     in = act[l];
   }
   j->loss[c] = bsq_mse_forward(act[L - 1], yb, n) * n;
 
-  /* backward: three (n, H) gradient buffers in this chunk's rows: da holds
-   * the gradient flowing down, db1/db2 the dropout and relu steps */
+  /* backward: three (n, H) gradient buffers in this chunk's rows. da
+   * holds the gradient of the current layer's output before its ReLU;
+   * the layer's backward pass writes the one below it into db1, the
+   * ReLU's backward pass fused (bsq_linear_backward_ex), and dropout's
+   * goes through db2. */
   size_t slice = (size_t)j->Bmax * (size_t)H, off = (size_t)r0 * (size_t)H;
   float *da = j->dact + off, *db1 = j->dact + slice + off,
         *db2 = j->dact + 2 * slice + off;
@@ -392,30 +400,21 @@ static void step_chunk(void *ctx, int c) {
                                                          : NULL;
   for (int l = L - 1; l >= 0; l--) {
     int I = m->dims[l], O = m->dims[l + 1];
-    const float *dout = da;
-    if (l < L - 1) { /* act[l] = relu(z) * mask */
-      size_t N = (size_t)n * (size_t)O;
-      const float *g = da;
-      if (j->drop) {
-        bsq_zero(db1, N);
-        bsq_dropout_backward(db1, da, mask[l], N);
-        g = db1;
-      }
-      bsq_zero(db2, N);
-      bsq_relu_backward(db2, g, act[l], N);
-      dout = db2;
-    }
     float *dw = grad + (m->W[l] - m->params);
     float *dbias = grad + (m->b[l] - m->params);
-    float *dinp = l > 0 ? da : din0;
-    if (l > 0 && l == L - 1) dinp = db1; /* da is dout here */
-    if (dinp) bsq_zero(dinp, (size_t)n * (size_t)I);
-    bsq_linear_backward(dinp, dw, dbias, dout, l > 0 ? act[l - 1] : in0,
-                        m->W[l], n, I, O);
-    if (dinp == db1) { /* keep the invariant: da holds the gradient */
-      float *t = da;
-      da = db1;
-      db1 = t;
+    float *dinp = l > 0 ? db1 : din0;
+    size_t N = (size_t)n * (size_t)I;
+    if (dinp) bsq_zero(dinp, N);
+    bsq_linear_backward_ex(dinp, dw, dbias, da, l > 0 ? act[l - 1] : in0,
+                           m->W[l], n, I, O, l > 0 ? act[l - 1] : NULL);
+    if (l > 0) {
+      float *t;
+      if (j->drop) { /* act = relu(z) * mask: times the mask as well */
+        bsq_zero(db2, N);
+        bsq_dropout_backward(db2, db1, mask[l - 1], N);
+        t = db1, db1 = db2, db2 = t;
+      }
+      t = da, da = db1, db1 = t;
     }
   }
   if (meth == BSQ_METHOD_BW_SQ) {
@@ -456,6 +455,8 @@ static double step_run(step_job *j, int B, float tau) {
   j->nch = nch;
   j->per = ((B + nch - 1) / nch + 15) / 16 * 16;
   j->tau = tau;
+  for (int l = 0; l < j->m->L; l++)
+    bsq_linear_wt(j->wt[l], j->m->W[l], j->m->dims[l], j->m->dims[l + 1]);
   bsq_parallel(step_chunk, j, nch);
   bsq_parallel(step_sum_block, j,
                (int)((j->P + STEP_ADAM_BLOCK - 1) / STEP_ADAM_BLOCK));

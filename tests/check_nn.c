@@ -408,6 +408,63 @@ START_TEST(test_nn_linear_matches_naive) {
 }
 END_TEST
 
+/* The fused calls are the separate ones, bit for bit: forward_ex with a
+ * shared w^T and the ReLU is forward, then relu_forward; backward_ex with
+ * pos is backward into zeros, then relu_backward. Some inputs are exactly
+ * 0, -0 and NaN (the ReLU's edge cases). */
+START_TEST(test_nn_linear_fused_matches_separate) {
+  bsq_rng r;
+  bsq_rng_seed(&r, 57);
+  for (size_t s = 0; s < sizeof lin_shapes / sizeof lin_shapes[0]; s++) {
+    const int B = lin_shapes[s][0], I = lin_shapes[s][1], O = lin_shapes[s][2];
+    const size_t ni = (size_t)B * I, nw = (size_t)O * I, no = (size_t)B * O;
+    float *inp = falloc(ni), *w = falloc(nw), *b = falloc((size_t)O);
+    float *o1 = falloc(no), *o2 = falloc(no), *dout = falloc(no);
+    float *pos = falloc(ni), *d1 = falloc(ni), *d2 = falloc(ni);
+    float *t = falloc(ni), *dw1 = falloc(nw), *dw2 = falloc(nw);
+    float *db1 = falloc((size_t)O), *db2 = falloc((size_t)O);
+    size_t nwt = bsq_linear_wt_floats(I, O);
+    float *wt = nwt ? aligned_alloc(64, sizeof(float) * (nwt + 15) / 16 * 16)
+                    : NULL;
+    fill_uniform(inp, ni, &r, -1, 1);
+    fill_uniform(w, nw, &r, -1, 1);
+    fill_uniform(b, (size_t)O, &r, -1, 1);
+    fill_uniform(dout, no, &r, -1, 1);
+    fill_uniform(pos, ni, &r, -1, 1);
+    pos[0] = 0.0f;
+    if (ni > 1) pos[1] = -0.0f;
+    if (ni > 2) pos[2] = NAN;
+    if (nwt) bsq_linear_wt(wt, w, I, O);
+    for (int relu = 0; relu < 2; relu++) {
+      bsq_linear_forward(o1, inp, w, b, B, I, O);
+      if (relu) bsq_relu_forward(o1, o1, no);
+      bsq_linear_forward_ex(o2, inp, w, wt, b, B, I, O, relu);
+      ck_assert_msg(memcmp(o1, o2, sizeof(float) * no) == 0,
+                    "forward B=%d I=%d O=%d relu=%d", B, I, O, relu);
+      bsq_linear_forward_ex(o2, inp, w, NULL, b, B, I, O, relu);
+      ck_assert_msg(memcmp(o1, o2, sizeof(float) * no) == 0,
+                    "forward, own w^T, B=%d I=%d O=%d", B, I, O);
+    }
+    bsq_zero(t, ni);
+    bsq_zero(d1, ni);
+    bsq_zero(dw1, nw);
+    bsq_zero(db1, (size_t)O);
+    bsq_linear_backward(t, dw1, db1, dout, inp, w, B, I, O);
+    bsq_relu_backward(d1, t, pos, ni);
+    bsq_zero(d2, ni);
+    bsq_zero(dw2, nw);
+    bsq_zero(db2, (size_t)O);
+    bsq_linear_backward_ex(d2, dw2, db2, dout, inp, w, B, I, O, pos);
+    ck_assert_msg(memcmp(d1, d2, sizeof(float) * ni) == 0 &&
+                      memcmp(dw1, dw2, sizeof(float) * nw) == 0 &&
+                      memcmp(db1, db2, sizeof(float) * (size_t)O) == 0,
+                  "backward B=%d I=%d O=%d", B, I, O);
+    float *all[] = {inp, w, b, o1, o2, dout, pos, d1, d2, t, dw1, dw2, db1, db2, wt};
+    for (size_t k = 0; k < sizeof all / sizeof *all; k++) free(all[k]);
+  }
+}
+END_TEST
+
 static void linear_backward_naive(double *dinp, double *dw, double *db,
                                   const float *dout, const float *inp,
                                   const float *w, int B, int I, int O) {
@@ -1114,6 +1171,7 @@ Suite *nn_suite(void) {
   tcase_add_test(num, test_nn_mse_value_and_grad);
   tcase_add_test(num, test_nn_network_grad);
   tcase_add_test(num, test_nn_linear_backward_matches_naive);
+  tcase_add_test(num, test_nn_linear_fused_matches_separate);
   tcase_add_test(num, test_nn_threads_same_bits);
   tcase_add_test(num, test_nn_simd_matches_generic);
   suite_add_tcase(s, num);
@@ -1126,6 +1184,7 @@ Suite *nn_suite(void) {
   tcase_add_test(gen, test_nn_softbits_saturates_without_nan);
   tcase_add_test(gen, test_nn_linear_matches_naive);
   tcase_add_test(gen, test_nn_linear_backward_matches_naive);
+  tcase_add_test(gen, test_nn_linear_fused_matches_separate);
   tcase_add_test(gen, test_nn_linear_grad);
   tcase_add_test(gen, test_nn_network_grad);
   tcase_add_test(gen, test_nn_backward_accumulates);
