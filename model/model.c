@@ -200,15 +200,17 @@ uint64_t bsq_model_hash(const bsq_model *m) {
 /* Inference runs in blocks of CHUNK rows spread over the layers' threads
  * (bsq_parallel), PASS blocks at a time so that the scratch stays
  * bounded. A row's arithmetic is the same whichever block or thread has
- * it, so the predictions are the same bits for any thread count. */
+ * it, so the predictions are the same bits for any thread count. The
+ * inputs of a pass are encoded first, on the calling thread: the layers'
+ * threads flush denormal floats to zero, and the comparisons x > t of the
+ * float path must see the caller's floats as they are. */
 enum { CHUNK = 256, PASS = 8 };
 
 typedef struct {
   const bsq_model *m;
-  const double *x;  /* (N, F) physical inputs, or NULL: */
-  const float *in;  /* (N, dims[0]) MLP inputs */
+  const float *in;  /* (rows from in_r0, dims[0]) MLP inputs */
   double *out;      /* (N) */
-  int N, r0, maxd;
+  int N, r0, in_r0, maxd;
   size_t stride;    /* scratch floats per block */
   float *scratch;   /* (PASS, stride) */
   float *wt[BSQ_MAX_LAYERS]; /* the forward's w^T, shared by the blocks */
@@ -248,15 +250,7 @@ static void infer_block(void *ctx, int c) {
   int nb = j->N - r0 < CHUNK ? j->N - r0 : CHUNK;
   float *s = j->scratch + (size_t)c * j->stride;
   float *a = s, *b = a + (size_t)CHUNK * (size_t)j->maxd;
-  const float *in;
-  if (j->x) {
-    float *bits = b + (size_t)CHUNK * (size_t)j->maxd; /* (nb, I) */
-    input_rows(m, j->x + (size_t)r0 * (size_t)m->F, nb,
-               bits + (size_t)CHUNK * (size_t)I, bits);
-    in = bits;
-  } else {
-    in = j->in + (size_t)r0 * (size_t)I;
-  }
+  const float *in = j->in + (size_t)(r0 - j->in_r0) * (size_t)I;
   for (int l = 0; l < m->L; l++) {
     float *o = (l % 2 == 0) ? a : b;
     bsq_linear_forward_ex(o, in, m->W[l], j->wt[l], m->b[l], nb, m->dims[l],
@@ -272,14 +266,17 @@ static int infer(const bsq_model *m, const double *x, const float *in, int N,
   int maxd = 1;
   for (int l = 1; l <= m->L; l++)
     if (m->dims[l] > maxd) maxd = m->dims[l];
-  infer_job j = {.m = m, .x = x, .in = in, .out = out, .N = N, .maxd = maxd};
-  /* two activations, and with x the MLP input and the standardized x */
-  j.stride = (size_t)CHUNK * (2 * (size_t)maxd +
-                              (x ? (size_t)m->dims[0] + (size_t)m->F : 0));
+  infer_job j = {.m = m, .in = in, .out = out, .N = N, .maxd = maxd};
+  j.stride = (size_t)CHUNK * 2 * (size_t)maxd; /* two activations */
   int blocks = (N + CHUNK - 1) / CHUNK;
   blocks = blocks < PASS ? blocks : PASS;
+  size_t rows = (size_t)(blocks ? blocks : 1) * CHUNK;
   j.scratch = malloc(sizeof(float) * j.stride * (size_t)(blocks ? blocks : 1));
-  int rc = j.scratch ? BSQ_OK : BSQ_ENOMEM;
+  /* with x: a pass's MLP inputs and its standardized x */
+  float *enc = x ? malloc(sizeof(float) * rows *
+                          ((size_t)m->dims[0] + (size_t)m->F))
+                 : NULL;
+  int rc = j.scratch && (enc || !x) ? BSQ_OK : BSQ_ENOMEM;
   for (int l = 0; l < m->L && rc == BSQ_OK; l++) {
     size_t n = bsq_linear_wt_floats(m->dims[l], m->dims[l + 1]);
     if (!n) continue;
@@ -291,9 +288,18 @@ static int infer(const bsq_model *m, const double *x, const float *in, int N,
   }
   for (j.r0 = 0; rc == BSQ_OK && j.r0 < N; j.r0 += PASS * CHUNK) {
     int left = (N - j.r0 + CHUNK - 1) / CHUNK;
-    bsq_parallel(infer_block, &j, left < PASS ? left : PASS);
+    left = left < PASS ? left : PASS;
+    if (x) {
+      int n = N - j.r0 < PASS * CHUNK ? N - j.r0 : PASS * CHUNK;
+      input_rows(m, x + (size_t)j.r0 * (size_t)m->F, n,
+                 enc + rows * (size_t)m->dims[0], enc);
+      j.in = enc;
+      j.in_r0 = j.r0;
+    }
+    bsq_parallel(infer_block, &j, left);
   }
   free(j.scratch);
+  free(enc);
   for (int l = 0; l < m->L; l++) free(j.wt[l]);
   return rc;
 }

@@ -475,6 +475,31 @@ softbits_forward_avx512(float *restrict out, const float *restrict x,
   }
 }
 
+/* Hard bits of rows 0 .. B-1, the same gather: 1 where x > t (not NaN). */
+NN_AVX512 static void hardbits_forward_avx512(float *restrict out,
+                                              const float *restrict x,
+                                              const float *restrict thr,
+                                              const int *restrict feat_of,
+                                              int B, int F, int D) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  for (int b = 0; b < B; b++) {
+    const float *xb = x + (size_t)b * (size_t)F; /* (F) */
+    float *ob = out + (size_t)b * (size_t)D;     /* (D) */
+    __m512 xrow =
+        F <= 16 ? _mm512_maskz_loadu_ps(lanes(F), xb) : _mm512_setzero_ps();
+    for (int d = 0; d < D; d += 16) {
+      __mmask16 k = lanes(D - d);
+      __m512i idx = _mm512_maskz_loadu_epi32(k, feat_of + d);
+      __m512 v = F <= 16 ? _mm512_permutexvar_ps(idx, xrow)
+                         : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), k, idx,
+                                                    xb, 4);
+      __mmask16 gt = _mm512_mask_cmp_ps_mask(
+          k, v, _mm512_maskz_loadu_ps(k, thr + d), _CMP_GT_OQ);
+      _mm512_mask_storeu_ps(ob + d, k, _mm512_maskz_mov_ps(gt, one));
+    }
+  }
+}
+
 /* dthr[d] -= (1/tau) sum_b dout[b,d] s (1 - s) for the 64 columns from
  * d0, the sum over the batch held in registers. */
 NN_AVX512 static void softbits_dthr_avx512(float *restrict dthr,
@@ -1046,6 +1071,12 @@ void bsq_hardbits_forward(float *restrict out /* (B, D) */,
                           const float *restrict thr /* (D) */,
                           const int *restrict feat_of /* (D) */, int B, int F,
                           int D) {
+#if NN_X86
+  if (use_avx512()) { /* a compare and a copy: no threads, no MXCSR */
+    hardbits_forward_avx512(out, x, thr, feat_of, B, F, D);
+    return;
+  }
+#endif
   for (int b = 0; b < B; b++) {
     const float *xb = x + (size_t)b * (size_t)F; /* (F) */
     float *ob = out + (size_t)b * (size_t)D;     /* (D) */

@@ -671,6 +671,37 @@ START_TEST(test_train_same_bytes_any_threads) {
 }
 END_TEST
 
+/* The float path compares x > t on the caller's floats as they are: a
+ * standardized input that is a denormal float still exceeds a threshold
+ * of 0 (the layers' threads flush denormals to zero; the encoding must not
+ * run there). 3000 rows: several blocks, on one and on two threads. */
+START_TEST(test_train_predict_keeps_denormal_inputs) {
+  enum { N = 3000 };
+  bsq_model m;
+  const int bits[1] = {1}, hidden[1] = {2};
+  ck_assert_int_eq(bsq_model_init(&m, 1, bits, 1, hidden), 0);
+  m.mu[0] = 0.0;
+  m.sigma[0] = 1.0;
+  m.thr[0] = 0.0f;
+  m.W[0][0] = 1.0f, m.W[0][1] = 0.5f; /* (2, 1) */
+  m.b[0][0] = m.b[0][1] = 0.0f;
+  m.W[1][0] = 1.0f, m.W[1][1] = 0.0f; /* (1, 2) */
+  m.b[1][0] = 0.0f;
+  static double x[N], y[N];
+  for (int i = 0; i < N; i++) x[i] = i % 2 ? -1e-40 : 1e-40;
+  int prev = bsq_nn_threads(-1);
+  for (int t = 1; t <= 2; t++) {
+    bsq_nn_threads(t);
+    ck_assert_int_eq(bsq_model_predict(&m, x, N, y), 0);
+    for (int i = 0; i < N; i++)
+      ck_assert_msg(y[i] == (i % 2 ? 0.0 : 1.0), "%d threads, row %d: %g", t,
+                    i, y[i]);
+  }
+  bsq_nn_threads(prev);
+  bsq_model_free(&m);
+}
+END_TEST
+
 /* LSQ: the step gradient is the exact derivative of q(x/s) s in s (q is
  * piecewise constant: finite differences away from the rounding points)
  * plus Esser et al.'s straight-through term -x/s inside the range, times
@@ -749,6 +780,7 @@ Suite *train_suite(void) {
   tcase_add_test(num, test_train_sq_gradient_matches_finite_differences);
   tcase_add_test(num, test_train_lsq_gradient_matches_finite_differences);
   tcase_add_test(num, test_train_step_gradient_matches_finite_differences);
+  tcase_add_test(num, test_train_predict_keeps_denormal_inputs);
   tcase_add_test(core, test_train_same_bytes_any_threads);
   suite_add_tcase(s, num);
   TCase *meth = tcase_create("Methods");
