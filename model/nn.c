@@ -420,8 +420,11 @@ NN_INLINE_AVX512 __m512 sigmoid16(__m512 z) {
   const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
   __mmask16 nan = _mm512_cmp_ps_mask(z, z, _CMP_UNORD_Q);
   __mmask16 neg = _mm512_cmp_ps_mask(z, zero, _CMP_LT_OQ);
-  __m512 a = _mm512_min_ps(_mm512_abs_ps(z), _mm512_set1_ps(87.0f));
-  __m512 y = _mm512_sub_ps(zero, a); /* -|z| in [-87, 0] */
+  /* -|z| (the sign bit set), clamped to [-87, 0] */
+  __m512 y = _mm512_max_ps(
+      _mm512_castsi512_ps(_mm512_or_epi32(_mm512_castps_si512(z),
+                                          _mm512_set1_epi32(INT32_MIN))),
+      _mm512_set1_ps(-87.0f));
   __m512 n = _mm512_roundscale_ps(
       _mm512_mul_ps(y, _mm512_set1_ps(1.44269504088896341f)),
       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -434,16 +437,15 @@ NN_INLINE_AVX512 __m512 sigmoid16(__m512 z) {
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
   p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
   __m512 er = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), one);
-  __m512i bits = _mm512_slli_epi32(
-      _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-  __m512 e = _mm512_mul_ps(er, _mm512_castsi512_ps(bits));
+  __m512 e = _mm512_scalef_ps(er, n); /* er 2^n, n an integer in [-126, 0] */
   /* sigmoid(|z|) = 1 / (1 + e): the reciprocal estimate (relative error
    * below 2^-14) and one Newton step (2^-28), within an ulp of the
    * division and a fraction of its cost */
   __m512 den = _mm512_add_ps(one, e), rc = _mm512_rcp14_ps(den);
   __m512 pos = _mm512_fmadd_ps(rc, _mm512_fnmadd_ps(den, rc, one), rc);
-  __mmask16 tail = _mm512_cmp_ps_mask(
-      a, _mm512_castsi512_ps(_mm512_set1_epi32((int)SIGMOID_CUT)), _CMP_GT_OQ);
+  __mmask16 tail = _mm512_cmp_ps_mask( /* |z| > cut */
+      y, _mm512_castsi512_ps(_mm512_set1_epi32((int)(SIGMOID_CUT | 0x80000000u))),
+      _CMP_LT_OQ);
   __m512 out = _mm512_mask_mul_ps(pos, neg, e, pos); /* sigmoid(-|z|) */
   out = _mm512_mask_mov_ps(out, neg & tail, zero);   /* cut tail */
   return _mm512_mask_mov_ps(out, nan, z);            /* NaN stays */
