@@ -280,7 +280,7 @@ static int infer(const bsq_model *m, const double *x, const float *in, int N,
   for (int l = 0; l < m->L && rc == BSQ_OK; l++) {
     size_t n = bsq_linear_wt_floats(m->dims[l], m->dims[l + 1]);
     if (!n) continue;
-    j.wt[l] = aligned_alloc(64, sizeof(float) * (n + 15) / 16 * 16);
+    j.wt[l] = aligned_alloc(64, sizeof(float) * n);
     if (j.wt[l])
       bsq_linear_wt(j.wt[l], m->W[l], m->dims[l], m->dims[l + 1]);
     else

@@ -76,9 +76,10 @@ void bsq_linear_backward(float *dinp /* (B, I), may be NULL */,
 /* The same, fused with the ReLU around it, for the hidden layers of a
  * training step, and with the forward's transposed copy of w made once
  * for the calls that share w (the chunks of one step, the blocks of an
- * inference): bsq_linear_wt_floats(I, O) floats, 64-byte aligned (0: the
- * layer needs none, pass NULL), filled by bsq_linear_wt(); wt NULL makes
- * the copy per call.
+ * inference): bsq_linear_wt_floats(I, O) floats (a multiple of 16, so
+ * aligned_alloc(64, ...) takes it), 64-byte aligned (0: the layer needs
+ * none, pass NULL), filled by bsq_linear_wt(); wt NULL makes the copy per
+ * call.
  *   forward_ex:  out = inp @ w^T + b, then max(out, +0) when relu is set
  *                (NaN gives +0, as bsq_relu_forward)
  *   backward_ex: as bsq_linear_backward, then, when pos is not NULL,

@@ -293,8 +293,8 @@ static int step_init(step_job *j, const bsq_model *m, int meth, int Bmax,
     j->mask[l] = malloc(sizeof(float) * B * (size_t)m->dims[l + 1]);
     ok = ok && j->act[l] && j->mask[l];
     size_t nwt = bsq_linear_wt_floats(m->dims[l], m->dims[l + 1]);
-    if (nwt) { /* 64-byte aligned, a multiple of 64 bytes (16 floats) */
-      j->wt[l] = aligned_alloc(64, sizeof(float) * (nwt + 15) / 16 * 16);
+    if (nwt) { /* 64-byte aligned; nwt is a multiple of 16 floats */
+      j->wt[l] = aligned_alloc(64, sizeof(float) * nwt);
       ok = ok && j->wt[l];
     }
   }

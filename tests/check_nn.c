@@ -424,7 +424,7 @@ START_TEST(test_nn_linear_fused_matches_separate) {
     float *t = falloc(ni), *dw1 = falloc(nw), *dw2 = falloc(nw);
     float *db1 = falloc((size_t)O), *db2 = falloc((size_t)O);
     size_t nwt = bsq_linear_wt_floats(I, O);
-    float *wt = nwt ? aligned_alloc(64, sizeof(float) * (nwt + 15) / 16 * 16)
+    float *wt = nwt ? aligned_alloc(64, sizeof(float) * nwt)
                     : NULL;
     fill_uniform(inp, ni, &r, -1, 1);
     fill_uniform(w, nw, &r, -1, 1);
