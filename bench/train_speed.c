@@ -9,7 +9,10 @@
  * but everything bsq_train does per epoch is in: batch assembly, the
  * training steps, the tau update and the validation pass. The first epoch
  * (warm-up: page faults, BLAS thread start) is not timed; the result is
- * the median and the best of the remaining epochs. */
+ * the median and the best of the remaining epochs.
+ *
+ * BENCH_SIMD=generic or avx2 caps the kernel tier (bsq_nn_simd): what a
+ * CPU without AVX-512 runs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 
 #include "data.h"
 #include "model.h"
+#include "nn.h"
 #include "train.h"
 
 #define MAX_EPOCHS 1000
@@ -68,6 +72,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: train_speed HIDDEN EPOCHS [ROWS [BITS [BATCH]]]\n");
     return 1;
   }
+  const char *simd = getenv("BENCH_SIMD");
+  if (simd && strcmp(simd, "generic") && strcmp(simd, "avx2")) {
+    fprintf(stderr, "train_speed: BENCH_SIMD must be generic or avx2\n");
+    return 1;
+  }
+  if (simd)
+    bsq_nn_simd(strcmp(simd, "avx2") ? BSQ_SIMD_GENERIC : BSQ_SIMD_AVX2);
   bsq_train_cfg c;
   bsq_train_cfg_default(&c);
   c.nhidden = parse_hidden(argv[1], c.hidden);

@@ -3,7 +3,10 @@
 # 150 soft bits), batch 512, for the small network (5 hidden layers of 32)
 # and the wide one (3 hidden layers of 256), in one run:
 #   bsq        bsq_train() from the library (bench/train_speed.c), with its
-#              default threads (all cores) and, for reference, with one
+#              default threads (all cores) and, for reference, with one,
+#              and with the kernels capped at AVX2, OpenBLAS's included
+#              (OPENBLAS_CORETYPE=Haswell): what a CPU without AVX-512
+#              runs, at this machine's clock
 #   PyTorch    the same training in bench/torch_train.py, 1 and 2 threads,
 #              the faster counted
 #   SGEMM      OpenBLAS on the GEMM shapes of the same step
@@ -66,6 +69,10 @@ for r in $(seq "$repeats"); do
     echo "{\"run\": $r, \"tool\": \"bsq1\", \"net\": \"$net\", \"r\": " \
       "$(BSQ_THREADS=1 run "$work/train_speed" "$net" "$epochs")}" \
       >>"$work/results.jsonl"
+    echo "{\"run\": $r, \"tool\": \"bsq-avx2\", \"net\": \"$net\", \"r\": " \
+      "$(BENCH_SIMD=avx2 OPENBLAS_CORETYPE=Haswell run "$work/train_speed" \
+        "$net" "$epochs")}" \
+      >>"$work/results.jsonl"
     for t in 1 2; do
       echo "{\"run\": $r, \"tool\": \"torch\", \"net\": \"$net\", \"r\": " \
         "$(OMP_NUM_THREADS=$t run "$py" bench/torch_train.py --hidden "$net" \
@@ -103,6 +110,7 @@ for net, name in ((small, "small 5x32"), (wide, "wide 3x256")):
     bsq = best("bsq", net, "samples_per_s_best")
     bsq_med = best("bsq", net, "samples_per_s_median")
     bsq1 = best("bsq1", net, "samples_per_s_best")
+    bsq2 = best("bsq-avx2", net, "samples_per_s_best")
     t1 = best("torch", net, "samples_per_s_best", threads=1)
     t2 = best("torch", net, "samples_per_s_best", threads=2)
     tb = max(t1, t2)
@@ -114,6 +122,7 @@ for net, name in ((small, "small 5x32"), (wide, "wide 3x256")):
     print(f"  {'bsq (best epoch)':24}{bsq:12,.0f}{bsq * fps / 1e9:10.1f}")
     print(f"  {'bsq (median epoch)':24}{bsq_med:12,.0f}{bsq_med * fps / 1e9:10.1f}")
     print(f"  {'bsq, 1 thread':24}{bsq1:12,.0f}{bsq1 * fps / 1e9:10.1f}")
+    print(f"  {'bsq, AVX2 tier':24}{bsq2:12,.0f}{bsq2 * fps / 1e9:10.1f}")
     print(f"  {'PyTorch, 1 thread':24}{t1:12,.0f}{t1 * fps / 1e9:10.1f}")
     print(f"  {'PyTorch, 2 threads':24}{t2:12,.0f}{t2 * fps / 1e9:10.1f}")
     print(f"  {'SGEMM peak shape, 1 thr':24}{'':12}{g1:10.1f}")

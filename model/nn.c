@@ -41,9 +41,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The generic loops are written once, as always-inline bodies, and
+ * compiled into a baseline and an AVX2 copy (see "Run-time kernel
+ * choice"); everything they call is always-inline too. */
+#define NN_ALWAYS_INLINE static inline __attribute__((always_inline))
+
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #define NN_X86 1
+#define NN_AVX2 __attribute__((target("avx2")))
 #define NN_AVX512 __attribute__((target("avx512f")))
 #define NN_INLINE_AVX512 \
   static inline __attribute__((always_inline, target("avx512f")))
@@ -67,13 +73,13 @@ void bsq_zero(float *p, size_t n) {
  * that "could trap"), so the selects below are done on the bit patterns,
  * as integer operations. */
 
-static inline uint32_t f2u(float f) {
+NN_ALWAYS_INLINE uint32_t f2u(float f) {
   uint32_t u;
   memcpy(&u, &f, sizeof u);
   return u;
 }
 
-static inline float u2f(uint32_t u) {
+NN_ALWAYS_INLINE float u2f(uint32_t u) {
   float f;
   memcpy(&f, &u, sizeof f);
   return f;
@@ -82,14 +88,14 @@ static inline float u2f(uint32_t u) {
 /* All ones when x > 0 (positive, +inf included; not NaN, not zero),
  * else zero: as integers the bits of such an x are 1 .. 0x7f800000. The
  * float compare would not vectorize (see above). */
-static inline uint32_t positive_mask(float x) {
+NN_ALWAYS_INLINE uint32_t positive_mask(float x) {
   return 0u - (uint32_t)(f2u(x) - 1u < 0x7f800000u);
 }
 
 /* e^z for z in [-87, 0], within 2 ulp of expf: Cody-Waite reduction
  * z = n ln2 + r with |r| <= ln2 / 2, the Cephes expf polynomial for e^r,
  * and 2^n built in the exponent field (n in [-126, 0], a normal float). */
-static inline float exp_nonpos(float z) {
+NN_ALWAYS_INLINE float exp_nonpos(float z) {
   const float round_magic = 12582912.0f; /* 1.5 * 2^23: x + m - m = rint(x) */
   float n = (z * 1.44269504088896341f + round_magic) - round_magic;
   float r = z - n * 0.693359375f;
@@ -120,7 +126,7 @@ static inline float exp_nonpos(float z) {
  * is far below Adam's eps (1e-8), so it moved nothing either. */
 #define SIGMOID_CUT 0x42317218u /* 44.3614197f, the float nearest 64 ln 2 */
 
-static inline float sigmoid(float z) {
+NN_ALWAYS_INLINE float sigmoid(float z) {
   const uint32_t abs_max = 0x42ae0000u; /* 87.0f */
   uint32_t zb = f2u(z);
   uint32_t ab = zb & 0x7fffffffu;                          /* |z| */
@@ -135,39 +141,188 @@ static inline float sigmoid(float z) {
 }
 
 /* ------------------------------------------------------------------------
+ * The generic loops: bodies, then their baseline and AVX2 copies. */
+
+/* out[b,d] = sigmoid((x[b, feat_of[d]] - thr[d]) inv_tau): the gather
+ * first, then a straight elementwise pass in place. */
+NN_ALWAYS_INLINE void softbits_loop(float *restrict out,
+                                    const float *restrict x,
+                                    const float *restrict thr,
+                                    const int *restrict feat_of, int B, int F,
+                                    int D, float inv_tau) {
+  for (int b = 0; b < B; b++) {
+    const float *xb = x + (size_t)b * (size_t)F; /* (F) */
+    float *ob = out + (size_t)b * (size_t)D;     /* (D) */
+    for (int d = 0; d < D; d++) ob[d] = xb[feat_of[d]];
+    for (int d = 0; d < D; d++) ob[d] = sigmoid((ob[d] - thr[d]) * inv_tau);
+  }
+}
+
+/* dthr[d] -= sum_b dout[b,d] s (1 - s) inv_tau, s = out[b,d] */
+NN_ALWAYS_INLINE void dthr_loop(float *restrict dthr,
+                                const float *restrict dout,
+                                const float *restrict out, int B, int D,
+                                float inv_tau) {
+  for (int b = 0; b < B; b++) {
+    const float *gb = dout + (size_t)b * (size_t)D; /* (D) */
+    const float *sb = out + (size_t)b * (size_t)D;  /* (D) */
+    for (int d = 0; d < D; d++) {
+      float s = sb[d];
+      dthr[d] -= gb[d] * s * (1.0f - s) * inv_tau;
+    }
+  }
+}
+
+NN_ALWAYS_INLINE void hardbits_loop(float *restrict out,
+                                    const float *restrict x,
+                                    const float *restrict thr,
+                                    const int *restrict feat_of, int B, int F,
+                                    int D) {
+  for (int b = 0; b < B; b++) {
+    const float *xb = x + (size_t)b * (size_t)F; /* (F) */
+    float *ob = out + (size_t)b * (size_t)D;     /* (D) */
+    for (int d = 0; d < D; d++) ob[d] = xb[feat_of[d]];
+    for (int d = 0; d < D; d++) ob[d] = ob[d] > thr[d] ? 1.0f : 0.0f;
+  }
+}
+
+/* out = inp > 0 ? inp : +0; in place allowed (no restrict) */
+NN_ALWAYS_INLINE void relu_fwd_loop(float *out, const float *inp, size_t N) {
+  for (size_t n = 0; n < N; n++)
+    out[n] = u2f(f2u(inp[n]) & positive_mask(inp[n]));
+}
+
+/* forward: out = max(inp, 0); d/dinp = 1 where out > 0, else 0 (adding +0
+ * where it is 0, as dinp += 0.0f would) */
+NN_ALWAYS_INLINE void relu_bwd_loop(float *dinp, const float *dout,
+                                    const float *out, size_t N) {
+  for (size_t n = 0; n < N; n++)
+    dinp[n] += u2f(f2u(dout[n]) & positive_mask(out[n]));
+}
+
+NN_ALWAYS_INLINE void adam_loop(float *restrict p, const float *restrict g,
+                                float *restrict m, float *restrict v, size_t n,
+                                float b1, float b2, float eps, float wd,
+                                float step, float inv_sqrt_bc2) {
+  for (size_t i = 0; i < n; i++) {
+    float gi = g[i] + wd * p[i];
+    m[i] = b1 * m[i] + (1.0f - b1) * gi;
+    v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+    p[i] -= step * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + eps);
+  }
+}
+
+static void softbits_base(float *restrict out, const float *restrict x,
+                          const float *restrict thr,
+                          const int *restrict feat_of, int B, int F, int D,
+                          float inv_tau) {
+  softbits_loop(out, x, thr, feat_of, B, F, D, inv_tau);
+}
+static void dthr_base(float *restrict dthr, const float *restrict dout,
+                      const float *restrict out, int B, int D, float inv_tau) {
+  dthr_loop(dthr, dout, out, B, D, inv_tau);
+}
+static void hardbits_base(float *restrict out, const float *restrict x,
+                          const float *restrict thr,
+                          const int *restrict feat_of, int B, int F, int D) {
+  hardbits_loop(out, x, thr, feat_of, B, F, D);
+}
+static void relu_fwd_base(float *out, const float *inp, size_t N) {
+  relu_fwd_loop(out, inp, N);
+}
+static void relu_bwd_base(float *dinp, const float *dout, const float *out,
+                          size_t N) {
+  relu_bwd_loop(dinp, dout, out, N);
+}
+static void adam_base(float *restrict p, const float *restrict g,
+                      float *restrict m, float *restrict v, size_t n, float b1,
+                      float b2, float eps, float wd, float step,
+                      float inv_sqrt_bc2) {
+  adam_loop(p, g, m, v, n, b1, b2, eps, wd, step, inv_sqrt_bc2);
+}
+
+#if NN_X86
+NN_AVX2 static void softbits_avx2(float *restrict out, const float *restrict x,
+                                  const float *restrict thr,
+                                  const int *restrict feat_of, int B, int F,
+                                  int D, float inv_tau) {
+  softbits_loop(out, x, thr, feat_of, B, F, D, inv_tau);
+}
+NN_AVX2 static void dthr_avx2(float *restrict dthr, const float *restrict dout,
+                              const float *restrict out, int B, int D,
+                              float inv_tau) {
+  dthr_loop(dthr, dout, out, B, D, inv_tau);
+}
+NN_AVX2 static void hardbits_avx2(float *restrict out, const float *restrict x,
+                                  const float *restrict thr,
+                                  const int *restrict feat_of, int B, int F,
+                                  int D) {
+  hardbits_loop(out, x, thr, feat_of, B, F, D);
+}
+NN_AVX2 static void relu_fwd_avx2(float *out, const float *inp, size_t N) {
+  relu_fwd_loop(out, inp, N);
+}
+NN_AVX2 static void relu_bwd_avx2(float *dinp, const float *dout,
+                                  const float *out, size_t N) {
+  relu_bwd_loop(dinp, dout, out, N);
+}
+NN_AVX2 static void adam_avx2(float *restrict p, const float *restrict g,
+                              float *restrict m, float *restrict v, size_t n,
+                              float b1, float b2, float eps, float wd,
+                              float step, float inv_sqrt_bc2) {
+  adam_loop(p, g, m, v, n, b1, b2, eps, wd, step, inv_sqrt_bc2);
+}
+#endif
+
+/* ------------------------------------------------------------------------
  * Run-time kernel choice.
  *
  * The library is built for the baseline x86-64 (no -march), so it runs on
  * any machine; on a CPU with AVX-512 the hot loops switch to the kernels
  * below, compiled for it with target attributes. Everything else (other
- * CPUs, other architectures, bsq_nn_simd(0)) takes the generic C path:
- * plain loops written to auto-vectorize, and OpenBLAS for every GEMM.
- * The two paths agree within float rounding (the AVX-512 one uses fused
- * multiply-adds and sums in another order), each is deterministic. */
+ * CPUs, other architectures, bsq_nn_simd(BSQ_SIMD_GENERIC)) takes the
+ * generic C path: plain loops written to auto-vectorize, and OpenBLAS for
+ * every GEMM. The two paths agree within float rounding (the AVX-512 one
+ * uses fused multiply-adds and sums in another order), each is
+ * deterministic.
+ *
+ * The generic loops exist twice on x86: for the baseline (SSE2, 4 floats
+ * a vector) and for AVX2 (8), taken on CPUs that have it. The library is
+ * compiled as ISO C, where gcc contracts nothing into fused multiply-adds,
+ * so both copies do the same IEEE operations in the same order: the same
+ * bits (check_nn asserts it). */
 
-static atomic_int simd_mode = -1; /* -1 undecided, 0 generic, 1 AVX-512 */
+static atomic_int simd_mode = -1; /* -1 undecided, else a BSQ_SIMD_ tier */
 
-static int cpu_has_avx512(void) {
+static int cpu_tier(void) {
 #if NN_X86
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") ? 1 : 0;
-#else
-  return 0;
+  if (__builtin_cpu_supports("avx512f")) return BSQ_SIMD_AVX512;
+  if (__builtin_cpu_supports("avx2")) return BSQ_SIMD_AVX2;
 #endif
+  return BSQ_SIMD_GENERIC;
 }
 
-static int use_avx512(void) {
+static int tier(void) {
   int m = atomic_load_explicit(&simd_mode, memory_order_relaxed);
   if (m < 0) {
-    m = cpu_has_avx512();
+    m = cpu_tier();
     atomic_store_explicit(&simd_mode, m, memory_order_relaxed);
   }
   return m;
 }
 
-int bsq_nn_simd(int on) {
-  int prev = use_avx512();
-  if (on >= 0) atomic_store(&simd_mode, on ? cpu_has_avx512() : 0);
+static int use_avx512(void) { return tier() == BSQ_SIMD_AVX512; }
+static int use_avx2(void) { return tier() >= BSQ_SIMD_AVX2; }
+
+int bsq_nn_simd(int mode) {
+  int prev = tier(), best = cpu_tier();
+  if (mode == BSQ_SIMD_GENERIC)
+    atomic_store(&simd_mode, BSQ_SIMD_GENERIC);
+  else if (mode == BSQ_SIMD_AVX2)
+    atomic_store(&simd_mode, best < BSQ_SIMD_AVX2 ? best : BSQ_SIMD_AVX2);
+  else if (mode == BSQ_SIMD_AUTO || mode == BSQ_SIMD_AVX512)
+    atomic_store(&simd_mode, best);
   return prev;
 }
 
@@ -1012,14 +1167,13 @@ void bsq_softbits_forward(float *restrict out /* (B, D) */,
     return;
   }
 #endif
-  const float inv_tau = 1.0f / tau;
-  for (int b = 0; b < B; b++) {
-    const float *xb = x + (size_t)b * (size_t)F; /* (F) */
-    float *ob = out + (size_t)b * (size_t)D;     /* (D) */
-    /* The gather first, then a straight elementwise pass in place. */
-    for (int d = 0; d < D; d++) ob[d] = xb[feat_of[d]];
-    for (int d = 0; d < D; d++) ob[d] = sigmoid((ob[d] - thr[d]) * inv_tau);
+#if NN_X86
+  if (use_avx2()) {
+    softbits_avx2(out, x, thr, feat_of, B, F, D, 1.0f / tau);
+    return;
   }
+#endif
+  softbits_base(out, x, thr, feat_of, B, F, D, 1.0f / tau);
 }
 
 void bsq_softbits_backward(float *restrict dx /* (B, F), may be NULL */,
@@ -1043,14 +1197,12 @@ void bsq_softbits_backward(float *restrict dx /* (B, F), may be NULL */,
   }
 #endif
   if (dthr) {
-    for (int b = 0; b < B; b++) {
-      const float *gb = dout + (size_t)b * (size_t)D; /* (D) */
-      const float *sb = out + (size_t)b * (size_t)D;  /* (D) */
-      for (int d = 0; d < D; d++) {
-        float s = sb[d];
-        dthr[d] -= gb[d] * s * (1.0f - s) * inv_tau;
-      }
-    }
+#if NN_X86
+    if (use_avx2())
+      dthr_avx2(dthr, dout, out, B, D, inv_tau);
+    else
+#endif
+      dthr_base(dthr, dout, out, B, D, inv_tau);
   }
   /* The scatter into dx cannot be vectorized and training does not need
    * it (x is data), so it is a separate pass, skipped when dx is NULL. */
@@ -1078,13 +1230,12 @@ void bsq_hardbits_forward(float *restrict out /* (B, D) */,
     hardbits_forward_avx512(out, x, thr, feat_of, B, F, D);
     return;
   }
-#endif
-  for (int b = 0; b < B; b++) {
-    const float *xb = x + (size_t)b * (size_t)F; /* (F) */
-    float *ob = out + (size_t)b * (size_t)D;     /* (D) */
-    for (int d = 0; d < D; d++) ob[d] = xb[feat_of[d]];
-    for (int d = 0; d < D; d++) ob[d] = ob[d] > thr[d] ? 1.0f : 0.0f;
+  if (use_avx2()) {
+    hardbits_avx2(out, x, thr, feat_of, B, F, D);
+    return;
   }
+#endif
+  hardbits_base(out, x, thr, feat_of, B, F, D);
 }
 
 /* ------------------------------------------------------------------------
@@ -1236,17 +1387,24 @@ void bsq_linear_backward(float *dinp, float *dw, float *db, const float *dout,
 
 
 void bsq_relu_forward(float *out, const float *inp, size_t N) {
-  /* out = inp > 0 ? inp : +0 */
-  for (size_t n = 0; n < N; n++)
-    out[n] = u2f(f2u(inp[n]) & positive_mask(inp[n]));
+#if NN_X86
+  if (use_avx2()) {
+    relu_fwd_avx2(out, inp, N);
+    return;
+  }
+#endif
+  relu_fwd_base(out, inp, N);
 }
 
 void bsq_relu_backward(float *dinp, const float *dout, const float *out,
                        size_t N) {
-  /* forward: out = max(inp, 0); d/dinp = 1 where out > 0, else 0
-   * (adding +0 where it is 0, as dinp += 0.0f would) */
-  for (size_t n = 0; n < N; n++)
-    dinp[n] += u2f(f2u(dout[n]) & positive_mask(out[n]));
+#if NN_X86
+  if (use_avx2()) {
+    relu_bwd_avx2(dinp, dout, out, N);
+    return;
+  }
+#endif
+  relu_bwd_base(dinp, dout, out, N);
 }
 
 /* ------------------------------------------------------------------------
@@ -1315,11 +1473,10 @@ void bsq_adam_step(float *restrict p, const float *restrict g,
     par_run(adam_chunk, &j, (int)((n + ADAM_CHUNK - 1) / ADAM_CHUNK));
     return;
   }
-#endif
-  for (size_t i = 0; i < n; i++) {
-    float gi = g[i] + wd * p[i];
-    m[i] = b1 * m[i] + (1.0f - b1) * gi;
-    v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-    p[i] -= step * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + eps);
+  if (use_avx2()) {
+    adam_avx2(p, g, m, v, n, b1, b2, eps, wd, step, inv_sqrt_bc2);
+    return;
   }
+#endif
+  adam_base(p, g, m, v, n, b1, b2, eps, wd, step, inv_sqrt_bc2);
 }

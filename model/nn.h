@@ -20,13 +20,23 @@
 
 void bsq_zero(float *p, size_t n);
 
-/* Kernel choice: on a CPU with AVX-512 the layers use hand-vectorized
- * kernels (and their own GEMMs for layers of at most 64 outputs), else
- * generic C and OpenBLAS. on = 0 forces the generic path, 1 restores the
- * automatic choice, -1 only asks. Returns whether the AVX-512 kernels
- * were in use before the call. For tests and benchmarks; set it before
- * training, not during. */
-int bsq_nn_simd(int on);
+/* Kernel choice. The tiers, best last: BSQ_SIMD_GENERIC, generic C at the
+ * baseline ISA and OpenBLAS for every GEMM; BSQ_SIMD_AVX2, the same C
+ * compiled for AVX2 (the same bits: no fused multiply-adds); and
+ * BSQ_SIMD_AVX512, hand-vectorized kernels for the soft bits, Adam and the
+ * GEMMs of layers with at most 64 outputs (within float rounding of the
+ * others). A CPU gets the best tier it has. bsq_nn_simd(mode) caps it:
+ * BSQ_SIMD_GENERIC or BSQ_SIMD_AVX2 (what a CPU without AVX-512 runs), or
+ * BSQ_SIMD_AUTO to restore the automatic choice; -1 only asks. Returns
+ * the tier in use before the call. For tests and benchmarks; set it
+ * before training, not during. */
+enum {
+  BSQ_SIMD_GENERIC = 0,
+  BSQ_SIMD_AUTO = 1,
+  BSQ_SIMD_AVX2 = 2,
+  BSQ_SIMD_AVX512 = 3
+};
+int bsq_nn_simd(int mode);
 
 /* Threads the layers use, the caller included: n >= 1 sets it, 0 restores
  * the default (BSQ_THREADS from the environment, else the online CPUs, at

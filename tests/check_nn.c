@@ -1010,10 +1010,10 @@ START_TEST(test_nn_simd_matches_generic) {
   static step_out fast, gen;
   int was = bsq_nn_simd(-1);
   run_step(&fast, 0.3f);
-  bsq_nn_simd(0);
-  ck_assert_int_eq(bsq_nn_simd(-1), 0);
+  bsq_nn_simd(BSQ_SIMD_GENERIC);
+  ck_assert_int_eq(bsq_nn_simd(-1), BSQ_SIMD_GENERIC);
   run_step(&gen, 0.3f);
-  bsq_nn_simd(1);
+  bsq_nn_simd(BSQ_SIMD_AUTO);
   ck_assert_int_eq(bsq_nn_simd(-1), was);
   const struct {
     const char *what;
@@ -1038,10 +1038,51 @@ START_TEST(test_nn_simd_matches_generic) {
 }
 END_TEST
 
-/* The generic path, on a machine with AVX-512 too: the "Generic" case
- * runs the numerics again under this fixture. */
-static void generic_setup(void) { bsq_nn_simd(0); }
-static void generic_teardown(void) { bsq_nn_simd(1); }
+/* The generic loops' AVX2 copies give the same bits as the baseline ones
+ * (ISO C: gcc contracts nothing into FMAs), for the whole step of
+ * run_step() and for the ReLU and hard bits. On a CPU without AVX2 both
+ * runs take the baseline copies. */
+typedef struct {
+  step_out step;
+  float relu[TS_B * TS_O], drelu[TS_B * TS_O], hard[TS_B * TS_D];
+} tier_out;
+
+static void run_tier(tier_out *o, int mode) {
+  static float z[TS_B * TS_O], g[TS_B * TS_O], x[TS_B * TS_F], thr[TS_D];
+  static int feat_of[TS_D];
+  bsq_rng r;
+  bsq_rng_seed(&r, 163);
+  fill_uniform(z, TS_B * TS_O, &r, -1, 1);
+  fill_uniform(g, TS_B * TS_O, &r, -1, 1);
+  fill_uniform(x, TS_B * TS_F, &r, -2, 2);
+  fill_uniform(thr, TS_D, &r, -1.5, 1.5);
+  for (int d = 0; d < TS_D; d++) feat_of[d] = d / 15;
+  z[0] = 0.0f, z[1] = -0.0f, z[2] = NAN;
+  bsq_nn_simd(mode);
+  run_step(&o->step, 0.3f);
+  bsq_relu_forward(o->relu, z, TS_B * TS_O);
+  bsq_zero(o->drelu, TS_B * TS_O);
+  bsq_relu_backward(o->drelu, g, o->relu, TS_B * TS_O);
+  bsq_hardbits_forward(o->hard, x, thr, feat_of, TS_B, TS_F, TS_D);
+  bsq_nn_simd(BSQ_SIMD_AUTO);
+}
+
+START_TEST(test_nn_avx2_copies_same_bits) {
+  static tier_out base, avx2;
+  run_tier(&base, BSQ_SIMD_GENERIC);
+  run_tier(&avx2, BSQ_SIMD_AVX2);
+  ck_assert(memcmp(&base.step, &avx2.step, sizeof base.step) == 0);
+  ck_assert(memcmp(base.relu, avx2.relu, sizeof base.relu) == 0);
+  ck_assert(memcmp(base.drelu, avx2.drelu, sizeof base.drelu) == 0);
+  ck_assert(memcmp(base.hard, avx2.hard, sizeof base.hard) == 0);
+}
+END_TEST
+
+/* The generic paths, on a machine with AVX-512 too: the "Generic" and
+ * "AVX2" cases run the numerics again under these fixtures. */
+static void generic_setup(void) { bsq_nn_simd(BSQ_SIMD_GENERIC); }
+static void avx2_setup(void) { bsq_nn_simd(BSQ_SIMD_AVX2); }
+static void generic_teardown(void) { bsq_nn_simd(BSQ_SIMD_AUTO); }
 
 /* ---- adam --------------------------------------------------------------- */
 
@@ -1174,22 +1215,30 @@ Suite *nn_suite(void) {
   tcase_add_test(num, test_nn_linear_fused_matches_separate);
   tcase_add_test(num, test_nn_threads_same_bits);
   tcase_add_test(num, test_nn_simd_matches_generic);
+  tcase_add_test(num, test_nn_avx2_copies_same_bits);
   suite_add_tcase(s, num);
 
-  TCase *gen = tcase_create("Generic");
-  tcase_add_checked_fixture(gen, generic_setup, generic_teardown);
-  tcase_add_test(gen, test_nn_softbits_grad_thresholds);
-  tcase_add_test(gen, test_nn_softbits_grad_x);
-  tcase_add_test(gen, test_nn_softbits_sigmoid_accuracy);
-  tcase_add_test(gen, test_nn_softbits_saturates_without_nan);
-  tcase_add_test(gen, test_nn_linear_matches_naive);
-  tcase_add_test(gen, test_nn_linear_backward_matches_naive);
-  tcase_add_test(gen, test_nn_linear_fused_matches_separate);
-  tcase_add_test(gen, test_nn_linear_grad);
-  tcase_add_test(gen, test_nn_network_grad);
-  tcase_add_test(gen, test_nn_backward_accumulates);
-  tcase_add_test(gen, test_nn_adam_matches_reference);
-  tcase_add_test(gen, test_nn_threads_same_bits); /* BLAS blocks */
-  suite_add_tcase(s, gen);
+  /* the generic loops at the baseline ISA, and their AVX2 copies */
+  const char *names[2] = {"Generic", "AVX2"};
+  void (*setups[2])(void) = {generic_setup, avx2_setup};
+  for (int k = 0; k < 2; k++) {
+    TCase *gen = tcase_create(names[k]);
+    tcase_add_checked_fixture(gen, setups[k], generic_teardown);
+    tcase_add_test(gen, test_nn_softbits_grad_thresholds);
+    tcase_add_test(gen, test_nn_softbits_grad_x);
+    tcase_add_test(gen, test_nn_softbits_sigmoid_accuracy);
+    tcase_add_test(gen, test_nn_softbits_saturates_without_nan);
+    tcase_add_test(gen, test_nn_hardbits_exact_greater_than);
+    tcase_add_test(gen, test_nn_linear_matches_naive);
+    tcase_add_test(gen, test_nn_linear_backward_matches_naive);
+    tcase_add_test(gen, test_nn_linear_fused_matches_separate);
+    tcase_add_test(gen, test_nn_linear_grad);
+    tcase_add_test(gen, test_nn_relu_grad);
+    tcase_add_test(gen, test_nn_network_grad);
+    tcase_add_test(gen, test_nn_backward_accumulates);
+    tcase_add_test(gen, test_nn_adam_matches_reference);
+    tcase_add_test(gen, test_nn_threads_same_bits); /* BLAS blocks */
+    suite_add_tcase(s, gen);
+  }
   return s;
 }
