@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "compare.h"
 #include "model.h"
+#include "nn.h"
 #include "train.h"
 
 static void usage(FILE *f) {
@@ -54,6 +55,8 @@ static void usage(FILE *f) {
 "  --weight-decay X    (default 0)\n"
 "  --seed N            split, initialization and batch order (default 1)\n"
 "  -o, --output FILE   model file to write (JSON); required except for fp\n"
+"  --threads N         cores to train on, 1..8 (default: BSQ_THREADS, else\n"
+"                      every online core); the model is the same for any N\n"
 "  -q, --quiet         no progress even on a terminal\n",
           BSQ_FRIEDMAN1_ROWS);
 }
@@ -323,6 +326,7 @@ int cmd_train(int argc, char **argv) {
       {"output", required_argument, 0, 'o'},
       {"method", required_argument, 0, 'm'},
       {"dump-init", required_argument, 0, 'X'},
+      {"threads", required_argument, 0, 'j'},
       {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
@@ -369,6 +373,10 @@ int cmd_train(int argc, char **argv) {
       else snprintf(cfg.method, sizeof cfg.method, "%s", optarg);
       break;
     case 'X': dump_dir = optarg; break;
+    case 'j':
+      if (cli_parse_int(optarg, 1, BSQ_MAX_THREADS, &v)) bad = "--threads";
+      else bsq_nn_threads((int)v);
+      break;
     case 'q': quiet = 1; break;
     case 'h': usage(stdout); return BSQ_EXIT_OK;
     default:

@@ -1,9 +1,11 @@
 /* bsq — command dispatch, in the style of git: `bsq <command> [args]`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "model.h"
+#include "nn.h"
 
 typedef struct {
   const char *name;
@@ -45,6 +47,15 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "--version")) {
     printf("bsq %s\n", BSQ_VERSION);
     return BSQ_EXIT_OK;
+  }
+  /* the library reads BSQ_THREADS itself; a value it cannot use is an
+   * error here, not a silent fall-back to every core */
+  const char *threads = getenv("BSQ_THREADS");
+  long n;
+  if (threads && cli_parse_int(threads, 1, BSQ_MAX_THREADS, &n)) {
+    fprintf(stderr, "bsq: BSQ_THREADS: invalid value '%s' (1..%d threads)\n",
+            threads, BSQ_MAX_THREADS);
+    return BSQ_EXIT_USAGE;
   }
   cli_handle_signals();
   for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)

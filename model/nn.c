@@ -351,7 +351,7 @@ int bsq_nn_simd(int mode) {
  *
  * Threads in all: BSQ_THREADS from the environment, or bsq_nn_threads(),
  * else the online CPUs, at most POOL_MAX. */
-#define POOL_MAX 8
+#define POOL_MAX BSQ_MAX_THREADS
 #define POOL_SPIN 64        /* pause instructions, then sched_yield() */
 #define POOL_IDLE_NS 300000 /* a worker yields this long before it sleeps */
 

@@ -40,13 +40,14 @@ int bsq_nn_simd(int mode);
 
 /* Threads the layers use, the caller included: n >= 1 sets it, 0 restores
  * the default (BSQ_THREADS from the environment, else the online CPUs, at
- * most 8), -1 only asks. Returns the previous count. Results are the same
+ * most BSQ_MAX_THREADS), -1 only asks. Returns the previous count. Results are the same
  * bits for any count: work is cut into fixed blocks and no sum is split
  * across threads. OpenBLAS is switched to one thread at the first linear
  * layer that uses it (its GEMMs are split into blocks over these threads
  * instead). One caller at a time gets the threads; calls made at the same
  * time from other threads (parallel trainings) run on their own thread. */
 int bsq_nn_threads(int n);
+#define BSQ_MAX_THREADS 8
 
 /* fn(ctx, c) for c = 0 .. n-1 on those threads, in any order and with
  * flush-to-zero set, as the layers run. The layers called from inside fn

@@ -167,6 +167,45 @@ START_TEST(test_cli_usage_errors_exit_1) {
   free(err);
   ck_assert_int_eq(tu_bsq("eval", NULL, NULL), 1);
   ck_assert_int_eq(tu_bsq("encode --bogus", NULL, NULL), 1);
+  ck_assert_int_eq(tu_bsq("train --data friedman1 --threads 9 -o x.json", NULL, &err), 1);
+  ck_assert_str_eq(err, "bsq train: --threads: invalid value '9'\n");
+  free(err);
+}
+END_TEST
+
+/* BSQ_THREADS is checked before any command runs; --threads gives the
+ * same model file as any other count. */
+START_TEST(test_cli_threads) {
+  const char *bad[] = {"0", "abc", "9", "2x", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char *err = NULL, want[96];
+    setenv("BSQ_THREADS", bad[i], 1);
+    ck_assert_int_eq(tu_bsq("eval --help", NULL, &err), 1);
+    snprintf(want, sizeof want,
+             "bsq: BSQ_THREADS: invalid value '%s' (1..8 threads)\n", bad[i]);
+    ck_assert_str_eq(err, want);
+    free(err);
+  }
+  unsetenv("BSQ_THREADS");
+  char *one = path_in("t1.json"), *two = path_in("t2.json"), args[1024];
+  const char *paths[2] = {one, two};
+  for (int t = 0; t < 2; t++) {
+    snprintf(args, sizeof args,
+             "train --data friedman1 --rows 3000 --bits 3 --hidden 2x16 "
+             "--epochs 3 --seed 4 --threads %d -q -o '%s'",
+             t + 1, paths[t]);
+    ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  }
+  size_t n1, n2;
+  char *a = tu_read(one, &n1), *b = tu_read(two, &n2);
+  ck_assert_ptr_nonnull(a);
+  ck_assert_ptr_nonnull(b);
+  ck_assert_uint_eq(n1, n2);
+  ck_assert(memcmp(a, b, n1) == 0);
+  free(a);
+  free(b);
+  free(one);
+  free(two);
 }
 END_TEST
 
@@ -219,6 +258,7 @@ Suite *cli_suite(void) {
   tcase_add_test(core, test_cli_eval_json_reports_metrics);
   tcase_add_test(core, test_cli_encode_decode_matches_eval);
   tcase_add_test(core, test_cli_help_on_every_command);
+  tcase_add_test(core, test_cli_threads);
   suite_add_tcase(s, core);
   TCase *errs = tcase_create("Errors");
   tcase_add_unchecked_fixture(errs, setup, teardown);
