@@ -268,10 +268,10 @@ static int infer(const bsq_model *m, const double *x, const float *in, int N,
     if (m->dims[l] > maxd) maxd = m->dims[l];
   infer_job j = {.m = m, .in = in, .out = out, .N = N, .maxd = maxd};
   j.stride = (size_t)CHUNK * 2 * (size_t)maxd; /* two activations */
-  int blocks = (N + CHUNK - 1) / CHUNK;
-  blocks = blocks < PASS ? blocks : PASS;
-  size_t rows = (size_t)(blocks ? blocks : 1) * CHUNK;
-  j.scratch = malloc(sizeof(float) * j.stride * (size_t)(blocks ? blocks : 1));
+  int blocks = (N + CHUNK - 1) / CHUNK; /* in one pass: 1 .. PASS */
+  blocks = blocks < 1 ? 1 : blocks < PASS ? blocks : PASS;
+  size_t rows = (size_t)blocks * CHUNK;
+  j.scratch = malloc(sizeof(float) * j.stride * (size_t)blocks);
   /* with x: a pass's MLP inputs and its standardized x */
   float *enc = x ? malloc(sizeof(float) * rows *
                           ((size_t)m->dims[0] + (size_t)m->F))

@@ -141,7 +141,8 @@ NN_ALWAYS_INLINE float sigmoid(float z) {
 }
 
 /* ------------------------------------------------------------------------
- * The generic loops: bodies, then their baseline and AVX2 copies. */
+ * The generic loops: bodies, inlined as they are where the baseline runs
+ * them, then their AVX2 copies. */
 
 /* out[b,d] = sigmoid((x[b, feat_of[d]] - thr[d]) inv_tau): the gather
  * first, then a straight elementwise pass in place. */
@@ -210,35 +211,6 @@ NN_ALWAYS_INLINE void adam_loop(float *restrict p, const float *restrict g,
     v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
     p[i] -= step * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + eps);
   }
-}
-
-static void softbits_base(float *restrict out, const float *restrict x,
-                          const float *restrict thr,
-                          const int *restrict feat_of, int B, int F, int D,
-                          float inv_tau) {
-  softbits_loop(out, x, thr, feat_of, B, F, D, inv_tau);
-}
-static void dthr_base(float *restrict dthr, const float *restrict dout,
-                      const float *restrict out, int B, int D, float inv_tau) {
-  dthr_loop(dthr, dout, out, B, D, inv_tau);
-}
-static void hardbits_base(float *restrict out, const float *restrict x,
-                          const float *restrict thr,
-                          const int *restrict feat_of, int B, int F, int D) {
-  hardbits_loop(out, x, thr, feat_of, B, F, D);
-}
-static void relu_fwd_base(float *out, const float *inp, size_t N) {
-  relu_fwd_loop(out, inp, N);
-}
-static void relu_bwd_base(float *dinp, const float *dout, const float *out,
-                          size_t N) {
-  relu_bwd_loop(dinp, dout, out, N);
-}
-static void adam_base(float *restrict p, const float *restrict g,
-                      float *restrict m, float *restrict v, size_t n, float b1,
-                      float b2, float eps, float wd, float step,
-                      float inv_sqrt_bc2) {
-  adam_loop(p, g, m, v, n, b1, b2, eps, wd, step, inv_sqrt_bc2);
 }
 
 #if NN_X86
@@ -1166,14 +1138,12 @@ void bsq_softbits_forward(float *restrict out /* (B, D) */,
     ftz_end(z);
     return;
   }
-#endif
-#if NN_X86
   if (use_avx2()) {
     softbits_avx2(out, x, thr, feat_of, B, F, D, 1.0f / tau);
     return;
   }
 #endif
-  softbits_base(out, x, thr, feat_of, B, F, D, 1.0f / tau);
+  softbits_loop(out, x, thr, feat_of, B, F, D, 1.0f / tau);
 }
 
 void bsq_softbits_backward(float *restrict dx /* (B, F), may be NULL */,
@@ -1202,7 +1172,7 @@ void bsq_softbits_backward(float *restrict dx /* (B, F), may be NULL */,
       dthr_avx2(dthr, dout, out, B, D, inv_tau);
     else
 #endif
-      dthr_base(dthr, dout, out, B, D, inv_tau);
+      dthr_loop(dthr, dout, out, B, D, inv_tau);
   }
   /* The scatter into dx cannot be vectorized and training does not need
    * it (x is data), so it is a separate pass, skipped when dx is NULL. */
@@ -1235,7 +1205,7 @@ void bsq_hardbits_forward(float *restrict out /* (B, D) */,
     return;
   }
 #endif
-  hardbits_base(out, x, thr, feat_of, B, F, D);
+  hardbits_loop(out, x, thr, feat_of, B, F, D);
 }
 
 /* ------------------------------------------------------------------------
@@ -1249,25 +1219,11 @@ size_t bsq_linear_wt_floats(int I, int O) {
 }
 
 void bsq_linear_wt(float *wt, const float *w, int I, int O) {
-  size_t n = bsq_linear_wt_floats(I, O);
-  if (!n) return;
 #if NN_X86
-  if (use_avx512()) {
-    transpose_pad(wt, w, I, O);
-    return;
-  }
+  if (bsq_linear_wt_floats(I, O) && use_avx512()) transpose_pad(wt, w, I, O);
+#else
+  (void)wt, (void)w, (void)I, (void)O;
 #endif
-  /* no kernel reads it; the same layout all the same */
-  const int Op = (O + 15) / 16 * 16;
-  for (int i = 0; i < I; i++)
-    for (int o = 0; o < Op; o++)
-      wt[(size_t)i * (size_t)Op + o] =
-          o < O ? w[(size_t)o * (size_t)I + i] : 0.0f;
-}
-
-/* ReLU in place, for the paths whose GEMM does not apply it. */
-static void relu_rows(float *out, int B, int O) {
-  bsq_relu_forward(out, out, (size_t)B * (size_t)O);
 }
 
 void bsq_linear_forward_ex(float *restrict out /* (B, O) */,
@@ -1304,7 +1260,7 @@ void bsq_linear_forward_ex(float *restrict out /* (B, O) */,
   unsigned csr = fp_enter();
   par_run(blas_forward_chunk, &j, (B + BLAS_ROWS - 1) / BLAS_ROWS);
   fp_leave(csr);
-  if (relu) relu_rows(out, B, O);
+  if (relu) bsq_relu_forward(out, out, (size_t)B * (size_t)O);
 }
 
 void bsq_linear_forward(float *out, const float *inp, const float *w,
@@ -1393,7 +1349,7 @@ void bsq_relu_forward(float *out, const float *inp, size_t N) {
     return;
   }
 #endif
-  relu_fwd_base(out, inp, N);
+  relu_fwd_loop(out, inp, N);
 }
 
 void bsq_relu_backward(float *dinp, const float *dout, const float *out,
@@ -1404,7 +1360,7 @@ void bsq_relu_backward(float *dinp, const float *dout, const float *out,
     return;
   }
 #endif
-  relu_bwd_base(dinp, dout, out, N);
+  relu_bwd_loop(dinp, dout, out, N);
 }
 
 /* ------------------------------------------------------------------------
@@ -1478,5 +1434,5 @@ void bsq_adam_step(float *restrict p, const float *restrict g,
     return;
   }
 #endif
-  adam_base(p, g, m, v, n, b1, b2, eps, wd, step, inv_sqrt_bc2);
+  adam_loop(p, g, m, v, n, b1, b2, eps, wd, step, inv_sqrt_bc2);
 }

@@ -89,7 +89,8 @@ void bsq_linear_backward(float *dinp /* (B, I), may be NULL */,
  * for the calls that share w (the chunks of one step, the blocks of an
  * inference): bsq_linear_wt_floats(I, O) floats (a multiple of 16, so
  * aligned_alloc(64, ...) takes it), 64-byte aligned (0: the layer needs
- * none, pass NULL), filled by bsq_linear_wt(); wt NULL makes the copy per
+ * none, pass NULL), filled by bsq_linear_wt() (only the AVX-512 kernels
+ * read it; elsewhere it is left as it is); wt NULL makes the copy per
  * call.
  *   forward_ex:  out = inp @ w^T + b, then max(out, +0) when relu is set
  *                (NaN gives +0, as bsq_relu_forward)

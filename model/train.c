@@ -245,7 +245,7 @@ typedef struct {
   float *act[BSQ_MAX_LAYERS], *mask[BSQ_MAX_LAYERS];
   float *wt[BSQ_MAX_LAYERS];             /* the forward's w^T, per step */
   float *gradc;                          /* (STEP_CHUNKS at most, G) */
-  float *grad;                           /* (P) the batch's gradient */
+  float *grad;                           /* (G) the batch's gradient */
   /* Adam, when given: the gradient summed block by block steps params */
   float *adam_m, *adam_v, *params;
   const bsq_adam_cfg *acfg;
@@ -285,13 +285,16 @@ static int step_init(step_job *j, const bsq_model *m, int meth, int Bmax,
   j->dvin = malloc(sizeof(float) * B * (size_t)F);
   j->dact = malloc(sizeof(float) * 3 * B * (size_t)H);
   j->gradc = malloc(sizeof(float) * (size_t)step_chunks(Bmax) * j->G);
-  j->grad = malloc(sizeof(float) * j->P);
+  j->grad = malloc(sizeof(float) * j->G);
   int ok = j->xb && j->yb && j->sb && j->dsb && j->vin && j->dvin &&
            j->dact && j->gradc && j->grad;
   for (int l = 0; l < L; l++) {
     j->act[l] = malloc(sizeof(float) * B * (size_t)m->dims[l + 1]);
-    j->mask[l] = malloc(sizeof(float) * B * (size_t)m->dims[l + 1]);
-    ok = ok && j->act[l] && j->mask[l];
+    ok = ok && j->act[l];
+    if (j->drop) {
+      j->mask[l] = malloc(sizeof(float) * B * (size_t)m->dims[l + 1]);
+      ok = ok && j->mask[l];
+    }
     size_t nwt = bsq_linear_wt_floats(m->dims[l], m->dims[l + 1]);
     if (nwt) { /* 64-byte aligned; nwt is a multiple of 16 floats */
       j->wt[l] = aligned_alloc(64, sizeof(float) * nwt);
@@ -334,10 +337,10 @@ static void step_chunk(void *ctx, int c) {
   float *dsb = j->soft ? j->dsb + (size_t)r0 * (size_t)D : NULL;
   float *vin = j->vin + (size_t)r0 * (size_t)F;
   float *dvin = j->dvin + (size_t)r0 * (size_t)F;
-  float *act[BSQ_MAX_LAYERS], *mask[BSQ_MAX_LAYERS];
+  float *act[BSQ_MAX_LAYERS], *mask[BSQ_MAX_LAYERS] = {0};
   for (int l = 0; l < L; l++) {
     act[l] = j->act[l] + (size_t)r0 * (size_t)m->dims[l + 1];
-    mask[l] = j->mask[l] + (size_t)r0 * (size_t)m->dims[l + 1];
+    if (j->drop) mask[l] = j->mask[l] + (size_t)r0 * (size_t)m->dims[l + 1];
   }
   bsq_rng rng;
   if (j->drop) bsq_rng_seed(&rng, j->seed[c]);
@@ -429,26 +432,27 @@ static void step_chunk(void *ctx, int c) {
   }
 }
 
-/* Block k of the parameters: the chunk gradients summed in chunk order,
- * then Adam, when the job has it. */
+/* Block k of the gradient (parameters, then LSQ steps): the chunk
+ * gradients summed in chunk order, then Adam on the parameters, when the
+ * job has it. */
 static void step_sum_block(void *ctx, int k) {
   step_job *j = ctx;
   size_t i0 = (size_t)k * STEP_ADAM_BLOCK;
-  size_t nb = j->P - i0 < STEP_ADAM_BLOCK ? j->P - i0 : STEP_ADAM_BLOCK;
+  size_t nb = j->G - i0 < STEP_ADAM_BLOCK ? j->G - i0 : STEP_ADAM_BLOCK;
   float *g = j->grad + i0;
   memcpy(g, j->gradc + i0, sizeof(float) * nb);
   for (int c = 1; c < j->nch; c++) {
     const float *gc = j->gradc + (size_t)c * j->G + i0;
     for (size_t i = 0; i < nb; i++) g[i] += gc[i];
   }
-  if (j->acfg)
-    bsq_adam_step(j->params + i0, g, j->adam_m + i0, j->adam_v + i0, nb,
-                  j->acfg, j->t_adam);
+  if (j->acfg && i0 < j->P)
+    bsq_adam_step(j->params + i0, g, j->adam_m + i0, j->adam_v + i0,
+                  j->P - i0 < nb ? j->P - i0 : nb, j->acfg, j->t_adam);
 }
 
 /* One step's forward and backward pass over the first B rows of j->xb and
- * j->yb, gradient into j->grad (and the LSQ steps' into the chunk
- * gradients past P), with Adam when j->acfg is set. Returns the loss. */
+ * j->yb, gradient into j->grad (the LSQ steps' past P), with Adam on the
+ * parameters when j->acfg is set. Returns the loss. */
 static double step_run(step_job *j, int B, float tau) {
   int nch = step_chunks(B);
   j->Bn = B;
@@ -459,7 +463,7 @@ static double step_run(step_job *j, int B, float tau) {
     bsq_linear_wt(j->wt[l], j->m->W[l], j->m->dims[l], j->m->dims[l + 1]);
   bsq_parallel(step_chunk, j, nch);
   bsq_parallel(step_sum_block, j,
-               (int)((j->P + STEP_ADAM_BLOCK - 1) / STEP_ADAM_BLOCK));
+               (int)((j->G + STEP_ADAM_BLOCK - 1) / STEP_ADAM_BLOCK));
   double loss = 0;
   for (int c = 0; c < nch; c++) loss += j->loss[c];
   return loss / B;
@@ -475,7 +479,7 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   float *adam_m = NULL, *adam_v = NULL, *best = NULL;
   step_job sj = {0};
   float *xstd = NULL, *ystd = NULL; /* (rows, F), (rows): standardized once */
-  float *step = NULL; /* (F) LSQ steps, then gradient, moments, best */
+  float *step = NULL; /* (F) LSQ steps, then moments, best */
   double *col = NULL, *xbuf = NULL, *pred = NULL, *lo = NULL, *hi = NULL;
   int *qn = NULL, *qp = NULL;
   int bits[BSQ_MAX_FEATURES];
@@ -509,7 +513,7 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   adam_m = calloc(P, sizeof(float));
   adam_v = calloc(P, sizeof(float));
   best = malloc(sizeof(float) * P);
-  step = calloc(5 * (size_t)F, sizeof(float));
+  step = calloc(4 * (size_t)F, sizeof(float));
   qn = calloc((size_t)F, sizeof(int));
   qp = calloc((size_t)F, sizeof(int));
   xbuf = malloc(sizeof(double) * (size_t)s.n_val * (size_t)F);
@@ -520,8 +524,7 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   xstd = malloc(sizeof(float) * (size_t)d->rows * (size_t)F);
   ystd = malloc(sizeof(float) * (size_t)d->rows);
   if (!xstd || !ystd) goto fail;
-  float *gstep = step + F, *mstep = step + 2 * F, *vstep = step + 3 * F;
-  float *best_step = step + 4 * F;
+  float *mstep = step + F, *vstep = step + 2 * F, *best_step = step + 3 * F;
 
   /* ---- initialization ---- */
   bsq_rng rng;
@@ -604,12 +607,8 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
       double loss = step_run(&sj, Bn, (float)tau);
       loss_sum += loss * Bn;
       if (lsq) { /* the same Adam over the steps; a step stays positive */
-        for (int f = 0; f < F; f++) {
-          gstep[f] = sj.gradc[P + (size_t)f];
-          for (int c = 1; c < nch; c++)
-            gstep[f] += sj.gradc[(size_t)c * sj.G + P + (size_t)f];
-        }
-        bsq_adam_step(step, gstep, mstep, vstep, (size_t)F, &acfg, t_adam);
+        bsq_adam_step(step, sj.grad + P, mstep, vstep, (size_t)F, &acfg,
+                      t_adam);
         for (int f = 0; f < F; f++) step[f] = step[f] > 1e-4f ? step[f] : 1e-4f;
       }
       if (hk && hk->on_batch)
