@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "gen.h"
+#include "util.h"
 #include "model.h"
 #include "run.h"
 #include "stim.h"

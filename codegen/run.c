@@ -157,12 +157,6 @@ char *bsq_mkdtemp(const char *tag) {
   return p;
 }
 
-double bsq_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int bsq_pathf(char *out, size_t cap, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

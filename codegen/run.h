@@ -33,7 +33,4 @@ int bsq_pathf(char *out, size_t cap, const char *fmt, ...)
 #endif
     ;
 
-/* Seconds on a monotonic clock. */
-double bsq_now(void);
-
 #endif

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "util.h"
 
 #define CSV_MAX_ABS 1e30     /* larger magnitudes overflow float32 math */
 #define CSV_SHOW_CELL 60     /* longest cell quoted in full in a message */
@@ -38,49 +39,6 @@
 
 /* ---------------------------------------------------------------------- */
 /* reading and splitting                                                   */
-
-/* Reads a whole file into a NUL-terminated buffer. Returns 0, BSQ_EIO or
- * BSQ_ENOMEM (diag set). Reads in chunks so pipes work too. */
-static int read_file(const char *path, char **out, size_t *out_len,
-                     bsq_diag *diag) {
-  *out = NULL;
-  *out_len = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return bsq_diag_set(diag, BSQ_EIO, "%s: cannot open: %s", path,
-                        strerror(errno));
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
-  if (!buf) goto nomem;
-  for (;;) {
-    if (cap - len < 2) { /* keep room for the terminating NUL */
-      if (cap > SIZE_MAX / 2) goto nomem;
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) goto nomem;
-      buf = nb;
-      cap *= 2;
-    }
-    size_t got = fread(buf + len, 1, cap - len - 1, f);
-    len += got;
-    if (got == 0) break;
-  }
-  if (ferror(f)) {
-    int e = errno;
-    free(buf);
-    fclose(f);
-    return bsq_diag_set(diag, BSQ_EIO, "%s: cannot read: %s", path,
-                        strerror(e));
-  }
-  fclose(f);
-  buf[len] = '\0';
-  *out = buf;
-  *out_len = len;
-  return BSQ_OK;
-nomem:
-  free(buf);
-  fclose(f);
-  return bsq_diag_set(diag, BSQ_ENOMEM, "%s: out of memory", path);
-}
 
 /* A cursor over the lines of a buffer. */
 typedef struct {
@@ -369,7 +327,7 @@ int bsq_dataset_load_csv(bsq_dataset *d, const char *path, const char *target,
   memset(d, 0, sizeof *d);
   char *buf;
   size_t len;
-  int rc = read_file(path, &buf, &len, diag);
+  int rc = bsq_read_file(path, &buf, &len, diag);
   if (rc) return rc;
   return parse_csv(d, buf, len, path, target, diag);
 }
