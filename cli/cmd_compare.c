@@ -25,76 +25,11 @@
 #include "compare.h"
 #include "model.h"
 #include "nn.h"
+#include "pool.h"
 #include "train.h"
 #include "tune.h"
 
-/* OpenBLAS's own switch (cblas.h of OpenBLAS declares it too; declared
- * here so that this file does not depend on which cblas.h is found). */
-void openblas_set_num_threads(int num_threads);
-
 /* ---- shared helpers (compare.h) ----------------------------------------- */
-
-typedef struct {
-  pthread_mutex_t mu;
-  int next, done, n;
-  void (*fn)(int, void *);
-  void (*after)(int, int, void *);
-  void *ctx;
-} pool;
-
-static void *pool_worker(void *arg) {
-  pool *p = arg;
-  for (;;) {
-    pthread_mutex_lock(&p->mu);
-    int i = p->next < p->n ? p->next++ : -1;
-    pthread_mutex_unlock(&p->mu);
-    if (i < 0) break;
-    p->fn(i, p->ctx);
-    pthread_mutex_lock(&p->mu);
-    p->done++;
-    if (p->after) p->after(i, p->done, p->ctx);
-    pthread_mutex_unlock(&p->mu);
-  }
-  return NULL;
-}
-
-int cmp_pool_run(int n, int threads, void (*fn)(int i, void *ctx),
-                 void (*after)(int i, int done, void *ctx), void *ctx) {
-  if (threads < 1) threads = 1;
-  if (threads > n) threads = n > 0 ? n : 1;
-  /* one core per training: OpenBLAS and the layer kernels single-threaded
-   * (both give the same bits for any thread count) */
-  openblas_set_num_threads(1);
-  int nn_prev = bsq_nn_threads(threads > 1 ? 1 : -1);
-  pool p = {.next = 0, .done = 0, .n = n, .fn = fn, .after = after,
-            .ctx = ctx};
-  pthread_mutex_init(&p.mu, NULL);
-  pthread_t *t = calloc((size_t)threads, sizeof *t);
-  if (!t) {
-    pthread_mutex_destroy(&p.mu);
-    return BSQ_ENOMEM;
-  }
-  int started = 0, rc = BSQ_OK;
-  for (int i = 1; i < threads; i++) { /* the caller is worker 0 */
-    if (pthread_create(&t[i], NULL, pool_worker, &p)) {
-      rc = BSQ_EIO;
-      break;
-    }
-    started++;
-  }
-  pool_worker(&p);
-  for (int i = 1; i <= started; i++) pthread_join(t[i], NULL);
-  free(t);
-  pthread_mutex_destroy(&p.mu);
-  if (threads > 1) bsq_nn_threads(nn_prev);
-  /* a thread that did not start only means fewer workers: all jobs ran */
-  return rc == BSQ_EIO && p.done == n ? BSQ_OK : rc;
-}
-
-int cmp_default_threads(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
-}
 
 double cmp_t975(int df) {
   /* Two-sided 95% quantiles t_{0.975, df}, df = 1..30 (standard tables). */
@@ -323,7 +258,7 @@ static void usage(FILE *f) {
 "  --from REPORT.json  no training: re-render -o/--plot/--json from the JSON\n"
 "                      report of an earlier run\n"
 "  -q, --quiet         no progress even on a terminal\n",
-          BSQ_FRIEDMAN1_ROWS, cmp_default_threads());
+          BSQ_FRIEDMAN1_ROWS, bsq_pool_default_threads());
 }
 
 /* ---- output ------------------------------------------------------------------ */
@@ -881,7 +816,7 @@ int cmd_compare(int argc, char **argv) {
   const char *data = NULL, *target = NULL, *out_md = NULL, *out_json = NULL,
              *out_plot = NULL, *from = NULL;
   long rows_n = BSQ_FRIEDMAN1_ROWS, data_seed = 0, nseeds = 5, seed0 = 1;
-  long jobs = cmp_default_threads();
+  long jobs = bsq_pool_default_threads();
   int bits[BSQ_MAX_BITS] = {2, 3, 4, 6}, nbits = 4, quiet = 0, tune = 0;
   int want[BSQ_METHOD_COUNT];
   tune_opts topt;
@@ -1052,7 +987,7 @@ int cmd_compare(int argc, char **argv) {
   cctx ctx = {&d, runs, nruns, jobl, njobs, progress, t0};
   if (progress)
     fprintf(stderr, "bsq compare: %d trainings on %ld threads\n", njobs, jobs);
-  if ((rc = cmp_pool_run(njobs, (int)jobs, run_one, run_done, &ctx))) {
+  if ((rc = bsq_pool_jobs(njobs, (int)jobs, run_one, run_done, &ctx))) {
     cli_error("compare", "cannot start the workers: %s", bsq_strerror(rc));
     goto done;
   }

@@ -20,13 +20,14 @@
 #include "compare.h"
 #include "rng.h"
 #include "train.h"
+#include "pool.h"
 #include "tune.h"
 
 void tune_opts_default(tune_opts *o) {
   o->trials = 12;
   o->time_budget = 1800;
   o->folds = 3;
-  o->jobs = cmp_default_threads();
+  o->jobs = bsq_pool_default_threads();
   o->progress = 0;
 }
 
@@ -199,7 +200,7 @@ int tune_run(const bsq_dataset *d, const bsq_train_cfg *base, const int *want,
   jobs = ord;
   double t0 = wall();
   tctx ctx = {d, jobs, nj, folds, t0, o->time_budget, o->progress};
-  if ((rc = cmp_pool_run(nj, o->jobs, tune_one, tune_done, &ctx))) {
+  if ((rc = bsq_pool_jobs(nj, o->jobs, tune_one, tune_done, &ctx))) {
     bsq_diag_set(diag, rc, "cannot start the workers");
     goto fail;
   }

@@ -14,18 +14,6 @@ int train_parse_hidden(const char *s, bsq_train_cfg *c);
 int train_parse_common(int c, const char *arg, bsq_train_cfg *cfg,
                        const char **bad);
 
-/* Runs fn(i, ctx) for i = 0..n-1 on `threads` threads (jobs are taken in
- * index order; each writes only its own result slot, so the outcome does
- * not depend on the thread count). OpenBLAS is set to one thread first so
- * that trainings run side by side instead of fighting over the cores.
- * after(i, ctx) runs under the pool's lock when job i is done (progress);
- * it may be NULL. Returns 0 or BSQ_ENOMEM / BSQ_EIO (thread start). */
-int cmp_pool_run(int n, int threads, void (*fn)(int i, void *ctx),
-                 void (*after)(int i, int done, void *ctx), void *ctx);
-
-/* Default thread count: the online cores. */
-int cmp_default_threads(void);
-
 /* Two-sided 95% Student-t quantile for df degrees of freedom. */
 double cmp_t975(int df);
 /* Mean, sample standard deviation and the 95% t-interval of v (n). With

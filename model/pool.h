@@ -1,0 +1,19 @@
+/* bsq — the job pool: independent jobs (trainings of a comparison or a
+ * tuning run) side by side, one per core. */
+#ifndef BSQ_POOL_H
+#define BSQ_POOL_H
+
+/* Runs fn(i, ctx) for i = 0..n-1 on `threads` threads, the caller
+ * included (jobs are taken in index order; each writes only its own result
+ * slot, so the outcome does not depend on the thread count). OpenBLAS and
+ * the layers' threads are set to one per job while it runs, so that jobs
+ * run side by side instead of fighting over the cores. after(i, done, ctx)
+ * runs under the pool's lock when job i is done (progress); it may be
+ * NULL. Returns 0 or BSQ_ENOMEM. */
+int bsq_pool_jobs(int n, int threads, void (*fn)(int i, void *ctx),
+                  void (*after)(int i, int done, void *ctx), void *ctx);
+
+/* The default number of parallel jobs: the online cores (at most 64). */
+int bsq_pool_default_threads(void);
+
+#endif
