@@ -259,29 +259,6 @@ START_TEST(test_data_standardize_gives_zero_mean_unit_std_on_subset) {
 }
 END_TEST
 
-START_TEST(test_data_wine_quality_loads) {
-  char *path = tu_shared_data("wine_quality.csv");
-  if (!path) return; /* data set not beside the checkout: nothing to check */
-  bsq_dataset d;
-  bsq_diag g = {{0}};
-  int rc = bsq_dataset_load_csv(&d, path, "quality", &g);
-  ck_assert_msg(rc == BSQ_OK, "%s", g.msg);
-  ck_assert_int_eq(d.rows, 6497);
-  ck_assert_int_eq(d.F, 11);
-  ck_assert_str_eq(d.target, "quality");
-  ck_assert_str_eq(d.names[0], "fixed_acidity");
-  ck_assert_double_eq(d.x[0], 7.4);
-  ck_assert_double_eq(d.y[0], 5.0);
-  uint64_t hash = d.hash;
-  bsq_dataset_free(&d);
-  ck_assert_int_eq(bsq_dataset_load_csv(&d, path, NULL, &g), BSQ_OK);
-  ck_assert_str_eq(d.target, "quality"); /* the last column by default */
-  ck_assert_uint_eq(d.hash, hash);
-  bsq_dataset_free(&d);
-  free(path);
-}
-END_TEST
-
 /* ---------------------------------------------------------------------- */
 /* Limits                                                                  */
 
@@ -560,7 +537,6 @@ Suite *data_suite(void) {
   tcase_add_test(core, test_data_split_differs_between_seeds);
   tcase_add_test(core,
                  test_data_standardize_gives_zero_mean_unit_std_on_subset);
-  tcase_add_test(core, test_data_wine_quality_loads);
   suite_add_tcase(s, core);
 
   TCase *limits = tcase_create("Limits");

@@ -1,5 +1,5 @@
-/* Training (Bw-SQ and the baselines) and evaluation on friedman1, and on
- * wine_quality when the shared data is present. */
+/* Training (Bw-SQ and the baselines) and evaluation on friedman1 (the real
+ * data set: check_wine.c). */
 #include <check.h>
 #include <cJSON.h>
 #include <math.h>
@@ -163,27 +163,6 @@ START_TEST(test_train_per_feature_bits) {
   ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), BSQ_EINVAL);
   ck_assert_str_eq(diag.msg, "--bits: 3 values given for 10 features");
   bsq_dataset_free(&d);
-}
-END_TEST
-
-START_TEST(test_train_wine_quality) {
-  char *path = tu_shared_data("wine_quality.csv");
-  if (!path) return; /* the shared data is not beside this checkout */
-  bsq_dataset d;
-  bsq_diag diag;
-  ck_assert_int_eq(bsq_dataset_load_csv(&d, path, "quality", &diag), 0);
-  bsq_train_cfg c;
-  small_cfg(&c, 6);
-  trace t = {0};
-  bsq_model m;
-  ck_assert_int_eq(bsq_train(&m, &d, &c, record, &t, &diag), 0);
-  ck_assert_double_lt(m.mse_val, t.val[0]);
-  /* a useful model: clearly better than predicting the mean (MSE 1) */
-  ck_assert_double_lt(m.mse_test_hw, 0.85);
-  ck_assert_double_le(fabs(m.mse_test_hw - m.mse_test), 0.02 * m.mse_test);
-  bsq_model_free(&m);
-  bsq_dataset_free(&d);
-  free(path);
 }
 END_TEST
 
@@ -771,7 +750,6 @@ Suite *train_suite(void) {
   tcase_add_test(core, test_train_lowers_validation_loss);
   tcase_add_test(core, test_train_same_seed_same_bytes);
   tcase_add_test(core, test_train_per_feature_bits);
-  tcase_add_test(core, test_train_wine_quality);
   suite_add_tcase(s, core);
   TCase *num = tcase_create("Numerics");
   tcase_set_timeout(num, 300);
