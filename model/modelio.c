@@ -19,6 +19,7 @@
  * feature "values": the network's input for each level 0..2^b-1. It must
  * agree with "training.method"; FP (no encoder) is never a model file. */
 #include "model.h"
+#include "util.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -1153,38 +1154,10 @@ int bsq_model_from_json(bsq_model *m, const char *text, size_t len,
 
 int bsq_model_load(bsq_model *m, const char *path, bsq_diag *diag) {
   memset(m, 0, sizeof *m);
-  FILE *fp = fopen(path, "rb");
-  if (!fp)
-    return bsq_diag_set(diag, BSQ_EIO, "%s: cannot open: %s", path,
-                        strerror(errno));
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  int rc = BSQ_OK;
-  while (buf) {
-    if (n == cap) {
-      char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n, fp);
-    n += got;
-    if (got == 0)
-      break;
-  }
-  if (!buf) {
-    rc = bsq_diag_set(diag, BSQ_ENOMEM, "%s: out of memory", path);
-  } else if (ferror(fp)) {
-    rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot read: %s", path,
-                      strerror(errno));
-  }
-  fclose(fp);
-  if (rc == BSQ_OK)
-    rc = bsq_model_from_json(m, buf, n, path, diag);
+  char *buf = NULL;
+  size_t n = 0;
+  int rc = bsq_read_file(path, &buf, &n, diag);
+  if (rc == BSQ_OK) rc = bsq_model_from_json(m, buf, n, path, diag);
   free(buf);
   return rc;
 }
