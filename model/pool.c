@@ -246,9 +246,9 @@ int bsq_nn_threads(int n) {
 }
 
 /* Starts workers until there are want - 1 (once per process); returns
- * how many run. Called with pool.busy held. */
-static int pool_start(int want) {
-  if (pool.started && pool.pid != getpid()) { /* a forked child */
+ * how many run. Called with pool.busy held; pid: getpid(). */
+static int pool_start(int want, pid_t pid) {
+  if (pool.started && pool.pid != pid) { /* a forked child */
     pool.started = 0;
     pthread_mutex_init(&pool.mu, NULL);
     pthread_cond_init(&pool.done_cv, NULL);
@@ -268,7 +268,7 @@ static int pool_start(int want) {
       break;
     }
     pool.started = k;
-    pool.pid = getpid();
+    pool.pid = pid;
   }
   return pool.started;
 }
@@ -284,8 +284,9 @@ static int pool_take(int want, int wait) {
       return 1; /* no waiting, or held by the parent of a fork */
     pthread_mutex_lock(&pool.busy);
   }
-  atomic_store(&pool.owner, (int)getpid());
-  int got = pool_start(want < POOL_MAX ? want : POOL_MAX) + 1;
+  pid_t pid = getpid(); /* a system call: once per run */
+  atomic_store(&pool.owner, (int)pid);
+  int got = pool_start(want < POOL_MAX ? want : POOL_MAX, pid) + 1;
   if (got <= 1) {
     pthread_mutex_unlock(&pool.busy);
     return 1;
