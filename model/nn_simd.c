@@ -149,8 +149,8 @@ NN_INLINE_AVX512 __mmask16 lanes(long n) {
   return (__mmask16)(n <= 0 ? 0u : n >= 16 ? 0xffffu : (1u << n) - 1u);
 }
 
-/* sigmoid() of nn_kernels.h, 16 lanes at a time: the same clamp, reduction and
- * polynomial, with fused multiply-adds. */
+/* sigmoid() of nn_kernels.h, 16 lanes at a time: the same clamp,
+ * reduction and polynomial, with fused multiply-adds. */
 NN_INLINE_AVX512 __m512 sigmoid16(__m512 z) {
   const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
   __mmask16 nan = _mm512_cmp_ps_mask(z, z, _CMP_UNORD_Q);

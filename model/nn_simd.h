@@ -25,7 +25,8 @@ int bsq_simd_softbits_forward(float *out /* (B, D) */,
                               const int *feat_of /* (D) */, int B, int F,
                               int D, float tau);
 /* dthr[d] -= sum_b dout[b,d] s (1 - s) / tau, s = out[b,d] */
-int bsq_simd_softbits_dthr(float *dthr /* (D) */, const float *dout /* (B, D) */,
+int bsq_simd_softbits_dthr(float *dthr /* (D) */,
+                           const float *dout /* (B, D) */,
                            const float *out /* (B, D) */, int B, int D,
                            float tau);
 int bsq_simd_hardbits_forward(float *out /* (B, D) */,
@@ -35,7 +36,8 @@ int bsq_simd_hardbits_forward(float *out /* (B, D) */,
                               int D);
 /* The whole forward (ReLU included) or backward of a linear layer, when
  * the hand-written GEMMs cover (I, O). */
-int bsq_simd_linear_forward(float *out /* (B, O) */, const float *inp /* (B, I) */,
+int bsq_simd_linear_forward(float *out /* (B, O) */,
+                            const float *inp /* (B, I) */,
                             const float *w /* (O, I) */,
                             const float *wt /* or NULL */,
                             const float *b /* (O) */, int B, int I, int O,
