@@ -12,7 +12,9 @@
  * the median and the best of the remaining epochs.
  *
  * BENCH_SIMD=generic or avx2 caps the kernel tier (bsq_nn_simd): what a
- * CPU without AVX-512 runs. */
+ * CPU without AVX-512 runs. BSQ_THREADS=N sets the layers' threads
+ * (bsq_nn_threads), as it does for the bsq command; the library itself
+ * does not read the environment. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,16 @@ int main(int argc, char **argv) {
   }
   if (simd)
     bsq_nn_simd(strcmp(simd, "avx2") ? BSQ_SIMD_GENERIC : BSQ_SIMD_AVX2);
+  const char *threads = getenv("BSQ_THREADS");
+  if (threads) {
+    int n = atoi(threads);
+    if (n < 1 || n > BSQ_MAX_THREADS) {
+      fprintf(stderr, "train_speed: BSQ_THREADS must be 1..%d\n",
+              BSQ_MAX_THREADS);
+      return 1;
+    }
+    bsq_nn_threads(n);
+  }
   bsq_train_cfg c;
   bsq_train_cfg_default(&c);
   c.nhidden = parse_hidden(argv[1], c.hidden);

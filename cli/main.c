@@ -48,8 +48,9 @@ int main(int argc, char **argv) {
     printf("bsq %s\n", BSQ_VERSION);
     return BSQ_EXIT_OK;
   }
-  /* the library reads BSQ_THREADS itself; a value it cannot use is an
-   * error here, not a silent fall-back to every core */
+  /* BSQ_THREADS: the layers' threads (train --threads overrides it); a
+   * value the library cannot use is an error, not a silent fall-back to
+   * every core */
   const char *threads = getenv("BSQ_THREADS");
   long n;
   if (threads && cli_parse_int(threads, 1, BSQ_MAX_THREADS, &n)) {
@@ -57,6 +58,7 @@ int main(int argc, char **argv) {
             threads, BSQ_MAX_THREADS);
     return BSQ_EXIT_USAGE;
   }
+  if (threads) bsq_nn_threads((int)n);
   cli_handle_signals();
   for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
     if (!strcmp(argv[1], COMMANDS[i].name))

@@ -38,27 +38,29 @@ enum {
 };
 int bsq_nn_simd(int mode);
 
-/* Threads the layers use, the caller included: n >= 1 sets it, 0 restores
- * the default (BSQ_THREADS from the environment, else the online CPUs, at
- * most BSQ_MAX_THREADS), -1 only asks. Returns the previous count. Results are the same
- * bits for any count: work is cut into fixed blocks and no sum is split
- * across threads. OpenBLAS is switched to one thread at the first linear
- * layer that uses it (its GEMMs are split into blocks over these threads
- * instead). One caller at a time gets the threads; calls made at the same
- * time from other threads (parallel trainings) run on their own thread. */
+/* Threads the layers use, the caller included: n >= 1 sets it (at most
+ * BSQ_MAX_THREADS), 0 restores the default (the online CPUs, at most
+ * BSQ_MAX_THREADS), -1 only asks. Returns the previous count. Results are
+ * the same bits for any count: work is cut into fixed blocks and no sum is
+ * split across threads. OpenBLAS is switched to one thread at the first
+ * linear layer that uses it (its GEMMs are split into blocks over these
+ * threads instead). The threads are those of the program's one pool
+ * (pool.c), which bsq_pool_jobs() shares: one caller at a time gets them,
+ * and a layer called from inside a pool job or chunk, or from another
+ * thread while the pool is busy, runs on the thread that calls it. */
 int bsq_nn_threads(int n);
 #define BSQ_MAX_THREADS 8
 
-/* fn(ctx, c) for c = 0 .. n-1 on those threads, in any order and with
- * flush-to-zero set, as the layers run. The layers called from inside fn
- * run on the thread that calls them (one job uses the pool at a time):
- * a training step cut into chunks of rows uses this to run each chunk's
- * forward and backward pass on one core. */
+/* fn(ctx, c) for c = 0 .. n-1 on those threads (pool.c), in any order and
+ * with flush-to-zero set, as the layers run. The layers called from inside
+ * fn run on the thread that calls them: a training step cut into chunks
+ * of rows uses this to run each chunk's forward and backward pass on one
+ * core. */
 void bsq_parallel(void (*fn)(void *ctx, int c), void *ctx, int n);
 
 /* Soft bits: out[b,d] = sigmoid((x[b, feat_of[d]] - thr[d]) / tau), with
  * the lower tail cut: values below about 2^-64 (argument < -44.36) are 0,
- * so no denormal floats reach the GEMMs (nn.c explains). */
+ * so no denormal floats reach the GEMMs (nn_kernels.h explains). */
 void bsq_softbits_forward(float *out /* (B, D) */, const float *x /* (B, F) */,
                           const float *thr /* (D) */,
                           const int *feat_of /* (D) */, int B, int F, int D,

@@ -1,4 +1,6 @@
-/* Check suite for model/nn.c: layers, loss and optimizer.
+/* Check suite for model/nn.c: layers, loss and optimizer, and the thread
+ * pool they run on (model/pool.c: the layers' parallel-for and the job
+ * pool). The SIMD kernels against the generic code: check_simd.c.
  *
  * Gradient checks: every backward is compared with central finite
  * differences of a scalar loss computed in double from the float forward.
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "pool.h"
 #include "rng.h"
 
 #define RTOL 1e-2
@@ -958,32 +961,40 @@ typedef struct {
   float dw[TS_O * TS_D], db[TS_O], dthr[TS_D], p[TS_O * TS_D];
 } step_out;
 
+/* The step's inputs, one set per call: run_step() may run in several
+ * threads at once (the job pool tests below). */
+typedef struct {
+  float x[TS_B * TS_F], thr[TS_D], w[TS_O * TS_D], b[TS_O];
+  float dout[TS_B * TS_O], m[TS_O * TS_D], v[TS_O * TS_D], g[TS_O * TS_D];
+  int feat_of[TS_D];
+} step_in;
+
 static void run_step(step_out *o, float tau) {
-  static float x[TS_B * TS_F], thr[TS_D], w[TS_O * TS_D], b[TS_O],
-      dout[TS_B * TS_O], m[TS_O * TS_D], v[TS_O * TS_D], g[TS_O * TS_D];
-  static int feat_of[TS_D];
+  step_in *in = calloc(1, sizeof *in);
+  ck_assert_ptr_nonnull(in);
   bsq_rng r;
   bsq_rng_seed(&r, 151);
-  fill_uniform(x, TS_B * TS_F, &r, -2, 2);
-  fill_uniform(thr, TS_D, &r, -1.5, 1.5);
-  fill_uniform(w, TS_O * TS_D, &r, -0.1, 0.1);
-  fill_uniform(b, TS_O, &r, -0.1, 0.1);
-  fill_uniform(dout, TS_B * TS_O, &r, -1, 1);
-  fill_uniform(g, TS_O * TS_D, &r, -1, 1);
-  for (int d = 0; d < TS_D; d++) feat_of[d] = d / 15;
+  fill_uniform(in->x, TS_B * TS_F, &r, -2, 2);
+  fill_uniform(in->thr, TS_D, &r, -1.5, 1.5);
+  fill_uniform(in->w, TS_O * TS_D, &r, -0.1, 0.1);
+  fill_uniform(in->b, TS_O, &r, -0.1, 0.1);
+  fill_uniform(in->dout, TS_B * TS_O, &r, -1, 1);
+  fill_uniform(in->g, TS_O * TS_D, &r, -1, 1);
+  for (int d = 0; d < TS_D; d++) in->feat_of[d] = d / 15;
   memset(o, 0, sizeof *o);
-  memset(m, 0, sizeof m);
-  memset(v, 0, sizeof v);
-  bsq_softbits_forward(o->s, x, thr, feat_of, TS_B, TS_F, TS_D, tau);
-  bsq_linear_forward(o->a, o->s, w, b, TS_B, TS_D, TS_O);
-  bsq_linear_backward(o->ds, o->dw, o->db, dout, o->s, w, TS_B, TS_D, TS_O);
-  bsq_softbits_backward(NULL, o->dthr, o->ds, o->s, feat_of, TS_B, TS_F,
+  bsq_softbits_forward(o->s, in->x, in->thr, in->feat_of, TS_B, TS_F, TS_D,
+                       tau);
+  bsq_linear_forward(o->a, o->s, in->w, in->b, TS_B, TS_D, TS_O);
+  bsq_linear_backward(o->ds, o->dw, o->db, in->dout, o->s, in->w, TS_B, TS_D,
+                      TS_O);
+  bsq_softbits_backward(NULL, o->dthr, o->ds, o->s, in->feat_of, TS_B, TS_F,
                         TS_D, tau);
-  memcpy(o->p, w, sizeof w);
+  memcpy(o->p, in->w, sizeof in->w);
   const bsq_adam_cfg cfg = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f,
                             .eps = 1e-8f, .weight_decay = 0.01f};
   for (int t = 1; t <= 3; t++) /* a fixed gradient: Adam alone */
-    bsq_adam_step(o->p, g, m, v, TS_O * TS_D, &cfg, t);
+    bsq_adam_step(o->p, in->g, in->m, in->v, TS_O * TS_D, &cfg, t);
+  free(in);
 }
 
 START_TEST(test_nn_threads_same_bits) {
@@ -1004,82 +1015,128 @@ START_TEST(test_nn_threads_same_bits) {
 }
 END_TEST
 
-/* The AVX-512 kernels (where the CPU has them) and the generic path agree
- * within float rounding. */
-START_TEST(test_nn_simd_matches_generic) {
-  static step_out fast, gen;
-  int was = bsq_nn_simd(-1);
-  run_step(&fast, 0.3f);
-  bsq_nn_simd(BSQ_SIMD_GENERIC);
-  ck_assert_int_eq(bsq_nn_simd(-1), BSQ_SIMD_GENERIC);
-  run_step(&gen, 0.3f);
-  bsq_nn_simd(BSQ_SIMD_AUTO);
-  ck_assert_int_eq(bsq_nn_simd(-1), was);
-  const struct {
-    const char *what;
-    const float *a, *b;
-    size_t n;
-    double tol;
-  } cmp[] = {
-      {"softbits", fast.s, gen.s, TS_B * TS_D, 1e-6},
-      {"linear", fast.a, gen.a, TS_B * TS_O, 1e-4},
-      {"dinp", fast.ds, gen.ds, TS_B * TS_D, 1e-4},
-      {"dw", fast.dw, gen.dw, TS_O * TS_D, 1e-3},
-      {"db", fast.db, gen.db, TS_O, 1e-3},
-      {"dthr", fast.dthr, gen.dthr, TS_D, 1e-3},
-      {"adam", fast.p, gen.p, TS_O * TS_D, 0.0}, /* the same bits */
-  };
-  for (size_t k = 0; k < sizeof cmp / sizeof cmp[0]; k++)
-    for (size_t i = 0; i < cmp[k].n; i++)
-      ck_assert_msg(fabs((double)cmp[k].a[i] - cmp[k].b[i]) <=
-                        cmp[k].tol * fmax(1.0, fabs((double)cmp[k].b[i])),
-                    "%s[%zu]: %.9g vs %.9g", cmp[k].what, i,
-                    (double)cmp[k].a[i], (double)cmp[k].b[i]);
+/* ---- the job pool (pool.c), which shares the layers' threads --------- */
+
+/* Jobs of run_step() side by side: each the same bits as the step on the
+ * calling thread, for any number of job threads, with the layers' own
+ * parallel calls inside each job. */
+enum { PJ_N = 7 };
+
+typedef struct {
+  step_out *out; /* (PJ_N) */
+  int order[PJ_N], seen[PJ_N];
+  int after_calls;
+} pj_ctx;
+
+static void pj_step(int i, void *ctx) {
+  pj_ctx *c = ctx;
+  run_step(&c->out[i], i % 2 ? 0.01f : 1.0f);
+  c->seen[i]++;
+}
+
+static void pj_after(int i, int done, void *ctx) {
+  pj_ctx *c = ctx;
+  c->order[done - 1] = i;
+  c->after_calls++;
+}
+
+START_TEST(test_nn_pool_jobs_same_bits_any_threads) {
+  static step_out ref[2];
+  run_step(&ref[0], 1.0f);
+  run_step(&ref[1], 0.01f);
+  int prev = bsq_nn_threads(-1);
+  bsq_nn_threads(2); /* the layers would use the pool outside a job */
+  const int threads[] = {1, 2, 3, PJ_N + 5};
+  for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+    pj_ctx c = {.out = calloc(PJ_N, sizeof(step_out))};
+    ck_assert_ptr_nonnull(c.out);
+    ck_assert_int_eq(bsq_pool_jobs(PJ_N, threads[t], pj_step, pj_after, &c),
+                     0);
+    ck_assert_int_eq(c.after_calls, PJ_N);
+    int in_order[PJ_N] = {0};
+    for (int i = 0; i < PJ_N; i++) {
+      ck_assert_int_eq(c.seen[i], 1);
+      in_order[c.order[i]]++;
+      ck_assert_msg(memcmp(&c.out[i], &ref[i % 2], sizeof ref[0]) == 0,
+                    "job %d on %d threads differs", i, threads[t]);
+    }
+    for (int i = 0; i < PJ_N; i++) ck_assert_int_eq(in_order[i], 1);
+    free(c.out);
+  }
+  ck_assert_int_eq(bsq_nn_threads(-1), 2); /* left as it was */
+  bsq_nn_threads(prev);
 }
 END_TEST
 
-/* The generic loops' AVX2 copies give the same bits as the baseline ones
- * (ISO C: gcc contracts nothing into FMAs), for the whole step of
- * run_step() and for the ReLU and hard bits. On a CPU without AVX2 both
- * runs take the baseline copies. */
+/* A job pool called from inside a job runs its jobs on that job's thread;
+ * so does one called from a chunk of the layers' parallel-for. */
 typedef struct {
-  step_out step;
-  float relu[TS_B * TS_O], drelu[TS_B * TS_O], hard[TS_B * TS_D];
-} tier_out;
+  int hits[4][5];
+} nest_ctx;
 
-static void run_tier(tier_out *o, int mode) {
-  static float z[TS_B * TS_O], g[TS_B * TS_O], x[TS_B * TS_F], thr[TS_D];
-  static int feat_of[TS_D];
-  bsq_rng r;
-  bsq_rng_seed(&r, 163);
-  fill_uniform(z, TS_B * TS_O, &r, -1, 1);
-  fill_uniform(g, TS_B * TS_O, &r, -1, 1);
-  fill_uniform(x, TS_B * TS_F, &r, -2, 2);
-  fill_uniform(thr, TS_D, &r, -1.5, 1.5);
-  for (int d = 0; d < TS_D; d++) feat_of[d] = d / 15;
-  z[0] = 0.0f, z[1] = -0.0f, z[2] = NAN;
-  bsq_nn_simd(mode);
-  run_step(&o->step, 0.3f);
-  bsq_relu_forward(o->relu, z, TS_B * TS_O);
-  bsq_zero(o->drelu, TS_B * TS_O);
-  bsq_relu_backward(o->drelu, g, o->relu, TS_B * TS_O);
-  bsq_hardbits_forward(o->hard, x, thr, feat_of, TS_B, TS_F, TS_D);
-  bsq_nn_simd(BSQ_SIMD_AUTO);
+static nest_ctx *nest_cur;
+
+static void nest_leaf(int i, void *ctx) {
+  int *row = ctx;
+  row[i]++;
 }
 
-START_TEST(test_nn_avx2_copies_same_bits) {
-  static tier_out base, avx2;
-  run_tier(&base, BSQ_SIMD_GENERIC);
-  run_tier(&avx2, BSQ_SIMD_AVX2);
-  ck_assert(memcmp(&base.step, &avx2.step, sizeof base.step) == 0);
-  ck_assert(memcmp(base.relu, avx2.relu, sizeof base.relu) == 0);
-  ck_assert(memcmp(base.drelu, avx2.drelu, sizeof base.drelu) == 0);
-  ck_assert(memcmp(base.hard, avx2.hard, sizeof base.hard) == 0);
+static void nest_job(int i, void *ctx) {
+  nest_ctx *c = ctx;
+  ck_assert_int_eq(bsq_pool_jobs(5, 3, nest_leaf, NULL, c->hits[i]), 0);
+}
+
+static void nest_chunk(void *ctx, int c) {
+  (void)ctx;
+  ck_assert_int_eq(bsq_pool_jobs(5, 2, nest_leaf, NULL, nest_cur->hits[c]),
+                   0);
+}
+
+START_TEST(test_nn_pool_jobs_nested) {
+  nest_ctx a = {{{0}}}, b = {{{0}}};
+  ck_assert_int_eq(bsq_pool_jobs(4, 2, nest_job, NULL, &a), 0);
+  nest_cur = &b;
+  int prev = bsq_nn_threads(2);
+  bsq_parallel(nest_chunk, NULL, 4);
+  bsq_nn_threads(prev);
+  for (int i = 0; i < 4; i++)
+    for (int k = 0; k < 5; k++) {
+      ck_assert_int_eq(a.hits[i][k], 1);
+      ck_assert_int_eq(b.hits[i][k], 1);
+    }
+  ck_assert_int_eq(bsq_pool_jobs(0, 4, nest_leaf, NULL, NULL), 0);
+}
+END_TEST
+
+/* Many chunks (more than one round of the pool's chunk counter) and a
+ * parallel-for of zero or one chunk. */
+static void count_chunk(void *ctx, int c) {
+  unsigned char *hit = ctx;
+  hit[c]++;
+}
+
+static void count_job(int i, void *ctx) { count_chunk(ctx, i); }
+
+START_TEST(test_nn_pool_every_chunk_once) {
+  enum { MANY = 70000 };
+  unsigned char *hit = calloc(MANY, 1);
+  ck_assert_ptr_nonnull(hit);
+  int prev = bsq_nn_threads(3);
+  bsq_parallel(count_chunk, hit, MANY);
+  ck_assert_int_eq(bsq_pool_jobs(MANY, 3, count_job, NULL, hit), 0);
+  bsq_parallel(count_chunk, hit, 1);
+  bsq_parallel(count_chunk, hit, 0);
+  bsq_nn_threads(prev);
+  ck_assert_int_eq(hit[0], 3);
+  for (int i = 1; i < MANY; i++) ck_assert_int_eq(hit[i], 2);
+  free(hit);
 }
 END_TEST
 
 /* The generic paths, on a machine with AVX-512 too: the "Generic" and
- * "AVX2" cases run the numerics again under these fixtures. */
+ * "AVX2" cases run the numerics again under these fixtures (on a CPU
+ * without AVX2 the "AVX2" case is the generic one again). The SIMD tiers
+ * are compared with the generic code in check_simd.c. */
 static void generic_setup(void) { bsq_nn_simd(BSQ_SIMD_GENERIC); }
 static void avx2_setup(void) { bsq_nn_simd(BSQ_SIMD_AVX2); }
 static void generic_teardown(void) { bsq_nn_simd(BSQ_SIMD_AUTO); }
@@ -1214,9 +1271,14 @@ Suite *nn_suite(void) {
   tcase_add_test(num, test_nn_linear_backward_matches_naive);
   tcase_add_test(num, test_nn_linear_fused_matches_separate);
   tcase_add_test(num, test_nn_threads_same_bits);
-  tcase_add_test(num, test_nn_simd_matches_generic);
-  tcase_add_test(num, test_nn_avx2_copies_same_bits);
   suite_add_tcase(s, num);
+
+  TCase *pool = tcase_create("Threads");
+  tcase_set_timeout(pool, 60);
+  tcase_add_test(pool, test_nn_pool_jobs_same_bits_any_threads);
+  tcase_add_test(pool, test_nn_pool_jobs_nested);
+  tcase_add_test(pool, test_nn_pool_every_chunk_once);
+  suite_add_tcase(s, pool);
 
   /* the generic loops at the baseline ISA, and their AVX2 copies */
   const char *names[2] = {"Generic", "AVX2"};

@@ -1,0 +1,158 @@
+/* Check suite for model/nn_simd.c: each SIMD kernel tier the CPU has
+ * against the generic code (nn.c, baseline ISA, OpenBLAS).
+ *
+ *   AVX2     the generic loops compiled for AVX2: the same bits
+ *   AVX-512  the hand-written kernels: within float rounding (fused
+ *            multiply-adds, sums in another order); Adam, the hard bits
+ *            and the ReLU (AVX2 copies on that tier) the same bits
+ *
+ * A tier the CPU lacks is reported on stdout as "skipped: ..." and its
+ * test is not registered (Check has no skip status: the tests that ran
+ * are the ones counted). With neither tier the whole executable is
+ * skipped: simd_suite() returns NULL and check_main.c exits with 77,
+ * which CTest reports as skipped. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "rng.h"
+
+static void fill_uniform(float *a, size_t n, bsq_rng *r, double lo,
+                         double hi) {
+  for (size_t i = 0; i < n; i++)
+    a[i] = (float)(lo + (hi - lo) * bsq_rng_uniform(r));
+}
+
+/* One training-sized step of every kernel: soft bits (B, D) of F = 10
+ * features, a 150 -> 32 layer forward and backward, the threshold
+ * gradient and three Adam steps; then the ReLU and the hard bits. */
+enum { TS_B = 515, TS_F = 10, TS_D = 150, TS_O = 32 };
+
+typedef struct {
+  float s[TS_B * TS_D], a[TS_B * TS_O], ds[TS_B * TS_D];
+  float dw[TS_O * TS_D], db[TS_O], dthr[TS_D], p[TS_O * TS_D];
+  float relu[TS_B * TS_O], drelu[TS_B * TS_O], hard[TS_B * TS_D];
+} step_out;
+
+typedef struct {
+  float x[TS_B * TS_F], thr[TS_D], w[TS_O * TS_D], b[TS_O];
+  float dout[TS_B * TS_O], m[TS_O * TS_D], v[TS_O * TS_D], g[TS_O * TS_D];
+  float z[TS_B * TS_O], gz[TS_B * TS_O];
+  int feat_of[TS_D];
+} step_in;
+
+/* The step on kernel tier `mode` (bsq_nn_simd); asserts the tier is the
+ * one asked for, so that no comparison below is of a tier with itself. */
+static void run_step(step_out *o, int mode, float tau) {
+  static step_in in;
+  bsq_rng r;
+  bsq_rng_seed(&r, 151);
+  fill_uniform(in.x, TS_B * TS_F, &r, -2, 2);
+  fill_uniform(in.thr, TS_D, &r, -1.5, 1.5);
+  fill_uniform(in.w, TS_O * TS_D, &r, -0.1, 0.1);
+  fill_uniform(in.b, TS_O, &r, -0.1, 0.1);
+  fill_uniform(in.dout, TS_B * TS_O, &r, -1, 1);
+  fill_uniform(in.g, TS_O * TS_D, &r, -1, 1);
+  fill_uniform(in.z, TS_B * TS_O, &r, -1, 1);
+  fill_uniform(in.gz, TS_B * TS_O, &r, -1, 1);
+  in.z[0] = 0.0f, in.z[1] = -0.0f, in.z[2] = NAN;
+  in.x[3] = in.thr[3 * 15 + 2]; /* x == t gives 0 */
+  for (int d = 0; d < TS_D; d++) in.feat_of[d] = d / 15;
+  memset(in.m, 0, sizeof in.m);
+  memset(in.v, 0, sizeof in.v);
+  memset(o, 0, sizeof *o);
+  bsq_nn_simd(mode);
+  ck_assert_int_eq(bsq_nn_simd(-1), mode);
+  bsq_softbits_forward(o->s, in.x, in.thr, in.feat_of, TS_B, TS_F, TS_D, tau);
+  bsq_linear_forward(o->a, o->s, in.w, in.b, TS_B, TS_D, TS_O);
+  bsq_linear_backward(o->ds, o->dw, o->db, in.dout, o->s, in.w, TS_B, TS_D,
+                      TS_O);
+  bsq_softbits_backward(NULL, o->dthr, o->ds, o->s, in.feat_of, TS_B, TS_F,
+                        TS_D, tau);
+  memcpy(o->p, in.w, sizeof in.w);
+  const bsq_adam_cfg cfg = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f,
+                            .eps = 1e-8f, .weight_decay = 0.01f};
+  for (int t = 1; t <= 3; t++) /* a fixed gradient: Adam alone */
+    bsq_adam_step(o->p, in.g, in.m, in.v, TS_O * TS_D, &cfg, t);
+  bsq_relu_forward(o->relu, in.z, TS_B * TS_O);
+  bsq_relu_backward(o->drelu, in.gz, o->relu, TS_B * TS_O);
+  bsq_hardbits_forward(o->hard, in.x, in.thr, in.feat_of, TS_B, TS_F, TS_D);
+  bsq_nn_simd(BSQ_SIMD_AUTO);
+}
+
+/* The best tier this CPU has. */
+static int cpu_best(void) {
+  int was = bsq_nn_simd(BSQ_SIMD_AUTO);
+  int best = bsq_nn_simd(-1);
+  if (was != best) bsq_nn_simd(was);
+  return best;
+}
+
+/* The generic loops' AVX2 copies give the same bits as the baseline ones
+ * (ISO C: gcc contracts nothing into FMAs), at a soft tau and at one where
+ * most soft bits saturate. */
+START_TEST(test_simd_avx2_same_bits_as_generic) {
+  static step_out gen, avx2;
+  const float taus[] = {0.3f, 0.01f};
+  for (int t = 0; t < 2; t++) {
+    run_step(&gen, BSQ_SIMD_GENERIC, taus[t]);
+    run_step(&avx2, BSQ_SIMD_AVX2, taus[t]);
+    ck_assert_msg(memcmp(&gen, &avx2, sizeof gen) == 0,
+                  "tau %g: AVX2 differs from generic", (double)taus[t]);
+  }
+}
+END_TEST
+
+/* The AVX-512 kernels and the generic path agree within float rounding. */
+START_TEST(test_simd_avx512_matches_generic) {
+  static step_out fast, gen;
+  run_step(&gen, BSQ_SIMD_GENERIC, 0.3f);
+  run_step(&fast, BSQ_SIMD_AVX512, 0.3f);
+  const struct {
+    const char *what;
+    const float *a, *b;
+    size_t n;
+    double tol;
+  } cmp[] = {
+      {"softbits", fast.s, gen.s, TS_B * TS_D, 1e-6},
+      {"linear", fast.a, gen.a, TS_B * TS_O, 1e-4},
+      {"dinp", fast.ds, gen.ds, TS_B * TS_D, 1e-4},
+      {"dw", fast.dw, gen.dw, TS_O * TS_D, 1e-3},
+      {"db", fast.db, gen.db, TS_O, 1e-3},
+      {"dthr", fast.dthr, gen.dthr, TS_D, 1e-3},
+      {"adam", fast.p, gen.p, TS_O * TS_D, 0.0}, /* the same bits */
+      {"relu", fast.relu, gen.relu, TS_B * TS_O, 0.0},
+      {"drelu", fast.drelu, gen.drelu, TS_B * TS_O, 0.0},
+      {"hardbits", fast.hard, gen.hard, TS_B * TS_D, 0.0},
+  };
+  for (size_t k = 0; k < sizeof cmp / sizeof cmp[0]; k++)
+    for (size_t i = 0; i < cmp[k].n; i++)
+      ck_assert_msg(fabs((double)cmp[k].a[i] - cmp[k].b[i]) <=
+                            cmp[k].tol * fmax(1.0, fabs((double)cmp[k].b[i])) ||
+                        (isnan(cmp[k].a[i]) && isnan(cmp[k].b[i])),
+                    "%s[%zu]: %.9g vs %.9g", cmp[k].what, i,
+                    (double)cmp[k].a[i], (double)cmp[k].b[i]);
+}
+END_TEST
+
+Suite *simd_suite(void); /* called by check_main.c through BSQ_SUITE */
+
+Suite *simd_suite(void) {
+  int best = cpu_best();
+  if (best < BSQ_SIMD_AVX2) {
+    printf("skipped: CPU has no AVX2 or AVX-512\n");
+    return NULL;
+  }
+  Suite *s = suite_create("simd");
+  TCase *num = tcase_create("Numerics");
+  tcase_add_test(num, test_simd_avx2_same_bits_as_generic);
+  if (best >= BSQ_SIMD_AVX512)
+    tcase_add_test(num, test_simd_avx512_matches_generic);
+  else
+    printf("skipped: test_simd_avx512_matches_generic: CPU has no AVX-512\n");
+  suite_add_tcase(s, num);
+  return s;
+}
