@@ -1,7 +1,7 @@
 /* The real data set beside the checkout (../shared/data/wine_quality.csv,
  * UCI Wine Quality, red + white): it loads as it should and bsq learns a
  * useful model from it. When the file is not there the suite reports
- * itself skipped (exit 77, CTest SKIP_RETURN_CODE); it never passes
+ * itself skipped (exit 77, CTest's SKIP_RETURN_CODE); it never passes
  * without checking. */
 #include <check.h>
 #include <math.h>
@@ -86,8 +86,7 @@ Suite *wine_suite(void) {
   char *path = tu_shared_data(WINE);
   if (!path) {
     printf("skipped: ../shared/data/" WINE " is not beside the checkout\n");
-    fflush(stdout);
-    exit(77);
+    return NULL; /* check_main.c exits 77: skipped */
   }
   free(path);
   Suite *s = suite_create("wine");
