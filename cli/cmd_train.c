@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "cli.h"
-#include "compare.h"
 #include "model.h"
 #include "nn.h"
+#include "options.h"
 #include "train.h"
 
 static void usage(FILE *f) {
@@ -83,72 +83,6 @@ static int parse_bits(const char *s, bsq_train_cfg *c) {
   return 0;
 }
 
-int train_parse_hidden(const char *s, bsq_train_cfg *c) {
-  long count, width;
-  char *x = strchr(s, 'x');
-  if (x) {
-    char a[32];
-    size_t n = (size_t)(x - s);
-    if (n == 0 || n >= sizeof a) return -1;
-    memcpy(a, s, n);
-    a[n] = '\0';
-    if (cli_parse_int(a, 0, BSQ_MAX_LAYERS - 1, &count) ||
-        cli_parse_int(x + 1, 1, 65536, &width))
-      return -1;
-    c->nhidden = (int)count;
-    for (int i = 0; i < count; i++) c->hidden[i] = (int)width;
-    return 0;
-  }
-  int n = 0;
-  const char *p = s;
-  while (*p) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > 65536 || n >= BSQ_MAX_LAYERS - 1) return -1;
-    c->hidden[n++] = (int)v;
-    if (*end == ',') p = end + 1;
-    else if (*end == '\0') p = end;
-    else return -1;
-  }
-  if (n == 0) return -1;
-  c->nhidden = n;
-  return 0;
-}
-
-int train_parse_common(int c, const char *arg, bsq_train_cfg *cfg,
-                       const char **bad) {
-  long v;
-  double x;
-  switch (c) {
-  case 'H': if (train_parse_hidden(arg, cfg)) *bad = "--hidden"; return 1;
-  case 'e':
-    if (cli_parse_int(arg, 1, 1000000, &v)) *bad = "--epochs";
-    else cfg->epochs = (int)v;
-    return 1;
-  case 'B':
-    if (cli_parse_int(arg, 1, 1 << 20, &v)) *bad = "--batch";
-    else cfg->batch = (int)v;
-    return 1;
-  case 'l':
-    if (cli_parse_double(arg, &x) || x <= 0 || x > 1) *bad = "--lr";
-    else cfg->lr = (float)x;
-    return 1;
-  case 'T':
-    if (cli_parse_double(arg, &x) || x <= 0 || x > 1) *bad = "--tau-decay";
-    else cfg->tau_decay = (float)x;
-    return 1;
-  case 'D':
-    if (cli_parse_double(arg, &x) || x < 0 || x >= 1) *bad = "--dropout";
-    else cfg->dropout = (float)x;
-    return 1;
-  case 'w':
-    if (cli_parse_int(arg, 1, BSQ_MAX_WIDTH, &v)) *bad = "--input-width";
-    else cfg->input_width = (int)v;
-    return 1;
-  default: return 0;
-  }
-}
-
 static void show_progress(const bsq_progress *p, void *user) {
   (void)user;
   fprintf(stderr, "\repoch %4d/%d  train %.5f  val %.5f  tau %.5f ", p->epoch,
@@ -197,7 +131,7 @@ static void dump_init(const bsq_model *m, const bsq_split *s, void *user) {
   FILE *f = u->init.fp;
   const bsq_train_cfg *c = &m->cfg;
   fprintf(f, "{\n  \"method\": \"%s\",\n  \"input\": \"%s\",\n",
-          c->method, bsq_input_name(m->input));
+          bsq_method_name(c->method), bsq_input_name(m->input));
   fprintf(f, "  \"rows\": %d,\n  \"F\": %d,\n  \"D\": %d,\n", u->d->rows,
           m->F, m->enc.D);
   fprintf(f, "  \"epochs\": %d,\n  \"batch\": %d,\n  \"lr\": %.9g,\n"
@@ -306,21 +240,12 @@ static int dump_close(dump *u, int ok) {
 
 int cmd_train(int argc, char **argv) {
   static const struct option opts[] = {
-      {"data", required_argument, 0, 'd'},
-      {"target", required_argument, 0, 't'},
-      {"rows", required_argument, 0, 'r'},
-      {"data-seed", required_argument, 0, 'R'},
+      CLI_DATA_OPTIONS,
+      CLI_TRAIN_OPTIONS,
       {"bits", required_argument, 0, 'b'},
-      {"input-width", required_argument, 0, 'w'},
       {"signed", no_argument, 0, 'S'},
       {"margin", required_argument, 0, 'M'},
       {"init", required_argument, 0, 'I'},
-      {"hidden", required_argument, 0, 'H'},
-      {"epochs", required_argument, 0, 'e'},
-      {"batch", required_argument, 0, 'B'},
-      {"lr", required_argument, 0, 'l'},
-      {"tau-decay", required_argument, 0, 'T'},
-      {"dropout", required_argument, 0, 'D'},
       {"weight-decay", required_argument, 0, 'W'},
       {"seed", required_argument, 0, 's'},
       {"output", required_argument, 0, 'o'},
@@ -330,8 +255,10 @@ int cmd_train(int argc, char **argv) {
       {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
-  const char *data = NULL, *target = NULL, *out = NULL, *dump_dir = NULL;
-  long rows = BSQ_FRIEDMAN1_ROWS, data_seed = 0, v;
+  const char *out = NULL, *dump_dir = NULL;
+  long v;
+  cli_data_opts dopt;
+  cli_data_opts_default(&dopt);
   double x;
   int quiet = 0;
   bsq_train_cfg cfg;
@@ -341,13 +268,11 @@ int cmd_train(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
     const char *bad = NULL;
-    if (train_parse_common(c, optarg, &cfg, &bad)) c = 0;
+    if (cli_data_option(c, optarg, &dopt, &bad) ||
+        cli_train_option(c, optarg, &cfg, &bad))
+      c = 0;
     switch (c) {
     case 0: break;
-    case 'd': data = optarg; break;
-    case 't': target = optarg; break;
-    case 'r': if (cli_parse_int(optarg, 2, 100000000, &rows)) bad = "--rows"; break;
-    case 'R': if (cli_parse_int(optarg, 0, (1L << 53), &data_seed)) bad = "--data-seed"; break;
     case 'b': if (parse_bits(optarg, &cfg)) bad = "--bits"; break;
     case 'S': cfg.input_signed = 1; break;
     case 'M':
@@ -369,8 +294,8 @@ int cmd_train(int argc, char **argv) {
       break;
     case 'o': out = optarg; break;
     case 'm':
-      if (bsq_method_parse(optarg) < 0) bad = "--method";
-      else snprintf(cfg.method, sizeof cfg.method, "%s", optarg);
+      if ((v = bsq_method_parse(optarg)) < 0) bad = "--method";
+      else cfg.method = (bsq_method)v;
       break;
     case 'X': dump_dir = optarg; break;
     case 'j':
@@ -393,8 +318,8 @@ int cmd_train(int argc, char **argv) {
     cli_error("train", "unexpected argument '%s'", argv[optind]);
     return BSQ_EXIT_USAGE;
   }
-  int is_fp = bsq_method_parse(cfg.method) == BSQ_METHOD_FP;
-  if (!data || (!out && !is_fp)) {
+  int is_fp = bsq_method_input(cfg.method) == BSQ_INPUT_FLOAT;
+  if (!dopt.data || (!out && !is_fp)) {
     cli_error("train", "--data and -o are required");
     usage(stderr);
     return BSQ_EXIT_USAGE;
@@ -408,9 +333,15 @@ int cmd_train(int argc, char **argv) {
   }
 
   bsq_dataset d;
-  int rc = cli_load_data("train", data, target, (int)rows,
-                         (unsigned long long)data_seed, &d);
+  int rc = cli_load_data("train", dopt.data, dopt.target, (int)dopt.rows,
+                         (unsigned long long)dopt.data_seed, &d);
   if (rc) return cli_exit_for(rc);
+  if (cfg.nbits != 1 && cfg.nbits != d.F) { /* the library says "bits: " */
+    cli_error("train", "--bits: %d values given for %d features", cfg.nbits,
+              d.F);
+    bsq_dataset_free(&d);
+    return BSQ_EXIT_USAGE;
+  }
   bsq_model m;
   bsq_diag diag = {{0}};
   struct timespec t0, t1;
@@ -451,7 +382,7 @@ int cmd_train(int argc, char **argv) {
     return cli_exit_for(rc);
   }
   printf("model      %s\n", out ? out : "(fp: not written)");
-  printf("method     %s\n", m.cfg.method);
+  printf("method     %s\n", bsq_method_name(m.cfg.method));
   if (is_fp)
     printf("features   %d, float32 inputs (%d bits per frame)\n", m.F,
            32 * m.F);

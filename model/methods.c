@@ -10,25 +10,34 @@
 #include "methods.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model.h"
 
-static const struct {
-  const char *name, *label;
-  bsq_input input;
-} METHODS[BSQ_METHOD_COUNT] = {
-    [BSQ_METHOD_BW_SQ] = {"bw-sq", "Bw-SQ", BSQ_INPUT_BITS},
-    [BSQ_METHOD_FP] = {"fp", "FP", BSQ_INPUT_FLOAT},
-    [BSQ_METHOD_PO_MQ] = {"po-mq", "Po-MQ", BSQ_INPUT_VALUES},
-    [BSQ_METHOD_PO_QQ] = {"po-qq", "Po-QQ", BSQ_INPUT_VALUES},
-    [BSQ_METHOD_PR_MQ] = {"pr-mq", "Pr-MQ", BSQ_INPUT_VALUES},
-    [BSQ_METHOD_PR_QQ] = {"pr-qq", "Pr-QQ", BSQ_INPUT_VALUES},
-    [BSQ_METHOD_BW_MQ] = {"bw-mq", "Bw-MQ", BSQ_INPUT_BITS},
-    [BSQ_METHOD_BW_QQ] = {"bw-qq", "Bw-QQ", BSQ_INPUT_BITS},
-    [BSQ_METHOD_SQ] = {"sq", "SQ", BSQ_INPUT_VALUES},
-    [BSQ_METHOD_LSQ] = {"lsq", "LSQ", BSQ_INPUT_VALUES},
+/* name, label, decoder input, soft, fixed grid, FP parent */
+static const bsq_method_info METHODS[BSQ_METHOD_COUNT] = {
+    [BSQ_METHOD_BW_SQ] = {"bw-sq", "Bw-SQ", BSQ_INPUT_BITS, 1, BSQ_GRID_NONE, 0},
+    [BSQ_METHOD_FP] = {"fp", "FP", BSQ_INPUT_FLOAT, 0, BSQ_GRID_NONE, 0},
+    [BSQ_METHOD_PO_MQ] = {"po-mq", "Po-MQ", BSQ_INPUT_VALUES, 0,
+                          BSQ_GRID_MINMAX, 1},
+    [BSQ_METHOD_PO_QQ] = {"po-qq", "Po-QQ", BSQ_INPUT_VALUES, 0,
+                          BSQ_GRID_QUANTILE, 1},
+    [BSQ_METHOD_PR_MQ] = {"pr-mq", "Pr-MQ", BSQ_INPUT_VALUES, 0,
+                          BSQ_GRID_MINMAX, 0},
+    [BSQ_METHOD_PR_QQ] = {"pr-qq", "Pr-QQ", BSQ_INPUT_VALUES, 0,
+                          BSQ_GRID_QUANTILE, 0},
+    [BSQ_METHOD_BW_MQ] = {"bw-mq", "Bw-MQ", BSQ_INPUT_BITS, 0, BSQ_GRID_MINMAX,
+                          0},
+    [BSQ_METHOD_BW_QQ] = {"bw-qq", "Bw-QQ", BSQ_INPUT_BITS, 0,
+                          BSQ_GRID_QUANTILE, 0},
+    [BSQ_METHOD_SQ] = {"sq", "SQ", BSQ_INPUT_VALUES, 1, BSQ_GRID_NONE, 0},
+    [BSQ_METHOD_LSQ] = {"lsq", "LSQ", BSQ_INPUT_VALUES, 0, BSQ_GRID_NONE, 0},
 };
+
+const bsq_method_info *bsq_method_get(int m) {
+  return m >= 0 && m < BSQ_METHOD_COUNT ? &METHODS[m] : NULL;
+}
 
 int bsq_method_parse(const char *name) {
   if (!name) return -1;
@@ -38,17 +47,32 @@ int bsq_method_parse(const char *name) {
 }
 
 const char *bsq_method_name(int method) {
-  return method >= 0 && method < BSQ_METHOD_COUNT ? METHODS[method].name : "?";
+  const bsq_method_info *i = bsq_method_get(method);
+  return i ? i->name : "?";
 }
 
 const char *bsq_method_label(int method) {
-  return method >= 0 && method < BSQ_METHOD_COUNT ? METHODS[method].label
-                                                  : "?";
+  const bsq_method_info *i = bsq_method_get(method);
+  return i ? i->label : "?";
 }
 
 bsq_input bsq_method_input(int method) {
-  return method >= 0 && method < BSQ_METHOD_COUNT ? METHODS[method].input
-                                                  : BSQ_INPUT_BITS;
+  const bsq_method_info *i = bsq_method_get(method);
+  return i ? i->input : BSQ_INPUT_BITS;
+}
+
+const char *bsq_method_list(char *buf, size_t n, const char *sep,
+                            int with_fp) {
+  size_t k = 0;
+  if (n == 0) return buf;
+  buf[0] = '\0';
+  for (int i = 0; i < BSQ_METHOD_COUNT && k < n; i++) {
+    if (!with_fp && METHODS[i].input == BSQ_INPUT_FLOAT) continue;
+    int w = snprintf(buf + k, n - k, "%s%s", k ? sep : "", METHODS[i].name);
+    if (w < 0) break;
+    k += (size_t)w;
+  }
+  return buf;
 }
 
 const char *bsq_input_name(bsq_input in) {
