@@ -431,6 +431,19 @@ int bsq_report_from_json(bsq_report *R, const char *text, const char *name,
     bsq_diag_set(diag, rc, "%s: data.features: not positive", name);
     goto done;
   }
+  /* the hash is optional (reports before it was read back have it), but
+   * one that is there is 16 hex digits */
+  const cJSON *hash = cJSON_GetObjectItemCaseSensitive(dd, "hash");
+  if (hash) {
+    char *end = NULL;
+    const char *hs = cJSON_IsString(hash) ? hash->valuestring : "";
+    unsigned long long h = strtoull(hs, &end, 16);
+    if (strlen(hs) != 16 || *end || strspn(hs, "0123456789abcdef") != 16) {
+      bsq_diag_set(diag, rc, "%s: data.hash: not 16 hex digits", name);
+      goto done;
+    }
+    R->hash = (uint64_t)h;
+  }
   if (read_settings(R, st, name, diag)) goto done;
 
   int nr = cJSON_GetArraySize(rows), nv = 0;
