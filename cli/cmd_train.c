@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "dump.h"
 #include "model.h"
 #include "nn.h"
 #include "options.h"
@@ -61,181 +62,12 @@ static void usage(FILE *f) {
           BSQ_FRIEDMAN1_ROWS);
 }
 
-static int parse_bits(const char *s, bsq_train_cfg *c) {
-  int n = 0;
-  const char *p = s;
-  while (*p) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > BSQ_MAX_BITS || n >= BSQ_MAX_FEATURES)
-      return -1;
-    c->bits[n++] = (int)v;
-    if (*end == ',')
-      p = end + 1;
-    else if (*end == '\0')
-      p = end;
-    else
-      return -1;
-    if (*end == ',' && *p == '\0') return -1;
-  }
-  if (n == 0) return -1;
-  c->nbits = n;
-  return 0;
-}
-
 static void show_progress(const bsq_progress *p, void *user) {
   (void)user;
   fprintf(stderr, "\repoch %4d/%d  train %.5f  val %.5f  tau %.5f ", p->epoch,
           p->epochs, p->train_loss, p->val_mse, p->tau);
   if (p->epoch == p->epochs) fputc('\n', stderr);
   fflush(stderr);
-}
-
-/* --dump-init DIR: everything a reference implementation needs to repeat
- * this training step for step (bench/faithful.py reads it).
- *   init.json    network, thresholds, standardization, input formats,
- *                split, hyperparameters (floats as %.9g: exact for float32)
- *   data.bin     x (N, F) then y (N), float64 little-endian
- *   batches.bin  the data rows of every batch, in order, int32
- *   losses.csv   epoch,batch,loss for every optimizer step
- *   epochs.csv   epoch,train_loss,val_mse,tau */
-typedef struct {
-  const char *dir;
-  const bsq_dataset *d;
-  bsq_atomic_file init, data, batches, losses, epochs;
-  int opened, ok, quiet;
-  char path[1024];
-} dump;
-
-static const char *dump_path(dump *u, const char *name) {
-  snprintf(u->path, sizeof u->path, "%s/%s", u->dir, name);
-  return u->path;
-}
-
-static void put_floats(FILE *f, const char *key, const float *v, size_t n,
-                       int last) {
-  fprintf(f, "  \"%s\": [", key);
-  for (size_t i = 0; i < n; i++)
-    fprintf(f, "%s%.9g", i ? ", " : "", (double)v[i]);
-  fprintf(f, "]%s\n", last ? "" : ",");
-}
-
-static void put_ints(FILE *f, const char *key, const int *v, int n, int last) {
-  fprintf(f, "  \"%s\": [", key);
-  for (int i = 0; i < n; i++) fprintf(f, "%s%d", i ? ", " : "", v[i]);
-  fprintf(f, "]%s\n", last ? "" : ",");
-}
-
-static void dump_init(const bsq_model *m, const bsq_split *s, void *user) {
-  dump *u = user;
-  FILE *f = u->init.fp;
-  const bsq_train_cfg *c = &m->cfg;
-  fprintf(f, "{\n  \"method\": \"%s\",\n  \"input\": \"%s\",\n",
-          bsq_method_name(c->method), bsq_input_name(m->input));
-  fprintf(f, "  \"rows\": %d,\n  \"F\": %d,\n  \"D\": %d,\n", u->d->rows,
-          m->F, m->enc.D);
-  fprintf(f, "  \"epochs\": %d,\n  \"batch\": %d,\n  \"lr\": %.9g,\n"
-             "  \"tau_decay\": %.9g,\n  \"dropout\": %.9g,\n"
-             "  \"weight_decay\": %.9g,\n",
-          c->epochs, c->batch, (double)c->lr, (double)c->tau_decay,
-          (double)c->dropout, (double)c->weight_decay);
-  fprintf(f, "  \"y_mu\": %.17g,\n  \"y_sigma\": %.17g,\n", m->y_mu,
-          m->y_sigma);
-  fprintf(f, "  \"mu\": [");
-  for (int i = 0; i < m->F; i++) fprintf(f, "%s%.17g", i ? ", " : "", m->mu[i]);
-  fprintf(f, "],\n  \"sigma\": [");
-  for (int i = 0; i < m->F; i++)
-    fprintf(f, "%s%.17g", i ? ", " : "", m->sigma[i]);
-  fprintf(f, "],\n  \"formats\": [");
-  for (int i = 0; i < m->F; i++)
-    fprintf(f, "%s{\"offset\": %.17g, \"scale\": %.17g, \"lo\": %lld, "
-               "\"hi\": %lld}",
-            i ? ", " : "", m->enc.fmt[i].offset, m->enc.fmt[i].scale,
-            (long long)bsq_format_lo(&m->enc.fmt[i]),
-            (long long)bsq_format_hi(&m->enc.fmt[i]));
-  fprintf(f, "],\n");
-  put_ints(f, "bits", m->enc.bits, m->F, 0);
-  put_ints(f, "feat_of", m->feat_of, m->enc.D, 0);
-  put_ints(f, "dims", m->dims, m->L + 1, 0);
-  put_floats(f, "thresholds", m->thr, (size_t)m->enc.D, 0);
-  fprintf(f, "  \"layers\": [\n");
-  for (int l = 0; l < m->L; l++) {
-    fprintf(f, "  {\n");
-    put_floats(f, "weight", m->W[l], (size_t)m->dims[l] * (size_t)m->dims[l + 1],
-               0);
-    put_floats(f, "bias", m->b[l], (size_t)m->dims[l + 1], 1);
-    fprintf(f, "  }%s\n", l + 1 < m->L ? "," : "");
-  }
-  fprintf(f, "  ],\n");
-  put_ints(f, "train", s->train, s->n_train, 0);
-  put_ints(f, "val", s->val, s->n_val, 0);
-  put_ints(f, "test", s->test, s->n_test, 1);
-  fprintf(f, "}\n");
-  /* the data itself: friedman1 is generated, so a reference cannot
-   * re-read it from a file */
-  FILE *g = u->data.fp;
-  size_t nx = (size_t)u->d->rows * (size_t)u->d->F;
-  if (fwrite(u->d->x, sizeof(double), nx, g) != nx ||
-      fwrite(u->d->y, sizeof(double), (size_t)u->d->rows, g) !=
-          (size_t)u->d->rows)
-    u->ok = 0;
-}
-
-static void dump_batch(int epoch, int batch, const int *rows, int n,
-                       double loss, void *user) {
-  dump *u = user;
-  for (int i = 0; i < n; i++) {
-    int32_t r = rows[i];
-    if (fwrite(&r, sizeof r, 1, u->batches.fp) != 1) u->ok = 0;
-  }
-  fprintf(u->losses.fp, "%d,%d,%.9g\n", epoch, batch, loss);
-}
-
-static void show_progress(const bsq_progress *p, void *user);
-
-static void dump_progress(const bsq_progress *p, void *user) {
-  dump *u = user;
-  fprintf(u->epochs.fp, "%d,%.9g,%.9g,%.9g\n", p->epoch, p->train_loss,
-          p->val_mse, p->tau);
-  if (!u->quiet) show_progress(p, NULL);
-}
-
-static int dump_open(dump *u) {
-  bsq_diag diag = {{0}};
-  if (mkdir(u->dir, 0777) && errno != EEXIST) {
-    cli_error("train", "--dump-init %s: cannot create: %s", u->dir,
-              strerror(errno));
-    return BSQ_EIO;
-  }
-  bsq_atomic_file *fs[5] = {&u->init, &u->data, &u->batches, &u->losses,
-                            &u->epochs};
-  const char *names[5] = {"init.json", "data.bin", "batches.bin",
-                          "losses.csv", "epochs.csv"};
-  for (int i = 0; i < 5; i++) {
-    if (bsq_atomic_open(fs[i], dump_path(u, names[i]), &diag)) {
-      cli_error("train", "--dump-init: %s", diag.msg);
-      for (int j = 0; j < i; j++) bsq_atomic_close(fs[j], 0, NULL);
-      return BSQ_EIO;
-    }
-  }
-  fprintf(u->losses.fp, "epoch,batch,loss\n");
-  fprintf(u->epochs.fp, "epoch,train_loss,val_mse,tau\n");
-  u->opened = 1;
-  u->ok = 1;
-  return BSQ_OK;
-}
-
-static int dump_close(dump *u, int ok) {
-  bsq_diag diag = {{0}};
-  bsq_atomic_file *fs[5] = {&u->init, &u->data, &u->batches, &u->losses,
-                            &u->epochs};
-  int rc = BSQ_OK;
-  for (int i = 0; i < 5; i++)
-    if (bsq_atomic_close(fs[i], ok && u->ok, &diag) && rc == BSQ_OK) {
-      cli_error("train", "--dump-init: %s", diag.msg);
-      rc = BSQ_EIO;
-    }
-  return rc;
 }
 
 int cmd_train(int argc, char **argv) {
@@ -273,7 +105,12 @@ int cmd_train(int argc, char **argv) {
       c = 0;
     switch (c) {
     case 0: break;
-    case 'b': if (parse_bits(optarg, &cfg)) bad = "--bits"; break;
+    case 'b':
+      v = cli_parse_int_list(optarg, 1, BSQ_MAX_BITS, cfg.bits,
+                             BSQ_MAX_FEATURES);
+      if (v < 1) bad = "--bits";
+      else cfg.nbits = (int)v;
+      break;
     case 'S': cfg.input_signed = 1; break;
     case 'M':
       if (cli_parse_double(optarg, &x) || x < 0 || x > 10) bad = "--margin";
@@ -348,22 +185,29 @@ int cmd_train(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &t0);
   int show = !quiet && cli_isatty_stderr();
   bsq_train_hooks hk = {show ? show_progress : NULL, NULL, NULL, NULL};
-  dump u = {0};
+  bsq_dump u;
   if (dump_dir) {
-    u.dir = dump_dir;
-    u.d = &d;
-    u.quiet = !show;
-    if ((rc = dump_open(&u))) {
+    if (mkdir(dump_dir, 0777) && errno != EEXIST) {
+      cli_error("train", "--dump-init %s: cannot create: %s", dump_dir,
+                strerror(errno));
+      rc = BSQ_EIO;
+    } else if ((rc = bsq_dump_open(&u, dump_dir, &d, hk.progress, NULL,
+                                   &diag))) {
+      cli_error("train", "--dump-init: %s", diag.msg);
+    }
+    if (rc) {
       bsq_dataset_free(&d);
       return cli_exit_for(rc);
     }
-    hk = (bsq_train_hooks){dump_progress, dump_init, dump_batch, &u};
+    hk = bsq_dump_hooks(&u);
   }
   rc = bsq_train_ex(&m, &d, &cfg, &hk, &diag);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   bsq_dataset_free(&d);
   if (dump_dir) {
-    int rd = dump_close(&u, rc == BSQ_OK);
+    bsq_diag dd = {{0}};
+    int rd = bsq_dump_close(&u, rc == BSQ_OK, &dd);
+    if (rd) cli_error("train", "--dump-init: %s", dd.msg);
     if (rc == BSQ_OK && rd) {
       bsq_model_free(&m);
       return cli_exit_for(rd);
