@@ -23,13 +23,11 @@ static void usage(FILE *f) {
 "with bitwise soft quantization (or a baseline), then writes the model file.\n"
 "\n"
 "method:\n"
-"  --method NAME       bw-sq (default): learned thresholds, soft bits\n"
-"                      bw-mq, bw-qq: hard bits, fixed min-max/quantile grid\n"
-"                      pr-mq, pr-qq: inputs at interval midpoints, then train\n"
-"                      po-mq, po-qq: train FP, then quantize its inputs\n"
-"                      sq: soft bits summed to one value per feature\n"
-"                      lsq: learned step size (Esser et al. 2020)\n"
-"                      fp: full precision; no encoder, so no -o: metrics only\n"
+"  --method NAME       one of\n");
+  for (int m = 0; m < BSQ_METHOD_COUNT; m++)
+    fprintf(f, "                      %-6s %s\n", bsq_method_name(m),
+            bsq_method_get(m)->summary);
+  fprintf(f,
 "  --dump-init DIR     write the initial weights and thresholds, the data,\n"
 "                      the batch order and every batch loss to DIR (for\n"
 "                      bench/faithful.py)\n"

@@ -15,24 +15,32 @@
 
 #include "model.h"
 
-/* name, label, decoder input, soft, fixed grid, FP parent */
+/* name, label, decoder input, soft, fixed grid, FP parent, summary */
 static const bsq_method_info METHODS[BSQ_METHOD_COUNT] = {
-    [BSQ_METHOD_BW_SQ] = {"bw-sq", "Bw-SQ", BSQ_INPUT_BITS, 1, BSQ_GRID_NONE, 0},
-    [BSQ_METHOD_FP] = {"fp", "FP", BSQ_INPUT_FLOAT, 0, BSQ_GRID_NONE, 0},
+    [BSQ_METHOD_BW_SQ] = {"bw-sq", "Bw-SQ", BSQ_INPUT_BITS, 1, BSQ_GRID_NONE, 0,
+                          "learned thresholds, soft bits (the default)"},
+    [BSQ_METHOD_FP] = {"fp", "FP", BSQ_INPUT_FLOAT, 0, BSQ_GRID_NONE, 0,
+                       "full precision: no encoder, no -o (metrics only)"},
     [BSQ_METHOD_PO_MQ] = {"po-mq", "Po-MQ", BSQ_INPUT_VALUES, 0,
-                          BSQ_GRID_MINMAX, 1},
+                          BSQ_GRID_MINMAX, 1,
+                          "train FP, then quantize its inputs (min-max)"},
     [BSQ_METHOD_PO_QQ] = {"po-qq", "Po-QQ", BSQ_INPUT_VALUES, 0,
-                          BSQ_GRID_QUANTILE, 1},
+                          BSQ_GRID_QUANTILE, 1,
+                          "train FP, then quantize its inputs (quantile)"},
     [BSQ_METHOD_PR_MQ] = {"pr-mq", "Pr-MQ", BSQ_INPUT_VALUES, 0,
-                          BSQ_GRID_MINMAX, 0},
+                          BSQ_GRID_MINMAX, 0,
+                          "inputs at min-max interval midpoints, then train"},
     [BSQ_METHOD_PR_QQ] = {"pr-qq", "Pr-QQ", BSQ_INPUT_VALUES, 0,
-                          BSQ_GRID_QUANTILE, 0},
+                          BSQ_GRID_QUANTILE, 0,
+                          "inputs at quantile interval midpoints, then train"},
     [BSQ_METHOD_BW_MQ] = {"bw-mq", "Bw-MQ", BSQ_INPUT_BITS, 0, BSQ_GRID_MINMAX,
-                          0},
+                          0, "hard bits, fixed min-max grid"},
     [BSQ_METHOD_BW_QQ] = {"bw-qq", "Bw-QQ", BSQ_INPUT_BITS, 0,
-                          BSQ_GRID_QUANTILE, 0},
-    [BSQ_METHOD_SQ] = {"sq", "SQ", BSQ_INPUT_VALUES, 1, BSQ_GRID_NONE, 0},
-    [BSQ_METHOD_LSQ] = {"lsq", "LSQ", BSQ_INPUT_VALUES, 0, BSQ_GRID_NONE, 0},
+                          BSQ_GRID_QUANTILE, 0, "hard bits, fixed quantile grid"},
+    [BSQ_METHOD_SQ] = {"sq", "SQ", BSQ_INPUT_VALUES, 1, BSQ_GRID_NONE, 0,
+                       "soft bits summed to one value per feature"},
+    [BSQ_METHOD_LSQ] = {"lsq", "LSQ", BSQ_INPUT_VALUES, 0, BSQ_GRID_NONE, 0,
+                        "learned step size (Esser et al. 2020)"},
 };
 
 const bsq_method_info *bsq_method_get(int m) {

@@ -62,6 +62,7 @@ typedef struct {
   bsq_grid grid;     /* fixed threshold grid, or BSQ_GRID_NONE */
   int fp_parent;     /* quantizes a trained FP network (Po-*): not trained
                         itself, and not on a given split */
+  const char *summary; /* one line for help texts */
 } bsq_method_info;
 
 /* Longest method name a model file may hold, with the NUL. */

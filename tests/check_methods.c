@@ -20,6 +20,9 @@ START_TEST(test_methods_names_parse_back) {
     ck_assert_str_eq(bsq_method_label(m), i->label);
     ck_assert_int_eq(bsq_method_input(m), i->input);
     ck_assert_int_lt((int)strlen(i->name), BSQ_METHOD_NAME_MAX);
+    ck_assert_ptr_nonnull(i->summary); /* for help texts, one short line */
+    ck_assert_int_gt((int)strlen(i->summary), 0);
+    ck_assert_int_le((int)strlen(i->summary), 50);
     /* the label is the name in the paper's capitals */
     ck_assert_int_eq(strlen(i->label), strlen(i->name));
     ck_assert_int_eq(strncasecmp(i->label, i->name, strlen(i->name)), 0);
