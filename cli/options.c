@@ -118,7 +118,8 @@ int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
 
 int cli_check_folds(const char *cmd, const char *prefix, int rows, int folds) {
   int ndev = bsq_tune_dev_rows(rows);
-  if (ndev >= BSQ_TUNE_MIN_FOLD_ROWS * folds) return 0;
+  /* too few rows to split: the tuner says so itself */
+  if (ndev < 0 || ndev >= BSQ_TUNE_MIN_FOLD_ROWS * folds) return 0;
   cli_error(cmd, "%s--folds %d: only %d rows to fold", prefix ? prefix : "",
             folds, ndev);
   return -1;

@@ -33,7 +33,7 @@ void bsq_tune_opts_default(bsq_tune_opts *o) {
 
 int bsq_tune_dev_rows(int rows) {
   bsq_split s;
-  if (bsq_split_make(&s, rows, 0)) return 0; /* the sizes are seed-free */
+  if (bsq_split_make(&s, rows, 0)) return -1; /* the sizes are seed-free */
   int n = s.n_train + s.n_val;
   bsq_split_free(&s);
   return n;

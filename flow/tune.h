@@ -27,7 +27,8 @@ void bsq_tune_opts_default(bsq_tune_opts *o);
 /* Each fold must hold this many development rows. */
 #define BSQ_TUNE_MIN_FOLD_ROWS 4
 /* The development rows (train + validation of a split of rows; the test
- * rows are never tuned on) that the folds divide. */
+ * rows are never tuned on) that the folds divide; -1 when rows cannot be
+ * split at all. */
 int bsq_tune_dev_rows(int rows);
 
 typedef struct {
