@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "cli.h"
 #include "dump.h"
@@ -14,6 +13,7 @@
 #include "nn.h"
 #include "options.h"
 #include "train.h"
+#include "util.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -179,8 +179,7 @@ int cmd_train(int argc, char **argv) {
   }
   bsq_model m;
   bsq_diag diag = {{0}};
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double t0 = bsq_now();
   int show = !quiet && cli_isatty_stderr();
   bsq_train_hooks hk = {show ? show_progress : NULL, NULL, NULL, NULL};
   bsq_dump u;
@@ -200,7 +199,7 @@ int cmd_train(int argc, char **argv) {
     hk = bsq_dump_hooks(&u);
   }
   rc = bsq_train_ex(&m, &d, &cfg, &hk, &diag);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double t1 = bsq_now();
   bsq_dataset_free(&d);
   if (dump_dir) {
     bsq_diag dd = {{0}};
@@ -215,8 +214,7 @@ int cmd_train(int argc, char **argv) {
     cli_error("train", "%s", diag.msg);
     return rc == BSQ_EINVAL ? BSQ_EXIT_USAGE : cli_exit_for(rc);
   }
-  m.train_seconds = (double)(t1.tv_sec - t0.tv_sec) +
-                    1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  m.train_seconds = t1 - t0;
   rc = out ? bsq_model_save(&m, out, &diag) : BSQ_OK;
   if (rc) {
     cli_error("train", "%s", diag.msg);

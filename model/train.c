@@ -26,11 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "methods.h"
 #include "nn.h"
 #include "rng.h"
+#include "util.h"
 
 #define TAU_FLOOR 1e-4
 
@@ -93,12 +93,6 @@ static double mse_rows(const bsq_model *m, const bsq_dataset *d,
     s += e * e;
   }
   return s / n;
-}
-
-static double now_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* The per-feature bit widths of cfg (one value for all, or one each). */
@@ -484,7 +478,7 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   double *col = NULL, *xbuf = NULL, *pred = NULL, *lo = NULL, *hi = NULL;
   int *qn = NULL, *qp = NULL;
   int bits[BSQ_MAX_FEATURES];
-  double t_start = now_seconds();
+  double t_start = bsq_now();
 
   memset(m, 0, sizeof *m);
   if ((rc = cfg_bits(cfg->nbits, cfg->bits, F, bits, diag))) return rc;
@@ -637,7 +631,7 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   bsq_eval_result er;
   if ((rc = bsq_evaluate(m, d, s.test, s.n_test, &er, diag))) goto fail_diag;
   finish_metrics(m, &er);
-  m->train_seconds = now_seconds() - t_start;
+  m->train_seconds = bsq_now() - t_start;
   rc = BSQ_OK;
   goto done;
 fail:
@@ -671,7 +665,7 @@ int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
   int bits[BSQ_MAX_FEATURES];
   bsq_split s = {0};
   double *col = NULL, *lo = NULL, *hi = NULL, *xbuf = NULL, *pred = NULL;
-  double t_start = now_seconds();
+  double t_start = bsq_now();
   memset(out, 0, sizeof *out);
   if (!mi || !mi->fp_parent)
     return bsq_diag_set(diag, BSQ_EINVAL,
@@ -715,7 +709,7 @@ int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
   bsq_eval_result er;
   if ((rc = bsq_evaluate(out, d, s.test, s.n_test, &er, diag))) goto fail;
   finish_metrics(out, &er);
-  out->train_seconds = fp->train_seconds + (now_seconds() - t_start);
+  out->train_seconds = fp->train_seconds + (bsq_now() - t_start);
   rc = BSQ_OK;
   goto done;
 fail:
