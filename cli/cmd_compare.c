@@ -65,31 +65,6 @@ static void usage(FILE *f) {
           bsq_pool_default_threads());
 }
 
-/* The table on stdout: one line per width, one column per method. */
-static void print_table(const bsq_report *R) {
-  printf("%-6s", "bits");
-  for (int m = 0; m < BSQ_METHOD_COUNT; m++)
-    if (R->want[m]) printf(" %17s", bsq_method_label(m));
-  printf("\n");
-  for (int b = 0; b < R->nbits; b++) {
-    printf("%-6d", R->bits[b]);
-    for (int m = 0; m < BSQ_METHOD_COUNT; m++) {
-      if (!R->want[m]) continue;
-      for (int i = 0; i < R->nrows; i++) {
-        const bsq_report_row *r = &R->row[i];
-        if ((int)r->method == m &&
-            (m == BSQ_METHOD_FP || r->bits == R->bits[b]))
-          printf(" %c%.4f ± %.4f", r->best ? '*' : ' ', r->mean,
-                 r->hi - r->mean);
-      }
-    }
-    printf("\n");
-  }
-  printf("(hardware-true test MSE, mean ± 95%% CI half-width over %d "
-         "seeds; * best per row; %.0f s)\n",
-         R->nseeds, R->wall_seconds);
-}
-
 /* -o, --json and --plot of a report, in that order; stops at the first
  * failure, having printed it. */
 static int write_outputs(const bsq_report *R, const char *md,
@@ -131,7 +106,7 @@ int cmd_compare(int argc, char **argv) {
   bsq_tune_opts_default(&topt);
   bsq_train_cfg cfg;
   bsq_train_cfg_default(&cfg);
-  cli_parse_methods("all", want, NULL, 0);
+  bsq_method_parse_list("all", want, NULL, 0);
   optind = 1;
   opterr = 0;
   int c;
@@ -149,7 +124,7 @@ int cmd_compare(int argc, char **argv) {
       if (nbits < 1) bad = "--bits";
       break;
     case 'm':
-      if (cli_parse_methods(optarg, want, badname, sizeof badname)) {
+      if (bsq_method_parse_list(optarg, want, badname, sizeof badname)) {
         cli_error("compare", "--methods: unknown method '%s' (all, or a "
                   "list of %s)", badname,
                   bsq_method_list(list, sizeof list, ", ", 1));
@@ -236,7 +211,9 @@ int cmd_compare(int argc, char **argv) {
     cli_error("compare", "%s", diag.msg);
     goto done;
   }
-  print_table(&R);
+  char *table = bsq_report_to_text(&R);
+  if (table) fputs(table, stdout);
+  free(table);
   rc = write_outputs(&R, out_md, out_json, out_plot);
 done:
   bsq_report_free(&R);

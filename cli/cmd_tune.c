@@ -63,7 +63,7 @@ int cmd_tune(int argc, char **argv) {
   bsq_tune_opts_default(&o);
   bsq_train_cfg cfg;
   bsq_train_cfg_default(&cfg);
-  cli_parse_methods("all", want, NULL, 0);
+  bsq_method_parse_list("all", want, NULL, 0);
   optind = 1;
   opterr = 0;
   int c;
@@ -80,7 +80,7 @@ int cmd_tune(int argc, char **argv) {
       if (nbits < 1) bad = "--bits";
       break;
     case 'm':
-      if (cli_parse_methods(optarg, want, badname, sizeof badname)) {
+      if (bsq_method_parse_list(optarg, want, badname, sizeof badname)) {
         cli_error("tune", "--methods: unknown method '%s'", badname);
         return BSQ_EXIT_USAGE;
       }

@@ -56,9 +56,6 @@ int cli_check_folds(const char *cmd, const char *prefix, int rows, int folds);
 /* Comma-separated list of integers in lo..hi (at most max). Returns the
  * count, or -1. */
 int cli_parse_int_list(const char *s, int lo, int hi, int *out, int max);
-/* "all" or a comma list of method names; sets want[BSQ_METHOD_COUNT].
- * Returns 0, or -1 with the bad name copied to bad. */
-int cli_parse_methods(const char *s, int *want, char *bad, size_t badn);
 
 /* A bsq_log_fn that writes the line to stderr. */
 void cli_log_stderr(const char *line, void *user);

@@ -308,6 +308,33 @@ char *bsq_report_to_markdown(const bsq_report *R) {
   return bsq_buf_finish(&b);
 }
 
+char *bsq_report_to_text(const bsq_report *R) {
+  bsq_buf b;
+  bsq_buf_init(&b);
+  bsq_buf_printf(&b, "%-6s", "bits");
+  for (int m = 0; m < BSQ_METHOD_COUNT; m++)
+    if (R->want[m]) bsq_buf_printf(&b, " %17s", bsq_method_label(m));
+  bsq_buf_puts(&b, "\n");
+  for (int k = 0; k < R->nbits; k++) {
+    bsq_buf_printf(&b, "%-6d", R->bits[k]);
+    for (int m = 0; m < BSQ_METHOD_COUNT; m++) {
+      if (!R->want[m]) continue;
+      for (int i = 0; i < R->nrows; i++) {
+        const bsq_report_row *r = &R->row[i];
+        if ((int)r->method == m &&
+            (m == BSQ_METHOD_FP || r->bits == R->bits[k]))
+          bsq_buf_printf(&b, " %c%.4f ± %.4f", r->best ? '*' : ' ', r->mean,
+                         r->hi - r->mean);
+      }
+    }
+    bsq_buf_puts(&b, "\n");
+  }
+  bsq_buf_printf(&b, "(hardware-true test MSE, mean ± 95%% CI half-width over "
+                     "%d seeds; * best per row; %.0f s)\n",
+                 R->nseeds, R->wall_seconds);
+  return bsq_buf_finish(&b);
+}
+
 int bsq_report_save_markdown(const bsq_report *r, const char *path,
                              bsq_diag *diag) {
   char *text = bsq_report_to_markdown(r);

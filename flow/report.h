@@ -51,6 +51,9 @@ int bsq_report_from_json(bsq_report *r, const char *text, const char *name,
                          bsq_diag *diag);
 /* The Markdown text (malloc'ed), or NULL. */
 char *bsq_report_to_markdown(const bsq_report *r);
+/* The table for a terminal: one line per width, one column per method,
+ * * marking the best (malloc'ed), or NULL. */
+char *bsq_report_to_text(const bsq_report *r);
 
 /* The same, to and from files (written atomically). */
 int bsq_report_save_json(const bsq_report *r, const char *path,

@@ -69,6 +69,35 @@ bsq_input bsq_method_input(int method) {
   return i ? i->input : BSQ_INPUT_BITS;
 }
 
+int bsq_method_parse_list(const char *s, int *want, char *bad, size_t badn) {
+  for (int i = 0; i < BSQ_METHOD_COUNT; i++) want[i] = 0;
+  if (!strcmp(s, "all")) {
+    for (int i = 0; i < BSQ_METHOD_COUNT; i++) want[i] = 1;
+    return 0;
+  }
+  const char *p = s;
+  int any = 0;
+  while (1) {
+    size_t n = strcspn(p, ",");
+    char name[32];
+    if (n == 0 || n >= sizeof name) {
+      snprintf(bad, badn, "%.*s", (int)(n < 31 ? n : 31), p);
+      return -1;
+    }
+    memcpy(name, p, n);
+    name[n] = '\0';
+    int m = bsq_method_parse(name);
+    if (m < 0) {
+      snprintf(bad, badn, "%s", name);
+      return -1;
+    }
+    want[m] = any = 1;
+    if (!p[n]) break;
+    p += n + 1;
+  }
+  return any ? 0 : -1;
+}
+
 const char *bsq_method_list(char *buf, size_t n, const char *sep,
                             int with_fp) {
   size_t k = 0;

@@ -75,6 +75,9 @@ int bsq_method_parse(const char *name);
 const char *bsq_method_name(int method);  /* "bw-sq"; "?" if not a method */
 const char *bsq_method_label(int method); /* "Bw-SQ"; "?" if not a method */
 bsq_input bsq_method_input(int method);
+/* "all" or a comma list of method names into want[BSQ_METHOD_COUNT] (1
+ * for each named). 0, or -1 with the first bad name copied to bad. */
+int bsq_method_parse_list(const char *s, int *want, char *bad, size_t badn);
 /* The method names in table order joined by sep ("bw-sq, fp, ..."), those
  * with an encoder only unless with_fp, into buf (truncated to n). Returns
  * buf, for messages and help texts. */

@@ -36,6 +36,27 @@ START_TEST(test_methods_names_parse_back) {
 }
 END_TEST
 
+START_TEST(test_methods_parse_list) {
+  int want[BSQ_METHOD_COUNT];
+  char bad[32];
+  ck_assert_int_eq(bsq_method_parse_list("all", want, bad, sizeof bad), 0);
+  for (int m = 0; m < BSQ_METHOD_COUNT; m++) ck_assert_int_eq(want[m], 1);
+  ck_assert_int_eq(bsq_method_parse_list("lsq,fp,lsq", want, bad, sizeof bad),
+                   0);
+  for (int m = 0; m < BSQ_METHOD_COUNT; m++)
+    ck_assert_int_eq(want[m], m == BSQ_METHOD_LSQ || m == BSQ_METHOD_FP);
+  static const struct {
+    const char *list, *bad;
+  } BAD[] = {{"bw-sq,xx", "xx"}, {"", ""}, {"sq,,lsq", ""},
+             {"sq,", ""},        {"ALL", "ALL"}};
+  for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+    ck_assert_int_eq(bsq_method_parse_list(BAD[i].list, want, bad, sizeof bad),
+                     -1);
+    ck_assert_str_eq(bad, BAD[i].bad);
+  }
+}
+END_TEST
+
 START_TEST(test_methods_list_is_the_table) {
   char all[256], enc[256], tiny[8];
   bsq_method_list(all, sizeof all, ", ", 1);
@@ -185,6 +206,7 @@ Suite *methods_suite(void) {
   TCase *core = tcase_create("Core");
   tcase_add_test(core, test_methods_names_parse_back);
   tcase_add_test(core, test_methods_list_is_the_table);
+  tcase_add_test(core, test_methods_parse_list);
   suite_add_tcase(s, core);
   TCase *prop = tcase_create("Properties");
   tcase_set_timeout(prop, 120);

@@ -114,6 +114,12 @@ START_TEST(test_report_json_round_trip_keeps_every_field) {
   ck_assert_str_eq(m1, m2);
   ck_assert_ptr_nonnull(strstr(m1, "| bits | Bw-SQ | FP |"));
   ck_assert_ptr_nonnull(strstr(m1, "| 2 | **0.1100 ± "));
+  char *t = bsq_report_to_text(&a); /* the terminal table: * marks the best */
+  ck_assert_ptr_nonnull(t);
+  ck_assert_ptr_nonnull(strstr(t, "bits               Bw-SQ                FP\n"));
+  ck_assert_ptr_nonnull(strstr(t, "\n2      *0.1100 ± "));
+  ck_assert_ptr_nonnull(strstr(t, "over 3 seeds; * best per row; 12 s)\n"));
+  free(t);
   free(m1);
   free(m2);
   free(j);
