@@ -207,6 +207,9 @@ int cmd_compare(int argc, char **argv) {
     }
     co.tuned = &tuned;
   }
+  if (progress)
+    fprintf(stderr, "bsq compare: %d trainings on %ld threads\n",
+            bsq_compare_trainings(&co, d.F), jobs);
   if ((rc = bsq_compare_run(&R, &d, &co, &diag))) {
     cli_error("compare", "%s", diag.msg);
     goto done;

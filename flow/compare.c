@@ -128,6 +128,16 @@ static int aggregate(bsq_report *R, const bsq_plan *p, const cres *res) {
   return BSQ_OK;
 }
 
+int bsq_compare_trainings(const bsq_compare_opts *o, int F) {
+  bsq_plan p;
+  bsq_plan_spec spec = {o->want, o->bits,  o->nbits, o->nseeds,
+                        o->seed0, o->base, o->tuned};
+  if (bsq_plan_make(&p, &spec, F)) return -1;
+  int n = p.njobs;
+  bsq_plan_free(&p);
+  return n;
+}
+
 int bsq_compare_run(bsq_report *R, const bsq_dataset *d,
                     const bsq_compare_opts *o, bsq_diag *diag) {
   bsq_report_init(R);
@@ -158,12 +168,6 @@ int bsq_compare_run(bsq_report *R, const bsq_dataset *d,
     goto done;
   }
   cctx ctx = {d, &p, res, t0, o->log, o->user};
-  if (o->log) {
-    char line[96];
-    snprintf(line, sizeof line, "bsq compare: %d trainings on %d threads\n",
-             p.njobs, o->jobs);
-    o->log(line, o->user);
-  }
   if ((rc = bsq_pool_jobs(p.njobs, o->jobs, run_one, run_done, &ctx))) {
     bsq_diag_set(diag, rc, "cannot start the workers: %s", bsq_strerror(rc));
     goto done;

@@ -25,7 +25,7 @@ typedef struct {
   int jobs;                  /* parallel trainings */
   double started;            /* bsq_now() at the start (before any tuning),
                                 for the wall time; 0: now */
-  bsq_log_fn log;            /* one line before and per training; NULL */
+  bsq_log_fn log;            /* one line per training; may be NULL */
   void *user;
 } bsq_compare_opts;
 
@@ -34,5 +34,9 @@ typedef struct {
  * in diag. */
 int bsq_compare_run(bsq_report *r, const bsq_dataset *d,
                     const bsq_compare_opts *o, bsq_diag *diag);
+
+/* The number of trainings bsq_compare_run would run for data of F
+ * features (the Po-* runs are not trainings), or -1 (out of memory). */
+int bsq_compare_trainings(const bsq_compare_opts *o, int F);
 
 #endif

@@ -247,7 +247,8 @@ START_TEST(test_report_compare_run_fills_the_rows) {
   bsq_diag diag = {{0}};
   ck_assert_msg(bsq_compare_run(&r, &d, &o, &diag) == 0, "%s", diag.msg);
   ck_assert_int_eq(r.nrows, 4); /* FP is trained but not wanted */
-  ck_assert_int_eq(lines, 1 + 2 * (1 + 2)); /* a header, then per job */
+  ck_assert_int_eq(lines, 2 * (1 + 2)); /* one per job: FP, Bw-SQ x 2 */
+  ck_assert_int_eq(bsq_compare_trainings(&o, d.F), lines);
   int best[4] = {0};
   for (int i = 0; i < r.nrows; i++) {
     const bsq_report_row *w = &r.row[i];
