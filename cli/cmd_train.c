@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "cli.h"
-#include "compare.h"
+#include "dump.h"
 #include "model.h"
 #include "nn.h"
+#include "options.h"
 #include "train.h"
+#include "util.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -22,13 +23,11 @@ static void usage(FILE *f) {
 "with bitwise soft quantization (or a baseline), then writes the model file.\n"
 "\n"
 "method:\n"
-"  --method NAME       bw-sq (default): learned thresholds, soft bits\n"
-"                      bw-mq, bw-qq: hard bits, fixed min-max/quantile grid\n"
-"                      pr-mq, pr-qq: inputs at interval midpoints, then train\n"
-"                      po-mq, po-qq: train FP, then quantize its inputs\n"
-"                      sq: soft bits summed to one value per feature\n"
-"                      lsq: learned step size (Esser et al. 2020)\n"
-"                      fp: full precision; no encoder, so no -o: metrics only\n"
+"  --method NAME       one of\n");
+  for (int m = 0; m < BSQ_METHOD_COUNT; m++)
+    fprintf(f, "                      %-6s %s\n", bsq_method_name(m),
+            bsq_method_get(m)->summary);
+  fprintf(f,
 "  --dump-init DIR     write the initial weights and thresholds, the data,\n"
 "                      the batch order and every batch loss to DIR (for\n"
 "                      bench/faithful.py)\n"
@@ -61,94 +60,6 @@ static void usage(FILE *f) {
           BSQ_FRIEDMAN1_ROWS);
 }
 
-static int parse_bits(const char *s, bsq_train_cfg *c) {
-  int n = 0;
-  const char *p = s;
-  while (*p) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > BSQ_MAX_BITS || n >= BSQ_MAX_FEATURES)
-      return -1;
-    c->bits[n++] = (int)v;
-    if (*end == ',')
-      p = end + 1;
-    else if (*end == '\0')
-      p = end;
-    else
-      return -1;
-    if (*end == ',' && *p == '\0') return -1;
-  }
-  if (n == 0) return -1;
-  c->nbits = n;
-  return 0;
-}
-
-int train_parse_hidden(const char *s, bsq_train_cfg *c) {
-  long count, width;
-  char *x = strchr(s, 'x');
-  if (x) {
-    char a[32];
-    size_t n = (size_t)(x - s);
-    if (n == 0 || n >= sizeof a) return -1;
-    memcpy(a, s, n);
-    a[n] = '\0';
-    if (cli_parse_int(a, 0, BSQ_MAX_LAYERS - 1, &count) ||
-        cli_parse_int(x + 1, 1, 65536, &width))
-      return -1;
-    c->nhidden = (int)count;
-    for (int i = 0; i < count; i++) c->hidden[i] = (int)width;
-    return 0;
-  }
-  int n = 0;
-  const char *p = s;
-  while (*p) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > 65536 || n >= BSQ_MAX_LAYERS - 1) return -1;
-    c->hidden[n++] = (int)v;
-    if (*end == ',') p = end + 1;
-    else if (*end == '\0') p = end;
-    else return -1;
-  }
-  if (n == 0) return -1;
-  c->nhidden = n;
-  return 0;
-}
-
-int train_parse_common(int c, const char *arg, bsq_train_cfg *cfg,
-                       const char **bad) {
-  long v;
-  double x;
-  switch (c) {
-  case 'H': if (train_parse_hidden(arg, cfg)) *bad = "--hidden"; return 1;
-  case 'e':
-    if (cli_parse_int(arg, 1, 1000000, &v)) *bad = "--epochs";
-    else cfg->epochs = (int)v;
-    return 1;
-  case 'B':
-    if (cli_parse_int(arg, 1, 1 << 20, &v)) *bad = "--batch";
-    else cfg->batch = (int)v;
-    return 1;
-  case 'l':
-    if (cli_parse_double(arg, &x) || x <= 0 || x > 1) *bad = "--lr";
-    else cfg->lr = (float)x;
-    return 1;
-  case 'T':
-    if (cli_parse_double(arg, &x) || x <= 0 || x > 1) *bad = "--tau-decay";
-    else cfg->tau_decay = (float)x;
-    return 1;
-  case 'D':
-    if (cli_parse_double(arg, &x) || x < 0 || x >= 1) *bad = "--dropout";
-    else cfg->dropout = (float)x;
-    return 1;
-  case 'w':
-    if (cli_parse_int(arg, 1, BSQ_MAX_WIDTH, &v)) *bad = "--input-width";
-    else cfg->input_width = (int)v;
-    return 1;
-  default: return 0;
-  }
-}
-
 static void show_progress(const bsq_progress *p, void *user) {
   (void)user;
   fprintf(stderr, "\repoch %4d/%d  train %.5f  val %.5f  tau %.5f ", p->epoch,
@@ -157,170 +68,14 @@ static void show_progress(const bsq_progress *p, void *user) {
   fflush(stderr);
 }
 
-/* --dump-init DIR: everything a reference implementation needs to repeat
- * this training step for step (bench/faithful.py reads it).
- *   init.json    network, thresholds, standardization, input formats,
- *                split, hyperparameters (floats as %.9g: exact for float32)
- *   data.bin     x (N, F) then y (N), float64 little-endian
- *   batches.bin  the data rows of every batch, in order, int32
- *   losses.csv   epoch,batch,loss for every optimizer step
- *   epochs.csv   epoch,train_loss,val_mse,tau */
-typedef struct {
-  const char *dir;
-  const bsq_dataset *d;
-  bsq_atomic_file init, data, batches, losses, epochs;
-  int opened, ok, quiet;
-  char path[1024];
-} dump;
-
-static const char *dump_path(dump *u, const char *name) {
-  snprintf(u->path, sizeof u->path, "%s/%s", u->dir, name);
-  return u->path;
-}
-
-static void put_floats(FILE *f, const char *key, const float *v, size_t n,
-                       int last) {
-  fprintf(f, "  \"%s\": [", key);
-  for (size_t i = 0; i < n; i++)
-    fprintf(f, "%s%.9g", i ? ", " : "", (double)v[i]);
-  fprintf(f, "]%s\n", last ? "" : ",");
-}
-
-static void put_ints(FILE *f, const char *key, const int *v, int n, int last) {
-  fprintf(f, "  \"%s\": [", key);
-  for (int i = 0; i < n; i++) fprintf(f, "%s%d", i ? ", " : "", v[i]);
-  fprintf(f, "]%s\n", last ? "" : ",");
-}
-
-static void dump_init(const bsq_model *m, const bsq_split *s, void *user) {
-  dump *u = user;
-  FILE *f = u->init.fp;
-  const bsq_train_cfg *c = &m->cfg;
-  fprintf(f, "{\n  \"method\": \"%s\",\n  \"input\": \"%s\",\n",
-          c->method, bsq_input_name(m->input));
-  fprintf(f, "  \"rows\": %d,\n  \"F\": %d,\n  \"D\": %d,\n", u->d->rows,
-          m->F, m->enc.D);
-  fprintf(f, "  \"epochs\": %d,\n  \"batch\": %d,\n  \"lr\": %.9g,\n"
-             "  \"tau_decay\": %.9g,\n  \"dropout\": %.9g,\n"
-             "  \"weight_decay\": %.9g,\n",
-          c->epochs, c->batch, (double)c->lr, (double)c->tau_decay,
-          (double)c->dropout, (double)c->weight_decay);
-  fprintf(f, "  \"y_mu\": %.17g,\n  \"y_sigma\": %.17g,\n", m->y_mu,
-          m->y_sigma);
-  fprintf(f, "  \"mu\": [");
-  for (int i = 0; i < m->F; i++) fprintf(f, "%s%.17g", i ? ", " : "", m->mu[i]);
-  fprintf(f, "],\n  \"sigma\": [");
-  for (int i = 0; i < m->F; i++)
-    fprintf(f, "%s%.17g", i ? ", " : "", m->sigma[i]);
-  fprintf(f, "],\n  \"formats\": [");
-  for (int i = 0; i < m->F; i++)
-    fprintf(f, "%s{\"offset\": %.17g, \"scale\": %.17g, \"lo\": %lld, "
-               "\"hi\": %lld}",
-            i ? ", " : "", m->enc.fmt[i].offset, m->enc.fmt[i].scale,
-            (long long)bsq_format_lo(&m->enc.fmt[i]),
-            (long long)bsq_format_hi(&m->enc.fmt[i]));
-  fprintf(f, "],\n");
-  put_ints(f, "bits", m->enc.bits, m->F, 0);
-  put_ints(f, "feat_of", m->feat_of, m->enc.D, 0);
-  put_ints(f, "dims", m->dims, m->L + 1, 0);
-  put_floats(f, "thresholds", m->thr, (size_t)m->enc.D, 0);
-  fprintf(f, "  \"layers\": [\n");
-  for (int l = 0; l < m->L; l++) {
-    fprintf(f, "  {\n");
-    put_floats(f, "weight", m->W[l], (size_t)m->dims[l] * (size_t)m->dims[l + 1],
-               0);
-    put_floats(f, "bias", m->b[l], (size_t)m->dims[l + 1], 1);
-    fprintf(f, "  }%s\n", l + 1 < m->L ? "," : "");
-  }
-  fprintf(f, "  ],\n");
-  put_ints(f, "train", s->train, s->n_train, 0);
-  put_ints(f, "val", s->val, s->n_val, 0);
-  put_ints(f, "test", s->test, s->n_test, 1);
-  fprintf(f, "}\n");
-  /* the data itself: friedman1 is generated, so a reference cannot
-   * re-read it from a file */
-  FILE *g = u->data.fp;
-  size_t nx = (size_t)u->d->rows * (size_t)u->d->F;
-  if (fwrite(u->d->x, sizeof(double), nx, g) != nx ||
-      fwrite(u->d->y, sizeof(double), (size_t)u->d->rows, g) !=
-          (size_t)u->d->rows)
-    u->ok = 0;
-}
-
-static void dump_batch(int epoch, int batch, const int *rows, int n,
-                       double loss, void *user) {
-  dump *u = user;
-  for (int i = 0; i < n; i++) {
-    int32_t r = rows[i];
-    if (fwrite(&r, sizeof r, 1, u->batches.fp) != 1) u->ok = 0;
-  }
-  fprintf(u->losses.fp, "%d,%d,%.9g\n", epoch, batch, loss);
-}
-
-static void show_progress(const bsq_progress *p, void *user);
-
-static void dump_progress(const bsq_progress *p, void *user) {
-  dump *u = user;
-  fprintf(u->epochs.fp, "%d,%.9g,%.9g,%.9g\n", p->epoch, p->train_loss,
-          p->val_mse, p->tau);
-  if (!u->quiet) show_progress(p, NULL);
-}
-
-static int dump_open(dump *u) {
-  bsq_diag diag = {{0}};
-  if (mkdir(u->dir, 0777) && errno != EEXIST) {
-    cli_error("train", "--dump-init %s: cannot create: %s", u->dir,
-              strerror(errno));
-    return BSQ_EIO;
-  }
-  bsq_atomic_file *fs[5] = {&u->init, &u->data, &u->batches, &u->losses,
-                            &u->epochs};
-  const char *names[5] = {"init.json", "data.bin", "batches.bin",
-                          "losses.csv", "epochs.csv"};
-  for (int i = 0; i < 5; i++) {
-    if (bsq_atomic_open(fs[i], dump_path(u, names[i]), &diag)) {
-      cli_error("train", "--dump-init: %s", diag.msg);
-      for (int j = 0; j < i; j++) bsq_atomic_close(fs[j], 0, NULL);
-      return BSQ_EIO;
-    }
-  }
-  fprintf(u->losses.fp, "epoch,batch,loss\n");
-  fprintf(u->epochs.fp, "epoch,train_loss,val_mse,tau\n");
-  u->opened = 1;
-  u->ok = 1;
-  return BSQ_OK;
-}
-
-static int dump_close(dump *u, int ok) {
-  bsq_diag diag = {{0}};
-  bsq_atomic_file *fs[5] = {&u->init, &u->data, &u->batches, &u->losses,
-                            &u->epochs};
-  int rc = BSQ_OK;
-  for (int i = 0; i < 5; i++)
-    if (bsq_atomic_close(fs[i], ok && u->ok, &diag) && rc == BSQ_OK) {
-      cli_error("train", "--dump-init: %s", diag.msg);
-      rc = BSQ_EIO;
-    }
-  return rc;
-}
-
 int cmd_train(int argc, char **argv) {
   static const struct option opts[] = {
-      {"data", required_argument, 0, 'd'},
-      {"target", required_argument, 0, 't'},
-      {"rows", required_argument, 0, 'r'},
-      {"data-seed", required_argument, 0, 'R'},
+      CLI_DATA_OPTIONS,
+      CLI_TRAIN_OPTIONS,
       {"bits", required_argument, 0, 'b'},
-      {"input-width", required_argument, 0, 'w'},
       {"signed", no_argument, 0, 'S'},
       {"margin", required_argument, 0, 'M'},
       {"init", required_argument, 0, 'I'},
-      {"hidden", required_argument, 0, 'H'},
-      {"epochs", required_argument, 0, 'e'},
-      {"batch", required_argument, 0, 'B'},
-      {"lr", required_argument, 0, 'l'},
-      {"tau-decay", required_argument, 0, 'T'},
-      {"dropout", required_argument, 0, 'D'},
       {"weight-decay", required_argument, 0, 'W'},
       {"seed", required_argument, 0, 's'},
       {"output", required_argument, 0, 'o'},
@@ -330,8 +85,10 @@ int cmd_train(int argc, char **argv) {
       {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
-  const char *data = NULL, *target = NULL, *out = NULL, *dump_dir = NULL;
-  long rows = BSQ_FRIEDMAN1_ROWS, data_seed = 0, v;
+  const char *out = NULL, *dump_dir = NULL;
+  long v;
+  cli_data_opts dopt;
+  cli_data_opts_default(&dopt);
   double x;
   int quiet = 0;
   bsq_train_cfg cfg;
@@ -341,14 +98,17 @@ int cmd_train(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
     const char *bad = NULL;
-    if (train_parse_common(c, optarg, &cfg, &bad)) c = 0;
+    if (cli_data_option(c, optarg, &dopt, &bad) ||
+        cli_train_option(c, optarg, &cfg, &bad))
+      c = 0;
     switch (c) {
     case 0: break;
-    case 'd': data = optarg; break;
-    case 't': target = optarg; break;
-    case 'r': if (cli_parse_int(optarg, 2, 100000000, &rows)) bad = "--rows"; break;
-    case 'R': if (cli_parse_int(optarg, 0, (1L << 53), &data_seed)) bad = "--data-seed"; break;
-    case 'b': if (parse_bits(optarg, &cfg)) bad = "--bits"; break;
+    case 'b':
+      v = cli_parse_int_list(optarg, 1, BSQ_MAX_BITS, cfg.bits,
+                             BSQ_MAX_FEATURES);
+      if (v < 1) bad = "--bits";
+      else cfg.nbits = (int)v;
+      break;
     case 'S': cfg.input_signed = 1; break;
     case 'M':
       if (cli_parse_double(optarg, &x) || x < 0 || x > 10) bad = "--margin";
@@ -369,8 +129,8 @@ int cmd_train(int argc, char **argv) {
       break;
     case 'o': out = optarg; break;
     case 'm':
-      if (bsq_method_parse(optarg) < 0) bad = "--method";
-      else snprintf(cfg.method, sizeof cfg.method, "%s", optarg);
+      if ((v = bsq_method_parse(optarg)) < 0) bad = "--method";
+      else cfg.method = (bsq_method)v;
       break;
     case 'X': dump_dir = optarg; break;
     case 'j':
@@ -393,8 +153,8 @@ int cmd_train(int argc, char **argv) {
     cli_error("train", "unexpected argument '%s'", argv[optind]);
     return BSQ_EXIT_USAGE;
   }
-  int is_fp = bsq_method_parse(cfg.method) == BSQ_METHOD_FP;
-  if (!data || (!out && !is_fp)) {
+  int is_fp = bsq_method_input(cfg.method) == BSQ_INPUT_FLOAT;
+  if (!dopt.data || (!out && !is_fp)) {
     cli_error("train", "--data and -o are required");
     usage(stderr);
     return BSQ_EXIT_USAGE;
@@ -408,31 +168,43 @@ int cmd_train(int argc, char **argv) {
   }
 
   bsq_dataset d;
-  int rc = cli_load_data("train", data, target, (int)rows,
-                         (unsigned long long)data_seed, &d);
+  int rc = cli_load_data("train", dopt.data, dopt.target, (int)dopt.rows,
+                         (unsigned long long)dopt.data_seed, &d);
   if (rc) return cli_exit_for(rc);
+  if (cfg.nbits != 1 && cfg.nbits != d.F) { /* the library says "bits: " */
+    cli_error("train", "--bits: %d values given for %d features", cfg.nbits,
+              d.F);
+    bsq_dataset_free(&d);
+    return BSQ_EXIT_USAGE;
+  }
   bsq_model m;
   bsq_diag diag = {{0}};
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double t0 = bsq_now();
   int show = !quiet && cli_isatty_stderr();
   bsq_train_hooks hk = {show ? show_progress : NULL, NULL, NULL, NULL};
-  dump u = {0};
+  bsq_dump u;
   if (dump_dir) {
-    u.dir = dump_dir;
-    u.d = &d;
-    u.quiet = !show;
-    if ((rc = dump_open(&u))) {
+    if (mkdir(dump_dir, 0777) && errno != EEXIST) {
+      cli_error("train", "--dump-init %s: cannot create: %s", dump_dir,
+                strerror(errno));
+      rc = BSQ_EIO;
+    } else if ((rc = bsq_dump_open(&u, dump_dir, &d, hk.progress, NULL,
+                                   &diag))) {
+      cli_error("train", "--dump-init: %s", diag.msg);
+    }
+    if (rc) {
       bsq_dataset_free(&d);
       return cli_exit_for(rc);
     }
-    hk = (bsq_train_hooks){dump_progress, dump_init, dump_batch, &u};
+    hk = bsq_dump_hooks(&u);
   }
   rc = bsq_train_ex(&m, &d, &cfg, &hk, &diag);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double t1 = bsq_now();
   bsq_dataset_free(&d);
   if (dump_dir) {
-    int rd = dump_close(&u, rc == BSQ_OK);
+    bsq_diag dd = {{0}};
+    int rd = bsq_dump_close(&u, rc == BSQ_OK, &dd);
+    if (rd) cli_error("train", "--dump-init: %s", dd.msg);
     if (rc == BSQ_OK && rd) {
       bsq_model_free(&m);
       return cli_exit_for(rd);
@@ -442,8 +214,7 @@ int cmd_train(int argc, char **argv) {
     cli_error("train", "%s", diag.msg);
     return rc == BSQ_EINVAL ? BSQ_EXIT_USAGE : cli_exit_for(rc);
   }
-  m.train_seconds = (double)(t1.tv_sec - t0.tv_sec) +
-                    1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  m.train_seconds = t1 - t0;
   rc = out ? bsq_model_save(&m, out, &diag) : BSQ_OK;
   if (rc) {
     cli_error("train", "%s", diag.msg);
@@ -451,7 +222,7 @@ int cmd_train(int argc, char **argv) {
     return cli_exit_for(rc);
   }
   printf("model      %s\n", out ? out : "(fp: not written)");
-  printf("method     %s\n", m.cfg.method);
+  printf("method     %s\n", bsq_method_name(m.cfg.method));
   if (is_fp)
     printf("features   %d, float32 inputs (%d bits per frame)\n", m.F,
            32 * m.F);

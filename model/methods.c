@@ -10,25 +10,42 @@
 #include "methods.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model.h"
 
-static const struct {
-  const char *name, *label;
-  bsq_input input;
-} METHODS[BSQ_METHOD_COUNT] = {
-    [BSQ_METHOD_BW_SQ] = {"bw-sq", "Bw-SQ", BSQ_INPUT_BITS},
-    [BSQ_METHOD_FP] = {"fp", "FP", BSQ_INPUT_FLOAT},
-    [BSQ_METHOD_PO_MQ] = {"po-mq", "Po-MQ", BSQ_INPUT_VALUES},
-    [BSQ_METHOD_PO_QQ] = {"po-qq", "Po-QQ", BSQ_INPUT_VALUES},
-    [BSQ_METHOD_PR_MQ] = {"pr-mq", "Pr-MQ", BSQ_INPUT_VALUES},
-    [BSQ_METHOD_PR_QQ] = {"pr-qq", "Pr-QQ", BSQ_INPUT_VALUES},
-    [BSQ_METHOD_BW_MQ] = {"bw-mq", "Bw-MQ", BSQ_INPUT_BITS},
-    [BSQ_METHOD_BW_QQ] = {"bw-qq", "Bw-QQ", BSQ_INPUT_BITS},
-    [BSQ_METHOD_SQ] = {"sq", "SQ", BSQ_INPUT_VALUES},
-    [BSQ_METHOD_LSQ] = {"lsq", "LSQ", BSQ_INPUT_VALUES},
+/* name, label, decoder input, soft, fixed grid, FP parent, summary */
+static const bsq_method_info METHODS[BSQ_METHOD_COUNT] = {
+    [BSQ_METHOD_BW_SQ] = {"bw-sq", "Bw-SQ", BSQ_INPUT_BITS, 1, BSQ_GRID_NONE, 0,
+                          "learned thresholds, soft bits (the default)"},
+    [BSQ_METHOD_FP] = {"fp", "FP", BSQ_INPUT_FLOAT, 0, BSQ_GRID_NONE, 0,
+                       "full precision: no encoder, no -o (metrics only)"},
+    [BSQ_METHOD_PO_MQ] = {"po-mq", "Po-MQ", BSQ_INPUT_VALUES, 0,
+                          BSQ_GRID_MINMAX, 1,
+                          "train FP, then quantize its inputs (min-max)"},
+    [BSQ_METHOD_PO_QQ] = {"po-qq", "Po-QQ", BSQ_INPUT_VALUES, 0,
+                          BSQ_GRID_QUANTILE, 1,
+                          "train FP, then quantize its inputs (quantile)"},
+    [BSQ_METHOD_PR_MQ] = {"pr-mq", "Pr-MQ", BSQ_INPUT_VALUES, 0,
+                          BSQ_GRID_MINMAX, 0,
+                          "inputs at min-max interval midpoints, then train"},
+    [BSQ_METHOD_PR_QQ] = {"pr-qq", "Pr-QQ", BSQ_INPUT_VALUES, 0,
+                          BSQ_GRID_QUANTILE, 0,
+                          "inputs at quantile interval midpoints, then train"},
+    [BSQ_METHOD_BW_MQ] = {"bw-mq", "Bw-MQ", BSQ_INPUT_BITS, 0, BSQ_GRID_MINMAX,
+                          0, "hard bits, fixed min-max grid"},
+    [BSQ_METHOD_BW_QQ] = {"bw-qq", "Bw-QQ", BSQ_INPUT_BITS, 0,
+                          BSQ_GRID_QUANTILE, 0, "hard bits, fixed quantile grid"},
+    [BSQ_METHOD_SQ] = {"sq", "SQ", BSQ_INPUT_VALUES, 1, BSQ_GRID_NONE, 0,
+                       "soft bits summed to one value per feature"},
+    [BSQ_METHOD_LSQ] = {"lsq", "LSQ", BSQ_INPUT_VALUES, 0, BSQ_GRID_NONE, 0,
+                        "learned step size (Esser et al. 2020)"},
 };
+
+const bsq_method_info *bsq_method_get(int m) {
+  return m >= 0 && m < BSQ_METHOD_COUNT ? &METHODS[m] : NULL;
+}
 
 int bsq_method_parse(const char *name) {
   if (!name) return -1;
@@ -38,17 +55,61 @@ int bsq_method_parse(const char *name) {
 }
 
 const char *bsq_method_name(int method) {
-  return method >= 0 && method < BSQ_METHOD_COUNT ? METHODS[method].name : "?";
+  const bsq_method_info *i = bsq_method_get(method);
+  return i ? i->name : "?";
 }
 
 const char *bsq_method_label(int method) {
-  return method >= 0 && method < BSQ_METHOD_COUNT ? METHODS[method].label
-                                                  : "?";
+  const bsq_method_info *i = bsq_method_get(method);
+  return i ? i->label : "?";
 }
 
 bsq_input bsq_method_input(int method) {
-  return method >= 0 && method < BSQ_METHOD_COUNT ? METHODS[method].input
-                                                  : BSQ_INPUT_BITS;
+  const bsq_method_info *i = bsq_method_get(method);
+  return i ? i->input : BSQ_INPUT_BITS;
+}
+
+int bsq_method_parse_list(const char *s, int *want, char *bad, size_t badn) {
+  for (int i = 0; i < BSQ_METHOD_COUNT; i++) want[i] = 0;
+  if (!strcmp(s, "all")) {
+    for (int i = 0; i < BSQ_METHOD_COUNT; i++) want[i] = 1;
+    return 0;
+  }
+  const char *p = s;
+  int any = 0;
+  while (1) {
+    size_t n = strcspn(p, ",");
+    char name[32];
+    if (n == 0 || n >= sizeof name) {
+      snprintf(bad, badn, "%.*s", (int)(n < 31 ? n : 31), p);
+      return -1;
+    }
+    memcpy(name, p, n);
+    name[n] = '\0';
+    int m = bsq_method_parse(name);
+    if (m < 0) {
+      snprintf(bad, badn, "%s", name);
+      return -1;
+    }
+    want[m] = any = 1;
+    if (!p[n]) break;
+    p += n + 1;
+  }
+  return any ? 0 : -1;
+}
+
+const char *bsq_method_list(char *buf, size_t n, const char *sep,
+                            int with_fp) {
+  size_t k = 0;
+  if (n == 0) return buf;
+  buf[0] = '\0';
+  for (int i = 0; i < BSQ_METHOD_COUNT && k < n; i++) {
+    if (!with_fp && METHODS[i].input == BSQ_INPUT_FLOAT) continue;
+    int w = snprintf(buf + k, n - k, "%s%s", k ? sep : "", METHODS[i].name);
+    if (w < 0) break;
+    k += (size_t)w;
+  }
+  return buf;
 }
 
 const char *bsq_input_name(bsq_input in) {

@@ -12,7 +12,7 @@
 
 void bsq_train_cfg_default(bsq_train_cfg *c) {
   memset(c, 0, sizeof *c);
-  strcpy(c->method, "bw-sq");
+  c->method = BSQ_METHOD_BW_SQ;
   c->nbits = 1;
   c->bits[0] = 4;
   c->nhidden = 5; /* the paper's best setting for fried: 5 x 32 */

@@ -46,16 +46,48 @@ typedef enum {
   BSQ_INPUT_FLOAT = 2   /* F standardized floats (FP only; no encoder) */
 } bsq_input;
 
+/* Where a method's thresholds come from when it does not learn them. */
+typedef enum {
+  BSQ_GRID_NONE = 0,     /* learned (Bw-SQ, SQ, LSQ) or none at all (FP) */
+  BSQ_GRID_MINMAX = 1,   /* lo + k (hi - lo) / 2^b on the training split */
+  BSQ_GRID_QUANTILE = 2  /* the training quantiles k / 2^b */
+} bsq_grid;
+
+/* One row of the method table. */
+typedef struct {
+  const char *name;  /* "bw-sq": command line, model file, reports */
+  const char *label; /* "Bw-SQ", as in the paper */
+  bsq_input input;   /* what the decoder feeds the MLP */
+  int soft;          /* trained through soft bits at temperature tau */
+  bsq_grid grid;     /* fixed threshold grid, or BSQ_GRID_NONE */
+  int fp_parent;     /* quantizes a trained FP network (Po-*): not trained
+                        itself, and not on a given split */
+  const char *summary; /* one line for help texts */
+} bsq_method_info;
+
+/* Longest method name a model file may hold, with the NUL. */
+#define BSQ_METHOD_NAME_MAX 16
+
+/* The table row of m, or NULL when m is not a method. */
+const bsq_method_info *bsq_method_get(int m);
 /* "bw-sq" -> BSQ_METHOD_BW_SQ; -1 for an unknown name. */
 int bsq_method_parse(const char *name);
-const char *bsq_method_name(int method);  /* "bw-sq" */
-const char *bsq_method_label(int method); /* "Bw-SQ", as in the paper */
+const char *bsq_method_name(int method);  /* "bw-sq"; "?" if not a method */
+const char *bsq_method_label(int method); /* "Bw-SQ"; "?" if not a method */
 bsq_input bsq_method_input(int method);
+/* "all" or a comma list of method names into want[BSQ_METHOD_COUNT] (1
+ * for each named). 0, or -1 with the first bad name copied to bad. */
+int bsq_method_parse_list(const char *s, int *want, char *bad, size_t badn);
+/* The method names in table order joined by sep ("bw-sq, fp, ..."), those
+ * with an encoder only unless with_fp, into buf (truncated to n). Returns
+ * buf, for messages and help texts. */
+const char *bsq_method_list(char *buf, size_t n, const char *sep, int with_fp);
 const char *bsq_input_name(bsq_input in); /* "bits", "values", "float" */
 
 /* Training configuration (also recorded in the model file). */
 typedef struct {
-  char method[16];        /* bsq_method_name: "bw-sq" (default), "lsq", ... */
+  bsq_method method;      /* BSQ_METHOD_BW_SQ (default), ...; stored by
+                             name in the model file */
   int nbits;              /* 1: bits[0] for every feature; else one each */
   int bits[BSQ_MAX_FEATURES];
   int nhidden;            /* hidden layers */

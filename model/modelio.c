@@ -298,9 +298,7 @@ static cJSON *build_json(const bsq_model *m) {
   }
 
   cJSON *tr = jb_put(&b, root, "training", jb_item(&b, cJSON_CreateObject()));
-  char method[sizeof c->method];
-  snprintf(method, sizeof method, "%s", c->method);
-  jb_put(&b, tr, "method", jb_str(&b, method));
+  jb_put(&b, tr, "method", jb_str(&b, bsq_method_name(c->method)));
   if (c->seed <= (uint64_t)JSON_INT_MAX) {
     jb_put(&b, tr, "seed", jb_int(&b, (long long)c->seed));
   } else { /* beyond a double's integers: exact, as a decimal string */
@@ -890,19 +888,20 @@ static int parse_training(const jctx *c, const cJSON *root, bsq_model *m) {
     return rc;
   if ((rc = get_str(c, tr, "training", "method", p, &s)))
     return rc;
-  if (strlen(s) >= sizeof cfg->method)
+  /* the names are short; a long string is named as such, not parsed */
+  if (strlen(s) >= BSQ_METHOD_NAME_MAX)
     return jfail(c, BSQ_EFORMAT, p, "longer than %d bytes",
-                 (int)sizeof cfg->method - 1);
-  snprintf(cfg->method, sizeof cfg->method, "%s", s);
+                 BSQ_METHOD_NAME_MAX - 1);
   int meth = bsq_method_parse(s);
-  if (meth < 0)
-    return jfail(c, BSQ_EFORMAT, p,
-                 "\"%s\" is not a method (bw-sq, po-mq, po-qq, pr-mq, "
-                 "pr-qq, bw-mq, bw-qq, sq, lsq)",
-                 s);
+  if (meth < 0) {
+    char list[160];
+    return jfail(c, BSQ_EFORMAT, p, "\"%s\" is not a method (%s)", s,
+                 bsq_method_list(list, sizeof list, ", ", 0));
+  }
   if (meth == BSQ_METHOD_FP)
     return jfail(c, BSQ_EFORMAT, p,
                  "fp (full precision) has no encoder: not a model file");
+  cfg->method = (bsq_method)meth;
   if (bsq_method_input(meth) != m->input)
     return jfail(c, BSQ_EFORMAT, p,
                  "%s feeds the network %s, but mlp.input is \"%s\"", s,

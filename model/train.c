@@ -26,11 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "methods.h"
 #include "nn.h"
 #include "rng.h"
+#include "util.h"
 
 #define TAU_FLOOR 1e-4
 
@@ -95,22 +95,16 @@ static double mse_rows(const bsq_model *m, const bsq_dataset *d,
   return s / n;
 }
 
-static double now_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* The per-feature bit widths of cfg (one value for all, or one each). */
 static int cfg_bits(int nbits, const int *cbits, int F, int *bits,
                     bsq_diag *diag) {
   if (nbits != 1 && nbits != F)
     return bsq_diag_set(diag, BSQ_EINVAL,
-                        "--bits: %d values given for %d features", nbits, F);
+                        "bits: %d values given for %d features", nbits, F);
   for (int f = 0; f < F; f++) {
     bits[f] = cbits[nbits == 1 ? 0 : f];
     if (bits[f] < 1 || bits[f] > BSQ_MAX_BITS)
-      return bsq_diag_set(diag, BSQ_EINVAL, "--bits: %d is outside 1..%d",
+      return bsq_diag_set(diag, BSQ_EINVAL, "bits: %d is outside 1..%d",
                           bits[f], BSQ_MAX_BITS);
   }
   return BSQ_OK;
@@ -145,7 +139,7 @@ static int setup_model(bsq_model *m, const bsq_dataset *d,
     rc = bsq_format_fit(&m->enc.fmt[f], cfg->input_width, cfg->input_signed,
                         lo, hi, cfg->range_margin);
     if (rc)
-      return bsq_diag_set(diag, rc, "--input-width %d: invalid input format",
+      return bsq_diag_set(diag, rc, "input width %d: invalid input format",
                           cfg->input_width);
   }
   return BSQ_OK;
@@ -260,15 +254,16 @@ static int step_chunks(int B) {
 }
 
 /* The buffers of steps of up to Bmax rows of method meth on m. */
-static int step_init(step_job *j, const bsq_model *m, int meth, int Bmax,
+static int step_init(step_job *j, const bsq_model *m, bsq_method meth, int Bmax,
                      float dropout) {
   memset(j, 0, sizeof *j);
   int F = m->F, D = m->enc.D, L = m->L, H = 1;
   for (int l = 1; l <= L; l++) H = m->dims[l] > H ? m->dims[l] : H;
   j->m = m;
   j->meth = meth;
-  j->soft = meth == BSQ_METHOD_BW_SQ || meth == BSQ_METHOD_SQ;
-  j->bitsin = j->soft || meth == BSQ_METHOD_BW_MQ || meth == BSQ_METHOD_BW_QQ;
+  const bsq_method_info *mi = bsq_method_get(meth);
+  j->soft = mi->soft;
+  j->bitsin = j->soft || mi->input == BSQ_INPUT_BITS;
   j->lsq = meth == BSQ_METHOD_LSQ;
   j->drop = dropout > 0.0f;
   j->dropout = dropout;
@@ -471,7 +466,7 @@ static double step_run(step_job *j, int B, float tau) {
 
 /* One training of a method other than Po-* (those train FP first). */
 static int train_core(bsq_model *m, const bsq_dataset *d,
-                      const bsq_train_cfg *cfg, int meth,
+                      const bsq_train_cfg *cfg, bsq_method meth,
                       const bsq_split *given, const bsq_train_hooks *hk,
                       bsq_diag *diag) {
   int F = d->F, rc;
@@ -483,7 +478,7 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   double *col = NULL, *xbuf = NULL, *pred = NULL, *lo = NULL, *hi = NULL;
   int *qn = NULL, *qp = NULL;
   int bits[BSQ_MAX_FEATURES];
-  double t_start = now_seconds();
+  double t_start = bsq_now();
 
   memset(m, 0, sizeof *m);
   if ((rc = cfg_bits(cfg->nbits, cfg->bits, F, bits, diag))) return rc;
@@ -529,12 +524,12 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   /* ---- initialization ---- */
   bsq_rng rng;
   bsq_rng_seed(&rng, cfg->seed ^ 0x5eedb5c0ffee0001ULL);
-  int minmax = cfg->init_minmax;
-  if (meth == BSQ_METHOD_PR_MQ || meth == BSQ_METHOD_BW_MQ) minmax = 1;
-  if (meth == BSQ_METHOD_PR_QQ || meth == BSQ_METHOD_BW_QQ) minmax = 0;
+  const bsq_method_info *mi = bsq_method_get(meth);
+  int minmax = mi->grid == BSQ_GRID_NONE ? cfg->init_minmax
+                                         : mi->grid == BSQ_GRID_MINMAX;
   init_thresholds(m, d, &s, minmax, col, lo, hi);
-  if (meth == BSQ_METHOD_PR_MQ || meth == BSQ_METHOD_PR_QQ)
-    midpoint_tables(m, lo, hi);
+  if (mi->grid != BSQ_GRID_NONE && mi->input == BSQ_INPUT_VALUES)
+    midpoint_tables(m, lo, hi); /* Pr-*: the value of a level is fixed */
   if (meth == BSQ_METHOD_SQ)
     for (int f = 0; f < F; f++)
       for (int k = 0; k < m->voff[f + 1] - m->voff[f]; k++)
@@ -636,7 +631,7 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   bsq_eval_result er;
   if ((rc = bsq_evaluate(m, d, s.test, s.n_test, &er, diag))) goto fail_diag;
   finish_metrics(m, &er);
-  m->train_seconds = now_seconds() - t_start;
+  m->train_seconds = bsq_now() - t_start;
   rc = BSQ_OK;
   goto done;
 fail:
@@ -663,18 +658,19 @@ done:
 }
 
 int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
-                    const char *method, int nbits, const int *cbits,
+                    bsq_method method, int nbits, const int *cbits,
                     bsq_diag *diag) {
-  int meth = bsq_method_parse(method), F = fp->F, rc;
+  const bsq_method_info *mi = bsq_method_get(method);
+  int F = fp->F, rc;
   int bits[BSQ_MAX_FEATURES];
   bsq_split s = {0};
   double *col = NULL, *lo = NULL, *hi = NULL, *xbuf = NULL, *pred = NULL;
-  double t_start = now_seconds();
+  double t_start = bsq_now();
   memset(out, 0, sizeof *out);
-  if (meth != BSQ_METHOD_PO_MQ && meth != BSQ_METHOD_PO_QQ)
+  if (!mi || !mi->fp_parent)
     return bsq_diag_set(diag, BSQ_EINVAL,
-                        "--method: \"%s\" is not a post-training method",
-                        method ? method : "");
+                        "method: \"%s\" is not a post-training method",
+                        bsq_method_name(method));
   if (fp->input != BSQ_INPUT_FLOAT || d->F != F)
     return bsq_diag_set(diag, BSQ_EINVAL,
                         "post-training quantization needs an FP model of "
@@ -686,7 +682,7 @@ int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
                         "validation and test, found %d",
                         d->source, d->rows);
   bsq_train_cfg cfg = fp->cfg;
-  snprintf(cfg.method, sizeof cfg.method, "%s", bsq_method_name(meth));
+  cfg.method = method;
   if ((rc = setup_model(out, d, &cfg, &s, bits, BSQ_INPUT_VALUES, diag)))
     goto fail;
   /* the same network: dims are F, hidden..., 1 in both */
@@ -705,7 +701,7 @@ int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
     bsq_diag_set(diag, rc, "out of memory while quantizing");
     goto fail;
   }
-  init_thresholds(out, d, &s, meth == BSQ_METHOD_PO_MQ, col, lo, hi);
+  init_thresholds(out, d, &s, mi->grid == BSQ_GRID_MINMAX, col, lo, hi);
   midpoint_tables(out, lo, hi);
   bsq_model_quantize(out);
   out->best_epoch = fp->best_epoch;
@@ -713,7 +709,7 @@ int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
   bsq_eval_result er;
   if ((rc = bsq_evaluate(out, d, s.test, s.n_test, &er, diag))) goto fail;
   finish_metrics(out, &er);
-  out->train_seconds = fp->train_seconds + (now_seconds() - t_start);
+  out->train_seconds = fp->train_seconds + (bsq_now() - t_start);
   rc = BSQ_OK;
   goto done;
 fail:
@@ -728,16 +724,15 @@ done:
   return rc;
 }
 
-int bsq_train_gradient(const bsq_model *m, const char *method,
+int bsq_train_gradient(const bsq_model *m, bsq_method method,
                        const float *x, const float *y, int B, float tau,
                        float *grad, double *loss) {
-  int meth = bsq_method_parse(method);
-  if (meth < 0 || meth == BSQ_METHOD_PO_MQ || meth == BSQ_METHOD_PO_QQ ||
-      meth == BSQ_METHOD_LSQ || B < 1 ||
-      bsq_method_input(meth) != m->input)
+  const bsq_method_info *mi = bsq_method_get(method);
+  if (!mi || mi->fp_parent || method == BSQ_METHOD_LSQ || B < 1 ||
+      mi->input != m->input)
     return BSQ_EINVAL;
   step_job j;
-  int rc = step_init(&j, m, meth, B, 0.0f);
+  int rc = step_init(&j, m, method, B, 0.0f);
   if (rc == BSQ_OK) {
     memcpy(j.xb, x, sizeof(float) * (size_t)B * (size_t)m->F);
     memcpy(j.yb, y, sizeof(float) * (size_t)B);
@@ -748,19 +743,27 @@ int bsq_train_gradient(const bsq_model *m, const char *method,
   return rc;
 }
 
+/* A method the table knows, for the entry points that take a config. */
+static const bsq_method_info *cfg_method(const bsq_train_cfg *cfg,
+                                         bsq_diag *diag) {
+  const bsq_method_info *mi = bsq_method_get((int)cfg->method);
+  if (!mi) {
+    char list[160];
+    bsq_diag_set(diag, BSQ_EINVAL, "method: %d is not a method (%s)",
+                 (int)cfg->method, bsq_method_list(list, sizeof list, ", ", 1));
+  }
+  return mi;
+}
+
 int bsq_train_ex(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,
                  const bsq_train_hooks *hooks, bsq_diag *diag) {
   memset(m, 0, sizeof *m);
-  int meth = bsq_method_parse(cfg->method);
-  if (meth < 0)
-    return bsq_diag_set(diag, BSQ_EINVAL,
-                        "--method: unknown method \"%s\" (bw-sq, fp, po-mq, "
-                        "po-qq, pr-mq, pr-qq, bw-mq, bw-qq, sq, lsq)",
-                        cfg->method);
-  if (meth != BSQ_METHOD_PO_MQ && meth != BSQ_METHOD_PO_QQ)
-    return train_core(m, d, cfg, meth, NULL, hooks, diag);
+  const bsq_method_info *mi = cfg_method(cfg, diag);
+  if (!mi) return BSQ_EINVAL;
+  if (!mi->fp_parent)
+    return train_core(m, d, cfg, cfg->method, NULL, hooks, diag);
   bsq_train_cfg fc = *cfg;
-  snprintf(fc.method, sizeof fc.method, "fp");
+  fc.method = BSQ_METHOD_FP;
   bsq_model fp;
   int rc = train_core(&fp, d, &fc, BSQ_METHOD_FP, NULL, hooks, diag);
   if (rc) return rc;
@@ -773,13 +776,15 @@ int bsq_train_split(bsq_model *m, const bsq_dataset *d,
                     const bsq_train_cfg *cfg, const bsq_split *split,
                     const bsq_train_hooks *hooks, bsq_diag *diag) {
   memset(m, 0, sizeof *m);
-  int meth = bsq_method_parse(cfg->method);
-  if (meth < 0 || meth == BSQ_METHOD_PO_MQ || meth == BSQ_METHOD_PO_QQ)
+  const bsq_method_info *mi = cfg_method(cfg, diag);
+  if (!mi) return BSQ_EINVAL;
+  if (mi->fp_parent)
     return bsq_diag_set(diag, BSQ_EINVAL,
-                        "--method: \"%s\" cannot train on a given split "
-                        "(Po-*: train fp, then bsq_quantize_fp)",
-                        cfg->method);
-  return train_core(m, d, cfg, meth, split, hooks, diag);
+                        "method: %s cannot train on a given split (it "
+                        "quantizes a trained FP model: train fp, then "
+                        "bsq_quantize_fp)",
+                        mi->name);
+  return train_core(m, d, cfg, cfg->method, split, hooks, diag);
 }
 
 int bsq_train(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,

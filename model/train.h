@@ -15,8 +15,8 @@ typedef struct {
 
 typedef void (*bsq_progress_fn)(const bsq_progress *p, void *user);
 
-/* Trains a new model on d with cfg (cfg->method names the method, see
- * bsq_method_parse). On success m is initialized (caller frees it), holds
+/* Trains a new model on d with cfg (cfg->method is the method; see the
+ * table, bsq_method_get). On success m is initialized (caller frees it), holds
  * the best-validation weights and the metrics on the test split (float and
  * hardware-true; an FP model has no hardware path and reports its float
  * MSE for both). */
@@ -41,28 +41,30 @@ int bsq_train_ex(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,
                  const bsq_train_hooks *hooks, bsq_diag *diag);
 
 /* Same on a given split of d's rows (copied, not changed; every part
- * non-empty), for cross-validation. Not for Po-* methods. */
+ * non-empty), for cross-validation. Not for the methods with an FP parent
+ * (Po-*). */
 int bsq_train_split(bsq_model *m, const bsq_dataset *d,
                     const bsq_train_cfg *cfg, const bsq_split *split,
                     const bsq_train_hooks *hooks, bsq_diag *diag);
 
 /* Po-MQ / Po-QQ: post-training quantization of a trained FP model. Builds
  * out (caller frees) with fp's network and the min-max or quantile grid of
- * `method` ("po-mq" or "po-qq") at nbits/bits (as in bsq_train_cfg),
+ * `method` (one with an FP parent: Po-MQ or Po-QQ) at nbits/bits (as in
+ * bsq_train_cfg),
  * fitted on fp's training split of d, and measures it on the splits.
  * bsq_train with a po-* method is FP training followed by this. */
 int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
-                    const char *method, int nbits, const int *bits,
+                    bsq_method method, int nbits, const int *bits,
                     bsq_diag *diag);
 
 /* One training step's loss and gradient, without the step: the mean
- * squared error of m with method `method` (any but po-* and lsq) on B rows
+ * squared error of m with method `method` (any but Po-* and LSQ) on B rows
  * of standardized inputs x (B, F) and targets y (B), soft bits at
  * temperature tau, no dropout; grad receives its gradient over m->params
  * (m->nparams floats, thresholds first), computed as training computes it:
  * in chunks of rows on the layers' threads, summed in chunk order. For
  * gradient checks. Returns BSQ_EINVAL for a method that does not fit m. */
-int bsq_train_gradient(const bsq_model *m, const char *method,
+int bsq_train_gradient(const bsq_model *m, bsq_method method,
                        const float *x, const float *y, int B, float tau,
                        float *grad, double *loss);
 

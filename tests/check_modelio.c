@@ -115,7 +115,7 @@ static void assert_same(const bsq_model *a, const bsq_model *b) {
     ck_assert_int_eq(a->b[l] - a->params, b->b[l] - b->params);
   }
   const bsq_train_cfg *ca = &a->cfg, *cb = &b->cfg;
-  ck_assert_str_eq(ca->method, cb->method);
+  ck_assert_int_eq(ca->method, cb->method);
   ck_assert_int_eq(ca->nbits, cb->nbits);
   ck_assert_mem_eq(ca->bits, cb->bits, sizeof(int) * (size_t)ca->nbits);
   ck_assert_int_eq(ca->nhidden, cb->nhidden);

@@ -161,7 +161,7 @@ START_TEST(test_train_per_feature_bits) {
   bsq_model_free(&m);
   c.nbits = 3; /* neither one value nor one per feature */
   ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), BSQ_EINVAL);
-  ck_assert_str_eq(diag.msg, "--bits: 3 values given for 10 features");
+  ck_assert_str_eq(diag.msg, "bits: 3 values given for 10 features");
   bsq_dataset_free(&d);
 }
 END_TEST
@@ -218,11 +218,12 @@ START_TEST(test_train_every_method_beats_the_mean_and_round_trips) {
     bsq_train_cfg c;
     small_cfg(&c, 15);
     c.batch = 128;
-    snprintf(c.method, sizeof c.method, "%s", bsq_method_name(meth));
+    c.method = (bsq_method)meth;
+    const char *name = bsq_method_name(meth);
     bsq_model m;
     bsq_diag diag = {{0}};
     ck_assert_msg(bsq_train(&m, &d, &c, NULL, NULL, &diag) == 0, "%s: %s",
-                  c.method, diag.msg);
+                  name, diag.msg);
     ck_assert_int_eq(m.input, bsq_method_input(meth));
     ck_assert_int_eq(m.dims[0],
                      m.input == BSQ_INPUT_BITS ? m.enc.D : m.F);
@@ -230,7 +231,7 @@ START_TEST(test_train_every_method_beats_the_mean_and_round_trips) {
     ck_assert_int_eq(bsq_split_make(&s, d.rows, c.seed), 0);
     double trivial = trivial_mse(&m, &d, &s);
     ck_assert_msg(m.mse_test_hw < 0.6 * trivial, "%s: mse_hw %g, mean %g",
-                  c.method, m.mse_test_hw, trivial);
+                  name, m.mse_test_hw, trivial);
     if (meth == BSQ_METHOD_FP) {
       /* no encoder: not a model file, and no integer path */
       ck_assert_ptr_null(bsq_model_to_json(&m));
@@ -245,13 +246,13 @@ START_TEST(test_train_every_method_beats_the_mean_and_round_trips) {
       char *j = bsq_model_to_json(&m);
       ck_assert_ptr_nonnull(j);
       bsq_model l;
-      ck_assert_msg(bsq_model_from_json(&l, j, strlen(j), c.method, &diag) ==
+      ck_assert_msg(bsq_model_from_json(&l, j, strlen(j), name, &diag) ==
                         0,
                     "%s", diag.msg);
       ck_assert_uint_eq(bsq_model_hash(&l), bsq_model_hash(&m));
       char *j2 = bsq_model_to_json(&l);
       ck_assert_str_eq(j, j2);
-      ck_assert_str_eq(l.cfg.method, c.method);
+      ck_assert_int_eq(l.cfg.method, c.method);
       /* the loaded model's levels path is what was measured in training */
       ck_assert_double_eq(levels_path_mse(&l, &d, &s), m.mse_test_hw);
       bsq_eval_result r;
@@ -284,7 +285,7 @@ START_TEST(test_train_method_grids) {
     int meth = meths[k];
     bsq_train_cfg c;
     small_cfg(&c, 3);
-    snprintf(c.method, sizeof c.method, "%s", bsq_method_name(meth));
+    c.method = (bsq_method)meth;
     bsq_model m;
     bsq_diag diag;
     ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), 0);
@@ -339,13 +340,13 @@ START_TEST(test_train_post_quantization_reuses_fp) {
   ck_assert_int_eq(bsq_dataset_friedman1(&d, 2000, 4), 0);
   bsq_train_cfg c;
   small_cfg(&c, 4);
-  snprintf(c.method, sizeof c.method, "fp");
+  c.method = BSQ_METHOD_FP;
   bsq_model fp, q, p;
   bsq_diag diag;
   ck_assert_int_eq(bsq_train(&fp, &d, &c, NULL, NULL, &diag), 0);
   int bits = 3;
-  ck_assert_int_eq(bsq_quantize_fp(&q, &fp, &d, "po-qq", 1, &bits, &diag), 0);
-  snprintf(c.method, sizeof c.method, "po-qq");
+  ck_assert_int_eq(bsq_quantize_fp(&q, &fp, &d, BSQ_METHOD_PO_QQ, 1, &bits, &diag), 0);
+  c.method = BSQ_METHOD_PO_QQ;
   ck_assert_int_eq(bsq_train(&p, &d, &c, NULL, NULL, &diag), 0);
   q.train_seconds = p.train_seconds = 0;
   char *a = bsq_model_to_json(&q), *b = bsq_model_to_json(&p);
@@ -354,9 +355,9 @@ START_TEST(test_train_post_quantization_reuses_fp) {
     ck_assert_mem_eq(q.W[l], fp.W[l],
                      sizeof(float) * (size_t)fp.dims[l] * (size_t)fp.dims[l + 1]);
   bsq_model_free(&p);
-  ck_assert_int_eq(bsq_quantize_fp(&p, &q, &d, "po-qq", 1, &bits, &diag),
+  ck_assert_int_eq(bsq_quantize_fp(&p, &q, &d, BSQ_METHOD_PO_QQ, 1, &bits, &diag),
                    BSQ_EINVAL); /* needs an FP model */
-  ck_assert_int_eq(bsq_quantize_fp(&p, &fp, &d, "lsq", 1, &bits, &diag),
+  ck_assert_int_eq(bsq_quantize_fp(&p, &fp, &d, BSQ_METHOD_LSQ, 1, &bits, &diag),
                    BSQ_EINVAL);
   free(a);
   free(b);
@@ -372,7 +373,7 @@ START_TEST(test_train_given_split_is_the_same_training) {
   ck_assert_int_eq(bsq_dataset_friedman1(&d, 1500, 8), 0);
   bsq_train_cfg c;
   small_cfg(&c, 3);
-  snprintf(c.method, sizeof c.method, "lsq");
+  c.method = BSQ_METHOD_LSQ;
   bsq_split s;
   ck_assert_int_eq(bsq_split_make(&s, d.rows, c.seed), 0);
   bsq_model a, b;
@@ -396,11 +397,18 @@ START_TEST(test_train_rejects_unknown_method) {
   ck_assert_int_eq(bsq_dataset_friedman1(&d, 500, 1), 0);
   bsq_train_cfg c;
   small_cfg(&c, 1);
-  snprintf(c.method, sizeof c.method, "bw-xx");
+  c.method = BSQ_METHOD_COUNT; /* not a method */
   bsq_model m;
   bsq_diag diag;
   ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), BSQ_EINVAL);
-  ck_assert_ptr_nonnull(strstr(diag.msg, "--method: unknown method \"bw-xx\""));
+  ck_assert_ptr_nonnull(strstr(diag.msg, "method: 10 is not a method"));
+  ck_assert_ptr_null(strstr(diag.msg, "--")); /* the CLI names its flags */
+  c.method = BSQ_METHOD_PO_MQ; /* no training on a given split */
+  bsq_split s;
+  ck_assert_int_eq(bsq_split_make(&s, d.rows, c.seed), 0);
+  ck_assert_int_eq(bsq_train_split(&m, &d, &c, &s, NULL, &diag), BSQ_EINVAL);
+  ck_assert_ptr_nonnull(strstr(diag.msg, "method: po-mq cannot train"));
+  bsq_split_free(&s);
   bsq_dataset_free(&d);
 }
 END_TEST
@@ -459,7 +467,7 @@ START_TEST(test_train_values_model_file_errors) {
   ck_assert_int_eq(bsq_dataset_friedman1(&d, 800, 1), 0);
   bsq_train_cfg c;
   small_cfg(&c, 1);
-  snprintf(c.method, sizeof c.method, "pr-qq");
+  c.method = BSQ_METHOD_PR_QQ;
   bsq_model m;
   bsq_diag diag;
   ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), 0);
@@ -488,7 +496,7 @@ START_TEST(test_train_values_model_file_errors) {
   free(j);
   bsq_model_free(&m);
   /* a bits model with values: refused */
-  snprintf(c.method, sizeof c.method, "bw-qq");
+  c.method = BSQ_METHOD_BW_QQ;
   ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), 0);
   j = bsq_model_to_json(&m);
   ck_assert_ptr_null(strstr(j, "\"input\""));
@@ -549,7 +557,8 @@ END_TEST
  * biases. 300 rows make three chunks of unequal size. */
 START_TEST(test_train_step_gradient_matches_finite_differences) {
   enum { B = 300 };
-  const char *methods[] = {"bw-sq", "sq", "fp", "bw-qq", "pr-mq"};
+  const bsq_method methods[] = {BSQ_METHOD_BW_SQ, BSQ_METHOD_SQ, BSQ_METHOD_FP,
+                                BSQ_METHOD_BW_QQ, BSQ_METHOD_PR_MQ};
   bsq_dataset d;
   ck_assert_int_eq(bsq_dataset_friedman1(&d, 800, 4), 0);
   static float x[B * 10], y[B];
@@ -560,11 +569,12 @@ START_TEST(test_train_step_gradient_matches_finite_differences) {
   for (size_t k = 0; k < sizeof methods / sizeof *methods; k++) {
     bsq_train_cfg c;
     small_cfg(&c, 2);
-    snprintf(c.method, sizeof c.method, "%s", methods[k]);
+    c.method = methods[k];
+    const char *name = bsq_method_name(methods[k]);
     bsq_model m;
     bsq_diag diag;
     ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), 0);
-    int soft = !strcmp(methods[k], "bw-sq") || !strcmp(methods[k], "sq");
+    int soft = bsq_method_get(methods[k])->soft;
     const float tau = 0.5f;
     size_t P = m.nparams;
     float *g = malloc(sizeof(float) * P), *g2 = malloc(sizeof(float) * P);
@@ -579,7 +589,7 @@ START_TEST(test_train_step_gradient_matches_finite_differences) {
       ck_assert_int_eq(
           bsq_train_gradient(&m, methods[k], x, y, B, tau, g2, &l2), 0);
       ck_assert_msg(memcmp(g, g2, sizeof(float) * P) == 0 && l2 == loss,
-                    "%s: %d threads give other bits", methods[k], t);
+                    "%s: %d threads give other bits", name, t);
     }
     bsq_nn_threads(prev);
     /* the thresholds lead the parameters; then every 7th of the rest */
@@ -600,14 +610,14 @@ START_TEST(test_train_step_gradient_matches_finite_differences) {
       off += err > 2e-4 + 2e-2 * fabs(fd);
       ck_assert_msg(err <= 3e-3 + 0.25 * fabs(fd),
                     "%s: parameter %zu: gradient %g, differences %g",
-                    methods[k], i, (double)g[i], fd);
+                    name, i, (double)g[i], fd);
       checked++;
     }
     ck_assert_uint_gt(checked, 100);
     ck_assert_msg(off * 20 <= checked, "%s: %zu of %zu gradients off",
-                  methods[k], off, checked);
+                  name, off, checked);
     /* a method that does not fit the model is refused */
-    ck_assert_int_eq(bsq_train_gradient(&m, "lsq", x, y, B, tau, g2, &l2),
+    ck_assert_int_eq(bsq_train_gradient(&m, BSQ_METHOD_LSQ, x, y, B, tau, g2, &l2),
                      BSQ_EINVAL);
     free(g);
     free(g2);
@@ -623,13 +633,13 @@ END_TEST
 START_TEST(test_train_same_bytes_any_threads) {
   bsq_dataset d;
   ck_assert_int_eq(bsq_dataset_friedman1(&d, 1500, 5), 0);
-  const char *methods[] = {"bw-sq", "lsq"};
+  const bsq_method methods[] = {BSQ_METHOD_BW_SQ, BSQ_METHOD_LSQ};
   for (int k = 0; k < 2; k++) {
     bsq_train_cfg c;
     small_cfg(&c, 3);
     c.batch = 300;
     c.dropout = 0.1f;
-    snprintf(c.method, sizeof c.method, "%s", methods[k]);
+    c.method = methods[k];
     int prev = bsq_nn_threads(-1);
     char *json[3];
     for (int t = 1; t <= 3; t++) {

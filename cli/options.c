@@ -1,0 +1,148 @@
+/* bsq — the options train, compare and tune share (options.h). */
+#include "options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_data_opts_default(cli_data_opts *o) {
+  o->data = o->target = NULL;
+  o->rows = BSQ_FRIEDMAN1_ROWS;
+  o->data_seed = 0;
+}
+
+int cli_data_option(int c, const char *arg, cli_data_opts *o,
+                    const char **bad) {
+  switch (c) {
+  case 'd': o->data = arg; return 1;
+  case 't': o->target = arg; return 1;
+  case 'r':
+    if (cli_parse_int(arg, 2, 100000000, &o->rows)) *bad = "--rows";
+    return 1;
+  case 'R':
+    if (cli_parse_int(arg, 0, (1L << 53), &o->data_seed)) *bad = "--data-seed";
+    return 1;
+  default: return 0;
+  }
+}
+
+int cli_parse_hidden(const char *s, bsq_train_cfg *c) {
+  long count, width;
+  char *x = strchr(s, 'x');
+  if (x) {
+    char a[32];
+    size_t n = (size_t)(x - s);
+    if (n == 0 || n >= sizeof a) return -1;
+    memcpy(a, s, n);
+    a[n] = '\0';
+    if (cli_parse_int(a, 0, BSQ_MAX_LAYERS - 1, &count) ||
+        cli_parse_int(x + 1, 1, 65536, &width))
+      return -1;
+    c->nhidden = (int)count;
+    for (int i = 0; i < count; i++) c->hidden[i] = (int)width;
+    return 0;
+  }
+  int n = 0;
+  const char *p = s;
+  while (*p) {
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (end == p || v < 1 || v > 65536 || n >= BSQ_MAX_LAYERS - 1) return -1;
+    c->hidden[n++] = (int)v;
+    if (*end == ',') p = end + 1;
+    else if (*end == '\0') p = end;
+    else return -1;
+  }
+  if (n == 0) return -1;
+  c->nhidden = n;
+  return 0;
+}
+
+int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
+                     const char **bad) {
+  long v;
+  double x;
+  switch (c) {
+  case 'H': if (cli_parse_hidden(arg, cfg)) *bad = "--hidden"; return 1;
+  case 'e':
+    if (cli_parse_int(arg, 1, 1000000, &v)) *bad = "--epochs";
+    else cfg->epochs = (int)v;
+    return 1;
+  case 'B':
+    if (cli_parse_int(arg, 1, 1 << 20, &v)) *bad = "--batch";
+    else cfg->batch = (int)v;
+    return 1;
+  case 'l':
+    if (cli_parse_double(arg, &x) || x <= 0 || x > 1) *bad = "--lr";
+    else cfg->lr = (float)x;
+    return 1;
+  case 'T':
+    if (cli_parse_double(arg, &x) || x <= 0 || x > 1) *bad = "--tau-decay";
+    else cfg->tau_decay = (float)x;
+    return 1;
+  case 'D':
+    if (cli_parse_double(arg, &x) || x < 0 || x >= 1) *bad = "--dropout";
+    else cfg->dropout = (float)x;
+    return 1;
+  case 'w':
+    if (cli_parse_int(arg, 1, BSQ_MAX_WIDTH, &v)) *bad = "--input-width";
+    else cfg->input_width = (int)v;
+    return 1;
+  default: return 0;
+  }
+}
+
+int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
+                    const char **bad) {
+  long v;
+  double x;
+  switch (c) {
+  case 'x':
+    if (cli_parse_int(arg, 1, 100000, &v)) *bad = "--trials";
+    else o->trials = (int)v;
+    return 1;
+  case 'y':
+    if (cli_parse_double(arg, &x) || x <= 0) *bad = "--time-budget";
+    else o->time_budget = x;
+    return 1;
+  case 'k':
+    if (cli_parse_int(arg, 2, 20, &v)) *bad = "--folds";
+    else o->folds = (int)v;
+    return 1;
+  default: return 0;
+  }
+}
+
+int cli_check_folds(const char *cmd, const char *prefix, int rows, int folds) {
+  int ndev = bsq_tune_dev_rows(rows);
+  /* too few rows to split: the tuner says so itself */
+  if (ndev < 0 || ndev >= BSQ_TUNE_MIN_FOLD_ROWS * folds) return 0;
+  cli_error(cmd, "%s--folds %d: only %d rows to fold", prefix ? prefix : "",
+            folds, ndev);
+  return -1;
+}
+
+int cli_parse_int_list(const char *s, int lo, int hi, int *out, int max) {
+  int n = 0;
+  const char *p = s;
+  if (!s || !*s) return -1;
+  while (*p) {
+    char *end;
+    errno = 0;
+    long v = strtol(p, &end, 10);
+    if (end == p || errno || v < lo || v > hi || n >= max) return -1;
+    out[n++] = (int)v;
+    if (*end == ',' && end[1]) p = end + 1;
+    else if (*end == '\0') p = end;
+    else return -1;
+  }
+  return n;
+}
+
+void cli_log_stderr(const char *line, void *user) {
+  (void)user;
+  fputs(line, stderr);
+}

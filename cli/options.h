@@ -1,0 +1,63 @@
+/* bsq — the options train, compare and tune share: the data source, the
+ * training settings, the tuner's bounds, and lists of widths and methods.
+ * Each *_option function takes one getopt_long code and its argument;
+ * it returns 1 when the code is one of its options, having applied arg or
+ * set *bad to the option's name when arg is invalid, and 0 otherwise. */
+#ifndef BSQ_CLI_OPTIONS_H
+#define BSQ_CLI_OPTIONS_H
+
+#include <stddef.h>
+
+#include "model.h"
+#include "tune.h"
+
+/* getopt_long entries of the shared options (codes as below). */
+#define CLI_DATA_OPTIONS                                                      \
+  {"data", required_argument, 0, 'd'},                                        \
+      {"target", required_argument, 0, 't'},                                  \
+      {"rows", required_argument, 0, 'r'},                                    \
+      {"data-seed", required_argument, 0, 'R'}
+#define CLI_TRAIN_OPTIONS                                                     \
+  {"hidden", required_argument, 0, 'H'},                                      \
+      {"epochs", required_argument, 0, 'e'},                                  \
+      {"batch", required_argument, 0, 'B'},                                   \
+      {"lr", required_argument, 0, 'l'},                                      \
+      {"tau-decay", required_argument, 0, 'T'},                               \
+      {"dropout", required_argument, 0, 'D'},                                 \
+      {"input-width", required_argument, 0, 'w'}
+#define CLI_TUNE_OPTIONS                                                      \
+  {"trials", required_argument, 0, 'x'},                                      \
+      {"time-budget", required_argument, 0, 'y'},                             \
+      {"folds", required_argument, 0, 'k'}
+
+/* --data (d), --target (t), --rows (r), --data-seed (R). */
+typedef struct {
+  const char *data, *target;
+  long rows, data_seed;
+} cli_data_opts;
+
+void cli_data_opts_default(cli_data_opts *o);
+int cli_data_option(int c, const char *arg, cli_data_opts *o,
+                    const char **bad);
+
+/* "5x32" or "64,32,16" into c->nhidden / c->hidden; 0 ok, -1 bad. */
+int cli_parse_hidden(const char *s, bsq_train_cfg *c);
+/* --hidden (H), --epochs (e), --batch (B), --lr (l), --tau-decay (T),
+ * --dropout (D), --input-width (w). */
+int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
+                     const char **bad);
+/* --trials (x), --time-budget (y), --folds (k). */
+int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
+                    const char **bad);
+/* The --folds check before any training: 0, or -1 having printed
+ * "--folds K: only N rows to fold" with prefix (NULL for none). */
+int cli_check_folds(const char *cmd, const char *prefix, int rows, int folds);
+
+/* Comma-separated list of integers in lo..hi (at most max). Returns the
+ * count, or -1. */
+int cli_parse_int_list(const char *s, int lo, int hi, int *out, int max);
+
+/* A bsq_log_fn that writes the line to stderr. */
+void cli_log_stderr(const char *line, void *user);
+
+#endif

@@ -1,0 +1,64 @@
+/* bsq — the tuner: a random search per method and bit width over a space
+ * like the paper's (learning rate, depth, width, epochs, tau decay,
+ * dropout; Schrödter et al., CPAL 2026, section 5), scored by k-fold
+ * cross-validation of the hardware-true MSE, bounded by a number of
+ * trials and a time budget, trainings in parallel on the job pool. */
+#ifndef BSQ_TUNE_H
+#define BSQ_TUNE_H
+
+#include <stdint.h>
+
+#include "data.h"
+#include "flow.h"
+#include "model.h"
+
+typedef struct {
+  int trials;         /* settings tried per (method, bits) */
+  double time_budget; /* seconds; trainings not started by then are skipped */
+  int folds;          /* k of the cross-validation, >= 2 */
+  int jobs;           /* parallel trainings */
+  bsq_log_fn log;     /* one line per finished training; may be NULL */
+  void *user;
+} bsq_tune_opts;
+
+/* 12 trials, 1800 s, 3 folds, every core, no log. */
+void bsq_tune_opts_default(bsq_tune_opts *o);
+
+/* Each fold must hold this many development rows. */
+#define BSQ_TUNE_MIN_FOLD_ROWS 4
+/* The development rows (train + validation of a split of rows; the test
+ * rows are never tuned on) that the folds divide; -1 when rows cannot be
+ * split at all. */
+int bsq_tune_dev_rows(int rows);
+
+typedef struct {
+  bsq_method method;
+  int bits;              /* FP: 0 (the Po-* methods use FP's setting) */
+  bsq_train_cfg cfg;     /* the chosen setting */
+  double cv_mean, cv_sd; /* k-fold hardware-true MSE of it; NaN if none ran */
+  int trials_done;       /* settings whose every fold ran */
+} bsq_tune_entry;
+
+typedef struct {
+  int n;
+  bsq_tune_entry *e; /* (n): FP first when wanted, then method by bits */
+  int folds, trials, budget_hit;
+  double seconds, time_budget;
+  uint64_t seed;
+} bsq_tuning;
+
+/* Tunes every wanted method (want[BSQ_METHOD_COUNT]) at every bits[]
+ * around base (epochs are searched around base->epochs); the methods with
+ * an FP parent are tuned as FP. The folds split the development rows of
+ * seed's split. t is the caller's: filled on success, to free with
+ * bsq_tuning_free; zeroed on failure. */
+int bsq_tune_run(bsq_tuning *t, const bsq_dataset *d, const bsq_train_cfg *base,
+                 const int *want, const int *bits, int nbits, uint64_t seed,
+                 const bsq_tune_opts *o, bsq_diag *diag);
+/* The chosen setting for (method, bits), or fallback when t is NULL or
+ * has none. A method with an FP parent gets FP's. */
+const bsq_train_cfg *bsq_tune_cfg_for(const bsq_tuning *t, bsq_method method,
+                                      int bits, const bsq_train_cfg *fallback);
+void bsq_tuning_free(bsq_tuning *t);
+
+#endif
