@@ -192,11 +192,10 @@ int bsq_sim_verilator(const bsq_sim_job *j, const bsq_model *m,
     if (*san) bsq_buf_printf(&mk, "harness.o: CPPFLAGS += %s\n", san);
     char *text = bsq_buf_finish(&mk), mkpath[4096];
     bsq_pathf(mkpath, sizeof mkpath, "%s/bsq_harness.mk", obj);
-    if (!text || bsq_write_if_changed(mkpath, text, strlen(text), NULL, diag)) {
-      free(text);
-      return text ? BSQ_EIO : bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
-    }
+    int wrc = text ? bsq_write_if_changed(mkpath, text, strlen(text), NULL, diag)
+                   : bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
     free(text);
+    if (wrc) return wrc;
     char *margv[] = {"make", "-C", obj, "-f", "bsq_harness.mk", "-j2",
                      "OPT_FAST=-O2", "OPT_SLOW=-O1", "OPT_GLOBAL=-O1",
                      ldlibs, san_ld, NULL};
