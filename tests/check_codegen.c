@@ -227,9 +227,8 @@ static void check_c_header(int F, const int *bits, const int *width,
   uint64_t words[64];
   int total = 0;
   for (int i = 0; i < NF; i++) {
-    bsq_encoder_levels(&m.enc, all + i * F, levels);
-    bsq_frame_pack(&m.enc, levels, frame);
-    int n = bsq_packer_push(&pk, frame, words, last);
+    int n = bsq_encode_push(&m.enc, &pk, all + i * F, levels, frame, words,
+                            last);
     for (int w = 0; w < n; w++, total++)
       fprintf(fp, "  0x%" PRIx64 "ull, %d,\n", words[w], last[w]);
   }

@@ -321,6 +321,10 @@ void bsq_sim_cfg_default(bsq_sim_cfg *c) {
 int bsq_sim_run(const bsq_sim_cfg *c, const bsq_model *m, bsq_sim_report *r,
                 bsq_diag *diag) {
   memset(r, 0, sizeof *r);
+  if (!c->paths || !c->work || !c->model_path)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "co-simulation needs tool paths, a work directory "
+                        "and the model file");
   result_init(&r->verilator);
   result_init(&r->icarus);
   r->opt = c->opt;

@@ -181,6 +181,9 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
   r->t_cmos = c->t_cmos;
   r->seeds = c->seeds;
   for (int a = 0; a < BSQ_SYN_NARCH; a++) arch_unmeasured(&r->r[a]);
+  if (!c->work || !c->name)
+    return bsq_diag_set(diag, BSQ_EINVAL, "synthesis needs a work directory "
+                                          "and a module prefix");
   if (c->prove && !(c->want[BSQ_SYN_FLASH] && c->want[BSQ_SYN_SEARCH]))
     return bsq_diag_set(diag, BSQ_EINVAL, "the proof compares flash and "
                                           "search: it needs both");
