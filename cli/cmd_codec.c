@@ -161,9 +161,8 @@ int cmd_encode(int argc, char **argv) {
       double v = j < d.F ? d.x[(size_t)rows[i] * (size_t)d.F + j] : d.y[rows[i]];
       codes[f] = bsq_format_code(&e->fmt[f], v);
     }
-    bsq_encoder_levels(e, codes, levels);
-    bsq_frame_pack(e, levels, frame);
-    w += (uint64_t)bsq_packer_push(&pk, frame, st.words + w, tlast);
+    w += (uint64_t)bsq_encode_push(e, &pk, codes, levels, frame, st.words + w,
+                                   tlast);
   }
   w += (uint64_t)bsq_packer_flush(&pk, st.words + w, tlast);
   if (w != st.nwords) {

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "gen.h"
 #include "model.h"
+#include "tools.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -77,7 +78,9 @@ int cmd_gen(int argc, char **argv) {
   rc = bsq_design_build(&d, &m, &o, &diag);
   int written = 0;
   if (rc == BSQ_OK) {
-    rc = bsq_gen_write(&d, out, &written, &diag);
+    bsq_tool_paths paths;
+    cli_tool_paths(&paths);
+    rc = bsq_gen_write(&d, paths.rtl_dir, out, &written, &diag);
     if (rc == BSQ_OK)
       printf("%s: %s_encoder (%s, %d features, %d-bit frames, %d-bit words, "
              "%s): %d file%s written, %d unchanged\n",

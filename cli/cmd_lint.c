@@ -1,4 +1,5 @@
-/* bsq lint — Verilator -Wall and Yosys synthesis of a generated design. */
+/* bsq lint — Verilator -Wall and Yosys synthesis of a generated design:
+ * parses, runs bsq_lint (see verify/lint.h), prints. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -7,7 +8,9 @@
 
 #include "cli.h"
 #include "gen.h"
+#include "lint.h"
 #include "run.h"
+#include "tools.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -19,20 +22,6 @@ static void usage(FILE *f) {
 "2 no design in DIR or a tool is missing, 3 a check failed.\n"
 "\n"
 "  --json   one JSON object on stdout\n");
-}
-
-/* Reads "Number of cells: N" from a yosys stat report; -1 if absent. */
-static long read_cells(const char *path) {
-  FILE *fp = fopen(path, "r");
-  if (!fp) return -1;
-  char line[512];
-  long cells = -1;
-  while (fgets(line, sizeof line, fp)) {
-    const char *p = strstr(line, "Number of cells:");
-    if (p) cells = strtol(p + strlen("Number of cells:"), NULL, 10);
-  }
-  fclose(fp);
-  return cells;
 }
 
 /* Prints s as a JSON string. */
@@ -70,67 +59,30 @@ int cmd_lint(int argc, char **argv) {
     return BSQ_EXIT_USAGE;
   }
   const char *dir = argv[optind];
-  bsq_gen_opts o;
-  bsq_diag diag = {{0}};
-  if (bsq_gen_read_params(dir, &o, NULL, &diag)) {
-    cli_error("lint", "%s", diag.msg);
-    return BSQ_EXIT_INPUT;
-  }
-  char top[128], ftop[4096], fquant[4096], fpk[4096];
-  bsq_pathf(top, sizeof top, "%s_encoder", o.name);
-  bsq_pathf(ftop, sizeof ftop, "%s/%s_encoder.v", dir, o.name);
-  bsq_pathf(fquant, sizeof fquant, "%s/%s_quant.v", dir, o.name);
-  bsq_pathf(fpk, sizeof fpk, "%s/bsq_packer.v", dir);
-  char *work = bsq_mkdtemp("lint");
+  char *work = bsq_mkdtemp(getenv("TMPDIR"), "lint");
   if (!work) {
     cli_error("lint", "cannot create a work directory");
     return BSQ_EXIT_INPUT;
   }
-  char log[4096], stat[4096], script[16384];
-  bsq_pathf(log, sizeof log, "%s/lint.log", work);
-  bsq_pathf(stat, sizeof stat, "%s/stat.txt", work);
-
-  char *v_all[] = {"verilator", "--lint-only", "-Wall", "--top-module", top,
-                   ftop, fquant, fpk, NULL};
-  char qtop[128];
-  bsq_pathf(qtop, sizeof qtop, "%s_quant", o.name);
-  char *v_quant[] = {"verilator", "--lint-only", "-Wall", "--top-module", qtop,
-                     fquant, NULL};
-  char *v_pk[] = {"verilator", "--lint-only", "-Wall", fpk, NULL};
-  /* the design, then each module on its own */
-  int v1 = bsq_run(v_all, NULL, log, log);
-  int v2 = v1 == 0 ? bsq_run(v_quant, NULL, log, log) : v1;
-  if (v2 == 0) v2 = bsq_run(v_pk, NULL, log, log);
-  bsq_pathf(script, sizeof script,
-           "read_verilog %s %s %s; hierarchy -check -top %s; "
-           "synth -flatten -top %s; check -assert; tee -q -o %s stat",
-           ftop, fquant, fpk, top, top, stat);
-  char *y_argv[] = {"yosys", "-q", "-p", script, NULL};
-  int y = bsq_run(y_argv, NULL, log, log);
-  long cells = y == 0 ? read_cells(stat) : -1;
-  int verilator_ok = v1 == 0 && v2 == 0, yosys_ok = y == 0 && cells >= 0;
-  int rc = BSQ_EXIT_OK;
-  if (v1 == 127 || y == 127) {
-    cli_error("lint", "%s not found in PATH", v1 == 127 ? "verilator" : "yosys");
-    rc = BSQ_EXIT_INPUT;
-  } else if (!verilator_ok || !yosys_ok) {
-    cli_error("lint", "%s: %s failed; log:", dir,
-              !verilator_ok ? "verilator --lint-only -Wall" : "yosys synth");
-    bsq_print_tail(log, 40);
-    rc = BSQ_EXIT_MISMATCH;
-  }
-  if (json) {
+  bsq_lint_result r;
+  bsq_diag diag = {{0}};
+  int rc = bsq_lint(dir, work, &r, &diag);
+  if (rc) cli_error("lint", "%s", diag.msg);
+  if (rc == BSQ_EMISMATCH) cli_print_tail(r.log, 40);
+  if (rc == BSQ_EFORMAT) {
+    /* no design: nothing ran */
+  } else if (json) {
     printf("{\"dir\": ");
     json_str(dir);
     printf(", \"top\": \"%s\", \"verilator\": %s, \"yosys\": %s, "
            "\"cells\": %ld}\n",
-           top, verilator_ok ? "true" : "false", yosys_ok ? "true" : "false",
-           cells);
-  }
-  else if (rc == BSQ_EXIT_OK)
+           r.top, r.verilator_ok ? "true" : "false",
+           r.yosys_ok ? "true" : "false", r.cells);
+  } else if (rc == BSQ_OK) {
     printf("%s: %s: verilator -Wall clean, yosys synth ok (%ld cells)\n", dir,
-           top, cells);
+           r.top, r.cells);
+  }
   bsq_rmtree(work);
   free(work);
-  return rc;
+  return cli_exit_for(rc);
 }

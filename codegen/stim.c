@@ -192,7 +192,7 @@ int bsq_stim_write(const bsq_stim *s, const bsq_model *m, const char *path,
 }
 
 /* Writes `bits` bits of buf (little-endian bytes) as hex, MSB first. */
-static void put_hex(FILE *fp, const uint8_t *buf, int bits) {
+void bsq_stim_put_hex(FILE *fp, const uint8_t *buf, int bits) {
   int digits = (bits + 3) / 4;
   for (int dgt = digits - 1; dgt >= 0; dgt--) {
     int v = 0;
@@ -210,8 +210,7 @@ int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
                        bsq_mode mode, const char *dir, uint64_t *nwords,
                        bsq_diag *diag) {
   const bsq_encoder *e = &m->enc;
-  int F = e->F, in_bits = 0;
-  for (int f = 0; f < F; f++) in_bits += e->fmt[f].width;
+  int F = e->F, in_bits = bsq_tdata_bits(e);
   char pf[4096], pe[4096];
   snprintf(pf, sizeof pf, "%s/frames.hex", dir);
   snprintf(pe, sizeof pe, "%s/expect.hex", dir);
@@ -219,7 +218,7 @@ int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
   int open_f = bsq_atomic_open(&aff, pf, diag) == BSQ_OK;
   int open_e = open_f && bsq_atomic_open(&afe, pe, diag) == BSQ_OK;
   FILE *ff = aff.fp, *fe = afe.fp;
-  uint8_t *tdata = calloc((size_t)(in_bits + 7) / 8 + 8, 1);
+  uint8_t *tdata = calloc((size_t)bsq_tdata_bytes(e) + 8, 1);
   uint8_t *levels = malloc((size_t)F);
   uint8_t *frame = malloc((size_t)bsq_frame_bytes(e));
   int maxw = bsq_packer_max_words(e->B, K);
@@ -240,22 +239,15 @@ int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
   uint8_t wbuf[9];
   for (uint64_t i = 0; i < s->n; i++) {
     const int64_t *codes = s->codes + i * (uint64_t)F;
-    memset(tdata, 0, (size_t)(in_bits + 7) / 8);
-    int pos = 0;
-    for (int f = 0; f < F; f++)
-      for (int k = 0; k < e->fmt[f].width; k++, pos++)
-        if (((uint64_t)codes[f] >> k) & 1)
-          tdata[pos >> 3] = (uint8_t)(tdata[pos >> 3] | (1u << (pos & 7)));
-    put_hex(ff, tdata, in_bits);
-    bsq_encoder_levels(e, codes, levels);
-    bsq_frame_pack(e, levels, frame);
-    int n = bsq_packer_push(&pk, frame, words, last);
+    bsq_tdata_pack(e, codes, tdata);
+    bsq_stim_put_hex(ff, tdata, in_bits);
+    int n = bsq_encode_push(e, &pk, codes, levels, frame, words, last);
     for (int w = 0; w < n; w++) {
       for (int b = 0; b < 8; b++) wbuf[b] = (uint8_t)(words[w] >> (8 * b));
       wbuf[8] = 0;
       /* {tlast, word}: tlast is bit K */
       wbuf[K >> 3] = (uint8_t)(wbuf[K >> 3] | (last[w] << (K & 7)));
-      put_hex(fe, wbuf, K + 1);
+      bsq_stim_put_hex(fe, wbuf, K + 1);
     }
     *nwords += (uint64_t)n;
   }

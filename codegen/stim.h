@@ -9,25 +9,16 @@
  *   data    the rows of the model's own data set, if it can be rebuilt
  *
  * The vector file (read by sim/harness.cpp) is a bsq_vec_header followed
- * by nframes * F little-endian int64 codes, feature 0 first. */
+ * by nframes * F int64 codes, feature 0 first (model/stream.h). */
 #ifndef BSQ_STIM_H
 #define BSQ_STIM_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 #include "model.h"
-
-#define BSQ_VEC_MAGIC "BSQVEC01"
-
-typedef struct {
-  char magic[8];
-  uint32_t F;
-  uint32_t B;
-  uint64_t nframes;
-  uint64_t n_sweep, n_random, n_data;
-  uint64_t model_hash;
-} bsq_vec_header;
+#include "stream.h"
 
 typedef struct {
   int F;
@@ -58,5 +49,9 @@ int bsq_stim_write(const bsq_stim *s, const bsq_model *m, const char *path,
 int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
                        bsq_mode mode, const char *dir, uint64_t *nwords,
                        bsq_diag *diag);
+
+/* One hex line of the low `bits` bits of buf (little-endian bytes), most
+ * significant digit first, as $readmemh reads it. */
+void bsq_stim_put_hex(FILE *fp, const uint8_t *buf, int bits);
 
 #endif

@@ -357,9 +357,8 @@ int bsq_model_predict_hw(const bsq_model *m, const double *x, int N, int K,
   for (int r = 0; r < N; r++) {
     for (int f = 0; f < F; f++)
       codes[f] = bsq_format_code(&e->fmt[f], x[(size_t)r * (size_t)F + f]);
-    bsq_encoder_levels(e, codes, levels);
-    bsq_frame_pack(e, levels, frame);
-    w += (uint64_t)bsq_packer_push(&pk, frame, words + w, tlast);
+    w += (uint64_t)bsq_encode_push(e, &pk, codes, levels, frame, words + w,
+                                   tlast);
   }
   w += (uint64_t)bsq_packer_flush(&pk, words + w, tlast);
   if (w != nw) {

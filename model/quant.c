@@ -209,6 +209,24 @@ void bsq_frame_unpack(const bsq_encoder *e, const uint8_t *frame,
   }
 }
 
+int bsq_tdata_bits(const bsq_encoder *e) {
+  int n = 0;
+  for (int f = 0; f < e->F; f++) n += e->fmt[f].width;
+  return n;
+}
+
+int bsq_tdata_bytes(const bsq_encoder *e) { return (bsq_tdata_bits(e) + 7) / 8; }
+
+/* Bit k of feature f's code is tdata bit sum_{g<f} W_g + k. */
+void bsq_tdata_pack(const bsq_encoder *e, const int64_t *codes,
+                    uint8_t *tdata) {
+  memset(tdata, 0, (size_t)bsq_tdata_bytes(e));
+  int pos = 0;
+  for (int f = 0; f < e->F; f++)
+    for (int k = 0; k < e->fmt[f].width; k++, pos++)
+      if (((uint64_t)codes[f] >> k) & 1) set_bit(tdata, pos);
+}
+
 /* Sorted position j of feature f is exceeded iff j < level_f (T sorted);
  * perm maps j back to the trained index: rank_f(perm[toff[f]+j]) = j. */
 void bsq_levels_to_bits(const bsq_encoder *e, const uint8_t *levels,
@@ -269,6 +287,14 @@ int bsq_packer_push(bsq_packer *p, const uint8_t *frame, uint64_t *words,
     if (n > 0) tlast[n - 1] = 1;
   }
   return n;
+}
+
+int bsq_encode_push(const bsq_encoder *e, bsq_packer *p,
+                    const int64_t *codes, uint8_t *levels, uint8_t *frame,
+                    uint64_t *words, uint8_t *tlast) {
+  bsq_encoder_levels(e, codes, levels);
+  bsq_frame_pack(e, levels, frame);
+  return bsq_packer_push(p, frame, words, tlast);
 }
 
 int bsq_packer_flush(bsq_packer *p, uint64_t *word, uint8_t *tlast) {

@@ -77,6 +77,15 @@ void bsq_frame_pack(const bsq_encoder *e, const uint8_t *levels,
 void bsq_frame_unpack(const bsq_encoder *e, const uint8_t *frame,
                       uint8_t *levels);
 
+/* s_axis_tdata, the encoder's input word: the codes of features 0..F-1
+ * concatenated, feature 0 in the LSBs, each as its W_f low bits (two's
+ * complement for signed formats). bsq_tdata_bits(e) = sum W_f bits, stored
+ * little-endian in bsq_tdata_bytes(e) bytes; unused high bits are zero. */
+int bsq_tdata_bits(const bsq_encoder *e);
+int bsq_tdata_bytes(const bsq_encoder *e);
+void bsq_tdata_pack(const bsq_encoder *e, const int64_t *codes /* (F) */,
+                    uint8_t *tdata);
+
 /* Levels -> bit vector in trained order (the MLP's input, D floats 0/1):
  * bit i of feature f is set iff level_f > rank_f(i). */
 void bsq_levels_to_bits(const bsq_encoder *e, const uint8_t *levels,
@@ -104,6 +113,14 @@ int bsq_packer_push(bsq_packer *p, const uint8_t *frame, uint64_t *words,
                     uint8_t *tlast);
 /* Emits a partial word padded with zeros, if any; returns 0 or 1. */
 int bsq_packer_flush(bsq_packer *p, uint64_t *word, uint8_t *tlast);
+
+/* The device's whole job for one frame: codes -> levels -> frame -> packer.
+ * levels (F) and frame (bsq_frame_bytes) are the caller's scratch and hold
+ * this frame's afterwards; words/tlast as for bsq_packer_push, whose count
+ * is returned. */
+int bsq_encode_push(const bsq_encoder *e, bsq_packer *p,
+                    const int64_t *codes /* (F) */, uint8_t *levels,
+                    uint8_t *frame, uint64_t *words, uint8_t *tlast);
 
 /* Words for n frames after a final flush. */
 uint64_t bsq_stream_words(int B, int K, bsq_mode mode, uint64_t nframes);

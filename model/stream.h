@@ -46,4 +46,19 @@ int bsq_stream_write(const bsq_stream *s, const char *path, bsq_diag *diag);
 int bsq_stream_read(bsq_stream *s, const char *path, bsq_diag *diag);
 void bsq_stream_free(bsq_stream *s);
 
+/* Co-simulation vector file (written by codegen/stim.c, read by the
+ * Verilator harness in sim/, which sees only this library's headers): a
+ * bsq_vec_header in host byte order followed by nframes * F int64 codes,
+ * feature 0 first. */
+#define BSQ_VEC_MAGIC "BSQVEC01"
+
+typedef struct {
+  char magic[8];
+  uint32_t F;
+  uint32_t B;
+  uint64_t nframes;
+  uint64_t n_sweep, n_random, n_data;
+  uint64_t model_hash;
+} bsq_vec_header;
+
 #endif

@@ -46,7 +46,7 @@ extern "C" {
 #include "model.h"
 #include "quant.h"
 #include "rng.h"
-#include "stim.h"
+#include "stream.h"
 }
 
 #if !defined(BSQ_K) || !defined(BSQ_ALIGNED) || !defined(BSQ_IN_BITS) || \
@@ -190,22 +190,21 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "%%Warning: %s was written for another model\n",
                  vec_path);
 
-  // Per frame: s_axis_tdata and the C model's levels and frame bits.
-  const int fbytes = bsq_frame_bytes(e);
+  // Per frame: s_axis_tdata (the C model's layout, in 32-bit words) and
+  // the C model's levels, for explaining a mismatch.
   std::vector<uint32_t> tdata(n * TD32, 0);
   std::vector<uint8_t> levels(n * static_cast<uint64_t>(F));
-  std::vector<uint8_t> frames(n * static_cast<uint64_t>(fbytes));
+  std::vector<uint8_t> tbytes(static_cast<size_t>(bsq_tdata_bytes(e)));
   for (uint64_t i = 0; i < n; i++) {
     const int64_t *c = &codes[i * F];
     uint32_t *t = &tdata[i * TD32];
-    int pos = 0;
-    for (int f = 0; f < F; f++) {
-      for (int k = 0; k < e->fmt[f].width; k++, pos++)
-        if ((static_cast<uint64_t>(c[f]) >> k) & 1) t[pos >> 5] |= 1u << (pos & 31);
-    }
+    bsq_tdata_pack(e, c, tbytes.data());
+    for (size_t b = 0; b < tbytes.size(); b++)
+      t[b / 4] |= static_cast<uint32_t>(tbytes[b]) << (8 * (b % 4));
     bsq_encoder_levels(e, c, &levels[i * F]);
-    bsq_frame_pack(e, &levels[i * F], &frames[i * fbytes]);
   }
+  std::vector<uint8_t> lv_scratch(static_cast<size_t>(F));
+  std::vector<uint8_t> frame_scratch(static_cast<size_t>(bsq_frame_bytes(e)));
 
   // ---- the DUT
   const auto top = std::make_unique<Vdut>(contextp.get(), "TOP");
@@ -379,7 +378,8 @@ int main(int argc, char **argv) {
       }
     }
     if (in_fire) {
-      const int nw = bsq_packer_push(&pk, &frames[next * fbytes], words.data(), lasts.data());
+      const int nw = bsq_encode_push(e, &pk, &codes[next * F], lv_scratch.data(),
+                                     frame_scratch.data(), words.data(), lasts.data());
       for (int w = 0; w < nw; w++) expect.push(Expected{words[w], lasts[w]});
       if (expect.full()) {
         std::fprintf(stderr, "%%Error: expected-word queue overflow\n");

@@ -199,7 +199,7 @@ static void check_c_header(int F, const int *bits, const int *width,
   bsq_diag diag;
   ck_assert_int_eq(bsq_design_build(&d, &m, &o, &diag), 0);
   char *dir = tu_tmpdir("cheader");
-  ck_assert_msg(bsq_gen_write(&d, dir, NULL, &diag) == 0, "%s", diag.msg);
+  ck_assert_msg(bsq_gen_write(&d, BSQ_RTL_DIR, dir, NULL, &diag) == 0, "%s", diag.msg);
   enum { NF = 300 };
   char *src = file_in(dir, "main.c");
   FILE *fp = fopen(src, "w");
@@ -227,9 +227,8 @@ static void check_c_header(int F, const int *bits, const int *width,
   uint64_t words[64];
   int total = 0;
   for (int i = 0; i < NF; i++) {
-    bsq_encoder_levels(&m.enc, all + i * F, levels);
-    bsq_frame_pack(&m.enc, levels, frame);
-    int n = bsq_packer_push(&pk, frame, words, last);
+    int n = bsq_encode_push(&m.enc, &pk, all + i * F, levels, frame, words,
+                            last);
     for (int w = 0; w < n; w++, total++)
       fprintf(fp, "  0x%" PRIx64 "ull, %d,\n", words[w], last[w]);
   }

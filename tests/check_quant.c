@@ -319,6 +319,86 @@ START_TEST(test_quant_frame_fixed_vector) {
 }
 END_TEST
 
+/* s_axis_tdata: widths {3, 5 signed, 1}, codes {5, -3, 1}: -3 is 11101b,
+ * so 5 | 29 << 3 | 1 << 8 = 0x1ed. */
+START_TEST(test_quant_tdata_fixed_vector) {
+  bsq_encoder e;
+  const int bits[] = {1, 1, 1};
+  ck_assert_int_eq(bsq_encoder_init(&e, 3, bits), BSQ_OK);
+  const int w[] = {3, 5, 1}, sg[] = {0, 1, 0};
+  for (int f = 0; f < 3; f++) {
+    e.fmt[f].width = w[f];
+    e.fmt[f].is_signed = sg[f];
+    e.fmt[f].scale = 1.0;
+  }
+  ck_assert_int_eq(bsq_tdata_bits(&e), 9);
+  ck_assert_int_eq(bsq_tdata_bytes(&e), 2);
+  const int64_t codes[] = {5, -3, 1};
+  uint8_t td[2] = {0xff, 0xff};
+  bsq_tdata_pack(&e, codes, td);
+  const uint8_t want[] = {0xed, 0x01};
+  ck_assert_mem_eq(td, want, 2);
+  bsq_encoder_free(&e);
+}
+END_TEST
+
+/* Random encoders: every tdata bit is the code bit it says it is, and
+ * bsq_encode_push is levels -> frame -> packer, word for word. */
+START_TEST(test_quant_tdata_and_encode_push_random) {
+  bsq_rng r;
+  bsq_rng_seed(&r, 0x7da7a);
+  for (int trial = 0; trial < 100; trial++) {
+    bsq_encoder e;
+    double *t = rnd_encoder(&r, &e, rnd_int(&r, 1, 20), 8, 1, 32);
+    int K = rnd_int(&r, 1, 64), nb = bsq_frame_bytes(&e);
+    bsq_mode mode = rnd_int(&r, 0, 1) ? BSQ_MODE_ALIGNED : BSQ_MODE_CONTINUOUS;
+    int maxw = bsq_packer_max_words(e.B, K);
+    int64_t *codes = xcalloc((size_t)e.F, sizeof *codes);
+    uint8_t *td = xcalloc((size_t)bsq_tdata_bytes(&e), 1);
+    uint8_t *lev = xcalloc((size_t)e.F, 1), *lev2 = xcalloc((size_t)e.F, 1);
+    uint8_t *fr = xcalloc((size_t)nb, 1), *fr2 = xcalloc((size_t)nb, 1);
+    uint64_t *w1 = xcalloc((size_t)maxw, sizeof *w1);
+    uint64_t *w2 = xcalloc((size_t)maxw, sizeof *w2);
+    uint8_t *t1 = xcalloc((size_t)maxw, 1), *t2 = xcalloc((size_t)maxw, 1);
+    bsq_packer p1, p2;
+    bsq_packer_init(&p1, e.B, K, mode);
+    bsq_packer_init(&p2, e.B, K, mode);
+    for (int frame = 0; frame < 5; frame++) {
+      for (int f = 0; f < e.F; f++) codes[f] = rnd_code(&r, &e.fmt[f]);
+      bsq_tdata_pack(&e, codes, td);
+      int pos = 0;
+      for (int f = 0; f < e.F; f++)
+        for (int k = 0; k < e.fmt[f].width; k++, pos++)
+          ck_assert_int_eq((td[pos / 8] >> (pos % 8)) & 1,
+                           (int)(((uint64_t)codes[f] >> k) & 1));
+      for (; pos < 8 * bsq_tdata_bytes(&e); pos++)
+        ck_assert_int_eq((td[pos / 8] >> (pos % 8)) & 1, 0);
+      int n1 = bsq_encode_push(&e, &p1, codes, lev, fr, w1, t1);
+      bsq_encoder_levels(&e, codes, lev2);
+      bsq_frame_pack(&e, lev2, fr2);
+      int n2 = bsq_packer_push(&p2, fr2, w2, t2);
+      ck_assert_int_eq(n1, n2);
+      ck_assert_mem_eq(lev, lev2, (size_t)e.F);
+      ck_assert_mem_eq(fr, fr2, (size_t)nb);
+      ck_assert_mem_eq(w1, w2, (size_t)n1 * sizeof *w1);
+      ck_assert_mem_eq(t1, t2, (size_t)n1);
+    }
+    free(codes);
+    free(td);
+    free(lev);
+    free(lev2);
+    free(fr);
+    free(fr2);
+    free(w1);
+    free(w2);
+    free(t1);
+    free(t2);
+    free(t);
+    bsq_encoder_free(&e);
+  }
+}
+END_TEST
+
 /* Decode side: the bit vector rebuilt from levels (after a trip through a
  * frame) equals the hard comparison code > T_i in trained order. */
 START_TEST(test_quant_levels_to_bits_matches_hard_bits) {
@@ -974,6 +1054,8 @@ Suite *quant_suite(void) {
   tcase_add_test(tc, test_quant_set_thresholds_sorted_stable);
   tcase_add_test(tc, test_quant_levels_range_and_frames);
   tcase_add_test(tc, test_quant_frame_fixed_vector);
+  tcase_add_test(tc, test_quant_tdata_fixed_vector);
+  tcase_add_test(tc, test_quant_tdata_and_encode_push_random);
   tcase_add_test(tc, test_quant_levels_to_bits_matches_hard_bits);
   tcase_add_test(tc, test_quant_packer_fixed_vectors);
   tcase_add_test(tc, test_quant_packer_reset_discards_partial_word);

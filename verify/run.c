@@ -3,6 +3,8 @@
 #define _DEFAULT_SOURCE
 #include "run.h"
 
+#include "util.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -103,22 +105,19 @@ char *bsq_run_capture(char *const argv[]) {
   return s;
 }
 
-void bsq_print_tail(const char *path, int lines) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return;
-  fseek(fp, 0, SEEK_END);
-  long size = ftell(fp), pos = size;
+char *bsq_file_tail(const char *path, int lines) {
+  char *text = NULL;
+  size_t len = 0;
+  if (bsq_read_file(path, &text, &len, NULL) != BSQ_OK) return NULL;
+  /* back from the end over `lines` line breaks, a final one not counted */
+  size_t pos = len;
   int seen = 0;
-  while (pos > 0 && seen <= lines) {
+  while (pos > 0) {
+    if (text[pos - 1] == '\n' && pos != len && ++seen >= lines) break;
     pos--;
-    fseek(fp, pos, SEEK_SET);
-    if (fgetc(fp) == '\n' && pos != size - 1) seen++;
   }
-  if (seen > lines) pos++;
-  fseek(fp, pos, SEEK_SET);
-  int c;
-  while ((c = fgetc(fp)) != EOF) fputc(c, stderr);
-  fclose(fp);
+  memmove(text, text + pos, len - pos + 1);
+  return text;
 }
 
 int bsq_rmtree(const char *path) {
@@ -143,13 +142,12 @@ int bsq_rmtree(const char *path) {
   return unlink(path);
 }
 
-char *bsq_mkdtemp(const char *tag) {
-  const char *tmp = getenv("TMPDIR");
-  if (!tmp || !*tmp) tmp = "/tmp";
-  size_t n = strlen(tmp) + strlen(tag) + 32;
+char *bsq_mkdtemp(const char *base, const char *tag) {
+  if (!base || !*base) base = "/tmp";
+  size_t n = strlen(base) + strlen(tag) + 32;
   char *p = malloc(n);
   if (!p) return NULL;
-  snprintf(p, n, "%s/bsq-%s-XXXXXX", tmp, tag);
+  snprintf(p, n, "%s/bsq-%s-XXXXXX", base, tag);
   if (!mkdtemp(p)) {
     free(p);
     return NULL;
@@ -163,4 +161,37 @@ int bsq_pathf(char *out, size_t cap, const char *fmt, ...) {
   int n = vsnprintf(out, cap, fmt, ap);
   va_end(ap);
   return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* Tool -> Debian package, for the message that says what to install. */
+static const struct {
+  const char *tool, *package;
+} PACKAGES[] = {
+    {"verilator", "verilator"},        {"make", "make"},
+    {"iverilog", "iverilog"},          {"vvp", "iverilog"},
+    {"yosys", "yosys"},                {"yosys-abc", "yosys"},
+    {"nextpnr-ice40", "nextpnr-ice40"}, {"icepack", "fpga-icestorm"},
+    {"icetime", "fpga-icestorm"},      {"sta", "opensta"},
+    {"pkg-config", "pkg-config"},
+};
+
+const char *bsq_tool_package(const char *tool) {
+  for (size_t i = 0; i < sizeof PACKAGES / sizeof PACKAGES[0]; i++)
+    if (!strcmp(PACKAGES[i].tool, tool)) return PACKAGES[i].package;
+  return NULL;
+}
+
+int bsq_tool_missing(bsq_diag *diag, const char *tool) {
+  const char *pkg = bsq_tool_package(tool);
+  if (!pkg) return bsq_diag_set(diag, BSQ_ETOOL, "%s: not found in PATH", tool);
+  return bsq_diag_set(diag, BSQ_ETOOL,
+                      "%s: not found (install the Debian package %s)", tool,
+                      pkg);
+}
+
+int bsq_tool_failed(bsq_diag *diag, const char *tool, int st,
+                    const char *what, const char *log) {
+  if (st == 127) return bsq_tool_missing(diag, tool);
+  return bsq_diag_set(diag, BSQ_ETOOL, "%s failed (exit %d); log %s", what, st,
+                      log);
 }

@@ -1,20 +1,6 @@
-/* bsq — hardware reports with open tools (`bsq synth`): what is
- * synthesized, how it is synthesized, and the formal equivalence proof.
- *
- * The unit measured is the quantizer bank, the same for every architecture
- * so that the figures compare: input register (all feature codes) ->
- * quantizers -> levels, registered. The bit packer and the AXI handshake
- * are not included (they are the same for every architecture). Three
- * architectures, all generated from the same integer thresholds:
- *   flash   NAME_flash_quant.v  (bsq_emit_quant, arch flash)
- *   search  NAME_search_quant.v (bsq_emit_quant, arch search)
- *   naive   NAME_naive_quant.v  the encoder as written by hand: level =
- *           sum of (x > T) terms, registered (bsq_emit_naive_quant)
- * Each has a wrapper NAME_<arch>_bank.v (bsq_emit_bank) whose marker line
- * records the latency the generator built in:
- *   // bsq-synth: arch=flash quant=NAME_flash_quant latency=3
- * Latency counts register stages from codes_i to levels_o (the input
- * register included); throughput is one frame per clock for all three.
+/* bsq — hardware reports with open tools (`bsq synth`): how the banks of
+ * codegen/bank.h are synthesized, the latency cross-check, the formal
+ * equivalence proof, and the whole pipeline as one call with its report.
  *
  * Flows (Yosys, nextpnr-ice40), one work directory per run:
  *   generic  synth -flatten; stat                      -> cells by type
@@ -23,20 +9,22 @@
  *            each seed -> ICESTORM_LC and Fmax; the median Fmax is reported
  *   cmos     synth -flatten; async2sync; dffunmap; abc -g cmos2;
  *            stat -tech cmos                           -> transistors
- * Proof: bsq_synth_prove(). Latency cross-check: bsq_synth_latency_sim(). */
+ * Proof: bsq_synth_prove(). Latency cross-check: bsq_synth_latency_sim().
+ * Pipeline: bsq_synth_run(): designs -> latency in simulation -> flows ->
+ * proof, into a bsq_synth_report, written by bsq_synth_report_json/_md. */
 #ifndef BSQ_SYNTH_H
 #define BSQ_SYNTH_H
 
+#include <stddef.h>
+
+#include "bank.h"
 #include "err.h"
 #include "gen.h"
 #include "model.h"
+#include "run.h"
 
-enum { BSQ_SYN_FLASH = 0, BSQ_SYN_SEARCH = 1, BSQ_SYN_NAIVE = 2,
-       BSQ_SYN_NARCH = 3 };
 #define BSQ_SYNTH_MAX_SEEDS 9
-#define BSQ_SYNTH_MARK "// bsq-synth:"
-
-const char *bsq_synth_arch_name(int a);
+#define BSQ_SYNTH_MAX_NOTES 8
 
 /* Figures for one architecture; -1 (or < 0 for doubles) = not measured. */
 typedef struct {
@@ -54,27 +42,6 @@ typedef struct {
                            for every feature (flash: search and naive both
                            equal to it); 0 otherwise */
 } bsq_synth_arch;
-
-/* The naive quantizer (module NAME_quant for d->opt.name = NAME): same
- * ports as bsq_emit_quant's, level = sum of (x > T) comparisons,
- * registered once. malloc'ed text or NULL. */
-char *bsq_emit_naive_quant(const bsq_design *d);
-
-/* The bank wrapper NAME_bank around module NAME_quant: input register,
- * quantizers always enabled, levels out. latency = register stages from
- * codes_i to levels_o. malloc'ed text or NULL. */
-char *bsq_emit_bank(const bsq_design *d, const char *arch, int latency);
-
-/* Writes NAME_<arch>_quant.v and NAME_<arch>_bank.v for the architectures
- * with want[a] set (naive always allowed) into dir. */
-int bsq_synth_write_rtl(const bsq_model *m, const char *name,
-                        const int want[BSQ_SYN_NARCH], const char *dir,
-                        bsq_diag *diag);
-
-/* Reads the marker of dir/NAME_<arch>_bank.v: 0 and *latency, or
- * BSQ_EIO (file absent) / BSQ_EFORMAT (no valid marker). */
-int bsq_synth_read_bank(const char *dir, const char *name, int arch,
-                        int *latency, bsq_diag *diag);
 
 /* The three flows on dir/NAME_<arch>_{quant,bank}.v; logs go to work.
  * BSQ_ETOOL (tool missing or failed, diag says which and where the log
@@ -112,5 +79,53 @@ int bsq_synth_prove(const bsq_design *d, const char *dir, const char *work,
                     const char *name, const int present[BSQ_SYN_NARCH],
                     const int latency[BSQ_SYN_NARCH], int *eq /* (3, F) */,
                     bsq_diag *diag);
+
+/* ---- the pipeline --------------------------------------------------------- */
+
+typedef struct {
+  const char *rtl_dir; /* the designs: a directory an earlier run kept
+                          (NAME_<arch>_{quant,bank}.v, used as they are), or
+                          NULL: generate them (and model.json) into work */
+  const char *work;    /* existing work directory: scripts, logs, designs */
+  const char *name;    /* module prefix (default "bsq") */
+  int want[BSQ_SYN_NARCH]; /* architectures (default all; naive always) */
+  int t_generic, t_ice40, t_cmos; /* targets (default all) */
+  int prove;           /* the proof (needs flash and search) */
+  int seeds;           /* nextpnr seeds, 1..BSQ_SYNTH_MAX_SEEDS (default 3) */
+  bsq_log_fn log;      /* progress and failed checks; may be NULL */
+  void *log_user;
+} bsq_synth_cfg;
+
+void bsq_synth_cfg_default(bsq_synth_cfg *c);
+
+typedef struct {
+  char model_hash[17];
+  int F, in_bits, B;
+  int t_generic, t_ice40, t_cmos, seeds;
+  char yosys_ver[256], nextpnr_ver[256]; /* "" when not found */
+  bsq_synth_arch r[BSQ_SYN_NARCH];
+  int proved;          /* the proof ran */
+  int all_eq;          /* ... and found every architecture equal */
+  int nfailed;         /* failed checks (latency, proof) */
+  char notes[BSQ_SYNTH_MAX_NOTES][800];
+  int nnotes;
+} bsq_synth_report;
+
+/* Runs the pipeline on model m. 0: every check passed; BSQ_EMISMATCH: the
+ * run finished but a latency cross-check or the proof failed (each sent to
+ * the log as BSQ_LOG_ERROR; the report is complete); any other code: the
+ * run stopped, diag says why, the report is not to be printed. */
+int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
+                  bsq_synth_report *r, bsq_diag *diag);
+
+/* The report as JSON (no final newline) and as a Markdown table; malloc'ed
+ * text or NULL (out of memory). */
+char *bsq_synth_report_json(const bsq_synth_report *r);
+char *bsq_synth_report_md(const bsq_synth_report *r);
+
+/* Writes the Markdown report to md_path and the JSON report beside it
+ * (md_path with .json for .md, or md_path.json). 0, BSQ_EIO, BSQ_ENOMEM. */
+int bsq_synth_report_write(const bsq_synth_report *r, const char *md_path,
+                           bsq_diag *diag);
 
 #endif

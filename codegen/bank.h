@@ -1,0 +1,60 @@
+/* bsq — the designs `bsq synth` measures, beside the encoder gen.h writes.
+ *
+ * The unit measured is the quantizer bank, the same for every architecture
+ * so that the figures compare: input register (all feature codes) ->
+ * quantizers -> levels, registered. The bit packer and the AXI handshake
+ * are not included (they are the same for every architecture). Three
+ * architectures, all generated from the same integer thresholds:
+ *   flash   NAME_flash_quant.v  (bsq_emit_quant, arch flash)
+ *   search  NAME_search_quant.v (bsq_emit_quant, arch search)
+ *   naive   NAME_naive_quant.v  the encoder as written by hand: level =
+ *           sum of (x > T) terms, registered (bsq_emit_naive_quant)
+ * Each has a wrapper NAME_<arch>_bank.v (bsq_emit_bank) whose marker line
+ * records the latency the generator built in:
+ *   // bsq-synth: arch=flash quant=NAME_flash_quant latency=3
+ * Latency counts register stages from codes_i to levels_o (the input
+ * register included); throughput is one frame per clock for all three.
+ * The proof harness (bsq_emit_prove) puts the quantizers side by side. */
+#ifndef BSQ_BANK_H
+#define BSQ_BANK_H
+
+#include "err.h"
+#include "gen.h"
+#include "model.h"
+
+enum { BSQ_SYN_FLASH = 0, BSQ_SYN_SEARCH = 1, BSQ_SYN_NAIVE = 2,
+       BSQ_SYN_NARCH = 3 };
+#define BSQ_SYNTH_MARK "// bsq-synth:"
+
+const char *bsq_synth_arch_name(int a);
+
+/* The naive quantizer (module NAME_quant for d->opt.name = NAME): same
+ * ports as bsq_emit_quant's, level = sum of (x > T) comparisons,
+ * registered once. malloc'ed text or NULL. */
+char *bsq_emit_naive_quant(const bsq_design *d);
+
+/* The bank wrapper NAME_bank around module NAME_quant: input register,
+ * quantizers always enabled, levels out. latency = register stages from
+ * codes_i to levels_o. malloc'ed text or NULL. */
+char *bsq_emit_bank(const bsq_design *d, const char *arch, int latency);
+
+/* NAME_prove: the quantizers NAME_<arch>_quant of the present
+ * architectures side by side on the same codes, outputs delayed to the
+ * largest latency, one output eq_<arch>_f<f> per feature and architecture
+ * other than flash (level equal to flash's). malloc'ed text or NULL. */
+char *bsq_emit_prove(const bsq_design *d, const char *name,
+                     const int present[BSQ_SYN_NARCH],
+                     const int latency[BSQ_SYN_NARCH]);
+
+/* Writes NAME_<arch>_quant.v and NAME_<arch>_bank.v for the architectures
+ * with want[a] set (naive always allowed) into dir. */
+int bsq_synth_write_rtl(const bsq_model *m, const char *name,
+                        const int want[BSQ_SYN_NARCH], const char *dir,
+                        bsq_diag *diag);
+
+/* Reads the marker of dir/NAME_<arch>_bank.v: 0 and *latency, or
+ * BSQ_EIO (file absent) / BSQ_EFORMAT (no valid marker). */
+int bsq_synth_read_bank(const char *dir, const char *name, int arch,
+                        int *latency, bsq_diag *diag);
+
+#endif

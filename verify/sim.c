@@ -1,0 +1,392 @@
+/* bsq — co-simulation runs (see sim.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "sim.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static void say(bsq_log_fn log, void *user, bsq_log_kind kind,
+                const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static void say(bsq_log_fn log, void *user, bsq_log_kind kind,
+                const char *fmt, ...) {
+  if (!log) return;
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  log(user, kind, msg);
+}
+
+static void result_init(bsq_sim_result *r) {
+  memset(r, 0, sizeof *r);
+  r->first_cycle = r->first_word = r->first_frame = r->first_code = -1;
+  r->first_feature = r->first_exp_level = r->first_got_level = -1;
+}
+
+double bsq_sim_fps(const bsq_sim_result *r) {
+  return r->seconds > 0 ? (double)r->accepted / r->seconds : 0.0;
+}
+
+/* ---- what the simulators print -------------------------------------------- */
+
+/* Value of `key` (with its leading space and '=') in a line, or -1. */
+static int64_t key_i64(const char *line, const char *key) {
+  const char *p = strstr(line, key);
+  return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+/* Reads the RESULT line the harness or testbench printed into path. */
+static int read_result(const char *path, bsq_sim_result *r) {
+  FILE *fp = fopen(path, "r");
+  if (!fp) return -1;
+  char line[2048];
+  int found = 0;
+  while (fgets(line, sizeof line, fp)) {
+    if (strncmp(line, "RESULT ", 7) != 0) continue;
+    found = 1;
+    const char *sp = line + 6; /* keys are matched with a leading space */
+    const struct {
+      const char *key;
+      uint64_t *v;
+    } keys[] = {{" frames=", &r->frames},
+                {" words=", &r->words},
+                {" mismatches=", &r->mismatches},
+                {" accepted=", &r->accepted},
+                {" total=", &r->total},
+                {" discarded_by_reset=", &r->discarded},
+                {" in_partial_word=", &r->partial},
+                {" cycles=", &r->cycles}};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+      const char *p = strstr(sp, keys[k].key);
+      *keys[k].v = p ? strtoull(p + strlen(keys[k].key), NULL, 10) : 0;
+    }
+    const char *s = strstr(sp, " seconds=");
+    if (s) r->seconds = strtod(s + 9, NULL);
+  }
+  fclose(fp);
+  return found ? 0 : -1;
+}
+
+/* The first mismatch from an %Error line of the harness
+ *   %Error: FILE:LINE: cycle=C word=W GOT=.. tlast=.. EXP=.. tlast=..
+ *           frame=F feature=f "name" code=c level EXP=e GOT=g
+ * or of the testbench (cycle and word only). */
+static void read_first(const char *line, bsq_sim_result *r) {
+  if (r->first[0] || !strstr(line, " cycle=")) return;
+  snprintf(r->first, sizeof r->first, "%.*s", (int)strcspn(line, "\r\n"),
+           line);
+  r->first_cycle = key_i64(line, " cycle=");
+  r->first_word = key_i64(line, " word=");
+  r->first_frame = key_i64(line, " frame=");
+  const char *lv = strstr(line, " level EXP=");
+  if (strstr(line, " feature=") && lv) {
+    r->first_feature = (int)key_i64(line, " feature=");
+    r->first_code = key_i64(line, " code=");
+    r->first_exp_level = (int)key_i64(lv, " level EXP=");
+    r->first_got_level = (int)key_i64(lv, " GOT=");
+  }
+}
+
+/* Sends the lines of path starting with one of the prefixes to the log
+ * (prefixed with tag), and reads the first mismatch from them. */
+static void relay_lines(const char *path, const char *tag, int errors_only,
+                        bsq_log_fn log, void *user, bsq_sim_result *r) {
+  FILE *fp = fopen(path, "r");
+  if (!fp) return;
+  char line[2048];
+  while (fgets(line, sizeof line, fp)) {
+    int err = !strncmp(line, "%Error", 6);
+    if (errors_only && !err) continue;
+    if (err) read_first(line, r);
+    say(log, user, BSQ_LOG_TOOL, "%s%.*s", tag, (int)strcspn(line, "\n"),
+        line);
+  }
+  fclose(fp);
+}
+
+static void sends_tail(bsq_log_fn log, void *user, const char *path,
+                       int lines) {
+  char *t = bsq_file_tail(path, lines);
+  if (!t) return;
+  size_t n = strlen(t);
+  if (n > 0 && t[n - 1] == '\n') t[n - 1] = '\0';
+  if (*t) say(log, user, BSQ_LOG_TOOL, "%s", t);
+  free(t);
+}
+
+/* A CMake list or a plain string of flags, with blanks between. */
+static void flags_text(char *out, size_t cap, const char *flags) {
+  snprintf(out, cap, "%s", flags ? flags : "");
+  for (char *c = out; *c; c++)
+    if (*c == ';') *c = ' ';
+}
+
+/* ---- Verilator ------------------------------------------------------------- */
+
+int bsq_sim_verilator(const bsq_sim_job *j, const bsq_model *m,
+                      bsq_sim_result *r, char *tail_log, size_t cap,
+                      bsq_diag *diag) {
+  const bsq_tool_paths *tp = j->paths;
+  char obj[4096], log[4096], out[4096], err[4096], top[128], cflags[8192];
+  char exe[4096], harness[4096], f_top[4096], f_quant[4096], f_pk[4096];
+  char ldlibs[4096], san[1024], san_ld[1200];
+  result_init(r);
+  if (tail_log && cap) tail_log[0] = '\0';
+  bsq_pathf(obj, sizeof obj, "%s/obj", j->work);
+  bsq_pathf(log, sizeof log, "%s/verilator.log", j->work);
+  bsq_pathf(out, sizeof out, "%s/harness.out", j->work);
+  bsq_pathf(err, sizeof err, "%s/harness.err", j->work);
+  bsq_pathf(top, sizeof top, "%s_encoder", j->opt.name);
+  bsq_pathf(harness, sizeof harness, "%s/harness.cpp", tp->sim_dir);
+  bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
+  bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
+  bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
+  bsq_pathf(exe, sizeof exe, "%s/harness", obj);
+  int fst = j->trace && strlen(j->trace) > 4 &&
+            !strcmp(j->trace + strlen(j->trace) - 4, ".fst");
+  bsq_pathf(cflags, sizeof cflags,
+            "-I%s -DBSQ_K=%d -DBSQ_ALIGNED=%d -DBSQ_IN_BITS=%d -DBSQ_B=%d%s",
+            tp->include_dir, j->opt.word_bits,
+            j->opt.mode == BSQ_MODE_ALIGNED, bsq_tdata_bits(&m->enc),
+            m->enc.B,
+            !j->trace ? "" : fst ? " -DBSQ_TRACE_FST" : " -DBSQ_TRACE_VCD");
+  char *pc_argv[] = {"pkg-config", "--libs", "libcjson", "openblas", NULL};
+  char *pc = bsq_run_capture(pc_argv);
+  bsq_pathf(ldlibs, sizeof ldlibs, "USER_LDLIBS=%s %s -lm -lpthread",
+            tp->model_lib, pc ? pc : "-lcjson -lopenblas");
+  free(pc);
+  char *argv[] = {"verilator", "--cc", "--exe", "--prefix", "Vdut",
+                  "--top-module", top, "-Mdir", obj, "-o", "harness",
+                  "-CFLAGS", cflags, f_top, f_quant, f_pk, harness, NULL,
+                  NULL};
+  if (j->trace) { /* before the files */
+    memmove(&argv[14], &argv[13], 4 * sizeof argv[0]);
+    argv[13] = fst ? "--trace-fst" : "--trace";
+  }
+  remove(log);
+  const char *tool = "verilator";
+  int st = bsq_run(argv, NULL, log, log);
+  /* Build with our own makefile around Vdut.mk: the harness (our code, and
+   * the library it links) gets the caller's extra flags (sanitizers); the
+   * model Verilator generated is compiled as Verilator intends
+   * (instrumenting it costs several times the compile time and checks
+   * Verilator, not bsq). */
+  flags_text(san, sizeof san, tp->extra_cflags);
+  bsq_pathf(san_ld, sizeof san_ld, "USER_LDFLAGS=%s", san);
+  if (st == 0) {
+    bsq_buf mk;
+    bsq_buf_init(&mk);
+    bsq_buf_puts(&mk, "# written by bsq sim\ninclude Vdut.mk\n");
+    if (*san) bsq_buf_printf(&mk, "harness.o: CPPFLAGS += %s\n", san);
+    char *text = bsq_buf_finish(&mk), mkpath[4096];
+    bsq_pathf(mkpath, sizeof mkpath, "%s/bsq_harness.mk", obj);
+    int wrc = text ? bsq_write_if_changed(mkpath, text, strlen(text), NULL, diag)
+                   : bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+    free(text);
+    if (wrc) return wrc;
+    char *margv[] = {"make", "-C", obj, "-f", "bsq_harness.mk", "-j2",
+                     "OPT_FAST=-O2", "OPT_SLOW=-O1", "OPT_GLOBAL=-O1",
+                     ldlibs, san_ld, NULL};
+    tool = "make";
+    st = bsq_run(margv, NULL, log, log);
+  }
+  if (st == 127) return bsq_tool_missing(diag, tool);
+  if (st != 0) {
+    if (tail_log && cap) snprintf(tail_log, cap, "%s", log);
+    return bsq_diag_set(diag, BSQ_ETOOL, "verilator build failed; log %s:",
+                        log);
+  }
+  char bp[32], sd[32], ra[32], dw[32];
+  snprintf(bp, sizeof bp, "%.17g", j->backpressure);
+  snprintf(sd, sizeof sd, "%" PRIu64, j->seed);
+  snprintf(ra, sizeof ra, "%" PRIu64, j->reset_at);
+  snprintf(dw, sizeof dw, "%" PRIu64, j->drop_word);
+  char *hargv[] = {exe, (char *)j->model_path, (char *)j->vec_path,
+                   "--backpressure", bp, "--seed", sd, "--reset-at", ra,
+                   "--drop-word", dw, j->trace ? "--trace" : NULL,
+                   (char *)j->trace, NULL};
+  remove(out);
+  remove(err);
+  st = bsq_run(hargv, NULL, out, err);
+  r->ran = 1;
+  relay_lines(err, "", 0, j->log, j->log_user, r);
+  if (read_result(out, r) != 0) {
+    snprintf(r->error, sizeof r->error,
+             "the harness ended without a result (exit %d)", st);
+    say(j->log, j->log_user, BSQ_LOG_ERROR, "%s", r->error);
+    return bsq_diag_set(diag, BSQ_EMISMATCH, "%s", r->error);
+  }
+  r->ok = st == 0;
+  if (r->ok) return BSQ_OK;
+  return bsq_diag_set(diag, BSQ_EMISMATCH,
+                      "verilator: %" PRIu64 " mismatches in %" PRIu64
+                      " words%s%s",
+                      r->mismatches, r->words, r->first[0] ? "; " : "",
+                      r->first);
+}
+
+/* ---- Icarus ---------------------------------------------------------------- */
+
+int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
+                   const bsq_stim *s, bsq_sim_result *r, char *tail_log,
+                   size_t cap, bsq_diag *diag) {
+  char dir[4096], log[4096], out[4096], vvp[4096], tb[4096];
+  char f_top[4096], f_quant[4096], f_pk[4096], dut[160];
+  char p_in[64], p_k[64], p_nf[64], p_nw[64], p_st[64], p_sd[64];
+  result_init(r);
+  if (tail_log && cap) tail_log[0] = '\0';
+  bsq_pathf(dir, sizeof dir, "%s/icarus", j->work);
+  int rc = bsq_mkdir_p(dir, diag);
+  if (rc) return rc;
+  bsq_pathf(log, sizeof log, "%s/iverilog.log", dir);
+  bsq_pathf(out, sizeof out, "%s/vvp.out", dir);
+  bsq_pathf(vvp, sizeof vvp, "%s/tb.vvp", dir);
+  bsq_pathf(tb, sizeof tb, "%s/bsq_tb.v", j->paths->sim_dir);
+  bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
+  bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
+  bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
+  uint64_t nwords = 0;
+  if ((rc = bsq_stim_write_hex(s, m, j->opt.word_bits, j->opt.mode, dir,
+                               &nwords, diag)))
+    return rc;
+  bsq_pathf(dut, sizeof dut, "-DBSQ_TB_DUT=%s_encoder", j->opt.name);
+  snprintf(p_in, sizeof p_in, "-Pbsq_tb.InBits=%d", bsq_tdata_bits(&m->enc));
+  snprintf(p_k, sizeof p_k, "-Pbsq_tb.WordBits=%d", j->opt.word_bits);
+  snprintf(p_nf, sizeof p_nf, "-Pbsq_tb.NFrames=%" PRIu64, s->n);
+  snprintf(p_nw, sizeof p_nw, "-Pbsq_tb.NWords=%" PRIu64, nwords);
+  snprintf(p_st, sizeof p_st, "-Pbsq_tb.StallPct=%d",
+           (int)lround(j->backpressure * 100.0));
+  snprintf(p_sd, sizeof p_sd, "-Pbsq_tb.Seed=%d", (int)(j->seed & 0x7fffffff));
+  char *argv[] = {"iverilog", "-g2001", "-o", vvp, "-s", "bsq_tb", dut,
+                  p_in, p_k, p_nf, p_nw, p_st, p_sd, tb, f_top, f_quant,
+                  f_pk, NULL};
+  remove(log);
+  int st = bsq_run(argv, NULL, log, log);
+  if (st == 127) return bsq_tool_missing(diag, "iverilog");
+  if (st != 0) {
+    if (tail_log && cap) snprintf(tail_log, cap, "%s", log);
+    return bsq_diag_set(diag, BSQ_ETOOL, "iverilog failed; log %s:", log);
+  }
+  char *vargv[] = {"vvp", "-n", vvp, NULL};
+  remove(out);
+  double t0 = bsq_now();
+  st = bsq_run(vargv, dir, out, out);
+  double t1 = bsq_now();
+  if (st == 127) return bsq_tool_missing(diag, "vvp");
+  r->ran = 1;
+  if (st != 0 || read_result(out, r) != 0) {
+    snprintf(r->error, sizeof r->error,
+             "vvp ended without a result (exit %d); log %.400s:", st, out);
+    say(j->log, j->log_user, BSQ_LOG_ERROR, "%s", r->error);
+    sends_tail(j->log, j->log_user, out, 20);
+    return bsq_diag_set(diag, BSQ_EMISMATCH, "%s", r->error);
+  }
+  relay_lines(out, "icarus: ", 1, j->log, j->log_user, r);
+  r->seconds = t1 - t0;
+  r->accepted = r->frames;
+  r->total = s->n;
+  r->ok = r->mismatches == 0 && r->frames == s->n && r->words == nwords;
+  if (r->ok) return BSQ_OK;
+  return bsq_diag_set(diag, BSQ_EMISMATCH,
+                      "icarus: %" PRIu64 " mismatches in %" PRIu64
+                      " words%s%s",
+                      r->mismatches, r->words, r->first[0] ? "; " : "",
+                      r->first);
+}
+
+/* ---- the whole check ------------------------------------------------------- */
+
+void bsq_sim_cfg_default(bsq_sim_cfg *c) {
+  memset(c, 0, sizeof *c);
+  bsq_gen_opts_default(&c->opt);
+  c->frames = 10000;
+  c->sweep = c->reset = 1;
+  c->seed = 1;
+  c->drop_word = UINT64_MAX;
+  c->verilator = 1;
+}
+
+int bsq_sim_run(const bsq_sim_cfg *c, const bsq_model *m, bsq_sim_report *r,
+                bsq_diag *diag) {
+  memset(r, 0, sizeof *r);
+  if (!c->paths || !c->work || !c->model_path)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "co-simulation needs tool paths, a work directory "
+                        "and the model file");
+  result_init(&r->verilator);
+  result_init(&r->icarus);
+  r->opt = c->opt;
+  r->F = m->F;
+  r->B = m->enc.B;
+  r->in_bits = bsq_tdata_bits(&m->enc);
+  snprintf(r->model_hash, sizeof r->model_hash, "%016" PRIx64,
+           bsq_model_hash(m));
+  bsq_stim stim;
+  memset(&stim, 0, sizeof stim);
+  bsq_design d;
+  memset(&d, 0, sizeof d);
+  char rtl[4096], vec[4096];
+  int rc = BSQ_OK;
+  if (c->rtl_dir) {
+    char hash[17] = "";
+    if ((rc = bsq_gen_read_params(c->rtl_dir, &r->opt, hash, diag))) goto done;
+    if (strcmp(hash, r->model_hash) != 0)
+      say(c->log, c->log_user, BSQ_LOG_WARN,
+          "warning: %s was generated from model %s, not %s (%s)", c->rtl_dir,
+          hash, r->model_hash, c->model_path);
+    bsq_pathf(rtl, sizeof rtl, "%s", c->rtl_dir);
+  } else {
+    bsq_pathf(rtl, sizeof rtl, "%s/rtl", c->work);
+    if ((rc = bsq_design_build(&d, m, &c->opt, diag)) ||
+        (rc = bsq_gen_write(&d, c->paths->rtl_dir, rtl, NULL, diag)))
+      goto done;
+  }
+  bsq_stim_opts so = {c->frames, c->frames, c->seed, c->sweep};
+  if ((rc = bsq_stim_build(&stim, m, &so, diag))) goto done;
+  r->n_sweep = stim.n_sweep;
+  r->n_random = stim.n_random;
+  r->n_data = stim.n_data;
+  if (stim.note[0]) say(c->log, c->log_user, BSQ_LOG_NOTE, "%s", stim.note);
+  bsq_pathf(vec, sizeof vec, "%s/vectors.bin", c->work);
+  if ((rc = bsq_stim_write(&stim, m, vec, diag))) goto done;
+  bsq_sim_job job = {c->paths, c->work, rtl, c->model_path, vec, c->trace,
+                     r->opt, c->backpressure, c->seed,
+                     c->reset ? stim.n / 2 : UINT64_MAX, c->drop_word,
+                     c->log, c->log_user};
+  int failed = 0;
+  bsq_diag first = {{0}};
+  for (int s = 0; s < 2; s++) {
+    if (!(s == 0 ? c->verilator : c->icarus)) continue;
+    bsq_sim_result *x = s == 0 ? &r->verilator : &r->icarus;
+    bsq_diag dg = {{0}};
+    rc = s == 0 ? bsq_sim_verilator(&job, m, x, r->tail_log,
+                                    sizeof r->tail_log, &dg)
+                : bsq_sim_icarus(&job, m, &stim, x, r->tail_log,
+                                 sizeof r->tail_log, &dg);
+    if (rc == BSQ_EMISMATCH) {
+      if (!failed++) first = dg;
+      continue;
+    }
+    if (rc) {
+      bsq_diag_set(diag, rc, "%s", dg.msg);
+      goto done;
+    }
+  }
+  rc = failed ? bsq_diag_set(diag, BSQ_EMISMATCH, "%s", first.msg) : BSQ_OK;
+done:
+  bsq_stim_free(&stim);
+  if (d.feat) bsq_design_free(&d);
+  return rc;
+}

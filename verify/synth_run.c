@@ -1,0 +1,445 @@
+/* bsq — the synthesis pipeline and its report (see synth.h): designs ->
+ * latency in simulation -> flows -> proof, then JSON and Markdown. */
+#define _POSIX_C_SOURCE 200809L
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "synth.h"
+#include "util.h"
+
+void bsq_synth_cfg_default(bsq_synth_cfg *c) {
+  memset(c, 0, sizeof *c);
+  c->name = "bsq";
+  c->want[BSQ_SYN_FLASH] = c->want[BSQ_SYN_SEARCH] = c->want[BSQ_SYN_NAIVE] = 1;
+  c->t_generic = c->t_ice40 = c->t_cmos = 1;
+  c->seeds = 3;
+}
+
+static void add_note(bsq_synth_report *r, const char *msg) {
+  if (r->nnotes < BSQ_SYNTH_MAX_NOTES)
+    snprintf(r->notes[r->nnotes++], sizeof r->notes[0], "%s", msg);
+}
+
+static void say(const bsq_synth_cfg *c, bsq_log_kind kind, const char *fmt,
+                ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void say(const bsq_synth_cfg *c, bsq_log_kind kind, const char *fmt,
+                ...) {
+  if (!c->log) return;
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  c->log(c->log_user, kind, msg);
+}
+
+/* A failed check: logged, counted; the run goes on. */
+#define FAILED_CHECK(c, r, ...)             \
+  do {                                      \
+    say(c, BSQ_LOG_ERROR, __VA_ARGS__);     \
+    (r)->nfailed++;                         \
+  } while (0)
+
+/* First line a `prog --version`-like command prints on stdout or stderr
+ * (nextpnr uses stderr), or "" when it cannot run. */
+static void tool_version(char *out, size_t cap, char *const argv[],
+                         const char *work) {
+  char path[4096];
+  out[0] = '\0';
+  if (bsq_pathf(path, sizeof path, "%s/%s.version", work, argv[0])) return;
+  remove(path);
+  if (bsq_run(argv, NULL, path, path) != 0) return;
+  FILE *fp = fopen(path, "r");
+  if (!fp) return;
+  char line[512];
+  if (fgets(line, sizeof line, fp))
+    snprintf(out, cap, "%.*s", (int)strcspn(line, "\r\n"), line);
+  fclose(fp);
+}
+
+static void arch_unmeasured(bsq_synth_arch *a) {
+  memset(a, 0, sizeof *a);
+  a->latency_sim = -1;
+  a->cells_generic = a->luts = a->carry_cells = a->dffs = a->logic_cells = -1;
+  a->brams = -1;
+  a->transistors = -1;
+  a->fmax_mhz = -1;
+  a->equivalent = -1;
+  snprintf(a->cells_by_type, sizeof a->cells_by_type, "{}");
+}
+
+/* Latency of every present bank in simulation, against the design's. */
+static int run_latency(const bsq_synth_cfg *c, const bsq_model *m,
+                       const char *rtl, bsq_synth_report *r, bsq_diag *diag) {
+  for (int a = 0; a < BSQ_SYN_NARCH; a++) {
+    bsq_synth_arch *x = &r->r[a];
+    if (!x->present) continue;
+    say(c, BSQ_LOG_PROGRESS, "%s: latency in simulation",
+        bsq_synth_arch_name(a));
+    bsq_diag d = {{0}};
+    int rc = bsq_synth_latency_sim(m, rtl, c->work, c->name, a,
+                                   &x->latency_sim, &d);
+    if (rc == BSQ_ETOOL && strstr(d.msg, "not found")) {
+      add_note(r, "iverilog not found in PATH: latency not cross-checked in "
+                  "simulation");
+      return BSQ_OK;
+    }
+    if (rc == BSQ_EMISMATCH) {
+      FAILED_CHECK(c, r, "%s", d.msg);
+      continue;
+    }
+    if (rc) return bsq_diag_set(diag, rc, "%s", d.msg);
+    if (x->latency_sim != x->latency)
+      FAILED_CHECK(c, r, "%s: the design says latency %d, simulation measures "
+                         "%d",
+                   bsq_synth_arch_name(a), x->latency, x->latency_sim);
+  }
+  return BSQ_OK;
+}
+
+static int run_flows(const bsq_synth_cfg *c, const char *rtl,
+                     bsq_synth_report *r, bsq_diag *diag) {
+  for (int a = 0; a < BSQ_SYN_NARCH; a++) {
+    bsq_synth_arch *x = &r->r[a];
+    if (!x->present) continue;
+    const char *an = bsq_synth_arch_name(a);
+    bsq_diag d = {{0}};
+    int rc = BSQ_OK;
+    if (c->t_generic) {
+      say(c, BSQ_LOG_PROGRESS, "%s: yosys synth", an);
+      rc = bsq_synth_generic(rtl, c->work, c->name, a, x, &d);
+    }
+    if (rc == BSQ_OK && c->t_ice40) {
+      say(c, BSQ_LOG_PROGRESS, "%s: %s", an,
+          r->nextpnr_ver[0] ? "synth_ice40 + nextpnr-ice40" : "synth_ice40");
+      char note[700] = "";
+      rc = bsq_synth_ice40(rtl, c->work, c->name, a,
+                           r->nextpnr_ver[0] ? c->seeds : 0, x, note,
+                           sizeof note, &d);
+      if (rc == BSQ_OK && note[0]) add_note(r, note);
+    }
+    if (rc == BSQ_OK && c->t_cmos) {
+      say(c, BSQ_LOG_PROGRESS, "%s: abc -g cmos2", an);
+      rc = bsq_synth_cmos(rtl, c->work, c->name, a, x, &d);
+    }
+    if (rc) return bsq_diag_set(diag, rc, "%s: %s", an, d.msg);
+  }
+  return BSQ_OK;
+}
+
+static int run_proof(const bsq_synth_cfg *c, const bsq_model *m,
+                     const bsq_design *d, const char *rtl,
+                     bsq_synth_report *r, bsq_diag *diag) {
+  int present[BSQ_SYN_NARCH], lat[BSQ_SYN_NARCH];
+  for (int a = 0; a < BSQ_SYN_NARCH; a++) {
+    present[a] = r->r[a].present;
+    lat[a] = r->r[a].latency;
+  }
+  int *eq = calloc((size_t)(BSQ_SYN_NARCH * m->F), sizeof *eq);
+  if (!eq) return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  say(c, BSQ_LOG_PROGRESS, "proving search and naive equal to flash");
+  int rc = bsq_synth_prove(d, rtl, c->work, c->name, present, lat, eq, diag);
+  if (rc) {
+    free(eq);
+    return rc;
+  }
+  r->proved = 1;
+  r->all_eq = 1;
+  r->r[BSQ_SYN_FLASH].equivalent = 1;
+  for (int a = 1; a < BSQ_SYN_NARCH; a++) {
+    if (!present[a]) continue;
+    r->r[a].equivalent = 1;
+    for (int f = 0; f < m->F; f++)
+      if (eq[a * m->F + f] != 1) {
+        r->r[a].equivalent = 0;
+        if (a == BSQ_SYN_SEARCH) r->r[BSQ_SYN_FLASH].equivalent = 0;
+        r->all_eq = 0;
+        FAILED_CHECK(c, r, "proof FAILED: feature %d \"%s\": %s and flash "
+                           "compute different levels for some input code",
+                     f, m->names ? m->names[f] : "", bsq_synth_arch_name(a));
+      }
+  }
+  free(eq);
+  return BSQ_OK;
+}
+
+int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
+                  bsq_synth_report *r, bsq_diag *diag) {
+  memset(r, 0, sizeof *r);
+  r->t_generic = c->t_generic;
+  r->t_ice40 = c->t_ice40;
+  r->t_cmos = c->t_cmos;
+  r->seeds = c->seeds;
+  for (int a = 0; a < BSQ_SYN_NARCH; a++) arch_unmeasured(&r->r[a]);
+  if (!c->work || !c->name)
+    return bsq_diag_set(diag, BSQ_EINVAL, "synthesis needs a work directory "
+                                          "and a module prefix");
+  if (c->prove && !(c->want[BSQ_SYN_FLASH] && c->want[BSQ_SYN_SEARCH]))
+    return bsq_diag_set(diag, BSQ_EINVAL, "the proof compares flash and "
+                                          "search: it needs both");
+  bsq_design d;
+  bsq_gen_opts go;
+  bsq_gen_opts_default(&go);
+  int rc = bsq_design_build(&d, m, &go, diag);
+  if (rc) return rc;
+  snprintf(r->model_hash, sizeof r->model_hash, "%s", d.hash_hex);
+  r->F = m->F;
+  r->in_bits = d.in_bits;
+  r->B = d.B;
+  char *yv[] = {"yosys", "-V", NULL};
+  char *nv[] = {"nextpnr-ice40", "--version", NULL};
+  tool_version(r->yosys_ver, sizeof r->yosys_ver, yv, c->work);
+  tool_version(r->nextpnr_ver, sizeof r->nextpnr_ver, nv, c->work);
+  if (!r->yosys_ver[0] && (c->t_generic || c->t_ice40 || c->t_cmos || c->prove)) {
+    rc = bsq_tool_missing(diag, "yosys");
+    goto done;
+  }
+  if (c->t_ice40 && !r->nextpnr_ver[0])
+    add_note(r, "nextpnr-ice40 not found in PATH: ice40 place and route "
+                "skipped, so no logic cells or Fmax; the Yosys ice40 cell "
+                "counts are reported (Debian package nextpnr-ice40)");
+  const char *rtl = c->rtl_dir ? c->rtl_dir : c->work;
+  if (!c->rtl_dir) {
+    char mp[4096];
+    bsq_pathf(mp, sizeof mp, "%s/model.json", c->work);
+    if ((rc = bsq_synth_write_rtl(m, c->name, c->want, c->work, diag)) ||
+        (rc = bsq_model_save(m, mp, diag)))
+      goto done;
+  }
+  for (int a = 0; a < BSQ_SYN_NARCH; a++) {
+    if (!c->want[a]) continue;
+    if ((rc = bsq_synth_read_bank(rtl, c->name, a, &r->r[a].latency, diag)))
+      goto done;
+    r->r[a].present = 1;
+  }
+  if ((rc = run_latency(c, m, rtl, r, diag)) ||
+      (rc = run_flows(c, rtl, r, diag)) ||
+      (c->prove && (rc = run_proof(c, m, &d, rtl, r, diag))))
+    goto done;
+  if (r->nfailed)
+    rc = bsq_diag_set(diag, BSQ_EMISMATCH, "%d check%s failed", r->nfailed,
+                      r->nfailed == 1 ? "" : "s");
+done:
+  bsq_design_free(&d);
+  return rc;
+}
+
+/* ---- report --------------------------------------------------------------- */
+
+static void add_num(cJSON *o, const char *k, double v, int valid) {
+  if (valid) cJSON_AddNumberToObject(o, k, v);
+  else cJSON_AddNullToObject(o, k);
+}
+
+static double ratio(double a, double b) { return a >= 0 && b > 0 ? a / b : -1; }
+
+typedef struct {
+  const char *key, *label;
+  int dbl;        /* a double figure (fmax) */
+  size_t off;     /* offsetof into bsq_synth_arch */
+} metric;
+
+#define M_LONG(k, l, field) {k, l, 0, offsetof(bsq_synth_arch, field)}
+static const metric METRICS[] = {
+    M_LONG("logic_cells", "iCE40 logic cells (LC)", logic_cells),
+    M_LONG("carry_cells", "iCE40 carry cells (SB_CARRY)", carry_cells),
+    M_LONG("dffs", "iCE40 flip-flops", dffs),
+    M_LONG("luts", "iCE40 LUT4s", luts),
+    M_LONG("brams", "iCE40 block RAMs", brams),
+    {"fmax_mhz", "Fmax, MHz (median of seeds)", 1,
+     offsetof(bsq_synth_arch, fmax_mhz)},
+    M_LONG("cells_generic", "generic cells (yosys synth)", cells_generic),
+    M_LONG("transistors", "transistors (abc -g cmos2)", transistors),
+};
+#define NMETRICS ((int)(sizeof METRICS / sizeof METRICS[0]))
+
+static double metric_value(const bsq_synth_arch *r, const metric *m) {
+  const char *p = (const char *)r + m->off;
+  if (m->dbl) return *(const double *)(const void *)p;
+  return (double)*(const long *)(const void *)p;
+}
+
+char *bsq_synth_report_json(const bsq_synth_report *j) {
+  cJSON *root = cJSON_CreateObject();
+  if (!root) return NULL;
+  cJSON_AddStringToObject(root, "model", j->model_hash);
+  cJSON_AddNumberToObject(root, "features", j->F);
+  cJSON_AddNumberToObject(root, "in_bits", j->in_bits);
+  cJSON_AddNumberToObject(root, "frame_bits", j->B);
+  cJSON_AddStringToObject(root, "unit",
+                          "quantizer bank: codes registered -> quantizers -> "
+                          "levels registered");
+  cJSON_AddFalseToObject(root, "packer_included");
+  cJSON *tg = cJSON_AddArrayToObject(root, "targets");
+  if (j->t_generic) cJSON_AddItemToArray(tg, cJSON_CreateString("generic"));
+  if (j->t_ice40) cJSON_AddItemToArray(tg, cJSON_CreateString("ice40"));
+  if (j->t_cmos) cJSON_AddItemToArray(tg, cJSON_CreateString("cmos"));
+  cJSON *tools = cJSON_AddObjectToObject(root, "tools");
+  cJSON_AddStringToObject(tools, "yosys", j->yosys_ver);
+  if (j->nextpnr_ver[0]) cJSON_AddStringToObject(tools, "nextpnr", j->nextpnr_ver);
+  else cJSON_AddNullToObject(tools, "nextpnr");
+  if (j->t_ice40) {
+    cJSON *ice = cJSON_AddObjectToObject(root, "ice40");
+    cJSON_AddStringToObject(ice, "device", "hx8k");
+    cJSON_AddStringToObject(ice, "package", "ct256");
+    cJSON_AddNumberToObject(ice, "seeds", j->seeds);
+  }
+  const bsq_synth_arch *nv = &j->r[BSQ_SYN_NAIVE];
+  for (int a = 0; a < BSQ_SYN_NARCH; a++) {
+    const bsq_synth_arch *r = &j->r[a];
+    if (!r->present) continue;
+    cJSON *o = cJSON_AddObjectToObject(root, bsq_synth_arch_name(a));
+    for (int k = 0; k < NMETRICS; k++) {
+      double v = metric_value(r, &METRICS[k]);
+      add_num(o, METRICS[k].key, v, v >= 0);
+    }
+    if (r->nseeds > 0) {
+      cJSON *fs = cJSON_AddArrayToObject(o, "fmax_mhz_seeds");
+      for (int s = 0; s < r->nseeds; s++)
+        cJSON_AddItemToArray(fs, cJSON_CreateNumber(r->fmax_seed[s]));
+    }
+    cJSON_AddNumberToObject(o, "latency_cycles", r->latency);
+    add_num(o, "latency_cycles_sim", r->latency_sim, r->latency_sim >= 0);
+    cJSON_AddNumberToObject(o, "frames_per_clock", 1);
+    cJSON *by = cJSON_Parse(r->cells_by_type[0] ? r->cells_by_type : "{}");
+    cJSON_AddItemToObject(o, "cells_by_type", by ? by : cJSON_CreateObject());
+    if (j->proved) cJSON_AddBoolToObject(o, "equivalent", r->equivalent == 1);
+    if (a != BSQ_SYN_NAIVE && nv->present) {
+      cJSON *ro = cJSON_AddObjectToObject(o, "ratio_to_naive");
+      for (int k = 0; k < NMETRICS; k++) {
+        double q = ratio(metric_value(r, &METRICS[k]),
+                         metric_value(nv, &METRICS[k]));
+        add_num(ro, METRICS[k].key, round(q * 1000) / 1000, q >= 0);
+      }
+      double q = ratio(r->latency, nv->latency);
+      add_num(ro, "latency_cycles", round(q * 1000) / 1000, q >= 0);
+    }
+  }
+  if (j->proved) cJSON_AddBoolToObject(root, "equivalent", j->all_eq);
+  cJSON *notes = cJSON_AddArrayToObject(root, "notes");
+  for (int i = 0; i < j->nnotes; i++)
+    cJSON_AddItemToArray(notes, cJSON_CreateString(j->notes[i]));
+  char *text = cJSON_Print(root);
+  cJSON_Delete(root);
+  return text;
+}
+
+static void fmt_value(char *out, size_t cap, double v, int dbl) {
+  if (v < 0) snprintf(out, cap, "-");
+  else if (dbl) snprintf(out, cap, "%.1f", v);
+  else snprintf(out, cap, "%.0f", v);
+}
+
+char *bsq_synth_report_md(const bsq_synth_report *j) {
+  bsq_buf buf, *b = &buf;
+  bsq_buf_init(b);
+  bsq_buf_printf(b, "# bsq synth: model %s\n\n", j->model_hash);
+  bsq_buf_printf(b, "%d features, %d input bits, %d level bits per frame. "
+                    "Unit synthesized for every\narchitecture: the quantizer "
+                    "bank (codes registered -> quantizers -> levels\n"
+                    "registered), one frame per clock; the packer is not "
+                    "included.\n\n",
+                 j->F, j->in_bits, j->B);
+  int cols[BSQ_SYN_NARCH], nc = 0;
+  for (int a = 0; a < BSQ_SYN_NARCH; a++)
+    if (j->r[a].present) cols[nc++] = a;
+  const bsq_synth_arch *nv = &j->r[BSQ_SYN_NAIVE];
+  bsq_buf_printf(b, "| %-30s |", "");
+  for (int c = 0; c < nc; c++)
+    bsq_buf_printf(b, " %10s |", bsq_synth_arch_name(cols[c]));
+  for (int c = 0; c < nc; c++)
+    if (cols[c] != BSQ_SYN_NAIVE)
+      bsq_buf_printf(b, " %s / naive |", bsq_synth_arch_name(cols[c]));
+  bsq_buf_printf(b, "\n|%s|", "--------------------------------");
+  for (int c = 0; c < nc; c++) bsq_buf_puts(b, "-----------:|");
+  for (int c = 0; c < nc; c++)
+    if (cols[c] != BSQ_SYN_NAIVE) bsq_buf_puts(b, "--------------:|");
+  bsq_buf_puts(b, "\n");
+  for (int k = 0; k <= NMETRICS + 1; k++) {
+    const char *label = k < NMETRICS    ? METRICS[k].label
+                        : k == NMETRICS ? "latency, cycles"
+                                        : "throughput, frames per clock";
+    bsq_buf_printf(b, "| %-30s |", label);
+    double vals[BSQ_SYN_NARCH];
+    for (int c = 0; c < nc; c++) {
+      const bsq_synth_arch *r = &j->r[cols[c]];
+      double v = k < NMETRICS    ? metric_value(r, &METRICS[k])
+                 : k == NMETRICS ? r->latency
+                                 : 1.0;
+      vals[c] = v;
+      char s[32];
+      fmt_value(s, sizeof s, v, k < NMETRICS && METRICS[k].dbl);
+      bsq_buf_printf(b, " %10s |", s);
+    }
+    double nvv = k < NMETRICS    ? metric_value(nv, &METRICS[k])
+                 : k == NMETRICS ? nv->latency
+                                 : 1.0;
+    for (int c = 0; c < nc; c++) {
+      if (cols[c] == BSQ_SYN_NAIVE) continue;
+      double q = nv->present ? ratio(vals[c], nvv) : -1;
+      char s[32];
+      if (q < 0) snprintf(s, sizeof s, "-");
+      else snprintf(s, sizeof s, "%.2fx", q);
+      bsq_buf_printf(b, " %14s |", s);
+    }
+    bsq_buf_puts(b, "\n");
+  }
+  if (j->proved) {
+    bsq_buf_printf(b, "| %-30s |", "equivalent to flash (proof)");
+    for (int c = 0; c < nc; c++)
+      bsq_buf_printf(b, " %10s |", j->r[cols[c]].equivalent == 1 ? "yes" : "NO");
+    for (int c = 0; c < nc; c++)
+      if (cols[c] != BSQ_SYN_NAIVE) bsq_buf_printf(b, " %14s |", "");
+    bsq_buf_puts(b, "\n");
+  }
+  bsq_buf_puts(b, "\nLatency: register stages from codes in to levels out "
+                  "(input register included),\nfrom the generator");
+  int sim = 0;
+  for (int c = 0; c < nc; c++) sim |= j->r[cols[c]].latency_sim >= 0;
+  bsq_buf_printf(b, "%s.\n", sim ? "; confirmed by simulating each bank "
+                                   "against the C model, one frame per clock"
+                                 : "");
+  if (j->t_ice40 && nc > 0 && j->r[cols[0]].nseeds > 0)
+    bsq_buf_printf(b, "iCE40: HX8K ct256, nextpnr-ice40 seeds 1..%d; Fmax is "
+                      "the median.\n",
+                   j->seeds);
+  bsq_buf_printf(b, "Tools: %s%s%s.\n", j->yosys_ver,
+                 j->nextpnr_ver[0] ? "; " : "", j->nextpnr_ver);
+  for (int i = 0; i < j->nnotes; i++)
+    bsq_buf_printf(b, "\nNote: %s\n", j->notes[i]);
+  return bsq_buf_finish(b);
+}
+
+int bsq_synth_report_write(const bsq_synth_report *r, const char *md_path,
+                           bsq_diag *diag) {
+  char jp[4096];
+  size_t n = strlen(md_path);
+  int long_path =
+      n > 3 && !strcmp(md_path + n - 3, ".md")
+          ? bsq_pathf(jp, sizeof jp, "%.*s.json", (int)(n - 3), md_path)
+          : bsq_pathf(jp, sizeof jp, "%s.json", md_path);
+  if (long_path) return bsq_diag_set(diag, BSQ_EINVAL, "%s: path too long", md_path);
+  char *md = bsq_synth_report_md(r), *js = bsq_synth_report_json(r);
+  bsq_buf jb;
+  bsq_buf_init(&jb);
+  if (js) bsq_buf_printf(&jb, "%s\n", js);
+  char *jsn = js ? bsq_buf_finish(&jb) : NULL;
+  if (!js) bsq_buf_free(&jb);
+  int rc = md && jsn ? BSQ_OK : bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  if (rc == BSQ_OK) rc = bsq_write_if_changed(md_path, md, strlen(md), NULL, diag);
+  if (rc == BSQ_OK) rc = bsq_write_if_changed(jp, jsn, strlen(jsn), NULL, diag);
+  free(md);
+  free(js);
+  free(jsn);
+  return rc;
+}
