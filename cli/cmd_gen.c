@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "gen.h"
 #include "model.h"
+#include "paths.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -73,11 +74,16 @@ int cmd_gen(int argc, char **argv) {
     cli_error("gen", "%s", diag.msg[0] ? diag.msg : bsq_strerror(rc));
     return cli_exit_for(rc);
   }
+  cli_paths paths;
+  if ((rc = cli_paths_find(&paths, "gen", CLI_NEED_RTL))) {
+    bsq_model_free(&m);
+    return rc;
+  }
   bsq_design d;
   rc = bsq_design_build(&d, &m, &o, &diag);
   int written = 0;
   if (rc == BSQ_OK) {
-    rc = bsq_gen_write(&d, out, &written, &diag);
+    rc = bsq_gen_write(&d, paths.rtl_dir, out, &written, &diag);
     if (rc == BSQ_OK)
       printf("%s: %s_encoder (%s, %d features, %d-bit frames, %d-bit words, "
              "%s): %d file%s written, %d unchanged\n",

@@ -13,18 +13,9 @@
 #include "gen.h"
 #include "util.h"
 #include "model.h"
+#include "paths.h"
 #include "run.h"
 #include "stim.h"
-
-#ifndef BSQ_SOURCE_DIR
-#define BSQ_SOURCE_DIR "."
-#endif
-#ifndef BSQ_MODEL_LIB
-#define BSQ_MODEL_LIB "libbsq.a"
-#endif
-#ifndef BSQ_SAN_FLAGS
-#define BSQ_SAN_FLAGS ""
-#endif
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -106,6 +97,7 @@ static int read_result(const char *path, sim_result *r) {
 typedef struct {
   const char *work, *rtl, *model_path, *vec_path, *trace;
   const bsq_gen_opts *o;
+  const cli_paths *paths;
   int in_bits, B;
   double backpressure;
   uint64_t seed, reset_at, drop_word;
@@ -118,7 +110,7 @@ static int run_verilator(const sim_job *j, sim_result *r) {
   bsq_pathf(log, sizeof log, "%s/verilator.log", j->work);
   bsq_pathf(out, sizeof out, "%s/harness.out", j->work);
   bsq_pathf(top, sizeof top, "%s_encoder", j->o->name);
-  bsq_pathf(harness, sizeof harness, "%s/sim/harness.cpp", BSQ_SOURCE_DIR);
+  bsq_pathf(harness, sizeof harness, "%s/harness.cpp", j->paths->sim_dir);
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->o->name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->o->name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
@@ -126,15 +118,15 @@ static int run_verilator(const sim_job *j, sim_result *r) {
   int fst = j->trace && strlen(j->trace) > 4 &&
             !strcmp(j->trace + strlen(j->trace) - 4, ".fst");
   bsq_pathf(cflags, sizeof cflags,
-           "-I%s/model -I%s/codegen -DBSQ_K=%d -DBSQ_ALIGNED=%d "
+           "-I%s -DBSQ_K=%d -DBSQ_ALIGNED=%d "
            "-DBSQ_IN_BITS=%d -DBSQ_B=%d%s",
-           BSQ_SOURCE_DIR, BSQ_SOURCE_DIR, j->o->word_bits,
+           j->paths->include_dir, j->o->word_bits,
            j->o->mode == BSQ_MODE_ALIGNED, j->in_bits, j->B,
            !j->trace ? "" : fst ? " -DBSQ_TRACE_FST" : " -DBSQ_TRACE_VCD");
   char *pc_argv[] = {"pkg-config", "--libs", "libcjson", "openblas", NULL};
   char *pc = bsq_run_capture(pc_argv);
   bsq_pathf(ldlibs, sizeof ldlibs, "USER_LDLIBS=%s %s -lm -lpthread",
-            BSQ_MODEL_LIB, pc ? pc : "-lcjson -lopenblas");
+            j->paths->model_lib, pc ? pc : "-lcjson -lopenblas");
   free(pc);
   char *argv[48];
   int n = 0;
@@ -164,16 +156,11 @@ static int run_verilator(const sim_job *j, sim_result *r) {
    * costs several times the compile time and checks Verilator, not bsq). */
   char mk[4096], san_ld[600];
   bsq_pathf(mk, sizeof mk, "%s/bsq_harness.mk", obj);
-  bsq_pathf(san_ld, sizeof san_ld, "USER_LDFLAGS=%s", BSQ_SAN_FLAGS);
-  for (char *c = san_ld; *c; c++)
-    if (*c == ';') *c = ' '; /* a CMake list */
+  bsq_pathf(san_ld, sizeof san_ld, "USER_LDFLAGS=%s", j->paths->extra_cflags);
   if (rc == 0) {
     bsq_atomic_file af;
     if (bsq_atomic_open(&af, mk, NULL) == BSQ_OK) {
-      char san[512];
-      bsq_pathf(san, sizeof san, "%s", BSQ_SAN_FLAGS);
-      for (char *c = san; *c; c++)
-        if (*c == ';') *c = ' ';
+      const char *san = j->paths->extra_cflags;
       fprintf(af.fp, "# written by bsq sim\ninclude Vdut.mk\n");
       if (*san) fprintf(af.fp, "harness.o: CPPFLAGS += %s\n", san);
       rc = bsq_atomic_close(&af, 1, NULL) == BSQ_OK ? 0 : 1;
@@ -236,7 +223,7 @@ static int run_icarus(const sim_job *j, const bsq_stim *s, const bsq_model *m,
   bsq_pathf(log, sizeof log, "%s/iverilog.log", dir);
   bsq_pathf(out, sizeof out, "%s/vvp.out", dir);
   bsq_pathf(vvp, sizeof vvp, "%s/tb.vvp", dir);
-  bsq_pathf(tb, sizeof tb, "%s/sim/bsq_tb.v", BSQ_SOURCE_DIR);
+  bsq_pathf(tb, sizeof tb, "%s/bsq_tb.v", j->paths->sim_dir);
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->o->name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->o->name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
@@ -416,6 +403,12 @@ int cmd_sim(int argc, char **argv) {
     return BSQ_EXIT_USAGE;
   }
   const char *model_path = argv[optind];
+  cli_paths paths;
+  unsigned need = (rtl_in ? 0u : (unsigned)CLI_NEED_RTL) |
+                  (use_v ? (unsigned)CLI_NEED_HARNESS : 0u) |
+                  (use_i ? (unsigned)CLI_NEED_TB : 0u);
+  int prc = cli_paths_find(&paths, "sim", need);
+  if (prc) return prc;
   bsq_model m;
   bsq_diag diag = {{0}};
   int rc = bsq_model_load(&m, model_path, &diag);
@@ -459,7 +452,7 @@ int cmd_sim(int argc, char **argv) {
   } else {
     bsq_pathf(rtl, sizeof rtl, "%s/rtl", work);
     if ((rc = bsq_design_build(&d, &m, &o, &diag)) ||
-        (rc = bsq_gen_write(&d, rtl, NULL, &diag))) {
+        (rc = bsq_gen_write(&d, paths.rtl_dir, rtl, NULL, &diag))) {
       cli_error("sim", "%s", diag.msg);
       exit_code = cli_exit_for(rc);
       goto done;
@@ -480,8 +473,8 @@ int cmd_sim(int argc, char **argv) {
   }
   int in_bits = 0;
   for (int f = 0; f < m.F; f++) in_bits += m.enc.fmt[f].width;
-  sim_job job = {work, rtl, model_path, vec, trace, &o, in_bits, m.enc.B, bp,
-                 seed, reset ? stim.n / 2 : UINT64_MAX, drop_word};
+  sim_job job = {work, rtl, model_path, vec, trace, &o, &paths, in_bits,
+                 m.enc.B, bp, seed, reset ? stim.n / 2 : UINT64_MAX, drop_word};
   sim_result rv, ri;
   memset(&rv, 0, sizeof rv);
   memset(&ri, 0, sizeof ri);

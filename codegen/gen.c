@@ -18,10 +18,6 @@
 
 #include "util.h"
 
-#ifndef BSQ_RTL_DIR
-#define BSQ_RTL_DIR "rtl"
-#endif
-
 /* ---- options ------------------------------------------------------------ */
 
 const char *bsq_arch_name(bsq_arch a) {
@@ -873,14 +869,15 @@ static int write_if_changed(const char *dir, const char *file, const char *text,
   return rc;
 }
 
-int bsq_gen_write(const bsq_design *d, const char *dir, int *nwritten,
-                  bsq_diag *diag) {
+int bsq_gen_write(const bsq_design *d, const char *rtl_dir, const char *dir,
+                  int *nwritten, bsq_diag *diag) {
   if (nwritten) *nwritten = 0;
   int rc = bsq_mkdir_p(dir, diag);
   if (rc) return rc;
-  char file[128];
+  char file[128], packer_path[4096];
   char *packer = NULL;
-  rc = bsq_read_file(BSQ_RTL_DIR "/bsq_packer.v", &packer, NULL, diag);
+  snprintf(packer_path, sizeof packer_path, "%s/bsq_packer.v", rtl_dir);
+  rc = bsq_read_file(packer_path, &packer, NULL, diag);
   if (rc) return rc;
   char *texts[3] = {bsq_emit_top(d), bsq_emit_quant(d), bsq_emit_c_header(d)};
   const char *suffix[3] = {"_encoder.v", "_quant.v", "_encoder.h"};

@@ -99,11 +99,12 @@ char *bsq_emit_quant(const bsq_design *d);
 char *bsq_emit_top(const bsq_design *d);
 char *bsq_emit_c_header(const bsq_design *d);
 
-/* Writes every file into dir (created if missing). Files whose content is
- * already the same are left alone; *nwritten (may be NULL) counts those
- * written. */
-int bsq_gen_write(const bsq_design *d, const char *dir, int *nwritten,
-                  bsq_diag *diag);
+/* Writes every file into dir (created if missing); bsq_packer.v is copied
+ * from rtl_dir (the hand-written RTL: the source tree's rtl/ or an
+ * installed share/bsq/rtl). Files whose content is already the same are
+ * left alone; *nwritten (may be NULL) counts those written. */
+int bsq_gen_write(const bsq_design *d, const char *rtl_dir, const char *dir,
+                  int *nwritten, bsq_diag *diag);
 
 /* The marker line every generated top carries, and its parser: recovers
  * name, arch, K and mode from an existing NAME_encoder.v (bsq sim --rtl). */

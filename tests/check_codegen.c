@@ -199,7 +199,7 @@ static void check_c_header(int F, const int *bits, const int *width,
   bsq_diag diag;
   ck_assert_int_eq(bsq_design_build(&d, &m, &o, &diag), 0);
   char *dir = tu_tmpdir("cheader");
-  ck_assert_msg(bsq_gen_write(&d, dir, NULL, &diag) == 0, "%s", diag.msg);
+  ck_assert_msg(bsq_gen_write(&d, BSQ_SOURCE_DIR "/rtl", dir, NULL, &diag) == 0, "%s", diag.msg);
   enum { NF = 300 };
   char *src = file_in(dir, "main.c");
   FILE *fp = fopen(src, "w");

@@ -138,7 +138,7 @@ START_TEST(test_saturation_c_header_matches_library) {
   bsq_diag diag;
   ck_assert_int_eq(bsq_design_build(&d, &m, &o, &diag), 0);
   char *dir = tu_tmpdir("saturation");
-  ck_assert_msg(bsq_gen_write(&d, dir, NULL, &diag) == 0, "%s", diag.msg);
+  ck_assert_msg(bsq_gen_write(&d, BSQ_SOURCE_DIR "/rtl", dir, NULL, &diag) == 0, "%s", diag.msg);
   char src[4096];
   snprintf(src, sizeof src, "%s/main.c", dir);
   FILE *fp = fopen(src, "w");
