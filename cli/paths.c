@@ -56,10 +56,15 @@ static int in_build_tree(const char *dir) {
 #endif
 }
 
-/* Prints what is missing and where bsq looked. */
+/* Prints what is missing and where bsq looked. share: the file belongs in
+ * the share folder (BSQ_SHARE_DIR can point elsewhere); from_env: it was. */
 static int missing(const char *cmd, const cli_paths *p, const char *what,
-                   const char *path, int from_env) {
-  if (from_env)
+                   const char *path, int share, int from_env) {
+  if (!share)
+    cli_error(cmd, "%s: cannot read %s: bsq is not completely installed "
+              "(reinstall it, or run the bsq of a complete build tree)",
+              what, path);
+  else if (from_env)
     cli_error(cmd, "%s: cannot read %s (BSQ_SHARE_DIR=%s must be the folder "
               "holding bsq's rtl/ and sim/)", what, path, p->share_dir);
   else if (p->installed)
@@ -114,18 +119,18 @@ int cli_paths_find(cli_paths *p, const char *cmd, unsigned need) {
   char f[CLI_PATH_MAX];
   if ((need & CLI_NEED_RTL) &&
       (fmt(f, p->rtl_dir, "bsq_packer.v") || !readable(f)))
-    return missing(cmd, p, "the packer RTL", f, from_env);
+    return missing(cmd, p, "the packer RTL", f, 1, from_env);
   if ((need & CLI_NEED_HARNESS) &&
       (fmt(f, p->sim_dir, "harness.cpp") || !readable(f)))
-    return missing(cmd, p, "the Verilator harness", f, from_env);
+    return missing(cmd, p, "the Verilator harness", f, 1, from_env);
   if ((need & CLI_NEED_TB) &&
       (fmt(f, p->sim_dir, "bsq_tb.v") || !readable(f)))
-    return missing(cmd, p, "the Icarus testbench", f, from_env);
+    return missing(cmd, p, "the Icarus testbench", f, 1, from_env);
   if (need & CLI_NEED_HARNESS) {
     if (fmt(f, p->include_dir, "model.h") || !readable(f))
-      return missing(cmd, p, "the library headers", f, 0);
+      return missing(cmd, p, "the library headers", f, 0, 0);
     if (!readable(p->model_lib))
-      return missing(cmd, p, "the library", p->model_lib, 0);
+      return missing(cmd, p, "the library", p->model_lib, 0, 0);
   }
   return 0;
 }
