@@ -2,9 +2,8 @@
 #
 # Commands and options are read from the installed bsq itself (`bsq --help`,
 # `bsq CMD --help`), so they always match the binary. Option values come
-# from the usage lines: `--arch flash|search` offers flash and search; an
-# upper-case placeholder (FILE, DIR, MODEL.json, SRC, ...) offers files,
-# and DIR directories.
+# from the usage lines: `--arch flash|search` offers flash and search,
+# `--data friedman1|FILE.csv` friedman1 and files, `-o DIR` folders.
 
 _bsq_help() { "$1" "${@:2}" --help 2>/dev/null; }
 
@@ -34,17 +33,17 @@ _bsq() {
     spec=$(grep -oE -- "(^|[[ ,])${prev}[ =][^] ]+" <<<"$help" | head -n 1 |
            sed -E "s/^.*${prev}[ =]//")
     if [[ -n $spec ]]; then
-      if [[ $spec == *DIR* && $spec != *'|'* ]]; then
-        COMPREPLY=($(compgen -d -- "$cur"))
-        return
-      fi
+      # lower-case words are the values; FILE, SRC, SPEC and NAME.ext name
+      # files, DIR a folder; other placeholders (N, K, LIST, ...) numbers
+      # or lists with nothing to offer
       local words="" w
       for w in ${spec//|/ }; do
-        if [[ $w =~ [A-Z] ]]; then
-          COMPREPLY+=($(compgen -f -- "$cur"))
-        else
-          words+=" $w"
-        fi
+        case $w in
+        *DIR*) COMPREPLY+=($(compgen -d -- "$cur")) ;;
+        *FILE* | SRC | SPEC | *[A-Z]*.*) COMPREPLY+=($(compgen -f -- "$cur")) ;;
+        *[A-Z]*) ;;
+        *) [[ $w =~ ^[a-z0-9][a-z0-9_.-]*$ ]] && words+=" $w" ;;
+        esac
       done
       COMPREPLY+=($(compgen -W "$words" -- "$cur"))
       return
