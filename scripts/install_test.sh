@@ -97,6 +97,8 @@ grep -q '^\.TH BSQ ' "$P/share/man/man1/bsq.1" || fail "no man page bsq(1)"
 for c in $commands; do
   page="$P/share/man/man1/bsq-$c.1"
   grep -q "^\.TH BSQ-${c^^} " "$page" 2>/dev/null || fail "no man page bsq-$c(1)"
+  "$bsq" "$c" --help 2>/dev/null | grep -q "^usage: bsq $c " ||
+    fail "bsq $c --help does not print its usage on stdout"
   "$bsq" "$c" --help >/dev/null 2>&1 || fail "bsq $c --help does not exit 0"
 done
 complete_words() {
