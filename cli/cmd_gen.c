@@ -74,12 +74,15 @@ int cmd_gen(int argc, char **argv) {
     cli_error("gen", "%s", diag.msg[0] ? diag.msg : bsq_strerror(rc));
     return cli_exit_for(rc);
   }
+  bsq_tool_paths paths;
+  if ((rc = cli_tool_paths("gen", CLI_NEED_RTL, &paths))) {
+    bsq_model_free(&m);
+    return rc;
+  }
   bsq_design d;
   rc = bsq_design_build(&d, &m, &o, &diag);
   int written = 0;
   if (rc == BSQ_OK) {
-    bsq_tool_paths paths;
-    cli_tool_paths(&paths);
     rc = bsq_gen_write(&d, paths.rtl_dir, out, &written, &diag);
     if (rc == BSQ_OK)
       printf("%s: %s_encoder (%s, %d features, %d-bit frames, %d-bit words, "

@@ -195,7 +195,12 @@ int cmd_sim(int argc, char **argv) {
   if (sc.trace && sc.icarus && !sc.verilator)
     fprintf(stderr, "bsq sim: --trace applies to Verilator only\n");
   bsq_tool_paths paths;
-  cli_tool_paths(&paths);
+  unsigned need = CLI_NEED_RTL | (sc.verilator ? CLI_NEED_HARNESS : 0u) |
+                  (sc.icarus ? CLI_NEED_TB : 0u);
+  if ((rc = cli_tool_paths("sim", need, &paths))) {
+    bsq_model_free(&m);
+    return rc;
+  }
   bsq_sim_report r;
   char *work = cli_work_dir("sim", keep, "sim");
   if (!work) {

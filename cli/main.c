@@ -28,7 +28,8 @@ static const command COMMANDS[] = {
 };
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: bsq <command> [options]   (bsq <command> --help)\n\n"
+  fprintf(f, "usage: bsq <command> [options]   (bsq <command> --help)\n"
+             "       bsq --version\n\n"
              "commands:\n");
   for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
     fprintf(f, "  %-8s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
@@ -44,7 +45,7 @@ int main(int argc, char **argv) {
     usage(stdout);
     return BSQ_EXIT_OK;
   }
-  if (!strcmp(argv[1], "--version")) {
+  if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
     printf("bsq %s\n", BSQ_VERSION);
     return BSQ_EXIT_OK;
   }

@@ -10,29 +10,18 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "paths.h"
 
-#ifndef BSQ_RTL_DIR
-#define BSQ_RTL_DIR "rtl"
-#endif
-#ifndef BSQ_SIM_DIR
-#define BSQ_SIM_DIR "sim"
-#endif
-#ifndef BSQ_INCLUDE_DIR
-#define BSQ_INCLUDE_DIR "model"
-#endif
-#ifndef BSQ_MODEL_LIB
-#define BSQ_MODEL_LIB "libbsq.a"
-#endif
-#ifndef BSQ_SAN_FLAGS
-#define BSQ_SAN_FLAGS ""
-#endif
-
-void cli_tool_paths(bsq_tool_paths *p) {
-  p->rtl_dir = BSQ_RTL_DIR;
-  p->sim_dir = BSQ_SIM_DIR;
-  p->include_dir = BSQ_INCLUDE_DIR;
-  p->model_lib = BSQ_MODEL_LIB;
-  p->extra_cflags = BSQ_SAN_FLAGS;
+int cli_tool_paths(const char *cmd, unsigned need, bsq_tool_paths *p) {
+  static cli_paths found; /* p points into it for the rest of the process */
+  int rc = cli_paths_find(&found, cmd, need);
+  if (rc) return rc;
+  p->rtl_dir = found.rtl_dir;
+  p->sim_dir = found.sim_dir;
+  p->include_dir = found.include_dir;
+  p->model_lib = found.model_lib;
+  p->extra_cflags = found.extra_cflags;
+  return 0;
 }
 
 char *cli_work_dir(const char *cmd, const char *keep, const char *tag) {

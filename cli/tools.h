@@ -3,10 +3,13 @@
 #ifndef BSQ_CLI_TOOLS_H
 #define BSQ_CLI_TOOLS_H
 
+#include "paths.h"
 #include "run.h"
 
-/* The run-time file locations of this build (compile definitions). */
-void cli_tool_paths(bsq_tool_paths *p);
+/* Finds the run-time files that `need` names (CLI_NEED_*, paths.h) and
+ * points p at them, for the rest of the process. 0, or the exit code
+ * after printing what is missing. */
+int cli_tool_paths(const char *cmd, unsigned need, bsq_tool_paths *p);
 
 /* keep (created if missing, kept) or a fresh $TMPDIR/bsq-TAG-XXXXXX;
  * malloc'ed, NULL (after printing why) on failure. */

@@ -21,7 +21,7 @@
 
 #define BSQ_MAX_LAYERS 16
 #define BSQ_MODEL_VERSION 1
-#define BSQ_VERSION "0.1.0"
+#include "bsq_version.h" /* BSQ_VERSION, from the CMake project */
 
 /* Methods (DESIGN.md "The method"; bsq_method_parse in methods.c). Each
  * method fixes what the decoder feeds the MLP (bsq_input). */

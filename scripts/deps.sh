@@ -2,11 +2,14 @@
 # Installs the Debian packages bsq needs, when any is missing.
 # Sourced by scripts/test.sh and scripts/demo.sh.
 # clang, llvm (llvm-symbolizer) and libclang-rt-dev (the libFuzzer and
-# sanitizer runtimes) are for the fuzz targets of scripts/test.sh.
+# sanitizer runtimes) are for the fuzz targets of scripts/test.sh; help2man
+# writes the man pages at build time and dpkg-dev (dpkg-shlibdeps) finds the
+# .deb's Depends.
 bsq_install_deps() {
   local want=(build-essential cmake pkg-config check libcjson-dev
               libopenblas-dev verilator yosys iverilog nextpnr-ice40
-              fpga-icestorm gnuplot-nox clang llvm libclang-rt-dev "$@")
+              fpga-icestorm gnuplot-nox clang llvm libclang-rt-dev help2man
+              dpkg-dev "$@")
   local missing=()
   for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

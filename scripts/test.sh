@@ -7,6 +7,8 @@
 #                $BSQ_SAN_COSIM_STRIDE-th design (default 1: all of it)
 #   build-fuzz/  clang + libFuzzer: each fuzz target for $BSQ_FUZZ_SECONDS
 #                seconds (default 20) from its seed corpus under fuzz/corpus
+# then scripts/install_test.sh: bsq installed from a copy of the source and
+# its .deb, run with the source and build trees deleted.
 # Any failure stops the script with a non-zero status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,4 +45,7 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   -DBSQ_WERROR=$werror -DBSQ_FUZZ=ON -DBSQ_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
 cmake --build build-fuzz -j"$jobs" --target fuzz_csv fuzz_model fuzz_stream
 (cd build-fuzz && ctest --output-on-failure -L fuzz -j"$jobs")
+
+step "installed bsq, no source or build tree: scripts/install_test.sh"
+scripts/install_test.sh
 step "all passed"
