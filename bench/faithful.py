@@ -12,7 +12,7 @@ sigmoid((x - t) / tau), Linear/ReLU stack, MSE, torch.optim.Adam), starts
 it from those weights and thresholds, feeds it the same batches in the same
 order with the same tau schedule, keeps the weights of the best validation
 epoch (hard bits) and finally measures the hardware-true test MSE through
-integer codes and integer thresholds (DESIGN.md, numeric contract 1-3).
+integer codes and integer thresholds (docs/design.md 2.1-2.3).
 
 It then compares, epoch by epoch, bsq's and PyTorch's training losses and
 the final test MSE.  Exit status 0 when the agreement goals hold:

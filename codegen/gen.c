@@ -527,7 +527,7 @@ char *bsq_emit_quant(const bsq_design *d) {
                   : "per-feature quantizers, search: pipelined binary search, "
                     "one comparator per level bit");
   bsq_buf_printf(&b, "//\n// level_f(x) = #{ j : x > T_f[j] } with T_f ascending "
-                "(DESIGN.md contract 3); each\n// comparator line names the "
+                "(docs/design.md 2.3); each\n// comparator line names the "
                 "trained physical threshold it came from. The\n// pipeline "
                 "advances when en is high and holds otherwise.\n\n");
   bsq_buf_printf(&b, "`default_nettype none\n\nmodule %s_quant (\n", d->opt.name);

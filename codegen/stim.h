@@ -1,7 +1,7 @@
 /* bsq — co-simulation stimulus: the code vectors `bsq sim` drives into the
  * generated encoder, and the files the simulators read.
  *
- * Sections, in order (DESIGN.md "Verification"):
+ * Sections, in order (docs/design.md, section 4):
  *   sweep   every code of every feature when W_f <= 16, otherwise lo, hi
  *           and T-1, T, T+1 of every in-range threshold; feature f walks
  *           its own list, so the section is as long as the longest list

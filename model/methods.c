@@ -3,7 +3,7 @@
  * Dimension legend: B batch, F features, D thresholds in all, n_f = 2^b_f-1
  * thresholds of feature f, toff[f] the first of them.
  *
- * DESIGN.md "The method" lists the baselines (Schrödter et al., CPAL 2026,
+ * docs/design.md 1.6 lists the baselines (Schrödter et al., CPAL 2026,
  * section 5): FP, Po-MQ/QQ, Pr-MQ/QQ, Bw-MQ/QQ, SQ, LSQ. What each one
  * feeds the network is its decoder input (bsq_input): the Bw-* methods
  * send bits of the level, everything else one value per feature. */

@@ -23,7 +23,7 @@
 #define BSQ_MODEL_VERSION 1
 #include "bsq_version.h" /* BSQ_VERSION, from the CMake project */
 
-/* Methods (DESIGN.md "The method"; bsq_method_parse in methods.c). Each
+/* Methods (docs/design.md 1.6; bsq_method_parse in methods.c). Each
  * method fixes what the decoder feeds the MLP (bsq_input). */
 typedef enum {
   BSQ_METHOD_BW_SQ = 0, /* bitwise soft quantization (the paper's method) */

@@ -1,5 +1,5 @@
 /* bsq — the integer path: formats, integer thresholds, levels, frames and
- * the stream packer (DESIGN.md "Numeric contract"). The RTL matches this
+ * the stream packer (docs/design.md, section 2). The RTL matches this
  * file bit for bit, so everything after bsq_threshold_int is integer-only.
  *
  * Legend: F features, b_f bits of feature f, n_f = 2^b_f - 1 thresholds,

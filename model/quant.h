@@ -1,6 +1,6 @@
 /* bsq — the integer path: the numeric contract the hardware matches.
  *
- * (DESIGN.md "Numeric contract".) Everything below works on integer codes:
+ * (docs/design.md, section 2.) Everything below works on integer codes:
  *   code     = clamp(floor((x - offset) / scale + 0.5), lo, hi)
  *   T        = clamp(floor((t_phys - offset) / scale), lo - 1, hi)
  *   level(x) = #{ i : x > T_i }
@@ -37,7 +37,7 @@ double bsq_format_value(const bsq_format *f, int64_t code);
  * spans the code range [lo, hi]. A constant column gets a unit span. */
 int bsq_format_fit(bsq_format *f, int width, int is_signed, double xmin,
                    double xmax, double margin);
-/* Integer threshold of a physical threshold (DESIGN.md contract 2). */
+/* Integer threshold of a physical threshold (docs/design.md 2.2). */
 int64_t bsq_threshold_int(const bsq_format *f, double t_phys);
 
 /* The trained integer encoder: everything the hardware needs. */

@@ -8,7 +8,7 @@
  * Forward (training), Bw-SQ (Schrödter et al., CPAL 2026, section 4):
  *   soft bits s = sigmoid((x - t) / tau)  (B, D)
  *   -> Linear -> ReLU -> Dropout -> ... -> Linear -> MSE.
- * The baselines replace the first stage (DESIGN.md "The method"):
+ * The baselines replace the first stage (docs/design.md 1.6):
  *   FP      x itself (B, F)
  *   Po-*    FP training; the grid is applied afterwards (bsq_quantize_fp)
  *   Pr-*    value of the hard level: interval midpoint (B, F), fixed grid

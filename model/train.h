@@ -1,4 +1,4 @@
-/* bsq — training (Bw-SQ and the baselines of DESIGN.md) and evaluation. */
+/* bsq — training (Bw-SQ and the baselines of docs/design.md 1.6) and evaluation. */
 #ifndef BSQ_TRAIN_H
 #define BSQ_TRAIN_H
 

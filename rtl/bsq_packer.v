@@ -1,5 +1,5 @@
 // bsq_packer: the gearbox from FrameBits-bit frames to WordBits-bit words
-// (DESIGN.md "Numeric contract" 5; C model: bsq_packer_push in
+// (docs/design.md 2.5; C model: bsq_packer_push in
 // model/quant.c). Model-independent, hand-written; the generator copies this
 // file next to the encoder it emits.
 //
