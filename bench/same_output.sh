@@ -26,8 +26,8 @@ mkdir -p "$work"
 fail=0
 
 normalize() { # citation lines only, see above
-  sed -E -e 's/\(DESIGN\.md[^)]*\)/(CITATION)/g' \
-         -e 's/\(docs\/design\.md[^)]*\)/(CITATION)/g' "$1"
+  sed -E -e 's/\(DESIGN\.md[^;)]*/(CITATION/g' \
+         -e 's/\(docs\/design\.md[^;)]*/(CITATION/g' "$1"
 }
 
 same_tree() { # DIR_A DIR_B WHAT
@@ -38,17 +38,20 @@ same_tree() { # DIR_A DIR_B WHAT
     fail=1
     return
   fi
+  local n=0
   while IFS= read -r f; do
+    n=$((n + 1))
     if ! cmp -s "$a/$f" "$b/$f"; then
       if cmp -s <(normalize "$a/$f") <(normalize "$b/$f"); then
         echo "same but citation: $what: $f"
       else
         echo "DIFFERENT: $what: $f"
-        diff <(normalize "$a/$f") <(normalize "$b/$f") | head -5
+        diff <(normalize "$a/$f") <(normalize "$b/$f") | head -5 || true
         fail=1
       fi
     fi
   done < <(cd "$a" && find . -type f | sort)
+  echo "compared: $what: $n files"
 }
 
 strip_json() { # drops timing fields, anywhere in the document
@@ -113,7 +116,7 @@ for f in compare tune; do
   else
     echo "DIFFERENT: $f --json"
     diff <(strip_json "$work/old/json/$f.raw.json") \
-         <(strip_json "$work/new/json/$f.raw.json") | head -10
+         <(strip_json "$work/new/json/$f.raw.json") | head -10 || true
     fail=1
   fi
 done
