@@ -400,8 +400,14 @@ static void name_point(char *pt, size_t cap, const char *named, const char *pin)
   snprintf(inst, sizeof inst, "%s", pt);
   inst_pin_net(named, inst, pin, net, sizeof net);
   if (net[0]) {
+    /* "\\u_quant.f2_therm_q [0]" -> "u_quant.f2_therm_q[0]" */
+    char clean[64];
+    size_t m = 0;
+    for (const char *c = net; *c && m + 1 < sizeof clean; c++)
+      if (*c != '\\' && *c != ' ') clean[m++] = *c;
+    clean[m] = '\0';
     size_t n = strlen(pt);
-    snprintf(pt + n, cap - n, " %s", net);
+    snprintf(pt + n, cap - n, " %s", clean);
   }
 }
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quant.h"
+#include "stim.h"
 #include "synth.h"
 #include "util.h"
 
@@ -17,6 +19,9 @@ void bsq_synth_cfg_default(bsq_synth_cfg *c) {
   c->name = "bsq";
   c->want[BSQ_SYN_FLASH] = c->want[BSQ_SYN_SEARCH] = c->want[BSQ_SYN_NAIVE] = 1;
   c->t_generic = c->t_ice40 = c->t_cmos = 1;
+  c->t_asic = 2;
+  bsq_asic_opts_default(&c->asic);
+  c->asic_frames = 1000;
   c->seeds = 3;
 }
 
@@ -75,6 +80,7 @@ static void arch_unmeasured(bsq_synth_arch *a) {
   a->transistors = -1;
   a->fmax_mhz = -1;
   a->equivalent = -1;
+  a->asic.gate_level_check = -1;
   snprintf(a->cells_by_type, sizeof a->cells_by_type, "{}");
 }
 
@@ -135,6 +141,108 @@ static int run_flows(const bsq_synth_cfg *c, const char *rtl,
     if (rc) return bsq_diag_set(diag, rc, "%s: %s", an, d.msg);
   }
   return BSQ_OK;
+}
+
+/* The frames of the gate-level check: the model's own data set rows (as
+ * `bsq sim` drives them), or random frames when the data set cannot be
+ * rebuilt; codes and the C model's levels, (n, F) each. */
+static int asic_frames(const bsq_synth_cfg *c, const bsq_model *m,
+                       bsq_synth_report *r, int64_t **codes, uint8_t **lv,
+                       int *n, bsq_diag *diag) {
+  bsq_stim st;
+  bsq_stim_opts so = {0};
+  so.data_frames = (uint64_t)c->asic_frames;
+  so.seed = 1;
+  int rc = bsq_stim_build(&st, m, &so, diag);
+  if (rc) return rc;
+  if (st.n_data < (uint64_t)c->asic_frames / 2 || st.n_data < 16) {
+    char note[700];
+    snprintf(note, sizeof note, "asic: energy measured on %d random frames, "
+                                "not the model's data (%s)",
+             c->asic_frames, st.note[0] ? st.note : "too few data rows");
+    add_note(r, note);
+    bsq_stim_free(&st);
+    so.data_frames = 0;
+    so.random_frames = (uint64_t)c->asic_frames;
+    if ((rc = bsq_stim_build(&st, m, &so, diag))) return rc;
+  }
+  r->asic_data_frames = (int)st.n_data;
+  r->asic_frames = (int)st.n;
+  size_t F = (size_t)m->F;
+  *codes = st.codes; /* (n, F): handed over */
+  st.codes = NULL;
+  *n = (int)st.n;
+  bsq_stim_free(&st);
+  *lv = malloc((size_t)*n * F);
+  if (!*lv) {
+    free(*codes);
+    *codes = NULL;
+    return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  }
+  for (int i = 0; i < *n; i++)
+    bsq_encoder_levels(&m->enc, *codes + (size_t)i * F, *lv + (size_t)i * F);
+  return BSQ_OK;
+}
+
+/* Liberty mapping, timing, gate-level check and energy of every bank. A
+ * gate-level mismatch is a failed check (named by architecture, frame and
+ * feature); the others go on. */
+static int run_asic(const bsq_synth_cfg *c, const bsq_model *m,
+                    const char *rtl, bsq_synth_report *r, bsq_diag *diag) {
+  bsq_diag d = {{0}};
+  int rc = bsq_asic_check_tools(&c->asic, r->sta_ver, sizeof r->sta_ver, &d);
+  if (rc == BSQ_ETOOL && c->t_asic == 2) {
+    char note[700];
+    snprintf(note, sizeof note, "asic target skipped: %s", d.msg);
+    add_note(r, note);
+    return BSQ_OK;
+  }
+  if (rc) return bsq_diag_set(diag, rc, "%s", d.msg);
+  char work[4096];
+  if (bsq_pathf(work, sizeof work, "%s/asic", c->work))
+    return bsq_diag_set(diag, BSQ_EINVAL, "%s: path too long", c->work);
+  int64_t *codes = NULL;
+  uint8_t *lv = NULL;
+  int n = 0, width[BSQ_MAX_FEATURES];
+  if ((rc = asic_frames(c, m, r, &codes, &lv, &n, diag))) return rc;
+  for (int f = 0; f < m->F; f++) width[f] = m->enc.fmt[f].width;
+  r->t_asic = 1;
+  snprintf(r->liberty, sizeof r->liberty, "%s",
+           c->asic.liberty ? c->asic.liberty : BSQ_ASIC_DEFAULT_LIBERTY);
+  for (int a = 0; a < BSQ_SYN_NARCH && rc == BSQ_OK; a++) {
+    bsq_synth_arch *x = &r->r[a];
+    if (!x->present) continue;
+    const char *an = bsq_synth_arch_name(a);
+    say(c, BSQ_LOG_PROGRESS, "%s: liberty mapping and OpenSTA timing", an);
+    rc = bsq_synth_asic(rtl, work, c->name, a, &c->asic, &x->asic, &d);
+    if (rc) {
+      rc = bsq_diag_set(diag, rc, "%s: %s", an, d.msg);
+      break;
+    }
+    x->asic_mapped = 1;
+    snprintf(r->liberty_name, sizeof r->liberty_name, "%s",
+             x->asic.liberty_name);
+    snprintf(r->area_unit, sizeof r->area_unit, "%s", x->asic.area_unit);
+    r->clock_mhz = x->asic.clock_mhz;
+    r->in_delay_ns = x->asic.in_delay_ns;
+    r->out_delay_ns = x->asic.out_delay_ns;
+    say(c, BSQ_LOG_PROGRESS, "%s: gate-level check and power, %d frames", an,
+        n);
+    rc = bsq_asic_gate_check_and_power(work, c->name, a, &c->asic, m->F,
+                                       width, m->enc.bits, n, codes, lv,
+                                       &x->asic, &d);
+    r->frame_rate_hz = x->asic.frame_rate_hz;
+    r->power_clock_mhz = x->asic.power_clock_mhz;
+    if (rc == BSQ_EMISMATCH) {
+      FAILED_CHECK(c, r, "%s", d.msg);
+      rc = BSQ_OK;
+    } else if (rc) {
+      rc = bsq_diag_set(diag, rc, "%s: %s", an, d.msg);
+    }
+  }
+  free(codes);
+  free(lv);
+  return rc;
 }
 
 static int run_proof(const bsq_synth_cfg *c, const bsq_model *m,
@@ -200,7 +308,8 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
   char *nv[] = {"nextpnr-ice40", "--version", NULL};
   tool_version(r->yosys_ver, sizeof r->yosys_ver, yv, c->work);
   tool_version(r->nextpnr_ver, sizeof r->nextpnr_ver, nv, c->work);
-  if (!r->yosys_ver[0] && (c->t_generic || c->t_ice40 || c->t_cmos || c->prove)) {
+  if (!r->yosys_ver[0] &&
+      (c->t_generic || c->t_ice40 || c->t_cmos || c->t_asic == 1 || c->prove)) {
     rc = bsq_tool_missing(diag, "yosys");
     goto done;
   }
@@ -224,6 +333,7 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
   }
   if ((rc = run_latency(c, m, rtl, r, diag)) ||
       (rc = run_flows(c, rtl, r, diag)) ||
+      (c->t_asic && r->yosys_ver[0] && (rc = run_asic(c, m, rtl, r, diag))) ||
       (c->prove && (rc = run_proof(c, m, &d, rtl, r, diag))))
     goto done;
   if (r->nfailed)
@@ -269,6 +379,64 @@ static double metric_value(const bsq_synth_arch *r, const metric *m) {
   return (double)*(const long *)(const void *)p;
 }
 
+/* The asic figures of one bank, with ratios to naive's (nv NULL: none). */
+static void asic_json(cJSON *o, const bsq_synth_asic_result *x,
+                      const bsq_synth_asic_result *nv) {
+  cJSON_AddNumberToObject(o, "area", x->area);
+  cJSON_AddStringToObject(o, "area_unit", x->area_unit);
+  cJSON_AddNumberToObject(o, "cells", x->cells);
+  cJSON_AddNumberToObject(o, "dffs", x->dffs);
+  cJSON *by = cJSON_AddObjectToObject(o, "cells_by_type");
+  cJSON *dby = cJSON_AddObjectToObject(o, "dffs_by_type");
+  for (int k = 0; k < x->ntypes; k++) {
+    cJSON_AddNumberToObject(by, x->type[k].name, x->type[k].count);
+    if (x->type[k].sequential)
+      cJSON_AddNumberToObject(dby, x->type[k].name, x->type[k].count);
+  }
+  cJSON_AddNumberToObject(o, "latency_cycles", x->latency);
+  /* STA prints 4 digits: period - slack would show float noise */
+  add_num(o, "critical_path_ns", round(x->critical_path_ns * 1e4) / 1e4,
+          x->critical_path_ns > 0);
+  cJSON_AddBoolToObject(o, "critical_path_reg2reg", x->critical_path_reg2reg);
+  add_num(o, "fmax_mhz_sta", x->fmax_mhz_sta, x->fmax_mhz_sta > 0);
+  cJSON_AddStringToObject(o, "critical_path_from", x->path_start);
+  cJSON_AddStringToObject(o, "critical_path_to", x->path_end);
+  cJSON_AddNumberToObject(o, "slack_ns", x->slack_ns);
+  int sim = x->gate_level_check == 1;
+  cJSON *pw = cJSON_AddObjectToObject(o, "power_uw");
+  add_num(pw, "internal", x->p_internal_uw, sim);
+  add_num(pw, "switching", x->p_switching_uw, sim);
+  add_num(pw, "leakage", x->p_leakage_uw, sim);
+  add_num(pw, "total", x->p_total_uw, sim);
+  add_num(o, "energy_pj_per_frame", x->energy_pj_per_frame, sim);
+  add_num(o, "leakage_pj_per_frame", x->leakage_pj_per_frame, sim);
+  if (x->gate_level_check < 0) cJSON_AddNullToObject(o, "gate_level_check");
+  else cJSON_AddBoolToObject(o, "gate_level_check", sim);
+  cJSON_AddNumberToObject(o, "gate_level_frames", x->gate_frames);
+  if (x->gate_level_check == 0) {
+    cJSON *mm = cJSON_AddObjectToObject(o, "gate_level_mismatch");
+    cJSON_AddNumberToObject(mm, "frame", x->mismatch_frame);
+    cJSON_AddNumberToObject(mm, "feature", x->mismatch_feature);
+  }
+  cJSON_AddNumberToObject(o, "activity_window_cycles", x->window_cycles);
+  cJSON_AddNumberToObject(o, "nets_annotated", x->nets_annotated);
+  if (!nv) return;
+  cJSON *ro = cJSON_AddObjectToObject(o, "ratio_to_naive");
+  const double q[][2] = {{x->area, nv->area},
+                         {x->dffs, nv->dffs},
+                         {x->critical_path_ns, nv->critical_path_ns},
+                         {x->energy_pj_per_frame, nv->energy_pj_per_frame},
+                         {x->leakage_pj_per_frame, nv->leakage_pj_per_frame}};
+  const char *const key[] = {"area", "dffs", "critical_path_ns",
+                             "energy_pj_per_frame", "leakage_pj_per_frame"};
+  for (int k = 0; k < 5; k++) {
+    double v = k >= 3 && !(sim && nv->gate_level_check == 1)
+                   ? -1
+                   : ratio(q[k][0], q[k][1]);
+    add_num(ro, key[k], round(v * 1000) / 1000, v >= 0);
+  }
+}
+
 char *bsq_synth_report_json(const bsq_synth_report *j) {
   cJSON *root = cJSON_CreateObject();
   if (!root) return NULL;
@@ -284,8 +452,10 @@ char *bsq_synth_report_json(const bsq_synth_report *j) {
   if (j->t_generic) cJSON_AddItemToArray(tg, cJSON_CreateString("generic"));
   if (j->t_ice40) cJSON_AddItemToArray(tg, cJSON_CreateString("ice40"));
   if (j->t_cmos) cJSON_AddItemToArray(tg, cJSON_CreateString("cmos"));
+  if (j->t_asic) cJSON_AddItemToArray(tg, cJSON_CreateString("asic"));
   cJSON *tools = cJSON_AddObjectToObject(root, "tools");
   cJSON_AddStringToObject(tools, "yosys", j->yosys_ver);
+  if (j->t_asic) cJSON_AddStringToObject(tools, "sta", j->sta_ver);
   if (j->nextpnr_ver[0]) cJSON_AddStringToObject(tools, "nextpnr", j->nextpnr_ver);
   else cJSON_AddNullToObject(tools, "nextpnr");
   if (j->t_ice40) {
@@ -293,6 +463,23 @@ char *bsq_synth_report_json(const bsq_synth_report *j) {
     cJSON_AddStringToObject(ice, "device", "hx8k");
     cJSON_AddStringToObject(ice, "package", "ct256");
     cJSON_AddNumberToObject(ice, "seeds", j->seeds);
+  }
+  if (j->t_asic) {
+    cJSON_AddStringToObject(root, "liberty", j->liberty);
+    cJSON_AddStringToObject(root, "liberty_name", j->liberty_name);
+    cJSON_AddStringToObject(root, "area_unit", j->area_unit);
+    cJSON_AddNumberToObject(root, "frame_rate_hz", j->frame_rate_hz);
+    cJSON_AddNumberToObject(root, "clock_mhz", j->clock_mhz);
+    cJSON_AddNumberToObject(root, "power_clock_mhz", j->power_clock_mhz);
+    cJSON_AddNumberToObject(root, "input_delay_ns", j->in_delay_ns);
+    cJSON_AddNumberToObject(root, "output_delay_ns", j->out_delay_ns);
+    char src[200];
+    snprintf(src, sizeof src,
+             "gate-level Icarus simulation of %d frames (%d from the data "
+             "set), per-instance interpolation of OpenSTA power at activity "
+             "0 and 1",
+             j->asic_frames, j->asic_data_frames);
+    cJSON_AddStringToObject(root, "activity_source", src);
   }
   const bsq_synth_arch *nv = &j->r[BSQ_SYN_NAIVE];
   for (int a = 0; a < BSQ_SYN_NARCH; a++) {
@@ -314,6 +501,9 @@ char *bsq_synth_report_json(const bsq_synth_report *j) {
     cJSON *by = cJSON_Parse(r->cells_by_type[0] ? r->cells_by_type : "{}");
     cJSON_AddItemToObject(o, "cells_by_type", by ? by : cJSON_CreateObject());
     if (j->proved) cJSON_AddBoolToObject(o, "equivalent", r->equivalent == 1);
+    if (r->asic_mapped)
+      asic_json(cJSON_AddObjectToObject(o, "asic"), &r->asic,
+                a != BSQ_SYN_NAIVE && nv->asic_mapped ? &nv->asic : NULL);
     if (a != BSQ_SYN_NAIVE && nv->present) {
       cJSON *ro = cJSON_AddObjectToObject(o, "ratio_to_naive");
       for (int k = 0; k < NMETRICS; k++) {
