@@ -151,10 +151,14 @@ static int asic_frames(const bsq_synth_cfg *c, const bsq_model *m,
                        int *n, bsq_diag *diag) {
   bsq_stim st;
   bsq_stim_opts so = {0};
+  /* a few random frames first, so that the build succeeds without data */
+  so.random_frames = 16;
   so.data_frames = (uint64_t)c->asic_frames;
   so.seed = 1;
   int rc = bsq_stim_build(&st, m, &so, diag);
   if (rc) return rc;
+  size_t F = (size_t)m->F;
+  uint64_t first = st.n_random; /* the data section follows */
   if (st.n_data < (uint64_t)c->asic_frames / 2 || st.n_data < 16) {
     char note[700];
     snprintf(note, sizeof note, "asic: energy measured on %d random frames, "
@@ -165,14 +169,16 @@ static int asic_frames(const bsq_synth_cfg *c, const bsq_model *m,
     so.data_frames = 0;
     so.random_frames = (uint64_t)c->asic_frames;
     if ((rc = bsq_stim_build(&st, m, &so, diag))) return rc;
+    first = 0;
   }
   r->asic_data_frames = (int)st.n_data;
-  r->asic_frames = (int)st.n;
-  size_t F = (size_t)m->F;
-  *codes = st.codes; /* (n, F): handed over */
-  st.codes = NULL;
-  *n = (int)st.n;
+  *n = (int)(st.n - first);
+  r->asic_frames = *n;
+  *codes = malloc((size_t)*n * F * sizeof **codes);
+  if (*codes)
+    memcpy(*codes, st.codes + first * F, (size_t)*n * F * sizeof **codes);
   bsq_stim_free(&st);
+  if (!*codes) return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
   *lv = malloc((size_t)*n * F);
   if (!*lv) {
     free(*codes);
