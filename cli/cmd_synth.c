@@ -23,6 +23,7 @@ static void usage(FILE *f) {
 "                 [--name NAME] [--liberty FILE.lib] [--cell-models FILE.v]\n"
 "                 [--clock-mhz F] [--frame-rate HZ] [--frames N]\n"
 "                 [--input-delay NS] [--output-delay NS]\n"
+"                 [--pipeline 0|1] [--datapath-reset on|off]\n"
 "\n"
 "Synthesizes the quantizer bank of each architecture (all feature codes\n"
 "registered -> quantizers -> levels registered; the packer is not\n"
@@ -73,6 +74,11 @@ static void usage(FILE *f) {
 "  --frames N     asic: frames simulated at gate level (default 1000)\n"
 "  --input-delay NS, --output-delay NS\n"
 "                 asic: I/O delays against clk for timing (default 0)\n"
+"  --pipeline P   flash: 1 registered thermometer (default), 0 none (one\n"
+"                 register stage less); when the designs are generated\n"
+"  --datapath-reset R  on (default): every register of flash, search and\n"
+"                 their input register resets; off: only the valid chain\n"
+"                 does (the naive reference keeps its resets)\n"
 "\n"
 "Exit 0 ok, 1 usage, 2 bad input or a missing tool, 3 the proof, the\n"
 "latency cross-check or the gate-level check failed.\n",
@@ -94,7 +100,7 @@ static int is_dir(const char *p) {
 
 int cmd_synth(int argc, char **argv) {
   enum { O_KEEP = 256, O_PROVE, O_SEEDS, O_NAME, O_LIB, O_CELLS, O_CLOCK,
-         O_RATE, O_FRAMES, O_IDELAY, O_ODELAY };
+         O_RATE, O_FRAMES, O_IDELAY, O_ODELAY, O_PIPE, O_DRST };
   static const struct option opts[] = {
       {"arch", required_argument, 0, 'a'},
       {"target", required_argument, 0, 't'},
@@ -111,6 +117,8 @@ int cmd_synth(int argc, char **argv) {
       {"frames", required_argument, 0, O_FRAMES},
       {"input-delay", required_argument, 0, O_IDELAY},
       {"output-delay", required_argument, 0, O_ODELAY},
+      {"pipeline", required_argument, 0, O_PIPE},
+      {"datapath-reset", required_argument, 0, O_DRST},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   bsq_synth_cfg j;
@@ -193,6 +201,21 @@ int cmd_synth(int argc, char **argv) {
         return BSQ_EXIT_USAGE;
       }
       j.asic_frames = (int)v;
+      break;
+    case O_PIPE:
+      if (cli_parse_int(optarg, 0, 1, &v)) {
+        cli_error("synth", "--pipeline must be 0 or 1, not '%s'", optarg);
+        return BSQ_EXIT_USAGE;
+      }
+      j.choices.pipeline = (int)v;
+      break;
+    case O_DRST:
+      if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+        cli_error("synth", "--datapath-reset must be on or off, not '%s'",
+                  optarg);
+        return BSQ_EXIT_USAGE;
+      }
+      j.choices.datapath_reset = !strcmp(optarg, "on");
       break;
     case 'h': usage(stdout); return BSQ_EXIT_OK;
     default:

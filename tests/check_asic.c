@@ -166,7 +166,7 @@ static void fixture_init(fixture *x, const char *dir, int n, int zero) {
   free(model);
   snprintf(x->work, sizeof x->work, "%s/k", dir);
   int want[BSQ_SYN_NARCH] = {1, 1, 1};
-  ck_assert_msg(bsq_synth_write_rtl(&x->m, "bsq", want, dir, &d) == 0, "%s",
+  ck_assert_msg(bsq_synth_write_rtl(&x->m, "bsq", want, NULL, dir, &d) == 0, "%s",
                 d.msg);
   x->codes = calloc((size_t)n * 3, sizeof *x->codes);
   x->lv = calloc((size_t)n * 3, 1);

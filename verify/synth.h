@@ -103,6 +103,9 @@ typedef struct {
   int asic_frames;     /* frames of the gate-level check and activity
                           (default 1000): the model's data set rows, or
                           random frames when it cannot be rebuilt */
+  bsq_gen_opts choices; /* pipeline, datapath_reset of flash and search
+                          when the designs are generated (defaults: as
+                          `bsq gen` writes them) */
   int prove;           /* the proof (needs flash and search) */
   int seeds;           /* nextpnr seeds, 1..BSQ_SYNTH_MAX_SEEDS (default 3) */
   bsq_log_fn log;      /* progress and failed checks; may be NULL */
@@ -122,6 +125,8 @@ typedef struct {
   char liberty_name[64], area_unit[32];
   double clock_mhz, frame_rate_hz, power_clock_mhz, in_delay_ns, out_delay_ns;
   int asic_frames, asic_data_frames; /* frames simulated; from the data set */
+  int generated;       /* the designs were generated with these choices: */
+  int pipeline, datapath_reset;
   bsq_synth_arch r[BSQ_SYN_NARCH];
   int proved;          /* the proof ran */
   int all_eq;          /* ... and found every architecture equal */

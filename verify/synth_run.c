@@ -22,6 +22,7 @@ void bsq_synth_cfg_default(bsq_synth_cfg *c) {
   c->t_asic = 2;
   bsq_asic_opts_default(&c->asic);
   c->asic_frames = 1000;
+  bsq_gen_opts_default(&c->choices);
   c->seeds = 3;
 }
 
@@ -327,9 +328,13 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
   if (!c->rtl_dir) {
     char mp[4096];
     bsq_pathf(mp, sizeof mp, "%s/model.json", c->work);
-    if ((rc = bsq_synth_write_rtl(m, c->name, c->want, c->work, diag)) ||
+    if ((rc = bsq_synth_write_rtl(m, c->name, c->want, &c->choices, c->work,
+                                   diag)) ||
         (rc = bsq_model_save(m, mp, diag)))
       goto done;
+    r->generated = 1;
+    r->pipeline = c->choices.pipeline;
+    r->datapath_reset = c->choices.datapath_reset;
   }
   for (int a = 0; a < BSQ_SYN_NARCH; a++) {
     if (!c->want[a]) continue;
@@ -469,6 +474,11 @@ char *bsq_synth_report_json(const bsq_synth_report *j) {
     cJSON_AddStringToObject(ice, "device", "hx8k");
     cJSON_AddStringToObject(ice, "package", "ct256");
     cJSON_AddNumberToObject(ice, "seeds", j->seeds);
+  }
+  if (j->generated) {
+    cJSON *ch = cJSON_AddObjectToObject(root, "rtl_choices");
+    cJSON_AddNumberToObject(ch, "pipeline", j->pipeline);
+    cJSON_AddBoolToObject(ch, "datapath_reset", j->datapath_reset);
   }
   if (j->t_asic) {
     cJSON_AddStringToObject(root, "liberty", j->liberty);
