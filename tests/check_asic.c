@@ -149,6 +149,46 @@ START_TEST(test_asic_report_fields_and_energy_consistent) {
 }
 END_TEST
 
+/* The ASIC RTL choices: flash without the thermometer register and no
+ * datapath reset is one stage shorter, uses only flops without reset
+ * outside the valid chain (none: the bank ties valid high, so it goes),
+ * is proven equal to the others and passes the gate-level check. */
+START_TEST(test_asic_rtl_choices_proven_and_checked) {
+  char *dir = tu_tmpdir("asic-choices");
+  char *model = make_model(dir, 3, BITS, 3, WIDTH, 3, 7);
+  char args[2048], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "synth '%s' --target asic --frames 100 --prove --pipeline 0 "
+           "--datapath-reset off --json --keep '%s/k'",
+           model, dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  cJSON *j = cJSON_Parse(out);
+  ck_assert_ptr_nonnull(j);
+  ck_assert(cJSON_IsTrue(field(j, "equivalent")));
+  const cJSON *ch = field(j, "rtl_choices");
+  ck_assert_int_eq((int)num(ch, "pipeline"), 0);
+  ck_assert(cJSON_IsFalse(field(ch, "datapath_reset")));
+  ck_assert_int_eq((int)num(field(j, "flash"), "latency_cycles"), 2);
+  const char *archs[2] = {"flash", "search"};
+  for (int a = 0; a < 2; a++) {
+    const cJSON *o = field(field(j, archs[a]), "asic");
+    ck_assert(cJSON_IsTrue(field(o, "gate_level_check")));
+    /* no reset flop left in the datapath */
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(field(o, "dffs_by_type"),
+                                                        "DFFSR"));
+  }
+  /* the naive reference keeps its resets */
+  ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(
+      field(field(field(j, "naive"), "asic"), "dffs_by_type"), "DFFSR"));
+  cJSON_Delete(j);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
 /* Generates the designs of a small model into dir/k, and n frames of codes
  * (random, or all zero) with the C model's levels. */
 typedef struct {
@@ -319,6 +359,7 @@ Suite *asic_suite(void) {
   TCase *tc = tcase_create("Core");
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_asic_report_fields_and_energy_consistent);
+  tcase_add_test(tc, test_asic_rtl_choices_proven_and_checked);
   suite_add_tcase(s, tc);
   TCase *tn = tcase_create("Numerics");
   tcase_set_timeout(tn, 300);
