@@ -18,9 +18,12 @@
 static void usage(FILE *f) {
   fprintf(f,
 "usage: bsq synth MODEL.json|DIR [--arch flash|search|both]\n"
-"                 [--target generic|ice40|cmos|all|none] [--prove]\n"
+"                 [--target generic|ice40|cmos|asic|all|none] [--prove]\n"
 "                 [--seeds N] [--json] [-o REPORT.md] [--keep DIR]\n"
-"                 [--name NAME]\n"
+"                 [--name NAME] [--liberty FILE.lib] [--cell-models FILE.v]\n"
+"                 [--clock-mhz F] [--frame-rate HZ] [--frames N]\n"
+"                 [--input-delay NS] [--output-delay NS]\n"
+"                 [--pipeline 0|1] [--datapath-reset on|off]\n"
 "\n"
 "Synthesizes the quantizer bank of each architecture (all feature codes\n"
 "registered -> quantizers -> levels registered; the packer is not\n"
@@ -32,6 +35,13 @@ static void usage(FILE *f) {
 "           logic cells, carry cells, flip-flops, Fmax (median over seeds\n"
 "           1..N); skipped with a note when nextpnr-ice40 is absent\n"
 "  cmos     yosys abc -g cmos2, stat -tech cmos: transistor estimate\n"
+"  asic     yosys dfflibmap + abc -liberty: area, cells and flip-flops by\n"
+"           type; OpenSTA: critical path, Fmax, slack; Icarus gate-level\n"
+"           simulation of the model's frames with the library's cell models:\n"
+"           levels checked against the C model, energy per frame from the\n"
+"           measured toggles. Default library OSU 0.18 um (Debian package\n"
+"           qflow-tech-osu018), sta from opensta; in `all` the target is\n"
+"           skipped with a note when either is missing\n"
 "Latency (register stages from codes in to levels out) comes from the\n"
 "generator and is cross-checked by simulating each bank with Icarus\n"
 "against the C model; throughput is one frame per clock.\n"
@@ -42,7 +52,7 @@ static void usage(FILE *f) {
 "they are, edited or not.\n"
 "\n"
 "  --arch A       flash, search or both (default both); naive always\n"
-"  --target T     generic, ice40, cmos, all (default) or none\n"
+"  --target T     generic, ice40, cmos, asic, all (default) or none\n"
 "  --prove        prove with Yosys (sat) that for every feature the search\n"
 "                 and naive quantizers compute flash's level for every\n"
 "                 input code; exit 3 naming the features that differ\n"
@@ -53,10 +63,26 @@ static void usage(FILE *f) {
 "                 beside it (FILE with .json for .md)\n"
 "  --keep DIR     write the designs, scripts and tool logs into DIR\n"
 "  --name NAME    module prefix (default bsq)\n"
+"  --liberty FILE asic: the standard-cell liberty (default\n"
+"                 %s)\n"
+"  --cell-models FILE  asic: Verilog models of its cells for the\n"
+"                 gate-level check (needed with --liberty)\n"
+"  --clock-mhz F  asic: the clock the slack is reported at (default: one\n"
+"                 frame per clock at --frame-rate)\n"
+"  --frame-rate HZ  asic: frames per second for power and energy (default\n"
+"                 1e6)\n"
+"  --frames N     asic: frames simulated at gate level (default 1000)\n"
+"  --input-delay NS, --output-delay NS\n"
+"                 asic: I/O delays against clk for timing (default 0)\n"
+"  --pipeline P   flash: 1 registered thermometer (default), 0 none (one\n"
+"                 register stage less); when the designs are generated\n"
+"  --datapath-reset R  on (default): every register of flash, search and\n"
+"                 their input register resets; off: only the valid chain\n"
+"                 does (the naive reference keeps its resets)\n"
 "\n"
-"Exit 0 ok, 1 usage, 2 bad input or a missing tool, 3 the proof or the\n"
-"latency cross-check failed.\n",
-          BSQ_SYNTH_MAX_SEEDS);
+"Exit 0 ok, 1 usage, 2 bad input or a missing tool, 3 the proof, the\n"
+"latency cross-check or the gate-level check failed.\n",
+          BSQ_SYNTH_MAX_SEEDS, BSQ_ASIC_DEFAULT_LIBERTY);
 }
 
 /* Progress on a terminal; failed checks as errors. */
@@ -73,7 +99,8 @@ static int is_dir(const char *p) {
 }
 
 int cmd_synth(int argc, char **argv) {
-  enum { O_KEEP = 256, O_PROVE, O_SEEDS, O_NAME };
+  enum { O_KEEP = 256, O_PROVE, O_SEEDS, O_NAME, O_LIB, O_CELLS, O_CLOCK,
+         O_RATE, O_FRAMES, O_IDELAY, O_ODELAY, O_PIPE, O_DRST };
   static const struct option opts[] = {
       {"arch", required_argument, 0, 'a'},
       {"target", required_argument, 0, 't'},
@@ -83,6 +110,15 @@ int cmd_synth(int argc, char **argv) {
       {"seeds", required_argument, 0, O_SEEDS},
       {"keep", required_argument, 0, O_KEEP},
       {"name", required_argument, 0, O_NAME},
+      {"liberty", required_argument, 0, O_LIB},
+      {"cell-models", required_argument, 0, O_CELLS},
+      {"clock-mhz", required_argument, 0, O_CLOCK},
+      {"frame-rate", required_argument, 0, O_RATE},
+      {"frames", required_argument, 0, O_FRAMES},
+      {"input-delay", required_argument, 0, O_IDELAY},
+      {"output-delay", required_argument, 0, O_ODELAY},
+      {"pipeline", required_argument, 0, O_PIPE},
+      {"datapath-reset", required_argument, 0, O_DRST},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   bsq_synth_cfg j;
@@ -90,6 +126,7 @@ int cmd_synth(int argc, char **argv) {
   const char *out_md = NULL, *keep = NULL;
   int json = 0, c;
   long v;
+  double dv;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -109,14 +146,15 @@ int cmd_synth(int argc, char **argv) {
       const char *t = optarg;
       int all = !strcmp(t, "all"), none = !strcmp(t, "none");
       if (!all && !none && strcmp(t, "generic") && strcmp(t, "ice40") &&
-          strcmp(t, "cmos")) {
-        cli_error("synth", "--target must be generic, ice40, cmos, all or "
-                           "none, not '%s'", t);
+          strcmp(t, "cmos") && strcmp(t, "asic")) {
+        cli_error("synth", "--target must be generic, ice40, cmos, asic, all "
+                           "or none, not '%s'", t);
         return BSQ_EXIT_USAGE;
       }
       j.t_generic = all || !strcmp(t, "generic");
       j.t_ice40 = all || !strcmp(t, "ice40");
       j.t_cmos = all || !strcmp(t, "cmos");
+      j.t_asic = all ? 2 : !strcmp(t, "asic");
       break;
     }
     case 'j': json = 1; break;
@@ -140,6 +178,45 @@ int cmd_synth(int argc, char **argv) {
       }
       j.name = optarg;
       break;
+    case O_LIB: j.asic.liberty = optarg; break;
+    case O_CELLS: j.asic.cell_models = optarg; break;
+    case O_CLOCK:
+    case O_RATE:
+    case O_IDELAY:
+    case O_ODELAY:
+      if (cli_parse_double(optarg, &dv) || !(dv > 0 || (dv == 0 && c >= O_IDELAY))) {
+        cli_error("synth", "%s must be a %s number, not '%s'",
+                  argv[optind - 1], c >= O_IDELAY ? "non-negative" : "positive",
+                  optarg);
+        return BSQ_EXIT_USAGE;
+      }
+      if (c == O_CLOCK) j.asic.clock_mhz = dv;
+      else if (c == O_RATE) j.asic.frame_rate_hz = dv;
+      else if (c == O_IDELAY) j.asic.in_delay_ns = dv;
+      else j.asic.out_delay_ns = dv;
+      break;
+    case O_FRAMES:
+      if (cli_parse_int(optarg, 16, 1000000, &v)) {
+        cli_error("synth", "--frames must be 16..1000000, not '%s'", optarg);
+        return BSQ_EXIT_USAGE;
+      }
+      j.asic_frames = (int)v;
+      break;
+    case O_PIPE:
+      if (cli_parse_int(optarg, 0, 1, &v)) {
+        cli_error("synth", "--pipeline must be 0 or 1, not '%s'", optarg);
+        return BSQ_EXIT_USAGE;
+      }
+      j.choices.pipeline = (int)v;
+      break;
+    case O_DRST:
+      if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+        cli_error("synth", "--datapath-reset must be on or off, not '%s'",
+                  optarg);
+        return BSQ_EXIT_USAGE;
+      }
+      j.choices.datapath_reset = !strcmp(optarg, "on");
+      break;
     case 'h': usage(stdout); return BSQ_EXIT_OK;
     default:
       cli_error("synth", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -156,6 +233,11 @@ int cmd_synth(int argc, char **argv) {
   if (strlen(j.name) > BSQ_GEN_NAME_MAX - 7) {
     cli_error("synth", "--name '%s' is too long (at most %d characters)", j.name,
               BSQ_GEN_NAME_MAX - 7);
+    return BSQ_EXIT_USAGE;
+  }
+  if (j.asic.liberty && !j.asic.cell_models && j.t_asic) {
+    cli_error("synth", "--liberty needs --cell-models FILE.v: the gate-level "
+                       "check simulates the library's cells");
     return BSQ_EXIT_USAGE;
   }
   if (j.prove && !(j.want[BSQ_SYN_FLASH] && j.want[BSQ_SYN_SEARCH])) {

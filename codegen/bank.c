@@ -120,16 +120,24 @@ char *bsq_emit_bank(const bsq_design *d, const char *arch, int latency) {
           "No packer, no stream handshake.\n"
           "// Latency: %d register stage%s from codes_i to levels_o.\n\n",
           latency, latency == 1 ? "" : "s");
+  if (!d->opt.pipeline || !d->opt.datapath_reset)
+    bsq_buf_printf(b, "// RTL choices: pipeline=%d datapath_reset=%s\n\n",
+                   d->opt.pipeline, d->opt.datapath_reset ? "on" : "off");
   bsq_buf_printf(b, "`default_nettype none\n\nmodule %s_bank (\n"
               "  input  wire        clk,\n  input  wire        rst_n,\n"
               "  input  wire [%d:0] codes_i,\n  output wire [%d:0] levels_o\n"
               ");\n\n",
           d->opt.name, d->in_bits - 1, d->B - 1);
-  bsq_buf_printf(b, "  reg  [%d:0] codes_q;\n\n"
-              "  always @(posedge clk or negedge rst_n) begin\n"
-              "    if (!rst_n) codes_q <= %d'd0;\n"
-              "    else        codes_q <= codes_i;\n  end\n\n",
-          d->in_bits - 1, d->in_bits);
+  if (d->opt.datapath_reset)
+    bsq_buf_printf(b, "  reg  [%d:0] codes_q;\n\n"
+                "  always @(posedge clk or negedge rst_n) begin\n"
+                "    if (!rst_n) codes_q <= %d'd0;\n"
+                "    else        codes_q <= codes_i;\n  end\n\n",
+            d->in_bits - 1, d->in_bits);
+  else /* a data register: no reset */
+    bsq_buf_printf(b, "  reg  [%d:0] codes_q;\n\n"
+                "  always @(posedge clk) codes_q <= codes_i;\n\n",
+            d->in_bits - 1);
   bsq_buf_printf(b, "  wire unused_valid;\n"
               "  %s_quant u_quant (\n    .clk      (clk),\n"
               "    .rst_n    (rst_n),\n    .en       (1'b1),\n"
@@ -202,7 +210,8 @@ static int write_text(const char *dir, const char *file, const char *text,
 }
 
 int bsq_synth_write_rtl(const bsq_model *m, const char *name,
-                        const int want[BSQ_SYN_NARCH], const char *dir,
+                        const int want[BSQ_SYN_NARCH],
+                        const bsq_gen_opts *choices, const char *dir,
                         bsq_diag *diag) {
   int rc0 = bsq_mkdir_p(dir, diag);
   if (rc0) return rc0;
@@ -211,6 +220,10 @@ int bsq_synth_write_rtl(const bsq_model *m, const char *name,
     bsq_gen_opts o;
     bsq_gen_opts_default(&o);
     o.arch = a == BSQ_SYN_SEARCH ? BSQ_ARCH_SEARCH : BSQ_ARCH_FLASH;
+    if (choices && a != BSQ_SYN_NAIVE) {
+      o.pipeline = choices->pipeline;
+      o.datapath_reset = choices->datapath_reset;
+    }
     if (snprintf(o.name, sizeof o.name, "%s_%s", name, ARCH[a]) >=
             (int)sizeof o.name ||
         bsq_gen_name_check(o.name))

@@ -47,9 +47,13 @@ char *bsq_emit_prove(const bsq_design *d, const char *name,
                      const int latency[BSQ_SYN_NARCH]);
 
 /* Writes NAME_<arch>_quant.v and NAME_<arch>_bank.v for the architectures
- * with want[a] set (naive always allowed) into dir. */
+ * with want[a] set (naive always allowed) into dir. choices (NULL: the
+ * defaults) gives the RTL choices pipeline and datapath_reset of flash and
+ * search (and of their banks' input register); the naive reference is
+ * always generated with the defaults. */
 int bsq_synth_write_rtl(const bsq_model *m, const char *name,
-                        const int want[BSQ_SYN_NARCH], const char *dir,
+                        const int want[BSQ_SYN_NARCH],
+                        const bsq_gen_opts *choices, const char *dir,
                         bsq_diag *diag);
 
 /* Reads the marker of dir/NAME_<arch>_bank.v: 0 and *latency, or

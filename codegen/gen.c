@@ -42,6 +42,8 @@ void bsq_gen_opts_default(bsq_gen_opts *o) {
   o->word_bits = 32;
   o->mode = BSQ_MODE_ALIGNED;
   strcpy(o->name, "bsq");
+  o->pipeline = 1;
+  o->datapath_reset = 1;
 }
 
 static int is_alpha(int c) {
@@ -227,7 +229,7 @@ int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
           g->stage[s].uses_x || (s + 1 < g->bits && g->stage[s + 1].needs_x);
   }
   d->in_bits = in_lsb;
-  d->stages = o->arch == BSQ_ARCH_FLASH ? 2 : maxb;
+  d->stages = o->arch == BSQ_ARCH_FLASH ? 1 + (o->pipeline != 0) : maxb;
   return BSQ_OK;
 oom:
   bsq_design_free(d);
@@ -324,7 +326,8 @@ static void emit_gt_functions(bsq_buf *b, const bsq_design *d) {
 /* Flash: n comparators -> thermometer (registered) -> level (registered).
  * The thermometer is monotone (T sorted), so with L ones, bit k of L =
  * parity of #{m >= 1 : therm[m 2^k - 1]} = XOR of those bits. */
-static void emit_flash_feature(bsq_buf *b, const bsq_gen_feat *g) {
+static void emit_flash_feature(bsq_buf *b, const bsq_gen_feat *g,
+                               int reg_therm) {
   int f = g->index;
   emit_feature_banner(b, g);
   if (!g->code_used) emit_unused_code(b, g);
@@ -353,9 +356,10 @@ static void emit_flash_feature(bsq_buf *b, const bsq_gen_feat *g) {
       }
     }
   }
-  bsq_buf_printf(b, "  reg  [%d:0] f%d_therm_q;\n  wire [%d:0] f%d_therm_d;\n"
-               "  assign f%d_therm_d = en ? f%d_therm : f%d_therm_q;\n",
-            g->n - 1, f, g->n - 1, f, f, f, f);
+  if (reg_therm)
+    bsq_buf_printf(b, "  reg  [%d:0] f%d_therm_q;\n  wire [%d:0] f%d_therm_d;\n"
+                 "  assign f%d_therm_d = en ? f%d_therm : f%d_therm_q;\n",
+              g->n - 1, f, g->n - 1, f, f, f, f);
   bsq_buf_printf(b, "  wire [%d:0] f%d_level;\n", g->bits - 1, f);
   bsq_buf_printf(b, "  // thermometer -> binary: bit k = XOR of therm[m * 2^k - 1]\n");
   for (int k = g->bits - 1; k >= 0; k--) {
@@ -363,7 +367,8 @@ static void emit_flash_feature(bsq_buf *b, const bsq_gen_feat *g) {
     const char *sep = " ";
     for (int mm = 1; mm * (1 << k) - 1 < g->n; mm++) {
       if (mm > 1 && (mm - 1) % 6 == 0) sep = "\n      ^ "; /* wrap long XORs */
-      bsq_buf_printf(b, "%sf%d_therm_q[%d]", sep, f, mm * (1 << k) - 1);
+      bsq_buf_printf(b, "%sf%d_therm%s[%d]", sep, f, reg_therm ? "_q" : "",
+                mm * (1 << k) - 1);
       sep = " ^ ";
     }
     bsq_buf_printf(b, ";\n");
@@ -489,13 +494,21 @@ static void emit_search_feature(bsq_buf *b, const bsq_design *d,
 
 /* All registers of the search pipeline, in one sequential block. */
 static void emit_search_regs(bsq_buf *b, const bsq_design *d) {
+  int rst = d->opt.datapath_reset != 0;
   bsq_buf_printf(b, "\n  always @(posedge clk or negedge rst_n) begin\n"
                "    if (!rst_n) begin\n");
-  for (int pass = 0; pass < 2; pass++) {
-    for (int s = 1; s <= d->stages; s++)
+  /* pass 2 (no datapath reset): the data registers' own block */
+  for (int pass = 0; pass < 3; pass++) {
+    if (pass == 2) {
+      if (rst) break;
+      bsq_buf_printf(b, "    end\n  end\n\n  // data registers: no reset (only "
+                        "the valid chain resets)\n  always @(posedge clk) "
+                        "begin\n    begin\n");
+    }
+    for (int s = 1; s <= d->stages && pass < 2; s++)
       if (pass == 0) bsq_buf_printf(b, "      vld_s%d_q <= 1'b0;\n", s);
       else bsq_buf_printf(b, "      vld_s%d_q <= vld_s%d_d;\n", s, s);
-    for (int f = 0; f < d->F; f++) {
+    for (int f = 0; f < d->F && (rst ? pass < 2 : pass == 2); f++) {
       const bsq_gen_feat *g = &d->feat[f];
       for (int s = 1; s < g->bits; s++)
         if (g->stage[s].needs_x) {
@@ -513,6 +526,56 @@ static void emit_search_regs(bsq_buf *b, const bsq_design *d) {
     if (pass == 0) bsq_buf_printf(b, "    end else begin\n");
   }
   bsq_buf_printf(b, "    end\n  end\n");
+}
+
+/* Flash registers: S = d->stages valid stages; with the pipeline the
+ * thermometers are stage 1 and the levels stage 2, without it the levels
+ * are stage 1. Without datapath reset only the valid chain resets and the
+ * data registers sit in a block of their own. */
+static void emit_flash_regs(bsq_buf *b, const bsq_design *d) {
+  int S = d->stages, therm = S == 2, rst = d->opt.datapath_reset != 0;
+  bsq_buf_printf(b, "\n  // ---- register stages: %s\n",
+                 therm ? "thermometers (s1), levels (s2)" : "levels (s1)");
+  bsq_buf_printf(b, "  wire [%d:0] levels;\n  assign levels = {", d->B - 1);
+  for (int f = d->F - 1; f >= 0; f--)
+    bsq_buf_printf(b, "%sf%d_level", f == d->F - 1 ? "" : ", ", f);
+  bsq_buf_printf(b, "};\n");
+  for (int s = 1; s <= S; s++)
+    bsq_buf_printf(b, "  reg  vld_s%d_q;\n  wire vld_s%d_d;\n", s, s);
+  bsq_buf_printf(b, "  reg  [%d:0] levels_q;\n  wire [%d:0] levels_d;\n",
+                 d->B - 1, d->B - 1);
+  bsq_buf_printf(b, "  assign vld_s1_d = en ? valid_i : vld_s1_q;\n");
+  for (int s = 2; s <= S; s++)
+    bsq_buf_printf(b, "  assign vld_s%d_d = en ? vld_s%d_q : vld_s%d_q;\n", s,
+                   s - 1, s);
+  bsq_buf_printf(b, "  assign levels_d = en ? levels : levels_q;\n\n");
+  for (int pass = 0; pass < 2; pass++) {
+    bsq_buf_printf(b, pass == 0 ? "  always @(posedge clk or negedge rst_n) begin\n"
+                                  "    if (!rst_n) begin\n"
+                                : "    end else begin\n");
+    for (int s = 1; s <= S; s++)
+      if (pass == 0) bsq_buf_printf(b, "      vld_s%d_q <= 1'b0;\n", s);
+      else bsq_buf_printf(b, "      vld_s%d_q <= vld_s%d_d;\n", s, s);
+    if (!rst) continue;
+    for (int f = 0; f < d->F && therm; f++) {
+      if (pass == 0)
+        bsq_buf_printf(b, "      f%d_therm_q <= %d'd0;\n", f, d->feat[f].n);
+      else
+        bsq_buf_printf(b, "      f%d_therm_q <= f%d_therm_d;\n", f, f);
+    }
+    if (pass == 0) bsq_buf_printf(b, "      levels_q <= %d'd0;\n", d->B);
+    else bsq_buf_printf(b, "      levels_q <= levels_d;\n");
+  }
+  bsq_buf_printf(b, "    end\n  end\n\n");
+  if (!rst) {
+    bsq_buf_printf(b, "  // data registers: no reset (only the valid chain "
+                      "resets)\n  always @(posedge clk) begin\n");
+    for (int f = 0; f < d->F && therm; f++)
+      bsq_buf_printf(b, "    f%d_therm_q <= f%d_therm_d;\n", f, f);
+    bsq_buf_printf(b, "    levels_q <= levels_d;\n  end\n\n");
+  }
+  bsq_buf_printf(b, "  assign valid_o  = vld_s%d_q;\n"
+                    "  assign levels_o = levels_q;\n", S);
 }
 
 char *bsq_emit_quant(const bsq_design *d) {
@@ -547,37 +610,9 @@ char *bsq_emit_quant(const bsq_design *d) {
   }
   if (d->opt.arch == BSQ_ARCH_FLASH) {
     emit_gt_functions(&b, d);
-    for (int f = 0; f < d->F; f++) emit_flash_feature(&b, &d->feat[f]);
-    bsq_buf_printf(&b, "\n  // ---- register stages: thermometers (s1), levels (s2)\n");
-    bsq_buf_printf(&b, "  wire [%d:0] levels;\n  assign levels = {", d->B - 1);
-    for (int f = d->F - 1; f >= 0; f--)
-      bsq_buf_printf(&b, "%sf%d_level", f == d->F - 1 ? "" : ", ", f);
-    bsq_buf_printf(&b, "};\n");
-    bsq_buf_printf(&b, "  reg  vld_s1_q;\n  wire vld_s1_d;\n"
-                  "  reg  vld_s2_q;\n  wire vld_s2_d;\n"
-                  "  reg  [%d:0] levels_q;\n  wire [%d:0] levels_d;\n",
-              d->B - 1, d->B - 1);
-    bsq_buf_printf(&b, "  assign vld_s1_d = en ? valid_i : vld_s1_q;\n"
-                  "  assign vld_s2_d = en ? vld_s1_q : vld_s2_q;\n"
-                  "  assign levels_d = en ? levels : levels_q;\n\n");
-    for (int pass = 0; pass < 2; pass++) {
-      bsq_buf_printf(&b, pass == 0 ? "  always @(posedge clk or negedge rst_n) begin\n"
-                                "    if (!rst_n) begin\n"
-                              : "    end else begin\n");
-      bsq_buf_printf(&b, pass == 0 ? "      vld_s1_q <= 1'b0;\n      vld_s2_q <= 1'b0;\n"
-                              : "      vld_s1_q <= vld_s1_d;\n      vld_s2_q <= vld_s2_d;\n");
-      for (int f = 0; f < d->F; f++) {
-        if (pass == 0)
-          bsq_buf_printf(&b, "      f%d_therm_q <= %d'd0;\n", f, d->feat[f].n);
-        else
-          bsq_buf_printf(&b, "      f%d_therm_q <= f%d_therm_d;\n", f, f);
-      }
-      if (pass == 0) bsq_buf_printf(&b, "      levels_q <= %d'd0;\n", d->B);
-      else bsq_buf_printf(&b, "      levels_q <= levels_d;\n");
-    }
-    bsq_buf_printf(&b, "    end\n  end\n\n");
-    bsq_buf_printf(&b, "  assign valid_o  = vld_s2_q;\n"
-                  "  assign levels_o = levels_q;\n");
+    for (int f = 0; f < d->F; f++)
+      emit_flash_feature(&b, &d->feat[f], d->opt.pipeline != 0);
+    emit_flash_regs(&b, d);
   } else {
     emit_gt_functions(&b, d);
     bsq_buf_printf(&b, "\n  // ---- valid pipeline (%d stages)\n", d->stages);

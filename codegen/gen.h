@@ -34,6 +34,12 @@ typedef struct {
   int word_bits;  /* K, 1..64 */
   bsq_mode mode;
   char name[BSQ_GEN_NAME_MAX + 1]; /* module prefix, default "bsq" */
+  /* RTL choices for the quantizers (the defaults keep the files as they
+   * always were; `bsq synth --pipeline/--datapath-reset` sets them): */
+  int pipeline;       /* flash: 1 registered thermometer (default), 0 the
+                         thermometer feeds the level function directly */
+  int datapath_reset; /* 1 (default) every register resets; 0 only the
+                         valid chain does, data registers are plain flops */
 } bsq_gen_opts;
 
 void bsq_gen_opts_default(bsq_gen_opts *o);

@@ -366,6 +366,13 @@ START_TEST(test_synth_missing_tools) {
   cJSON_Delete(j);
   free(out);
   free(err);
+  /* no sta: the asic target names the package */
+  snprintf(args, sizeof args, "synth '%s' --target asic", model);
+  rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 2, "exit %d\n%s%s", rc, out, err);
+  ck_assert_ptr_nonnull(strstr(err, "sta: not found (install the Debian package opensta)"));
+  free(out);
+  free(err);
   /* no yosys at all */
   snprintf(cmd, sizeof cmd, "%s/yosys", bin);
   ck_assert_int_eq(unlink(cmd), 0);
@@ -389,9 +396,11 @@ START_TEST(test_synth_usage_and_input_errors) {
   char args[2048], *err = NULL;
   ck_assert_int_eq(tu_bsq("synth --help", NULL, NULL), 0);
   ck_assert_int_eq(tu_bsq("synth", NULL, NULL), 1);
-  const char *bad[] = {"--arch fast", "--target asic", "--seeds 0",
+  const char *bad[] = {"--arch fast", "--target asik", "--seeds 0",
                        "--seeds 10", "--prove --arch flash", "--name 9x",
-                       "--frobnicate"};
+                       "--frobnicate", "--frames 3", "--clock-mhz 0",
+                       "--frame-rate -1", "--input-delay x",
+                       "--target asic --liberty my.lib"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     snprintf(args, sizeof args, "synth '%s' %s", model, bad[i]);
     ck_assert_msg(tu_bsq(args, NULL, NULL) == 1, "%s", bad[i]);

@@ -173,6 +173,9 @@ static const struct {
     {"nextpnr-ice40", "nextpnr-ice40"}, {"icepack", "fpga-icestorm"},
     {"icetime", "fpga-icestorm"},      {"sta", "opensta"},
     {"pkg-config", "pkg-config"},
+    /* the default liberty and cell models of `bsq synth --target asic` */
+    {"/usr/share/qflow/tech/osu018/osu018_stdcells.lib", "qflow-tech-osu018"},
+    {"/usr/share/qflow/tech/osu018/osu018_stdcells.v", "qflow-tech-osu018"},
 };
 
 const char *bsq_tool_package(const char *tool) {

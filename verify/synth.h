@@ -9,6 +9,9 @@
  *            each seed -> ICESTORM_LC and Fmax; the median Fmax is reported
  *   cmos     synth -flatten; async2sync; dffunmap; abc -g cmos2;
  *            stat -tech cmos                           -> transistors
+ *   asic     dfflibmap + abc -liberty; OpenSTA; Icarus gate-level sim
+ *            of the model's frames                      -> area, timing,
+ *            energy per frame, gate-level check (verify/asic.h)
  * Proof: bsq_synth_prove(). Latency cross-check: bsq_synth_latency_sim().
  * Pipeline: bsq_synth_run(): designs -> latency in simulation -> flows ->
  * proof, into a bsq_synth_report, written by bsq_synth_report_json/_md. */
@@ -17,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "asic.h"
 #include "bank.h"
 #include "err.h"
 #include "gen.h"
@@ -41,6 +45,8 @@ typedef struct {
   int equivalent;       /* -1 not proven; 1 level function equal to flash's
                            for every feature (flash: search and naive both
                            equal to it); 0 otherwise */
+  int asic_mapped;      /* the asic target mapped and timed it */
+  bsq_synth_asic_result asic; /* gate_level_check -1: not simulated */
 } bsq_synth_arch;
 
 /* The three flows on dir/NAME_<arch>_{quant,bank}.v; logs go to work.
@@ -90,6 +96,16 @@ typedef struct {
   const char *name;    /* module prefix (default "bsq") */
   int want[BSQ_SYN_NARCH]; /* architectures (default all; naive always) */
   int t_generic, t_ice40, t_cmos; /* targets (default all) */
+  int t_asic;          /* 0 off, 1 on (sta or the liberty missing is
+                          BSQ_ETOOL), 2 on when they are there, else a note
+                          (the default: part of `all`) */
+  bsq_asic_opts asic;  /* liberty, cell models, clock, frame rate, delays */
+  int asic_frames;     /* frames of the gate-level check and activity
+                          (default 1000): the model's data set rows, or
+                          random frames when it cannot be rebuilt */
+  bsq_gen_opts choices; /* pipeline, datapath_reset of flash and search
+                          when the designs are generated (defaults: as
+                          `bsq gen` writes them) */
   int prove;           /* the proof (needs flash and search) */
   int seeds;           /* nextpnr seeds, 1..BSQ_SYNTH_MAX_SEEDS (default 3) */
   bsq_log_fn log;      /* progress and failed checks; may be NULL */
@@ -102,7 +118,15 @@ typedef struct {
   char model_hash[17];
   int F, in_bits, B;
   int t_generic, t_ice40, t_cmos, seeds;
+  int t_asic;          /* the asic target ran */
   char yosys_ver[256], nextpnr_ver[256]; /* "" when not found */
+  char sta_ver[64];
+  char liberty[512];   /* asic: the liberty file, its name and area unit */
+  char liberty_name[64], area_unit[32];
+  double clock_mhz, frame_rate_hz, power_clock_mhz, in_delay_ns, out_delay_ns;
+  int asic_frames, asic_data_frames; /* frames simulated; from the data set */
+  int generated;       /* the designs were generated with these choices: */
+  int pipeline, datapath_reset;
   bsq_synth_arch r[BSQ_SYN_NARCH];
   int proved;          /* the proof ran */
   int all_eq;          /* ... and found every architecture equal */

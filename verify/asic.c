@@ -1,0 +1,1235 @@
+/* bsq — ASIC cost of a quantizer bank: Yosys liberty mapping, OpenSTA
+ * timing and power, Icarus gate-level check with measured activity.
+ *
+ * Tool versions this is written against (Debian bookworm): Yosys 0.23,
+ * OpenSTA 2.0.17, Icarus Verilog 11. This OpenSTA has no read_vcd or
+ * read_saif, its `set_power_activity -pins` fails (it calls a missing
+ * get_pins_error), and sta::set_power_pin_activity on an internal pin is
+ * overwritten by its own propagation: only input ports keep a user
+ * activity. So the measured toggles are applied per instance, on the line
+ * through OpenSTA's power at activity 0 and 1 (see combine_power).
+ *
+ * Every script is computed here, written into the work directory and run
+ * there, so a failed run can be repeated by hand from the same files. */
+#define _POSIX_C_SOURCE 200809L
+#include "asic.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run.h"
+
+#define PATHCAP 1024
+
+void bsq_asic_opts_default(bsq_asic_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->frame_rate_hz = 1e6;
+}
+
+static double frame_rate(const bsq_asic_opts *o) {
+  return o->frame_rate_hz > 0 ? o->frame_rate_hz : 1e6;
+}
+
+/* The timing target: one frame per clock unless a clock is given. */
+static double clock_mhz(const bsq_asic_opts *o) {
+  return o->clock_mhz > 0 ? o->clock_mhz : frame_rate(o) / 1e6;
+}
+
+/* A file the flow reads: the default ones come with a Debian package. */
+static int need_file(const char *path, int is_default, bsq_diag *d) {
+  if (access(path, R_OK) == 0) return 0;
+  if (is_default) return bsq_tool_missing(d, path);
+  return bsq_diag_set(d, BSQ_EIO, "%s: cannot read", path);
+}
+
+int bsq_asic_check_tools(const bsq_asic_opts *o, char *sta_version,
+                         size_t cap, bsq_diag *diag) {
+  if (sta_version && cap) sta_version[0] = '\0';
+  int rc = need_file(o->liberty ? o->liberty : BSQ_ASIC_DEFAULT_LIBERTY,
+                     !o->liberty, diag);
+  if (rc) return rc;
+  if (o->cell_models || !o->liberty)
+    if ((rc = need_file(o->cell_models ? o->cell_models
+                                       : BSQ_ASIC_DEFAULT_CELLS,
+                        !o->cell_models, diag)))
+      return rc;
+  char *argv[] = {(char *)(o->sta ? o->sta : "sta"), "-version", NULL};
+  char *v = bsq_run_capture(argv);
+  if (!v || !v[0]) {
+    free(v);
+    return bsq_tool_missing(diag, argv[0]);
+  }
+  if (sta_version && cap) snprintf(sta_version, cap, "%s", v);
+  free(v);
+  return 0;
+}
+
+/* ---- small file helpers ------------------------------------------------- */
+
+static char *slurp(const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return NULL;
+  if (fseek(fp, 0, SEEK_END) != 0) goto fail;
+  long n = ftell(fp);
+  if (n < 0 || fseek(fp, 0, SEEK_SET) != 0) goto fail;
+  char *s = malloc((size_t)n + 1);
+  if (!s) goto fail;
+  size_t got = fread(s, 1, (size_t)n, fp);
+  s[got] = '\0';
+  fclose(fp);
+  return s;
+fail:
+  fclose(fp);
+  return NULL;
+}
+
+static int spit(const char *path, const char *text, bsq_diag *d) {
+  FILE *fp = fopen(path, "w");
+  if (!fp) return bsq_diag_set(d, BSQ_EIO, "%s: cannot write", path);
+  int ok = fputs(text, fp) >= 0;
+  if (fclose(fp) != 0) ok = 0;
+  return ok ? 0 : bsq_diag_set(d, BSQ_EIO, "%s: write failed", path);
+}
+
+/* A growing string for scripts and test benches. */
+typedef struct {
+  char *s;
+  size_t len, cap;
+  int oom;
+} sbuf;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void sb_printf(sbuf *b, const char *fmt, ...) {
+  if (b->oom) return;
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = b->cap - b->len;
+    int n = b->s ? vsnprintf(b->s + b->len, room, fmt, ap) : -1;
+    va_end(ap);
+    if (n >= 0 && (size_t)n < room) {
+      b->len += (size_t)n;
+      return;
+    }
+    size_t need = b->cap ? 2 * b->cap : 4096;
+    if (n >= 0 && need < b->len + (size_t)n + 1) need = b->len + (size_t)n + 1;
+    char *g = realloc(b->s, need);
+    if (!g) {
+      b->oom = 1;
+      return;
+    }
+    b->s = g;
+    b->cap = need;
+  }
+}
+
+static int sb_write(sbuf *b, const char *path, bsq_diag *d) {
+  if (b->oom) return bsq_diag_set(d, BSQ_ENOMEM, "%s: out of memory", path);
+  int rc = spit(path, b->s ? b->s : "", d);
+  free(b->s);
+  memset(b, 0, sizeof *b);
+  return rc;
+}
+
+/* Runs argv in cwd, log to `log` (truncated first); a non-zero exit or a
+ * line "Error" in the log is a tool failure. */
+static int run_tool(char *const argv[], const char *cwd, const char *log,
+                    bsq_diag *d) {
+  remove(log);
+  int st = bsq_run(argv, cwd, log, log);
+  return st == 0 ? 0 : bsq_tool_failed(d, argv[0], st, argv[0], log);
+}
+
+/* An absolute form of path (bsq_run changes to its cwd before it opens the
+ * log files, so every path handed to a tool is absolute). */
+static int abs_path(char *out, size_t cap, const char *path) {
+  if (path[0] == '/') return bsq_pathf(out, cap, "%s", path);
+  char cwd[PATHCAP / 2];
+  if (!getcwd(cwd, sizeof cwd)) return -1;
+  return bsq_pathf(out, cap, "%s/%s", cwd, path);
+}
+
+/* ---- liberty: library name, sequential cells, cell areas ---------------- */
+
+typedef struct {
+  char name[64];
+  int ncell;
+  struct {
+    char name[32];
+    int seq;
+    double area;
+    int nout;
+    char out[4][16]; /* output pins */
+  } cell[256];
+} libinfo;
+
+static const char *skip_ws(const char *p) {
+  while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+  return p;
+}
+
+/* Copies the name inside "(NAME)" / "( \"NAME\" )" at p. */
+static void paren_name(const char *p, char *out, size_t cap) {
+  size_t n = 0;
+  p = skip_ws(p);
+  if (*p == '(') p++;
+  p = skip_ws(p);
+  if (*p == '"') p++;
+  while (*p && *p != ')' && *p != '"' && *p != ' ' && n + 1 < cap)
+    out[n++] = *p++;
+  out[n] = '\0';
+}
+
+/* Not a liberty parser: finds `library (`, each `cell (` and, up to the
+ * next cell, `ff (` / `latch (` / `area :`. Enough for the flat files the
+ * open libraries ship; a comment that contains these words fools it. */
+static int lib_scan(const char *path, libinfo *li, bsq_diag *d) {
+  memset(li, 0, sizeof *li);
+  char *t = slurp(path);
+  if (!t) return bsq_diag_set(d, BSQ_EIO, "%s: cannot read liberty", path);
+  const char *p = strstr(t, "library");
+  if (p) paren_name(p + 7, li->name, sizeof li->name);
+  for (p = t; (p = strstr(p, "cell")) != NULL; p += 4) {
+    const char *q = skip_ws(p + 4);
+    if (*q != '(' || (p > t && (p[-1] != ' ' && p[-1] != '\t' &&
+                                p[-1] != '\n')))
+      continue;
+    if (li->ncell == (int)(sizeof li->cell / sizeof li->cell[0])) break;
+    int k = li->ncell++;
+    paren_name(q, li->cell[k].name, sizeof li->cell[k].name);
+    const char *next = q;
+    for (;;) { /* next "cell (" at a word boundary */
+      next = strstr(next + 1, "cell");
+      if (!next) break;
+      const char *r = skip_ws(next + 4);
+      if (*r == '(' && (next[-1] == ' ' || next[-1] == '\t' ||
+                        next[-1] == '\n'))
+        break;
+    }
+    size_t span = next ? (size_t)(next - q) : strlen(q);
+    const char *a = q;
+    while ((a = strstr(a, "area")) != NULL && (size_t)(a - q) < span) {
+      const char *c = skip_ws(a + 4);
+      if (*c == ':' && (a[-1] == ' ' || a[-1] == '\t' || a[-1] == '\n')) {
+        li->cell[k].area = strtod(c + 1, NULL);
+        break;
+      }
+      a += 4;
+    }
+    /* output pins: pin (NAME) { direction : output ... */
+    for (const char *pp = q; (pp = strstr(pp, "pin")) != NULL &&
+                             (size_t)(pp - q) < span; pp += 3) {
+      const char *c = skip_ws(pp + 3);
+      if (*c != '(' || !(pp[-1] == ' ' || pp[-1] == '\t' || pp[-1] == '\n'))
+        continue;
+      const char *dir = strstr(c, "direction");
+      const char *nxt = strstr(c, "pin");
+      if (!dir || (nxt && dir > nxt) || (size_t)(dir - q) >= span) continue;
+      dir = skip_ws(dir + 9);
+      if (*dir == ':') dir = skip_ws(dir + 1);
+      if (strncmp(dir, "output", 6) != 0 || li->cell[k].nout >= 4) continue;
+      paren_name(c, li->cell[k].out[li->cell[k].nout],
+                 sizeof li->cell[k].out[0]);
+      li->cell[k].nout++;
+    }
+    const char *kw[] = {"ff", "latch"};
+    for (int i = 0; i < 2; i++) {
+      const char *f = q;
+      size_t kl = strlen(kw[i]);
+      while ((f = strstr(f, kw[i])) != NULL && (size_t)(f - q) < span) {
+        const char *c = skip_ws(f + kl);
+        if (*c == '(' && (f[-1] == ' ' || f[-1] == '\t' || f[-1] == '\n'))
+          li->cell[k].seq = 1;
+        f += kl;
+      }
+    }
+  }
+  free(t);
+  if (!li->name[0] || li->ncell == 0)
+    return bsq_diag_set(d, BSQ_EPARSE, "%s: no library or no cells", path);
+  return 0;
+}
+
+static int lib_cell(const libinfo *li, const char *name) {
+  for (int i = 0; i < li->ncell; i++)
+    if (!strcmp(li->cell[i].name, name)) return i;
+  return -1;
+}
+
+/* ---- mapping ----------------------------------------------------------- */
+
+/* The bank header says "// bsq-synth: arch=A quant=Q latency=N". */
+static int bank_latency(const char *bank, bsq_diag *d) {
+  char *t = slurp(bank);
+  if (!t) return bsq_diag_set(d, BSQ_EIO, "%s: cannot read", bank);
+  const char *p = strstr(t, "latency=");
+  int lat = p ? atoi(p + 8) : -1;
+  free(t);
+  if (lat < 1)
+    return bsq_diag_set(d, BSQ_EPARSE, "%s: no latency= in the header", bank);
+  return lat;
+}
+
+static int parse_stat(const char *path, const libinfo *li,
+                      bsq_synth_asic_result *r, bsq_diag *d) {
+  char *t = slurp(path);
+  if (!t) return bsq_diag_set(d, BSQ_EIO, "%s: cannot read", path);
+  int rc = 0;
+  const char *p = strstr(t, "Number of cells:");
+  const char *a = strstr(t, "Chip area for module");
+  if (!p || !a) {
+    rc = bsq_diag_set(d, BSQ_EPARSE, "%s: no cell count or chip area", path);
+    goto done;
+  }
+  r->cells = atoi(p + strlen("Number of cells:"));
+  const char *colon = strstr(a, "':");
+  r->area = colon ? strtod(colon + 2, NULL) : -1.0;
+  /* cell lines: "     NAME   COUNT" up to the blank line */
+  const char *line = strchr(p, '\n');
+  while (line && line < a) {
+    line++;
+    char nm[32];
+    int cnt;
+    if (sscanf(line, " %31s %d", nm, &cnt) == 2 && r->ntypes < BSQ_ASIC_MAX_TYPES) {
+      bsq_asic_cell *c = &r->type[r->ntypes++];
+      snprintf(c->name, sizeof c->name, "%s", nm);
+      c->count = cnt;
+      int k = lib_cell(li, nm);
+      c->sequential = k >= 0 && li->cell[k].seq;
+      c->area = k >= 0 ? li->cell[k].area : 0.0;
+      if (c->sequential) r->dffs += cnt;
+      if (k < 0) {
+        rc = bsq_diag_set(d, BSQ_EPARSE,
+                          "%s: cell %s is not in the liberty (unmapped)",
+                          path, nm);
+        goto done;
+      }
+    }
+    line = strchr(line, '\n');
+  }
+  if (r->area < 0)
+    rc = bsq_diag_set(d, BSQ_EPARSE, "%s: unreadable chip area", path);
+done:
+  free(t);
+  return rc;
+}
+
+static int write_yosys(const char *path, const char *lib, const char *dir,
+                       const char *name, const char *arch, bsq_diag *d) {
+  sbuf b = {0};
+  sb_printf(&b,
+            "# bsq ASIC mapping of %s_%s_bank (generated, do not edit)\n"
+            "read_verilog -DSYNTHESIS %s/%s_%s_quant.v %s/%s_%s_bank.v\n"
+            "hierarchy -check -top %s_%s_bank\n"
+            "synth -flatten -top %s_%s_bank\n"
+            "dfflibmap -liberty %s\n"
+            "abc -liberty %s\n"
+            "setundef -zero\n"
+            "# stable instance names g<N>, the same in both netlists\n"
+            "rename -enumerate -pattern g%% t:*\n"
+            "# with the RTL names, for reading paths and registers\n"
+            "write_verilog -noattr -noexpr netlist_named.v\n"
+            "# for STA and the gate-level sim: scalar internal nets, no assigns\n"
+            "splitnets\n"
+            "rename -hide w:* x:* %%d\n"
+            "opt_clean -purge\n"
+            "tee -o stat.txt stat -liberty %s\n"
+            "write_verilog -noattr -noexpr netlist.v\n",
+            name, arch, dir, name, arch, dir, name, arch, name, arch, name,
+            arch, lib, lib, lib);
+  return sb_write(&b, path, d);
+}
+
+/* OpenSTA constraints shared by timing and power. */
+static void sta_head(sbuf *b, const char *lib, const char *top, double period,
+                     const bsq_asic_opts *o) {
+  sb_printf(b,
+            "# generated by bsq, do not edit\n"
+            "read_liberty %s\n"
+            "read_verilog netlist.v\n"
+            "link_design %s\n"
+            "create_clock -name clk -period %.6g [get_ports clk]\n"
+            "set_input_delay %.6g -clock clk [get_ports codes_i*]\n"
+            "set_input_delay 0 -clock clk [get_ports rst_n]\n"
+            "set_output_delay %.6g -clock clk [all_outputs]\n"
+            "set_false_path -from [get_ports rst_n]\n",
+            lib, top, period, o->in_delay_ns, o->out_delay_ns);
+}
+
+/* Finds "INST (" in a netlist and the net on ".PIN(" of that instance. */
+static void inst_pin_net(const char *net, const char *inst, const char *pin,
+                         char *out, size_t cap) {
+  out[0] = '\0';
+  char key[96];
+  snprintf(key, sizeof key, " %s (", inst);
+  const char *p = strstr(net, key);
+  if (!p) return;
+  const char *end = strstr(p, ");");
+  char pk[40];
+  snprintf(pk, sizeof pk, ".%s(", pin);
+  const char *q = strstr(p, pk);
+  if (!q || (end && q > end)) return;
+  q += strlen(pk);
+  size_t n = 0;
+  while (*q && *q != ')' && n + 1 < cap) out[n++] = *q++;
+  while (n > 0 && out[n - 1] == ' ') n--;
+  out[n] = '\0';
+}
+
+/* "Startpoint: _1921_ (rising ...)" -> "_1921_". */
+static void point_after(const char *t, const char *key, char *out, size_t cap) {
+  out[0] = '\0';
+  const char *p = strstr(t, key);
+  if (!p) return;
+  p += strlen(key);
+  p = skip_ws(p);
+  size_t n = 0;
+  while (*p && *p != ' ' && *p != '\n' && n + 1 < cap) out[n++] = *p++;
+  out[n] = '\0';
+}
+
+/* Adds " (net NAME)" from the named netlist: the register's Q net. */
+static void name_point(char *pt, size_t cap, const char *named, const char *pin) {
+  char inst[64], net[64];
+  snprintf(inst, sizeof inst, "%s", pt);
+  inst_pin_net(named, inst, pin, net, sizeof net);
+  if (net[0]) {
+    /* "\\u_quant.f2_therm_q [0]" -> "u_quant.f2_therm_q[0]" */
+    char clean[64];
+    size_t m = 0;
+    for (const char *c = net; *c && m + 1 < sizeof clean; c++)
+      if (*c != '\\' && *c != ' ') clean[m++] = *c;
+    clean[m] = '\0';
+    size_t n = strlen(pt);
+    snprintf(pt + n, cap - n, " %s", clean);
+  }
+}
+
+int bsq_synth_asic(const char *dir, const char *work, const char *name,
+                   int arch, const bsq_asic_opts *o, bsq_synth_asic_result *r,
+                   bsq_diag *diag) {
+  if (!dir || !work || !name || !o || !r || arch < 0 || arch > 2)
+    return bsq_diag_set(diag, BSQ_EINVAL, "bsq_synth_asic: bad arguments");
+  memset(r, 0, sizeof *r);
+  r->gate_level_check = -1;
+  r->mismatch_frame = r->mismatch_feature = -1;
+  const char *lib = o->liberty ? o->liberty : BSQ_ASIC_DEFAULT_LIBERTY;
+  const char *an = bsq_synth_arch_name(arch);
+  double mhz = clock_mhz(o);
+  char adir[PATHCAP], path[PATHCAP], log[PATHCAP], top[128];
+  char *t = NULL, *named = NULL;
+  libinfo *li = malloc(sizeof *li);
+  int rc;
+  if (!li) return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  char dabs[PATHCAP], wabs[PATHCAP];
+  if (abs_path(dabs, sizeof dabs, dir) || abs_path(wabs, sizeof wabs, work) ||
+      bsq_pathf(adir, sizeof adir, "%s/%s", wabs, an) ||
+      bsq_pathf(top, sizeof top, "%s_%s_bank", name, an)) {
+    rc = bsq_diag_set(diag, BSQ_EINVAL, "%s: path too long", work);
+    goto fail;
+  }
+  mkdir(wabs, 0777);
+  if (mkdir(adir, 0777) != 0 && access(adir, W_OK) != 0) {
+    rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot create", adir);
+    goto fail;
+  }
+  if ((rc = need_file(lib, !o->liberty, diag)) < 0 ||
+      (rc = lib_scan(lib, li, diag)) < 0)
+    goto fail;
+  snprintf(r->liberty_name, sizeof r->liberty_name, "%s", li->name);
+  /* Liberty has no area unit attribute; the open libraries and the
+   * foundry ones give um^2 (OSU 0.18: NAND2X1 24 = its LEF 2.4 x 10 um). */
+  snprintf(r->area_unit, sizeof r->area_unit, "um^2");
+  bsq_pathf(path, sizeof path, "%s/%s.v", dir, top);
+  if ((rc = bank_latency(path, diag)) < 0) goto fail;
+  r->latency = rc;
+
+  /* ---- Yosys */
+  bsq_pathf(path, sizeof path, "%s/synth.ys", adir);
+  if ((rc = write_yosys(path, lib, dabs, name, an, diag)) < 0) goto fail;
+  bsq_pathf(log, sizeof log, "%s/yosys.log", adir);
+  {
+    char *argv[] = {(char *)(o->yosys ? o->yosys : "yosys"), "-q", "-l",
+                    "yosys.log", "synth.ys", NULL};
+    char quiet[PATHCAP];
+    bsq_pathf(quiet, sizeof quiet, "%s/yosys.out", adir);
+    remove(quiet);
+    int st = bsq_run(argv, adir, quiet, quiet);
+    if (st != 0) {
+      char what[160];
+      bsq_pathf(what, sizeof what, "yosys liberty mapping of %s", top);
+      rc = bsq_tool_failed(diag, argv[0], st, what, log);
+      goto fail;
+    }
+  }
+  bsq_pathf(path, sizeof path, "%s/stat.txt", adir);
+  if ((rc = parse_stat(path, li, r, diag)) < 0) goto fail;
+
+  /* ---- OpenSTA timing */
+  {
+    sbuf b = {0};
+    sta_head(&b, lib, top, 1000.0 / mhz, o);
+    sb_printf(&b,
+              "puts \"bsq-report: reg2reg\"\n"
+              "report_checks -path_delay max -from [all_registers -clock_pins]"
+              " -to [all_registers -data_pins] -format full -digits 4\n"
+              "puts \"bsq-report: all\"\n"
+              "report_checks -path_delay max -format full -digits 4\n"
+              "puts \"bsq: wns [sta::worst_slack -max]\"\n");
+    bsq_pathf(path, sizeof path, "%s/sta_timing.tcl", adir);
+    if ((rc = sb_write(&b, path, diag)) < 0) goto fail;
+  }
+  bsq_pathf(log, sizeof log, "%s/sta_timing.log", adir);
+  {
+    char *argv[] = {(char *)(o->sta ? o->sta : "sta"), "-no_init",
+                    "-no_splash", "-exit", "sta_timing.tcl", NULL};
+    if ((rc = run_tool(argv, adir, log, diag)) < 0) goto fail;
+  }
+  t = slurp(log);
+  if (!t) {
+    rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot read", log);
+    goto fail;
+  }
+  if (strstr(t, "Error:")) {
+    rc = bsq_diag_set(diag, BSQ_ETOOL, "sta reported an error, see %s", log);
+    goto fail;
+  }
+  {
+    r->clock_mhz = mhz;
+    r->in_delay_ns = o->in_delay_ns;
+    r->out_delay_ns = o->out_delay_ns;
+    const char *reg = strstr(t, "bsq-report: reg2reg");
+    const char *all = strstr(t, "bsq-report: all");
+    const char *w = strstr(t, "bsq: wns");
+    if (!reg || !all || !w) {
+      rc = bsq_diag_set(diag, BSQ_EPARSE, "%s: reports missing", log);
+      goto fail;
+    }
+    r->slack_ns = strtod(w + strlen("bsq: wns"), NULL);
+    /* no register-to-register path (a bank without an input register):
+     * the worst path of all groups (input -> register) stands in, and
+     * critical_path_reg2reg says so */
+    const char *sl = strstr(reg, "slack (");
+    r->critical_path_reg2reg = sl && sl < all;
+    if (!r->critical_path_reg2reg) {
+      reg = all;
+      sl = strstr(all, "slack (");
+      all = w;
+    }
+    if (sl && sl < all) {
+      /* the slack figure precedes "slack (MET)" on its line */
+      const char *bol = sl;
+      while (bol > reg && bol[-1] != '\n') bol--;
+      double s = strtod(bol, NULL);
+      r->critical_path_ns = 1000.0 / mhz - s;
+      r->fmax_mhz_sta = r->critical_path_ns > 0 ? 1000.0 / r->critical_path_ns
+                                                : 0.0;
+      point_after(reg, "Startpoint:", r->path_start, sizeof r->path_start);
+      point_after(reg, "Endpoint:", r->path_end, sizeof r->path_end);
+      bsq_pathf(path, sizeof path, "%s/netlist_named.v", adir);
+      named = slurp(path);
+      if (named) {
+        name_point(r->path_start, sizeof r->path_start, named, "Q");
+        name_point(r->path_end, sizeof r->path_end, named, "Q");
+      }
+    }
+  }
+  rc = 0;
+fail:
+  free(t);
+  free(named);
+  free(li);
+  return rc;
+}
+
+/* ---- gate-level simulation --------------------------------------------- */
+
+/* Hex of the W-bit two's-complement fields, field 0 in the LSBs. */
+static void hex_fields(FILE *fp, int F, const int *w, const int64_t *v) {
+  int total = 0;
+  for (int f = 0; f < F; f++) total += w[f];
+  int nd = (total + 3) / 4;
+  for (int dgt = nd - 1; dgt >= 0; dgt--) {
+    unsigned nib = 0;
+    for (int k = 3; k >= 0; k--) {
+      int bit = 4 * dgt + k, off = 0;
+      unsigned b = 0;
+      for (int f = 0; f < F; f++) {
+        if (bit < off + w[f]) {
+          if (bit >= off) b = (unsigned)(((uint64_t)v[f] >> (bit - off)) & 1u);
+          break;
+        }
+        off += w[f];
+      }
+      nib = (nib << 1) | b;
+    }
+    fputc("0123456789abcdef"[nib], fp);
+  }
+  fputc('\n', fp);
+}
+
+static int write_vectors(const char *adir, int F, const int *width,
+                         const int *bits, int N, const int64_t *codes,
+                         const uint8_t *levels, bsq_diag *d) {
+  char p1[PATHCAP], p2[PATHCAP];
+  bsq_pathf(p1, sizeof p1, "%s/codes.hex", adir);
+  bsq_pathf(p2, sizeof p2, "%s/levels.hex", adir);
+  FILE *fc = fopen(p1, "w"), *fl = fopen(p2, "w");
+  int64_t *lv = malloc((size_t)F * sizeof *lv);
+  int rc = 0;
+  if (!fc || !fl || !lv) {
+    rc = bsq_diag_set(d, BSQ_EIO, "%s: cannot write vectors", adir);
+    goto done;
+  }
+  for (int i = 0; i < N; i++) {
+    hex_fields(fc, F, width, codes + (size_t)i * (size_t)F);
+    for (int f = 0; f < F; f++) lv[f] = levels[(size_t)i * (size_t)F + (size_t)f];
+    hex_fields(fl, F, bits, lv);
+  }
+done:
+  if (fc && fclose(fc) != 0 && rc == 0)
+    rc = bsq_diag_set(d, BSQ_EIO, "%s: write failed", p1);
+  if (fl && fclose(fl) != 0 && rc == 0)
+    rc = bsq_diag_set(d, BSQ_EIO, "%s: write failed", p2);
+  free(lv);
+  return rc;
+}
+
+/* Drives one frame per clock at the falling edge; after `lat` rising edges
+ * frame i's levels sit on levels_o and are compared field by field with
+ * !== (so an X is a mismatch). The window for the activities is from the
+ * falling edge that drives frame lat to the one that would drive frame N:
+ * N - lat cycles in which every register holds real frames. */
+static int write_tb(const char *path, const char *top, int F, const int *width,
+                    const int *bits, int N, int lat, bsq_diag *d) {
+  int CW = 0, LW = 0;
+  for (int f = 0; f < F; f++) CW += width[f], LW += bits[f];
+  sbuf b = {0};
+  sb_printf(&b,
+            "// gate-level check of %s (generated by bsq, do not edit)\n"
+            "`timescale 1ns/10ps\n"
+            "module bsq_asic_tb;\n"
+            "  localparam N = %d, LAT = %d;\n"
+            "  reg clk = 1'b0, rst_n = 1'b0;\n"
+            "  reg  [%d:0] codes = %d'd0;\n"
+            "  wire [%d:0] lv;\n"
+            "  reg  [%d:0] mem_c [0:N-1];\n"
+            "  reg  [%d:0] mem_l [0:N-1];\n"
+            "  reg  [%d:0] exp_l;\n"
+            "  integer i, errors;\n"
+            "  %s dut (.clk(clk), .rst_n(rst_n), .codes_i(codes), .levels_o(lv));\n"
+            "  always #5 clk = ~clk;\n"
+            "  initial begin\n"
+            "    errors = 0;\n"
+            "    $readmemh(\"codes.hex\", mem_c);\n"
+            "    $readmemh(\"levels.hex\", mem_l);\n"
+            "    $dumpfile(\"act.vcd\");\n"
+            "    $dumpvars(1, dut);\n"
+            "    @(negedge clk); @(negedge clk); rst_n = 1'b1;\n"
+            "    for (i = 0; i < N + LAT; i = i + 1) begin\n"
+            "      if (i == LAT) $display(\"bsq-window-start %%0d\", $time);\n"
+            "      if (i == N) $display(\"bsq-window-end %%0d %%0d\", $time, N - LAT);\n"
+            "      if (i >= LAT) begin\n"
+            "        exp_l = mem_l[i - LAT];\n",
+            top, N, lat, CW - 1, CW, LW - 1, CW - 1, LW - 1, LW - 1, top);
+  int off = 0;
+  for (int f = 0; f < F; f++) {
+    if (bits[f] > 0)
+      sb_printf(&b,
+                "        if (lv[%d:%d] !== exp_l[%d:%d]) begin\n"
+                "          if (errors < 20) $display(\"bsq-mismatch frame=%%0d"
+                " feature=%d got=%%0d exp=%%0d\", i - LAT, lv[%d:%d],"
+                " exp_l[%d:%d]);\n"
+                "          errors = errors + 1;\n"
+                "        end\n",
+                off + bits[f] - 1, off, off + bits[f] - 1, off, f,
+                off + bits[f] - 1, off, off + bits[f] - 1, off);
+    off += bits[f];
+  }
+  sb_printf(&b,
+            "      end\n"
+            "      if (i < N) codes = mem_c[i];\n"
+            "      @(negedge clk);\n"
+            "    end\n"
+            "    $display(\"bsq-done frames=%%0d errors=%%0d\", N, errors);\n"
+            "    $finish;\n"
+            "  end\n"
+            "endmodule\n");
+  return sb_write(&b, path, d);
+}
+
+/* The negative test: swaps the first instance of a gate for its complement. */
+static int swap_one_gate(char *net, char *what, size_t cap) {
+  static const char *const pairs[][2] = {
+      {"XOR2X1", "XNOR2X1"}, {"XNOR2X1", "XOR2X1"}, {"NAND2X1", "AND2X1"},
+      {"NOR2X1", "OR2X1"},   {"AND2X1", "NAND2X1"}, {"OR2X1", "NOR2X1"}};
+  for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+    char key[32];
+    snprintf(key, sizeof key, "\n  %s ", pairs[k][0]);
+    char *p = strstr(net, key);
+    if (!p) continue;
+    /* same-length rewrite is not possible in general: the caller writes
+     * the text around the swapped name */
+    snprintf(what, cap, "%s", pairs[k][1]);
+    return (int)(p - net) + 3; /* offset of the cell name */
+  }
+  return -1;
+}
+
+/* ---- activities from the VCD ------------------------------------------- */
+
+typedef struct {
+  char id[16];
+  int width;
+  char name[128];   /* net name; a vector's bit k is name[k] */
+  int first;       /* index of its bit 0 in the bit arrays */
+} vcdvar;
+
+static int cmp_var(const void *a, const void *b) {
+  return strcmp(((const vcdvar *)a)->id, ((const vcdvar *)b)->id);
+}
+
+typedef struct {
+  signed char val;   /* 0, 1, 2 = x/z */
+  double since;      /* time of the last change */
+  double high;       /* time at 1 inside the window */
+  uint64_t toggles;  /* 0<->1 inside the window */
+} bitstate;
+
+static void bit_set(bitstate *s, int v, double t, double t0, double t1) {
+  /* accumulate the time at 1 of the interval [since, t) within [t0, t1) */
+  if (s->val == 1) {
+    double a = s->since > t0 ? s->since : t0, b = t < t1 ? t : t1;
+    if (b > a) s->high += b - a;
+  }
+  if (t >= t0 && t < t1 && s->val != 2 && v != 2 && v != s->val) s->toggles++;
+  s->val = (signed char)v;
+  s->since = t;
+}
+
+/* ns per unit of a VCD time unit string ("ps", "ns", ...). */
+static double unit_ns(const char *s) {
+  while (*s && (*s == ' ' || *s == '\t' || (*s >= '0' && *s <= '9') || *s == '.'))
+    s++;
+  switch (*s) {
+    case 'f': return 1e-6;
+    case 'p': return 1e-3;
+    case 'n': return 1.0;
+    case 'u': return 1e3;
+    case 'm': return 1e6;
+    case 's': return 1e9;
+    default: return 0.0;
+  }
+}
+
+/* The identifier code up to white space, truncated to cap - 1. */
+static void copy_id(char *dst, size_t cap, const char *src) {
+  size_t n = 0;
+  while (src[n] && src[n] != ' ' && src[n] != '\n' && src[n] != '\r' &&
+         n + 1 < cap) {
+    dst[n] = src[n];
+    n++;
+  }
+  dst[n] = '\0';
+}
+
+static int vcd_value(char c) {
+  return c == '0' ? 0 : c == '1' ? 1 : 2;
+}
+
+/* Parses the VCD of the dut scope (dumped at depth 1) and writes act.tcl:
+ * one activity per net, transitions per clock over the window, and the
+ * duty (fraction of the window at 1). clk is left to OpenSTA (a clock). */
+typedef struct {
+  char name[48];
+  double act;  /* transitions per clock */
+  double duty; /* fraction of the window at 1 */
+} netact;
+
+static int cmp_netact(const void *a, const void *b) {
+  return strcmp(((const netact *)a)->name, ((const netact *)b)->name);
+}
+
+static int vcd_to_act(const char *vcd, const char *act, double t0, double t1,
+                      int cycles, netact **outp, int *nout,
+                      bsq_synth_asic_result *r, bsq_diag *d) {
+  netact *na = NULL;
+  FILE *fp = fopen(vcd, "r");
+  if (!fp) return bsq_diag_set(d, BSQ_EIO, "%s: cannot read", vcd);
+  vcdvar *var = NULL;
+  bitstate *bs = NULL;
+  int nvar = 0, capv = 0, nbits = 0, rc = 0, inscope = 0, depth = 0;
+  char line[4096];
+  double now = 0, tscale = 0.0; /* ns per VCD time unit */
+  while (fgets(line, sizeof line, fp)) {
+    if (!strncmp(line, "$scope", 6)) {
+      depth++;
+      if (strstr(line, " dut ")) inscope = depth;
+    } else if (!strncmp(line, "$upscope", 8)) {
+      if (inscope == depth) inscope = 0;
+      depth--;
+    } else if (!strncmp(line, "$var", 4) && inscope && depth == inscope) {
+      char type[16], id[16], nm[128], rng[32] = "";
+      (void)rng;
+      int w;
+      int n = sscanf(line, "$var %15s %d %15s %127s %31s", type, &w, id, nm, rng);
+      if (n < 4) continue;
+      if (nvar == capv) {
+        capv = capv ? 2 * capv : 1024;
+        vcdvar *g = realloc(var, (size_t)capv * sizeof *var);
+        if (!g) {
+          rc = bsq_diag_set(d, BSQ_ENOMEM, "out of memory");
+          goto done;
+        }
+        var = g;
+      }
+      vcdvar *v = &var[nvar++];
+      snprintf(v->id, sizeof v->id, "%s", id);
+      snprintf(v->name, sizeof v->name, "%s", nm);
+      v->width = w;
+      v->first = nbits;
+      nbits += w;
+    } else if (!strncmp(line, "$timescale", 10)) {
+      /* "$timescale 10ps $end", possibly over three lines */
+      char buf[64] = "";
+      const char *q = line + 10;
+      if (!strpbrk(q, "0123456789")) {
+        if (!fgets(buf, sizeof buf, fp)) break;
+        q = buf;
+      }
+      double mag = strtod(skip_ws(q), NULL);
+      tscale = mag > 0 ? mag * unit_ns(q) : 0.0;
+    } else if (!strncmp(line, "$enddefinitions", 15)) {
+      break;
+    }
+  }
+  if (nvar == 0) {
+    rc = bsq_diag_set(d, BSQ_EPARSE, "%s: no nets in scope dut", vcd);
+    goto done;
+  }
+  if (!(tscale > 0)) {
+    rc = bsq_diag_set(d, BSQ_EPARSE, "%s: no $timescale", vcd);
+    goto done;
+  }
+  qsort(var, (size_t)nvar, sizeof *var, cmp_var);
+  bs = calloc((size_t)nbits, sizeof *bs);
+  if (!bs) {
+    rc = bsq_diag_set(d, BSQ_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (int i = 0; i < nbits; i++) bs[i].val = 2;
+  while (fgets(line, sizeof line, fp)) {
+    char *p = line;
+    if (*p == '#') {
+      now = strtod(p + 1, NULL) * tscale;
+      continue;
+    }
+    if (*p == '$') continue;
+    vcdvar key;
+    const char *val;
+    size_t vlen;
+    if (*p == 'b' || *p == 'B') {
+      char *sp = strchr(p, ' ');
+      if (!sp) continue;
+      val = p + 1;
+      vlen = (size_t)(sp - val);
+      copy_id(key.id, sizeof key.id, sp + 1);
+    } else if (strchr("01xXzZ", *p) && p[1] && p[1] != '\n') {
+      val = p;
+      vlen = 1;
+      copy_id(key.id, sizeof key.id, p + 1);
+    } else {
+      continue;
+    }
+    vcdvar *v = bsearch(&key, var, (size_t)nvar, sizeof *var, cmp_var);
+    if (!v) continue;
+    /* a vector value may be shorter than the width: extend with 0, or
+     * with x/z when it starts with one */
+    for (int k = 0; k < v->width; k++) {
+      int c;
+      if ((size_t)k < vlen)
+        c = vcd_value(val[vlen - 1 - (size_t)k]);
+      else
+        c = vcd_value(val[0]) == 1 ? 0 : vcd_value(val[0]);
+      bitstate *s = &bs[v->first + k];
+      if (c != s->val) bit_set(s, c, now, t0, t1);
+    }
+  }
+  /* close the window */
+  for (int i = 0; i < nbits; i++) {
+    bitstate *s = &bs[i];
+    int v = s->val;
+    bit_set(s, v, t1, t0, t1);
+  }
+  {
+    FILE *fa = fopen(act, "w");
+    if (!fa) {
+      rc = bsq_diag_set(d, BSQ_EIO, "%s: cannot write", act);
+      goto done;
+    }
+    fprintf(fa, "# net transitions_per_clock duty (measured, generated by bsq)\n");
+    na = malloc((size_t)nbits * sizeof *na);
+    if (!na) {
+      fclose(fa);
+      rc = bsq_diag_set(d, BSQ_ENOMEM, "out of memory");
+      goto done;
+    }
+    double win = t1 - t0;
+    int nets = 0;
+    uint64_t tog = 0;
+    for (int i = 0; i < nvar; i++) {
+      const vcdvar *v = &var[i];
+      if (!strcmp(v->name, "clk")) continue;
+      for (int k = 0; k < v->width; k++) {
+        const bitstate *s = &bs[v->first + k];
+        double a = (double)s->toggles / (double)cycles;
+        double duty = win > 0 ? s->high / win : 0.0;
+        char nm[160];
+        if (v->width > 1)
+          snprintf(nm, sizeof nm, "%s[%d]", v->name, k);
+        else
+          snprintf(nm, sizeof nm, "%s", v->name);
+        fprintf(fa, "%s %.6g %.6g\n", nm, a, duty);
+        snprintf(na[nets].name, sizeof na[nets].name, "%.47s", nm);
+        na[nets].act = a;
+        na[nets].duty = duty;
+        nets++;
+        tog += s->toggles;
+      }
+    }
+    if (fclose(fa) != 0) {
+      rc = bsq_diag_set(d, BSQ_EIO, "%s: write failed", act);
+      goto done;
+    }
+    r->nets_annotated = nets;
+    r->toggles = tog;
+    qsort(na, (size_t)nets, sizeof *na, cmp_netact);
+    *outp = na;
+    *nout = nets;
+    na = NULL;
+  }
+done:
+  fclose(fp);
+  free(var);
+  free(bs);
+  free(na);
+  return rc;
+}
+
+/* ---- power from measured activity -------------------------------------- */
+
+/* OpenSTA 2.0.17 keeps a user activity only on top-level input ports: its
+ * propagation overwrites every annotated internal pin (set_power_activity
+ * -pins is broken too, it loops over an unset variable), and it cannot
+ * read a VCD or SAIF. So OpenSTA gives each instance's power at two global
+ * activities, 0 and 1 transition per clock (duty 0.5; the clock pins keep
+ * their 2 edges per period in both), and the power at the measured
+ * activity a_i of the instance's outputs is the line through them:
+ *   P_i = P_i(0) + a_i (P_i(1) - P_i(0)),
+ * exact for switching (0.5 C V^2 a) and for output-related internal
+ * energy, per component. Checked linear: global 0.25 and 0.5 give the
+ * interpolated totals to 0.1%. */
+typedef struct {
+  double v[2][3]; /* [activity 0 / 1][internal, switching, leakage] */
+  int seen;
+} instpow;
+
+static int parse_inst_power(const char *path, int which, instpow *ip, int n,
+                            bsq_diag *d) {
+  char *t = slurp(path);
+  if (!t) return bsq_diag_set(d, BSQ_EIO, "%s: cannot read", path);
+  int got = 0;
+  for (char *line = t; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+    double a, b, c, tot;
+    char nm[64];
+    if (sscanf(line, " %lf %lf %lf %lf %63s", &a, &b, &c, &tot, nm) == 5 &&
+        nm[0] == 'g') {
+      long k = strtol(nm + 1, NULL, 10);
+      if (k >= 0 && k < n) {
+        ip[k].v[which][0] = a;
+        ip[k].v[which][1] = b;
+        ip[k].v[which][2] = c;
+        ip[k].seen |= 1 << which;
+        got++;
+      }
+    }
+  }
+  free(t);
+  if (got == 0)
+    return bsq_diag_set(d, BSQ_EPARSE, "%s: no instance power lines", path);
+  return 0;
+}
+
+static double net_activity(const netact *na, int n, const char *net) {
+  netact key;
+  snprintf(key.name, sizeof key.name, "%.47s", net);
+  const netact *h = bsearch(&key, na, (size_t)n, sizeof *na, cmp_netact);
+  return h ? h->act : 0.0; /* constants and unknown nets do not toggle */
+}
+
+/* Walks the mapped netlist: "  CELL gN (" then ".PIN(NET)" lines. */
+static int combine_power(const char *netlist, const libinfo *li,
+                         const instpow *ip, int n, const netact *na, int nna,
+                         double out[3], bsq_diag *d) {
+  char *t = slurp(netlist);
+  if (!t) return bsq_diag_set(d, BSQ_EIO, "%s: cannot read", netlist);
+  int rc = 0, inst = 0;
+  out[0] = out[1] = out[2] = 0.0;
+  for (char *line = t; line && *line;) {
+    char *eol = strchr(line, '\n');
+    char cell[32], nm[64];
+    if (sscanf(line, "  %31s g%63[0-9] (", cell, nm) == 2) {
+      int c = lib_cell(li, cell);
+      long k = strtol(nm, NULL, 10);
+      if (c < 0 || k < 0 || k >= n || ip[k].seen != 3) {
+        rc = bsq_diag_set(d, BSQ_EPARSE, "%s: instance g%s (%s) has no power",
+                          netlist, nm, cell);
+        goto done;
+      }
+      double a = 0.0;
+      int nouts = 0;
+      char *end = strstr(line, ");");
+      for (int o = 0; o < li->cell[c].nout; o++) {
+        char key[24];
+        snprintf(key, sizeof key, ".%s(", li->cell[c].out[o]);
+        char *pp = strstr(line, key);
+        if (!pp || (end && pp > end)) continue;
+        pp += strlen(key);
+        char net[64];
+        size_t m = 0;
+        while (pp[m] && pp[m] != ')' && m + 1 < sizeof net) {
+          net[m] = pp[m];
+          m++;
+        }
+        net[m] = '\0';
+        a += net_activity(na, nna, net);
+        nouts++;
+      }
+      if (nouts) a /= nouts;
+      for (int j = 0; j < 3; j++)
+        out[j] += ip[k].v[0][j] + a * (ip[k].v[1][j] - ip[k].v[0][j]);
+      inst++;
+    }
+    line = eol ? eol + 1 : NULL;
+  }
+  if (inst == 0)
+    rc = bsq_diag_set(d, BSQ_EPARSE, "%s: no instances", netlist);
+done:
+  free(t);
+  return rc;
+}
+
+int bsq_asic_gate_check_and_power(const char *work, const char *name,
+                                  int arch, const bsq_asic_opts *o, int F,
+                                  const int *width, const int *bits, int N,
+                                  const int64_t *codes, const uint8_t *levels,
+                                  bsq_synth_asic_result *r, bsq_diag *diag) {
+  if (!work || !name || !o || !r || arch < 0 || arch > 2 || F < 1 ||
+      !width || !bits || !codes || !levels || N <= r->latency)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "bsq_asic_gate_check_and_power: bad arguments");
+  const char *lib = o->liberty ? o->liberty : BSQ_ASIC_DEFAULT_LIBERTY;
+  const char *cells = o->cell_models;
+  if (!cells && !o->liberty) cells = BSQ_ASIC_DEFAULT_CELLS;
+  if (!cells)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "a gate-level check with %s needs its Verilog cell"
+                        " models", lib);
+  int rc0 = need_file(cells, !o->cell_models, diag);
+  if (rc0) return rc0;
+  double rate = frame_rate(o);
+  const char *an = bsq_synth_arch_name(arch);
+  char adir[PATHCAP], path[PATHCAP], log[PATHCAP], top[128];
+  char *t = NULL, *net = NULL;
+  netact *na = NULL;
+  int nna = 0;
+  libinfo *li = NULL;
+  instpow *ip = NULL;
+  int rc;
+  char wabs[PATHCAP];
+  if (abs_path(wabs, sizeof wabs, work) ||
+      bsq_pathf(adir, sizeof adir, "%s/%s", wabs, an) ||
+      bsq_pathf(top, sizeof top, "%s_%s_bank", name, an))
+    return bsq_diag_set(diag, BSQ_EINVAL, "%s: path too long", work);
+  r->gate_level_check = 0;
+  r->gate_frames = N;
+  r->mismatch_frame = r->mismatch_feature = -1;
+  r->frame_rate_hz = rate;
+
+  /* the netlist the simulation reads: the mapped one, or a mutant */
+  const char *simnet = "netlist.v";
+  if (o->swap_gate) {
+    bsq_pathf(path, sizeof path, "%s/netlist.v", adir);
+    net = slurp(path);
+    if (!net) {
+      rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot read", path);
+      goto fail;
+    }
+    char repl[32];
+    int at = swap_one_gate(net, repl, sizeof repl);
+    if (at < 0) {
+      rc = bsq_diag_set(diag, BSQ_EINVAL, "%s: no gate to swap", path);
+      goto fail;
+    }
+    size_t oldlen = strcspn(net + at, " ");
+    bsq_pathf(path, sizeof path, "%s/netlist_swapped.v", adir);
+    FILE *fp = fopen(path, "w");
+    if (!fp) {
+      rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot write", path);
+      goto fail;
+    }
+    fwrite(net, 1, (size_t)at, fp);
+    fputs(repl, fp);
+    fputs(net + (size_t)at + oldlen, fp);
+    if (fclose(fp) != 0) {
+      rc = bsq_diag_set(diag, BSQ_EIO, "%s: write failed", path);
+      goto fail;
+    }
+    simnet = "netlist_swapped.v";
+  }
+  if ((rc = write_vectors(adir, F, width, bits, N, codes, levels, diag)) < 0)
+    goto fail;
+  bsq_pathf(path, sizeof path, "%s/tb.v", adir);
+  if ((rc = write_tb(path, top, F, width, bits, N, r->latency, diag)) < 0)
+    goto fail;
+  bsq_pathf(log, sizeof log, "%s/iverilog.log", adir);
+  {
+    char *argv[] = {(char *)(o->iverilog ? o->iverilog : "iverilog"),
+                    "-g2005", "-o", "sim.vvp", "-s", "bsq_asic_tb", "tb.v",
+                    (char *)simnet, (char *)cells, NULL};
+    if ((rc = run_tool(argv, adir, log, diag)) < 0) goto fail;
+  }
+  bsq_pathf(log, sizeof log, "%s/sim.log", adir);
+  {
+    char *argv[] = {(char *)(o->vvp ? o->vvp : "vvp"), "-n", "sim.vvp", NULL};
+    if ((rc = run_tool(argv, adir, log, diag)) < 0) goto fail;
+  }
+  t = slurp(log);
+  if (!t) {
+    rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot read", log);
+    goto fail;
+  }
+  {
+    const char *done = strstr(t, "bsq-done");
+    const char *mm = strstr(t, "bsq-mismatch");
+    if (mm) {
+      int fr = -1, fe = -1, got = -1, ex = -1;
+      sscanf(mm, "bsq-mismatch frame=%d feature=%d got=%d exp=%d", &fr, &fe,
+             &got, &ex);
+      r->mismatch_frame = fr;
+      r->mismatch_feature = fe;
+      rc = bsq_diag_set(diag, BSQ_EMISMATCH,
+                        "%s gate-level netlist%s: frame %d feature %d: got %d,"
+                        " expected %d (see %s)",
+                        an, o->swap_gate ? " (gate swapped)" : "", fr, fe, got,
+                        ex, log);
+      goto fail;
+    }
+    if (!done) {
+      rc = bsq_diag_set(diag, BSQ_ETOOL, "%s: simulation did not finish", log);
+      goto fail;
+    }
+  }
+  r->gate_level_check = 1;
+
+  /* ---- activities */
+  double t0 = -1, t1 = -1;
+  int cycles = 0;
+  {
+    const char *a = strstr(t, "bsq-window-start");
+    const char *b = strstr(t, "bsq-window-end");
+    if (a) t0 = strtod(a + strlen("bsq-window-start"), NULL);
+    if (b) {
+      char *e;
+      t1 = strtod(b + strlen("bsq-window-end"), &e);
+      cycles = (int)strtol(e, NULL, 10);
+    }
+    if (t0 < 0 || t1 <= t0 || cycles < 1) {
+      rc = bsq_diag_set(diag, BSQ_EPARSE, "%s: no activity window", log);
+      goto fail;
+    }
+  }
+  r->window_cycles = cycles;
+  {
+    char vcd[PATHCAP], act[PATHCAP];
+    bsq_pathf(vcd, sizeof vcd, "%s/act.vcd", adir);
+    bsq_pathf(act, sizeof act, "%s/activity.txt", adir);
+    /* the bench prints $time in ns (its timescale is 1ns/10ps) */
+    if ((rc = vcd_to_act(vcd, act, t0, t1, cycles, &na, &nna, r, diag)) < 0)
+      goto fail;
+  }
+
+  /* ---- OpenSTA: each instance's power at activity 0 and 1 per clock,
+   * at one frame per clock */
+  {
+    sbuf b = {0};
+    r->power_clock_mhz = rate / 1e6;
+    sta_head(&b, lib, top, 1e9 / rate, o);
+    sb_printf(&b,
+              "set_power_activity -global -activity 0 -duty 0.5\n"
+              "report_power -instances [get_cells *] -digits 8 > power_a0.txt\n"
+              "puts \"bsq-report: power a=0\"\n"
+              "report_power -digits 6\n"
+              "set_power_activity -global -activity 1 -duty 0.5\n"
+              "report_power -instances [get_cells *] -digits 8 > power_a1.txt\n"
+              "puts \"bsq-report: power a=1\"\n"
+              "report_power -digits 6\n");
+    bsq_pathf(path, sizeof path, "%s/sta_power.tcl", adir);
+    if ((rc = sb_write(&b, path, diag)) < 0) goto fail;
+  }
+  bsq_pathf(log, sizeof log, "%s/sta_power.log", adir);
+  {
+    char *argv[] = {(char *)(o->sta ? o->sta : "sta"), "-no_init",
+                    "-no_splash", "-exit", "sta_power.tcl", NULL};
+    if ((rc = run_tool(argv, adir, log, diag)) < 0) goto fail;
+  }
+  free(t);
+  t = slurp(log);
+  if (!t || strstr(t, "Error:")) {
+    rc = bsq_diag_set(diag, BSQ_ETOOL, "sta power failed, see %s", log);
+    goto fail;
+  }
+  {
+    li = malloc(sizeof *li);
+    if (!li) {
+      rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+      goto fail;
+    }
+    if ((rc = lib_scan(lib, li, diag)) < 0) goto fail;
+    int ninst = 2 * r->cells + 1000; /* g<N> numbers stay below this */
+    ip = calloc((size_t)ninst, sizeof *ip);
+    if (!ip) {
+      rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+      goto fail;
+    }
+    bsq_pathf(path, sizeof path, "%s/power_a0.txt", adir);
+    if ((rc = parse_inst_power(path, 0, ip, ninst, diag)) < 0) goto fail;
+    bsq_pathf(path, sizeof path, "%s/power_a1.txt", adir);
+    if ((rc = parse_inst_power(path, 1, ip, ninst, diag)) < 0) goto fail;
+    double pw[3];
+    bsq_pathf(path, sizeof path, "%s/netlist.v", adir);
+    if ((rc = combine_power(path, li, ip, ninst, na, nna, pw, diag)) < 0)
+      goto fail;
+    /* report_power is in W */
+    r->p_internal_uw = pw[0] * 1e6;
+    r->p_switching_uw = pw[1] * 1e6;
+    r->p_leakage_uw = pw[2] * 1e6;
+    r->p_total_uw = r->p_internal_uw + r->p_switching_uw + r->p_leakage_uw;
+    r->energy_pj_per_frame = r->p_total_uw * 1e-6 / rate * 1e12;
+    r->leakage_pj_per_frame = r->p_leakage_uw * 1e-6 / rate * 1e12;
+  }
+  rc = 0;
+fail:
+  free(t);
+  free(net);
+  free(na);
+  free(li);
+  free(ip);
+  return rc;
+}
