@@ -31,10 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* ---- numbers ------------------------------------------------------------ */
 
 void bsq_fmt_double(char *buf, size_t n, double v) {
+  if (!buf || n == 0) return;
   for (int p = 15; p <= 17; p++) {
     snprintf(buf, n, "%.*g", p, v);
     if (strtod(buf, NULL) == v)
@@ -43,6 +43,7 @@ void bsq_fmt_double(char *buf, size_t n, double v) {
 }
 
 void bsq_fmt_float(char *buf, size_t n, float f) {
+  if (!buf || n == 0) return;
   for (int p = 1; p <= 9; p++) {
     snprintf(buf, n, "%.*g", p, (double)f);
     if ((float)strtod(buf, NULL) == f)
