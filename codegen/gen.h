@@ -99,6 +99,11 @@ int bsq_design_build(bsq_design *d, const bsq_model *m,
                      const bsq_gen_opts *o, bsq_diag *diag);
 void bsq_design_free(bsq_design *d);
 
+/* The comment line of threshold j of feature g (sorted position, trained
+ * index, integer and physical value), shared by the Verilog and C
+ * emitters. */
+void bsq_gen_thr_comment(char *out, size_t cap, const bsq_gen_feat *g, int j);
+
 /* Each returns a malloc'ed NUL-terminated file text, or NULL (out of
  * memory). */
 char *bsq_emit_quant(const bsq_design *d);
