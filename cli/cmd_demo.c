@@ -2,11 +2,11 @@
  * each through the same code as its own subcommand. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "args.h"
 #include "cli.h"
 #include "run.h"
 
@@ -55,41 +55,27 @@ int cmd_demo(int argc, char **argv) {
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   const char *dir = "bsq-demo", *bits = "4", *epochs = "100";
+  cli_parser p = CLI_PARSER("demo", argc, argv, "ho:", opts, usage);
   int synth = 1, c;
   long v;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+  while ((c = cli_next(&p)) != -1) {
     switch (c) {
     case 'o': dir = optarg; break;
     case 'b':
-      if (cli_parse_int(optarg, 1, 8, &v)) {
-        cli_error("demo", "--bits: '%s' is not an integer in 1..8", optarg);
-        return BSQ_EXIT_USAGE;
-      }
+      if (cli_opt_int("demo", "--bits", optarg, 1, 8, &v)) return BSQ_EXIT_USAGE;
       bits = optarg;
       break;
     case 'e':
-      if (cli_parse_int(optarg, 1, 100000, &v)) {
-        cli_error("demo", "--epochs: '%s' is not an integer in 1..100000",
-                  optarg);
+      if (cli_opt_int("demo", "--epochs", optarg, 1, 100000, &v))
         return BSQ_EXIT_USAGE;
-      }
       epochs = optarg;
       break;
     case 'S': synth = 0; break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    default:
-      cli_error("demo", "unknown or incomplete option '%s'", argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
     }
   }
-  if (optind != argc) {
-    cli_error("demo", "unexpected argument '%s'", argv[optind]);
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
+  if (p.exit >= 0) return p.exit;
+  if (cli_nargs(&p))
+    return cli_usage_error(&p, "unexpected argument '%s'", cli_arg(&p, 0));
   if (mkdir(dir, 0777) && errno != EEXIST) {
     cli_error("demo", "%s: cannot create directory: %s", dir, strerror(errno));
     return BSQ_EXIT_INPUT;

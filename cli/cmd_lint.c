@@ -1,11 +1,11 @@
 /* bsq lint — Verilator -Wall and Yosys synthesis of a generated design:
  * parses, runs bsq_lint (see verify/lint.h), prints. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "gen.h"
 #include "lint.h"
@@ -40,25 +40,13 @@ int cmd_lint(int argc, char **argv) {
   static const struct option opts[] = {{"json", no_argument, 0, 'j'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
+  cli_parser p = CLI_PARSER("lint", argc, argv, "h", opts, usage);
   int json = 0, c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case 'j': json = 1; break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    default:
-      cli_error("lint", "unknown or incomplete option '%s'", argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
-    }
-  }
-  if (optind != argc - 1) {
-    cli_error("lint", optind == argc ? "missing DIR" : "too many arguments");
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
-  const char *dir = argv[optind];
+  while ((c = cli_next(&p)) != -1)
+    if (c == 'j') json = 1;
+  if (p.exit >= 0) return p.exit;
+  if (cli_one_arg(&p, "DIR")) return BSQ_EXIT_USAGE;
+  const char *dir = cli_arg(&p, 0);
   char *work = bsq_mkdtemp(getenv("TMPDIR"), "lint");
   if (!work) {
     cli_error("lint", "cannot create a work directory");

@@ -2,12 +2,11 @@
  * model: Verilator (sim/harness.cpp) and/or Icarus (sim/bsq_tb.v). Parses,
  * runs bsq_sim_run (see verify/sim.h), prints the result. */
 #define _GNU_SOURCE
-#include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "gen.h"
 #include "model.h"
@@ -51,31 +50,6 @@ static void usage(FILE *f) {
 "                       temporary directory, removed)\n");
 }
 
-static void print_json_result(const char *key, const bsq_sim_result *r) {
-  printf("\"%s\": {\"frames\": %" PRIu64 ", \"words\": %" PRIu64
-         ", \"mismatches\": %" PRIu64 ", \"accepted\": %" PRIu64
-         ", \"total\": %" PRIu64 ", \"discarded_by_reset\": %" PRIu64
-         ", \"in_partial_word\": %" PRIu64 ", \"cycles\": %" PRIu64
-         ", \"seconds\": %.6f, \"frames_per_s\": %.1f, \"pass\": %s}",
-         key, r->frames, r->words, r->mismatches, r->accepted, r->total,
-         r->discarded, r->partial, r->cycles, r->seconds, bsq_sim_fps(r),
-         r->ok ? "true" : "false");
-}
-
-static void print_human_result(const char *sim, const bsq_sim_result *r) {
-  printf("%s:\n", sim);
-  printf("  frames checked  %" PRIu64 " of %" PRIu64, r->frames, r->total);
-  if (r->discarded || r->partial)
-    printf(" (+%" PRIu64 " discarded by the reset, %" PRIu64
-           " in the final partial word)",
-           r->discarded, r->partial);
-  printf("\n  words checked   %" PRIu64 "\n", r->words);
-  printf("  mismatches      %" PRIu64 "\n", r->mismatches);
-  printf("  frames/s        %.0f (%" PRIu64 " cycles in %.3f s)\n", bsq_sim_fps(r),
-         r->cycles, r->seconds);
-  printf("  result          %s\n", r->ok ? "PASS" : "FAIL");
-}
-
 typedef struct {
   int json;
 } sim_ui;
@@ -112,15 +86,14 @@ int cmd_sim(int argc, char **argv) {
   bsq_sim_cfg_default(&sc);
   const char *keep = NULL;
   sim_ui ui = {0};
-  int c, optidx = 0, design_opts = 0;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, &optidx)) != -1) {
+  cli_parser p = CLI_PARSER("sim", argc, argv, "h", opts, usage);
+  int c, design_opts = 0;
+  while ((c = cli_next(&p)) != -1) {
     long v;
     switch (c) {
     case 'a': case 'k': case 'm': case 'n': {
       bsq_diag od;
-      if (bsq_gen_opts_set(&sc.opt, opts[optidx].name, optarg, &od)) {
+      if (bsq_gen_opts_set(&sc.opt, opts[p.longindex].name, optarg, &od)) {
         cli_error("sim", "%s", od.msg);
         return BSQ_EXIT_USAGE;
       }
@@ -170,25 +143,14 @@ int cmd_sim(int argc, char **argv) {
         return BSQ_EXIT_USAGE;
       }
       break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    default:
-      cli_error("sim", "unknown or incomplete option '%s'", argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
     }
   }
-  if (optind != argc - 1) {
-    cli_error("sim", optind == argc ? "missing MODEL.json" : "too many arguments");
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
+  if (p.exit >= 0) return p.exit;
+  if (cli_one_arg(&p, "MODEL.json")) return BSQ_EXIT_USAGE;
   bsq_model m;
   bsq_diag diag = {{0}};
-  int rc = bsq_model_load(&m, argv[optind], &diag);
-  if (rc) {
-    cli_error("sim", "%s", diag.msg[0] ? diag.msg : bsq_strerror(rc));
-    return cli_exit_for(rc);
-  }
+  int rc = cli_model_load("sim", cli_arg(&p, 0), &m);
+  if (rc) return cli_exit_for(rc);
   if (sc.rtl_dir && design_opts)
     fprintf(stderr, "bsq sim: --rtl given: arch, word bits, mode and name "
                     "come from %s\n", sc.rtl_dir);
@@ -209,7 +171,7 @@ int cmd_sim(int argc, char **argv) {
   }
   sc.paths = &paths;
   sc.work = work;
-  sc.model_path = argv[optind];
+  sc.model_path = cli_arg(&p, 0);
   sc.log = on_log;
   sc.log_user = &ui;
   rc = bsq_sim_run(&sc, &m, &r, &diag);
@@ -218,46 +180,15 @@ int cmd_sim(int argc, char **argv) {
     if (r.tail_log[0]) cli_print_tail(r.tail_log, 30);
     goto done;
   }
-  const bsq_sim_result *rv = &r.verilator, *ri = &r.icarus;
-  const bsq_sim_result *main_r = sc.verilator ? rv : ri;
-  const bsq_gen_opts *o = &r.opt;
-  double ratio = sc.verilator && sc.icarus && bsq_sim_fps(ri) > 0
-                     ? bsq_sim_fps(rv) / bsq_sim_fps(ri)
-                     : 0.0;
-  if (ui.json) {
-    printf("{\"design\": \"%s_encoder\", \"arch\": \"%s\", \"word_bits\": %d, "
-           "\"mode\": \"%s\", \"model\": \"%s\", \"simulator\": \"%s\", "
-           "\"stimulus\": {\"sweep\": %" PRIu64 ", \"random\": %" PRIu64
-           ", \"data\": %" PRIu64 ", \"backpressure\": %g, \"seed\": %" PRIu64
-           "}, \"frames\": %" PRIu64 ", \"words\": %" PRIu64
-           ", \"mismatches\": %" PRIu64 ", \"frames_per_s\": %.1f, ",
-           o->name, bsq_arch_name(o->arch), o->word_bits, bsq_mode_name(o->mode),
-           r.model_hash, sc.verilator && sc.icarus ? "both" : sc.verilator ? "verilator" : "icarus",
-           r.n_sweep, r.n_random, r.n_data, sc.backpressure, sc.seed, main_r->frames,
-           main_r->words, main_r->mismatches, bsq_sim_fps(main_r));
-    if (sc.verilator) {
-      print_json_result("verilator", rv);
-      printf(", ");
-    }
-    if (sc.icarus) {
-      print_json_result("icarus", ri);
-      printf(", ");
-    }
-    if (ratio > 0) printf("\"speed_ratio\": %.1f, ", ratio);
-    printf("\"pass\": %s}\n", rc == BSQ_OK ? "true" : "false");
-  } else {
-    printf("bsq sim: %s_encoder (%s, %d features, %d-bit frames, %d-bit words, "
-           "%s), model %s\n",
-           o->name, bsq_arch_name(o->arch), r.F, r.B, o->word_bits,
-           bsq_mode_name(o->mode), r.model_hash);
-    printf("stimulus: %" PRIu64 " sweep + %" PRIu64 " random + %" PRIu64
-           " data set frames; backpressure %g, seed %" PRIu64 "%s\n",
-           r.n_sweep, r.n_random, r.n_data, sc.backpressure, sc.seed,
-           sc.reset ? ", reset mid-stream" : "");
-    if (sc.verilator) print_human_result("verilator", rv);
-    if (sc.icarus) print_human_result("icarus", ri);
-    if (ratio > 0) printf("speed ratio verilator/icarus: %.1fx\n", ratio);
+  char *text = ui.json ? bsq_sim_report_json(&sc, &r, rc == BSQ_OK)
+                       : bsq_sim_report_text(&sc, &r);
+  if (!text) {
+    cli_error("sim", "out of memory");
+    rc = BSQ_ENOMEM;
+    goto done;
   }
+  printf("%s%s", ui.json ? "" : "bsq sim: ", text);
+  free(text);
 done:
   if (work && !keep) bsq_rmtree(work);
   free(work);

@@ -3,12 +3,12 @@
  * and a formal equivalence proof: parses, runs bsq_synth_run (see
  * verify/synth.h), prints the report. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "args.h"
 #include "cli.h"
 #include "gen.h"
 #include "model.h"
@@ -90,9 +90,8 @@ int cmd_synth(int argc, char **argv) {
   const char *out_md = NULL, *keep = NULL;
   int json = 0, c;
   long v;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+  cli_parser p = CLI_PARSER("synth", argc, argv, "ho:", opts, usage);
+  while ((c = cli_next(&p)) != -1) {
     switch (c) {
     case 'a':
       if (!strcmp(optarg, "flash") || !strcmp(optarg, "search") ||
@@ -140,19 +139,10 @@ int cmd_synth(int argc, char **argv) {
       }
       j.name = optarg;
       break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    default:
-      cli_error("synth", "unknown or incomplete option '%s'", argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
     }
   }
-  if (optind != argc - 1) {
-    cli_error("synth", optind == argc ? "missing MODEL.json or DIR"
-                                      : "too many arguments");
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
+  if (p.exit >= 0) return p.exit;
+  if (cli_one_arg(&p, "MODEL.json or DIR")) return BSQ_EXIT_USAGE;
   if (strlen(j.name) > BSQ_GEN_NAME_MAX - 7) {
     cli_error("synth", "--name '%s' is too long (at most %d characters)", j.name,
               BSQ_GEN_NAME_MAX - 7);
@@ -163,7 +153,7 @@ int cmd_synth(int argc, char **argv) {
                        "both");
     return BSQ_EXIT_USAGE;
   }
-  const char *input = argv[optind];
+  const char *input = cli_arg(&p, 0);
   int from_dir = is_dir(input);
   char model_path[4096];
   snprintf(model_path, sizeof model_path, from_dir ? "%s/model.json" : "%s",
@@ -176,11 +166,8 @@ int cmd_synth(int argc, char **argv) {
   }
   bsq_model m;
   bsq_diag diag = {{0}};
-  int rc = bsq_model_load(&m, model_path, &diag);
-  if (rc) {
-    cli_error("synth", "%s", diag.msg[0] ? diag.msg : bsq_strerror(rc));
-    return cli_exit_for(rc);
-  }
+  int rc = cli_model_load("synth", model_path, &m);
+  if (rc) return cli_exit_for(rc);
   char *work = cli_work_dir("synth", keep, "synth"), *text = NULL;
   bsq_synth_report r;
   if (!work) {

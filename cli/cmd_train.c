@@ -1,12 +1,12 @@
 /* bsq train — train thresholds and network (Bw-SQ or a baseline). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "args.h"
 #include "cli.h"
 #include "dump.h"
 #include "model.h"
@@ -85,24 +85,21 @@ int cmd_train(int argc, char **argv) {
       {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
+  cli_parser p = CLI_PARSER("train", argc, argv, "o:qh", opts, usage);
   const char *out = NULL, *dump_dir = NULL;
   long v;
   cli_data_opts dopt;
   cli_data_opts_default(&dopt);
   double x;
-  int quiet = 0;
+  int quiet = 0, c;
   bsq_train_cfg cfg;
   bsq_train_cfg_default(&cfg);
-  optind = 1;
-  opterr = 0;
-  int c;
-  while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+  while ((c = cli_next(&p)) != -1) {
     const char *bad = NULL;
     if (cli_data_option(c, optarg, &dopt, &bad) ||
         cli_train_option(c, optarg, &cfg, &bad))
       c = 0;
     switch (c) {
-    case 0: break;
     case 'b':
       v = cli_parse_int_list(optarg, 1, BSQ_MAX_BITS, cfg.bits,
                              BSQ_MAX_FEATURES);
@@ -138,27 +135,14 @@ int cmd_train(int argc, char **argv) {
       else bsq_nn_threads((int)v);
       break;
     case 'q': quiet = 1; break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    default:
-      cli_error("train", "unknown or incomplete option '%s'", argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
     }
-    if (bad) {
-      cli_error("train", "%s: invalid value '%s'", bad, optarg);
-      return BSQ_EXIT_USAGE;
-    }
+    if (bad) return cli_bad_value("train", bad, optarg);
   }
-  if (optind < argc) {
-    cli_error("train", "unexpected argument '%s'", argv[optind]);
-    return BSQ_EXIT_USAGE;
-  }
+  if (p.exit >= 0) return p.exit;
+  if (cli_no_args(&p)) return BSQ_EXIT_USAGE;
   int is_fp = bsq_method_input(cfg.method) == BSQ_INPUT_FLOAT;
-  if (!dopt.data || (!out && !is_fp)) {
-    cli_error("train", "--data and -o are required");
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
+  if (!dopt.data || (!out && !is_fp))
+    return cli_usage_error(&p, "--data and -o are required");
   if (is_fp && out) {
     cli_error("train",
               "--method fp: full precision has no encoder, so there is no "
@@ -168,8 +152,7 @@ int cmd_train(int argc, char **argv) {
   }
 
   bsq_dataset d;
-  int rc = cli_load_data("train", dopt.data, dopt.target, (int)dopt.rows,
-                         (unsigned long long)dopt.data_seed, &d);
+  int rc = cli_load_data_opts("train", &dopt, &d);
   if (rc) return cli_exit_for(rc);
   if (cfg.nbits != 1 && cfg.nbits != d.F) { /* the library says "bits: " */
     cli_error("train", "--bits: %d values given for %d features", cfg.nbits,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pool.h"
 
 void cli_data_opts_default(cli_data_opts *o) {
   o->data = o->target = NULL;
@@ -27,6 +28,12 @@ int cli_data_option(int c, const char *arg, cli_data_opts *o,
     return 1;
   default: return 0;
   }
+}
+
+int cli_load_data_opts(const char *cmd, const cli_data_opts *o,
+                       bsq_dataset *d) {
+  return cli_load_data(cmd, o->data, o->target, (int)o->rows,
+                       (unsigned long long)o->data_seed, d);
 }
 
 int cli_parse_hidden(const char *s, bsq_train_cfg *c) {
@@ -114,6 +121,52 @@ int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
     return 1;
   default: return 0;
   }
+}
+
+void cli_sweep_opts_default(cli_sweep_opts *o) {
+  static const int bits[] = {2, 3, 4, 6};
+  memset(o, 0, sizeof *o);
+  cli_data_opts_default(&o->data);
+  bsq_train_cfg_default(&o->cfg);
+  bsq_tune_opts_default(&o->tune);
+  memcpy(o->bits, bits, sizeof bits);
+  o->nbits = 4;
+  bsq_method_parse_list("all", o->want, NULL, 0);
+  o->seed = 1;
+  o->jobs = bsq_pool_default_threads();
+}
+
+int cli_sweep_option(int c, const char *arg, cli_sweep_opts *o,
+                     const char **bad) {
+  if (cli_data_option(c, arg, &o->data, bad) ||
+      cli_train_option(c, arg, &o->cfg, bad) ||
+      cli_tune_option(c, arg, &o->tune, bad))
+    return 1;
+  switch (c) {
+  case 'b':
+    o->nbits = cli_parse_int_list(arg, 1, BSQ_MAX_BITS, o->bits, BSQ_MAX_BITS);
+    if (o->nbits < 1) *bad = "--bits";
+    return 1;
+  case 'm':
+    if (bsq_method_parse_list(arg, o->want, o->badname, sizeof o->badname))
+      *bad = "--methods";
+    return 1;
+  case 's':
+    if (cli_parse_int(arg, 0, (1L << 53), &o->seed)) *bad = "--seed";
+    return 1;
+  case 'j':
+    if (cli_parse_int(arg, 1, 256, &o->jobs)) *bad = "--jobs";
+    return 1;
+  case 'o': o->out_md = arg; return 1;
+  case 'J': o->out_json = arg; return 1;
+  case 'q': o->quiet = 1; return 1;
+  default: return 0;
+  }
+}
+
+int cli_bad_value(const char *cmd, const char *name, const char *arg) {
+  cli_error(cmd, "%s: invalid value '%s'", name, arg);
+  return BSQ_EXIT_USAGE;
 }
 
 int cli_check_folds(const char *cmd, const char *prefix, int rows, int folds) {

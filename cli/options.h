@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "data.h"
 #include "model.h"
 #include "tune.h"
 
@@ -30,6 +31,16 @@
       {"time-budget", required_argument, 0, 'y'},                             \
       {"folds", required_argument, 0, 'k'}
 
+/* compare and tune: what to sweep and where the results go. */
+#define CLI_SWEEP_OPTIONS                                                     \
+  {"bits", required_argument, 0, 'b'},                                        \
+      {"methods", required_argument, 0, 'm'},                                 \
+      {"seed", required_argument, 0, 's'},                                    \
+      {"jobs", required_argument, 0, 'j'},                                    \
+      {"output", required_argument, 0, 'o'},                                  \
+      {"json", required_argument, 0, 'J'},                                    \
+      {"quiet", no_argument, 0, 'q'}
+
 /* --data (d), --target (t), --rows (r), --data-seed (R). */
 typedef struct {
   const char *data, *target;
@@ -40,6 +51,10 @@ void cli_data_opts_default(cli_data_opts *o);
 int cli_data_option(int c, const char *arg, cli_data_opts *o,
                     const char **bad);
 
+/* Loads the data the options name (cli_load_data); a library code. */
+int cli_load_data_opts(const char *cmd, const cli_data_opts *o,
+                       bsq_dataset *d);
+
 /* "5x32" or "64,32,16" into c->nhidden / c->hidden; 0 ok, -1 bad. */
 int cli_parse_hidden(const char *s, bsq_train_cfg *c);
 /* --hidden (H), --epochs (e), --batch (B), --lr (l), --tau-decay (T),
@@ -49,6 +64,29 @@ int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
 /* --trials (x), --time-budget (y), --folds (k). */
 int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
                     const char **bad);
+/* compare's and tune's settings: the data, training and tuner options
+ * and CLI_SWEEP_OPTIONS. */
+typedef struct {
+  cli_data_opts data;
+  bsq_train_cfg cfg;
+  bsq_tune_opts tune;
+  int bits[BSQ_MAX_BITS], nbits; /* default 2,3,4,6 */
+  int want[BSQ_METHOD_COUNT];    /* default all */
+  char badname[64];              /* the unknown name of a bad --methods */
+  long seed, jobs;               /* default 1, the cores */
+  const char *out_md, *out_json;
+  int quiet;
+} cli_sweep_opts;
+
+void cli_sweep_opts_default(cli_sweep_opts *o);
+/* Any option of CLI_DATA_OPTIONS, CLI_TRAIN_OPTIONS, CLI_TUNE_OPTIONS or
+ * CLI_SWEEP_OPTIONS; a bad --methods leaves its unknown name in badname. */
+int cli_sweep_option(int c, const char *arg, cli_sweep_opts *o,
+                     const char **bad);
+
+/* Prints "NAME: invalid value 'ARG'"; returns BSQ_EXIT_USAGE. */
+int cli_bad_value(const char *cmd, const char *name, const char *arg);
+
 /* The --folds check before any training: 0, or -1 having printed
  * "--folds K: only N rows to fold" with prefix (NULL for none). */
 int cli_check_folds(const char *cmd, const char *prefix, int rows, int folds);
