@@ -35,11 +35,9 @@ char *cli_arg(const cli_parser *p, int i) { return p->argv[optind + i]; }
 
 int cli_usage_error(const cli_parser *p, const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "bsq %s: ", p->cmd);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  cli_verror(p->cmd, fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
   p->usage(stderr);
   return BSQ_EXIT_USAGE;
 }
@@ -53,8 +51,7 @@ int cli_one_arg(const cli_parser *p, const char *what) {
 
 int cli_no_args(const cli_parser *p) {
   if (cli_nargs(p) == 0) return 0;
-  cli_error(p->cmd, "unexpected argument '%s'", cli_arg(p, 0));
-  return BSQ_EXIT_USAGE;
+  return cli_usage_fail(p->cmd, "unexpected argument '%s'", cli_arg(p, 0));
 }
 
 int cli_opt_int(const char *cmd, const char *name, const char *arg, long lo,

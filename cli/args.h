@@ -11,6 +11,12 @@
 
 #include "model.h"
 
+/* Option table entries: a long option with an argument and one without;
+ * every table ends with CLI_END (--help, then the end marker). */
+#define CLI_ARG(name, code) {name, required_argument, 0, code}
+#define CLI_FLAG(name, code) {name, no_argument, 0, code}
+#define CLI_END {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}
+
 typedef struct {
   const char *cmd;               /* "bsq CMD: ..." in messages */
   int argc;

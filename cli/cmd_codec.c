@@ -38,13 +38,8 @@ static void decode_usage(FILE *f) {
 
 int cmd_encode(int argc, char **argv) {
   static const struct option opts[] = {
-      {"data", required_argument, 0, 'd'},
-      {"split", required_argument, 0, 's'},
-      {"word-bits", required_argument, 0, 'k'},
-      {"mode", required_argument, 0, 'm'},
-      {"output", required_argument, 0, 'o'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      CLI_ARG("data", 'd'), CLI_ARG("split", 's'), CLI_ARG("word-bits", 'k'),
+      CLI_ARG("mode", 'm'), CLI_ARG("output", 'o'), CLI_END};
   cli_parser p = CLI_PARSER("encode", argc, argv, "o:h", opts, encode_usage);
   const char *data = NULL, *out = NULL;
   int test_only = 0, c;
@@ -56,23 +51,20 @@ int cmd_encode(int argc, char **argv) {
     case 's':
       if (!strcmp(optarg, "test")) test_only = 1;
       else if (!strcmp(optarg, "all")) test_only = 0;
-      else {
-        cli_error("encode", "--split: expected all or test, got '%s'", optarg);
-        return BSQ_EXIT_USAGE;
-      }
+      else
+        return cli_usage_fail("encode",
+                              "--split: expected all or test, got '%s'",
+                              optarg);
       break;
     case 'k':
-      if (cli_parse_int(optarg, 1, BSQ_MAX_WORD, &K)) {
-        cli_error("encode", "--word-bits: expected 1..64, got '%s'", optarg);
-        return BSQ_EXIT_USAGE;
-      }
+      if (cli_parse_int(optarg, 1, BSQ_MAX_WORD, &K))
+        return cli_usage_fail("encode", "--word-bits: expected 1..64, got '%s'",
+                              optarg);
       break;
     case 'm':
-      if (bsq_mode_parse(optarg, &mode)) {
-        cli_error("encode", "--mode: expected continuous or aligned, got '%s'",
-                  optarg);
-        return BSQ_EXIT_USAGE;
-      }
+      if (bsq_mode_parse(optarg, &mode))
+        return cli_usage_fail("encode", "--mode: expected continuous or "
+                              "aligned, got '%s'", optarg);
       break;
     case 'o': out = optarg; break;
     }
@@ -112,9 +104,7 @@ done_model:
 }
 
 int cmd_decode(int argc, char **argv) {
-  static const struct option opts[] = {{"output", required_argument, 0, 'o'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {CLI_ARG("output", 'o'), CLI_END};
   cli_parser p = CLI_PARSER("decode", argc, argv, "o:h", opts, decode_usage);
   const char *out = NULL;
   int c;

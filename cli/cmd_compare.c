@@ -80,16 +80,9 @@ static int write_outputs(const bsq_report *R, const char *md,
 
 int cmd_compare(int argc, char **argv) {
   static const struct option opts[] = {
-      CLI_DATA_OPTIONS,
-      CLI_TRAIN_OPTIONS,
-      CLI_TUNE_OPTIONS,
-      CLI_SWEEP_OPTIONS,
-      {"seeds", required_argument, 0, 'n'},
-      {"tune", no_argument, 0, 'U'},
-      {"plot", required_argument, 0, 'P'},
-      {"from", required_argument, 0, 'F'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      CLI_DATA_OPTIONS, CLI_TRAIN_OPTIONS, CLI_TUNE_OPTIONS, CLI_SWEEP_OPTIONS,
+      CLI_ARG("seeds", 'n'), CLI_FLAG("tune", 'U'), CLI_ARG("plot", 'P'),
+      CLI_ARG("from", 'F'), CLI_END};
   cli_parser p = CLI_PARSER("compare", argc, argv, "o:qh", opts, usage);
   const char *out_plot = NULL, *from = NULL;
   long nseeds = 5;
@@ -101,26 +94,25 @@ int cmd_compare(int argc, char **argv) {
     char list[160];
     if (cli_sweep_option(c, optarg, &so, &bad)) c = 0;
     switch (c) {
-    case 'n': if (cli_parse_int(optarg, 1, 1000, &nseeds)) bad = "--seeds"; break;
+    case 'n':
+      if (cli_parse_int(optarg, 1, 1000, &nseeds)) bad = "--seeds";
+      break;
     case 'U': tune = 1; break;
     case 'P': out_plot = optarg; break;
     case 'F': from = optarg; break;
     }
-    if (bad && !strcmp(bad, "--methods")) {
-      cli_error("compare", "--methods: unknown method '%s' (all, or a "
-                "list of %s)", so.badname,
-                bsq_method_list(list, sizeof list, ", ", 1));
-      return BSQ_EXIT_USAGE;
-    }
-    if (bad) return cli_bad_value("compare", bad, optarg);
+    if (bad && !strcmp(bad, "--methods"))
+      return cli_usage_fail("compare", "--methods: unknown method '%s' (all, "
+                            "or a list of %s)", so.badname,
+                            bsq_method_list(list, sizeof list, ", ", 1));
+    if (bad)
+      return cli_usage_fail("compare", "%s: invalid value '%s'", bad, optarg);
   }
   if (p.exit >= 0) return p.exit;
   if (cli_no_args(&p)) return BSQ_EXIT_USAGE;
   if (from) { /* re-render an earlier report, no training */
-    if (so.data.data) {
-      cli_error("compare", "--from and --data exclude each other");
-      return BSQ_EXIT_USAGE;
-    }
+    if (so.data.data)
+      return cli_usage_fail("compare", "--from and --data exclude each other");
     bsq_report R;
     bsq_diag diag = {{0}};
     int rc = bsq_report_load_json(&R, from, &diag);
@@ -132,10 +124,9 @@ int cmd_compare(int argc, char **argv) {
   if (!so.data.data) return cli_usage_error(&p, "--data is required");
   for (int i = 0; i < so.nbits; i++)
     for (int j = 0; j < i; j++)
-      if (so.bits[i] == so.bits[j]) {
-        cli_error("compare", "--bits: %d is listed twice", so.bits[i]);
-        return BSQ_EXIT_USAGE;
-      }
+      if (so.bits[i] == so.bits[j])
+        return cli_usage_fail("compare", "--bits: %d is listed twice",
+                              so.bits[i]);
 
   bsq_dataset d;
   int rc = cli_load_data_opts("compare", &so.data, &d);

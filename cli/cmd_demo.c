@@ -49,11 +49,9 @@ static int step(const char *title, int (*run)(int, char **), char **args) {
 }
 
 int cmd_demo(int argc, char **argv) {
-  static const struct option opts[] = {{"bits", required_argument, 0, 'b'},
-                                       {"epochs", required_argument, 0, 'e'},
-                                       {"no-synth", no_argument, 0, 'S'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      CLI_ARG("bits", 'b'), CLI_ARG("epochs", 'e'), CLI_FLAG("no-synth", 'S'),
+      CLI_END};
   const char *dir = "bsq-demo", *bits = "4", *epochs = "100";
   cli_parser p = CLI_PARSER("demo", argc, argv, "ho:", opts, usage);
   int synth = 1, c;
@@ -62,7 +60,8 @@ int cmd_demo(int argc, char **argv) {
     switch (c) {
     case 'o': dir = optarg; break;
     case 'b':
-      if (cli_opt_int("demo", "--bits", optarg, 1, 8, &v)) return BSQ_EXIT_USAGE;
+      if (cli_opt_int("demo", "--bits", optarg, 1, 8, &v))
+        return BSQ_EXIT_USAGE;
       bits = optarg;
       break;
     case 'e':

@@ -28,11 +28,8 @@ static void usage(FILE *f) {
 
 int cmd_eval(int argc, char **argv) {
   static const struct option opts[] = {
-      {"data", required_argument, 0, 'd'},
-      {"json", no_argument, 0, 'j'},
-      {"predictions", required_argument, 0, 'p'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      CLI_ARG("data", 'd'), CLI_FLAG("json", 'j'), CLI_ARG("predictions", 'p'),
+      CLI_END};
   const char *data = NULL, *pred_path = NULL;
   cli_parser p = CLI_PARSER("eval", argc, argv, "h", opts, usage);
   int json = 0, c;

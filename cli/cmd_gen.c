@@ -30,13 +30,8 @@ static void usage(FILE *f) {
 
 int cmd_gen(int argc, char **argv) {
   static const struct option opts[] = {
-      {"out", required_argument, 0, 'o'},
-      {"arch", required_argument, 0, 'a'},
-      {"word-bits", required_argument, 0, 'k'},
-      {"mode", required_argument, 0, 'm'},
-      {"name", required_argument, 0, 'n'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      CLI_ARG("out", 'o'), CLI_ARG("arch", 'a'), CLI_ARG("word-bits", 'k'),
+      CLI_ARG("mode", 'm'), CLI_ARG("name", 'n'), CLI_END};
   bsq_gen_opts o;
   bsq_gen_opts_default(&o);
   const char *out = NULL;
@@ -45,10 +40,8 @@ int cmd_gen(int argc, char **argv) {
   while ((c = cli_next(&p)) != -1) {
     bsq_diag od;
     if (c == 'o') out = optarg;
-    else if (bsq_gen_opts_set(&o, opts[p.longindex].name, optarg, &od)) {
-      cli_error("gen", "%s", od.msg);
-      return BSQ_EXIT_USAGE;
-    }
+    else if (bsq_gen_opts_set(&o, opts[p.longindex].name, optarg, &od))
+      return cli_usage_fail("gen", "%s", od.msg);
   }
   if (p.exit >= 0) return p.exit;
   if (cli_nargs(&p) > 0 && !out) return cli_usage_error(&p, "missing -o DIR");

@@ -37,9 +37,8 @@ static void json_str(const char *s) {
 }
 
 int cmd_lint(int argc, char **argv) {
-  static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      CLI_FLAG("json", 'j'), CLI_END};
   cli_parser p = CLI_PARSER("lint", argc, argv, "h", opts, usage);
   int json = 0, c;
   while ((c = cli_next(&p)) != -1)

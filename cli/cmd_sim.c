@@ -65,23 +65,13 @@ static void on_log(void *user, bsq_log_kind kind, const char *msg) {
 int cmd_sim(int argc, char **argv) {
   enum { O_NOSWEEP = 256, O_NORESET, O_DROP, O_SIM, O_RTL, O_KEEP, O_TRACE };
   static const struct option opts[] = {
-      {"arch", required_argument, 0, 'a'},
-      {"word-bits", required_argument, 0, 'k'},
-      {"mode", required_argument, 0, 'm'},
-      {"name", required_argument, 0, 'n'},
-      {"frames", required_argument, 0, 'f'},
-      {"backpressure", required_argument, 0, 'p'},
-      {"seed", required_argument, 0, 's'},
-      {"trace", required_argument, 0, O_TRACE},
-      {"json", no_argument, 0, 'j'},
-      {"keep", required_argument, 0, O_KEEP},
-      {"rtl", required_argument, 0, O_RTL},
-      {"simulator", required_argument, 0, O_SIM},
-      {"no-sweep", no_argument, 0, O_NOSWEEP},
-      {"no-reset", no_argument, 0, O_NORESET},
-      {"drop-word", required_argument, 0, O_DROP},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      CLI_ARG("arch", 'a'), CLI_ARG("word-bits", 'k'), CLI_ARG("mode", 'm'),
+      CLI_ARG("name", 'n'), CLI_ARG("frames", 'f'),
+      CLI_ARG("backpressure", 'p'), CLI_ARG("seed", 's'),
+      CLI_ARG("trace", O_TRACE), CLI_FLAG("json", 'j'), CLI_ARG("keep", O_KEEP),
+      CLI_ARG("rtl", O_RTL), CLI_ARG("simulator", O_SIM),
+      CLI_FLAG("no-sweep", O_NOSWEEP), CLI_FLAG("no-reset", O_NORESET),
+      CLI_ARG("drop-word", O_DROP), CLI_END};
   bsq_sim_cfg sc;
   bsq_sim_cfg_default(&sc);
   const char *keep = NULL;
@@ -93,39 +83,35 @@ int cmd_sim(int argc, char **argv) {
     switch (c) {
     case 'a': case 'k': case 'm': case 'n': {
       bsq_diag od;
-      if (bsq_gen_opts_set(&sc.opt, opts[p.longindex].name, optarg, &od)) {
-        cli_error("sim", "%s", od.msg);
-        return BSQ_EXIT_USAGE;
-      }
+      if (bsq_gen_opts_set(&sc.opt, opts[p.longindex].name, optarg, &od))
+        return cli_usage_fail("sim", "%s", od.msg);
       design_opts = 1;
       break;
     }
     case 'f':
-      if (cli_parse_int(optarg, 0, 100000000, &v)) {
-        cli_error("sim", "--frames must be 0..100000000, not '%s'", optarg);
-        return BSQ_EXIT_USAGE;
-      }
+      if (cli_parse_int(optarg, 0, 100000000, &v))
+        return cli_usage_fail("sim", "--frames must be 0..100000000, not '%s'",
+                              optarg);
       sc.frames = (uint64_t)v;
       break;
     case 'p':
       if (cli_parse_double(optarg, &sc.backpressure) ||
-          sc.backpressure < 0.0 || sc.backpressure >= 1.0) {
-        cli_error("sim", "--backpressure must be in [0, 1), not '%s'", optarg);
-        return BSQ_EXIT_USAGE;
-      }
+          sc.backpressure < 0.0 || sc.backpressure >= 1.0)
+        return cli_usage_fail("sim",
+                              "--backpressure must be in [0, 1), not '%s'",
+                              optarg);
       break;
     case 's':
-      if (cli_parse_int(optarg, 0, 0x7fffffffL, &v)) {
-        cli_error("sim", "--seed must be 0..2147483647, not '%s'", optarg);
-        return BSQ_EXIT_USAGE;
-      }
+      if (cli_parse_int(optarg, 0, 0x7fffffffL, &v))
+        return cli_usage_fail("sim", "--seed must be 0..2147483647, not '%s'",
+                              optarg);
       sc.seed = (uint64_t)v;
       break;
     case O_DROP:
-      if (cli_parse_int(optarg, 0, 0x7fffffffL, &v)) {
-        cli_error("sim", "--drop-word must be a word index, not '%s'", optarg);
-        return BSQ_EXIT_USAGE;
-      }
+      if (cli_parse_int(optarg, 0, 0x7fffffffL, &v))
+        return cli_usage_fail("sim",
+                              "--drop-word must be a word index, not '%s'",
+                              optarg);
       sc.drop_word = (uint64_t)v;
       break;
     case O_TRACE: sc.trace = optarg; break;
@@ -138,10 +124,9 @@ int cmd_sim(int argc, char **argv) {
       if (!strcmp(optarg, "verilator")) sc.verilator = 1, sc.icarus = 0;
       else if (!strcmp(optarg, "icarus")) sc.verilator = 0, sc.icarus = 1;
       else if (!strcmp(optarg, "both")) sc.verilator = 1, sc.icarus = 1;
-      else {
-        cli_error("sim", "--simulator must be verilator, icarus or both");
-        return BSQ_EXIT_USAGE;
-      }
+      else
+        return cli_usage_fail("sim",
+                              "--simulator must be verilator, icarus or both");
       break;
     }
   }

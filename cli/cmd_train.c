@@ -70,21 +70,11 @@ static void show_progress(const bsq_progress *p, void *user) {
 
 int cmd_train(int argc, char **argv) {
   static const struct option opts[] = {
-      CLI_DATA_OPTIONS,
-      CLI_TRAIN_OPTIONS,
-      {"bits", required_argument, 0, 'b'},
-      {"signed", no_argument, 0, 'S'},
-      {"margin", required_argument, 0, 'M'},
-      {"init", required_argument, 0, 'I'},
-      {"weight-decay", required_argument, 0, 'W'},
-      {"seed", required_argument, 0, 's'},
-      {"output", required_argument, 0, 'o'},
-      {"method", required_argument, 0, 'm'},
-      {"dump-init", required_argument, 0, 'X'},
-      {"threads", required_argument, 0, 'j'},
-      {"quiet", no_argument, 0, 'q'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      CLI_DATA_OPTIONS, CLI_TRAIN_OPTIONS, CLI_ARG("bits", 'b'),
+      CLI_FLAG("signed", 'S'), CLI_ARG("margin", 'M'), CLI_ARG("init", 'I'),
+      CLI_ARG("weight-decay", 'W'), CLI_ARG("seed", 's'),
+      CLI_ARG("output", 'o'), CLI_ARG("method", 'm'), CLI_ARG("dump-init", 'X'),
+      CLI_ARG("threads", 'j'), CLI_FLAG("quiet", 'q'), CLI_END};
   cli_parser p = CLI_PARSER("train", argc, argv, "o:qh", opts, usage);
   const char *out = NULL, *dump_dir = NULL;
   long v;
@@ -136,7 +126,8 @@ int cmd_train(int argc, char **argv) {
       break;
     case 'q': quiet = 1; break;
     }
-    if (bad) return cli_bad_value("train", bad, optarg);
+    if (bad)
+      return cli_usage_fail("train", "%s: invalid value '%s'", bad, optarg);
   }
   if (p.exit >= 0) return p.exit;
   if (cli_no_args(&p)) return BSQ_EXIT_USAGE;

@@ -41,12 +41,8 @@ static void usage(FILE *f) {
 
 int cmd_tune(int argc, char **argv) {
   static const struct option opts[] = {
-      CLI_DATA_OPTIONS,
-      CLI_TUNE_OPTIONS,
-      CLI_SWEEP_OPTIONS,
-      {"epochs", required_argument, 0, 'e'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      CLI_DATA_OPTIONS, CLI_TUNE_OPTIONS, CLI_SWEEP_OPTIONS,
+      CLI_ARG("epochs", 'e'), CLI_END};
   cli_parser p = CLI_PARSER("tune", argc, argv, "o:qh", opts, usage);
   cli_sweep_opts so;
   cli_sweep_opts_default(&so);
@@ -54,11 +50,11 @@ int cmd_tune(int argc, char **argv) {
   while ((c = cli_next(&p)) != -1) {
     const char *bad = NULL;
     cli_sweep_option(c, optarg, &so, &bad);
-    if (bad && !strcmp(bad, "--methods")) {
-      cli_error("tune", "--methods: unknown method '%s'", so.badname);
-      return BSQ_EXIT_USAGE;
-    }
-    if (bad) return cli_bad_value("tune", bad, optarg);
+    if (bad && !strcmp(bad, "--methods"))
+      return cli_usage_fail("tune", "--methods: unknown method '%s'",
+                            so.badname);
+    if (bad)
+      return cli_usage_fail("tune", "%s: invalid value '%s'", bad, optarg);
   }
   if (p.exit >= 0) return p.exit;
   if (cli_no_args(&p)) return BSQ_EXIT_USAGE;

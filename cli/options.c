@@ -36,44 +36,12 @@ int cli_load_data_opts(const char *cmd, const cli_data_opts *o,
                        (unsigned long long)o->data_seed, d);
 }
 
-int cli_parse_hidden(const char *s, bsq_train_cfg *c) {
-  long count, width;
-  char *x = strchr(s, 'x');
-  if (x) {
-    char a[32];
-    size_t n = (size_t)(x - s);
-    if (n == 0 || n >= sizeof a) return -1;
-    memcpy(a, s, n);
-    a[n] = '\0';
-    if (cli_parse_int(a, 0, BSQ_MAX_LAYERS - 1, &count) ||
-        cli_parse_int(x + 1, 1, 65536, &width))
-      return -1;
-    c->nhidden = (int)count;
-    for (int i = 0; i < count; i++) c->hidden[i] = (int)width;
-    return 0;
-  }
-  int n = 0;
-  const char *p = s;
-  while (*p) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > 65536 || n >= BSQ_MAX_LAYERS - 1) return -1;
-    c->hidden[n++] = (int)v;
-    if (*end == ',') p = end + 1;
-    else if (*end == '\0') p = end;
-    else return -1;
-  }
-  if (n == 0) return -1;
-  c->nhidden = n;
-  return 0;
-}
-
 int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
                      const char **bad) {
   long v;
   double x;
   switch (c) {
-  case 'H': if (cli_parse_hidden(arg, cfg)) *bad = "--hidden"; return 1;
+  case 'H': if (bsq_train_cfg_parse_hidden(cfg, arg)) *bad = "--hidden"; return 1;
   case 'e':
     if (cli_parse_int(arg, 1, 1000000, &v)) *bad = "--epochs";
     else cfg->epochs = (int)v;
@@ -162,11 +130,6 @@ int cli_sweep_option(int c, const char *arg, cli_sweep_opts *o,
   case 'q': o->quiet = 1; return 1;
   default: return 0;
   }
-}
-
-int cli_bad_value(const char *cmd, const char *name, const char *arg) {
-  cli_error(cmd, "%s: invalid value '%s'", name, arg);
-  return BSQ_EXIT_USAGE;
 }
 
 int cli_check_folds(const char *cmd, const char *prefix, int rows, int folds) {

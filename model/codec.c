@@ -5,6 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+int bsq_model_load_data(const bsq_model *m, const char *spec, bsq_dataset *d,
+                        bsq_diag *diag) {
+  int rows = BSQ_FRIEDMAN1_ROWS;
+  unsigned long long seed = 0;
+  const char *src = spec ? spec : m->data_source;
+  int rc;
+  if (!strncmp(src, "friedman1", 9) && (src[9] == '\0' || src[9] == ':')) {
+    /* spec "friedman1": the generator settings are the model's too */
+    if (sscanf(m->data_source, "friedman1:rows=%d:seed=%llu", &rows, &seed) != 2 &&
+        !spec)
+      return bsq_diag_set(diag, BSQ_EFORMAT,
+                          "model data source \"%s\" is not understood",
+                          m->data_source);
+    rc = bsq_dataset_open(d, "friedman1", NULL, rows, seed, diag);
+  } else {
+    rc = bsq_dataset_open(d, src, m->target, 0, 0, diag);
+  }
+  if (rc) return rc;
+  if (d->hash != m->data_hash) {
+    rc = bsq_diag_set(diag, BSQ_EHASH,
+                      "%s: data differs from what the model was trained on "
+                      "(hash %016llx, model records %016llx)",
+                      d->source, (unsigned long long)d->hash,
+                      (unsigned long long)m->data_hash);
+    bsq_dataset_free(d);
+  }
+  return rc;
+}
+
 /* Column of each model feature in d (features, then d->F for the target). */
 static int map_columns(const bsq_model *m, const bsq_dataset *d, int *col,
                        bsq_diag *diag) {

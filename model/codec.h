@@ -1,6 +1,7 @@
 /* bsq — a model's two sides on whole data sets: the device side turns rows
  * of physical values into a packed frame stream (`bsq encode`), the server
- * side turns a stream back into predictions (`bsq decode`); and the
+ * side turns a stream back into predictions (`bsq decode`); the data a
+ * model was trained on; and the
  * prediction files decode and eval write (docs/design.md 2.4-2.6). */
 #ifndef BSQ_CODEC_H
 #define BSQ_CODEC_H
@@ -11,6 +12,12 @@
 #include "err.h"
 #include "model.h"
 #include "stream.h"
+
+/* Loads the data m was trained on: from its recorded source, or from spec
+ * when not NULL ("friedman1": the model's generator settings; a CSV path);
+ * BSQ_EHASH when it is not the data m records. */
+int bsq_model_load_data(const bsq_model *m, const char *spec, bsq_dataset *d,
+                        bsq_diag *diag);
 
 /* Encodes rows[0..n-1] of d (NULL: every row, n = d->rows) into *st, K-bit
  * words in `mode`, bound to m's hash. Each model feature is read from the

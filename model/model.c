@@ -4,6 +4,7 @@
  * layers, dims[0] = D, dims[L] = 1. */
 #include "model.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,42 @@ void bsq_train_cfg_default(bsq_train_cfg *c) {
   c->input_signed = 0;
   c->range_margin = 0.05;
   c->init_minmax = 0;
+}
+
+/* strtol of a whole decimal number in lo..hi; -1 otherwise. */
+static int whole(const char *s, const char *end, long lo, long hi, long *v) {
+  char *e;
+  errno = 0;
+  *v = strtol(s, &e, 10);
+  return e == s || e != end || errno || *v < lo || *v > hi ? -1 : 0;
+}
+
+int bsq_train_cfg_parse_hidden(bsq_train_cfg *c, const char *spec) {
+  int hidden[BSQ_MAX_LAYERS], n = 0;
+  long count, width;
+  const char *x = strchr(spec, 'x');
+  if (x) {
+    if (x == spec || whole(spec, x, 0, BSQ_MAX_LAYERS - 1, &count) ||
+        whole(x + 1, x + 1 + strlen(x + 1), 1, 65536, &width))
+      return BSQ_EINVAL;
+    for (n = 0; n < count; n++) hidden[n] = (int)width;
+  } else {
+    const char *p = spec;
+    while (*p) {
+      char *end;
+      long v = strtol(p, &end, 10);
+      if (end == p || v < 1 || v > 65536 || n >= BSQ_MAX_LAYERS - 1)
+        return BSQ_EINVAL;
+      hidden[n++] = (int)v;
+      if (*end == ',') p = end + 1;
+      else if (*end == '\0') p = end;
+      else return BSQ_EINVAL;
+    }
+    if (n == 0) return BSQ_EINVAL;
+  }
+  c->nhidden = n;
+  memcpy(c->hidden, hidden, sizeof(int) * (size_t)n);
+  return BSQ_OK;
 }
 
 static char *dupstr(const char *s) {

@@ -106,6 +106,10 @@ typedef struct {
 } bsq_train_cfg;
 
 void bsq_train_cfg_default(bsq_train_cfg *c);
+/* Hidden layers from "5x32" (count x width; count may be 0) or
+ * "64,32,16" into c->nhidden / c->hidden: widths 1..65536, at most
+ * BSQ_MAX_LAYERS - 1 layers. 0, or BSQ_EINVAL leaving c as it was. */
+int bsq_train_cfg_parse_hidden(bsq_train_cfg *c, const char *spec);
 
 typedef struct {
   int F;
