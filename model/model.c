@@ -253,12 +253,26 @@ typedef struct {
   float *wt[BSQ_MAX_LAYERS]; /* the forward's w^T, shared by the blocks */
 } infer_job;
 
+void bsq_model_level_values(float *out /* (n, F) */,
+                            const float *x /* (n, F) */, const bsq_model *m,
+                            int n) {
+  int F = m->F;
+  for (int r = 0; r < n; r++)
+    for (int f = 0; f < F; f++) {
+      float v = x[(size_t)r * (size_t)F + f];
+      int k = 0; /* level = thresholds exceeded (any order) */
+      for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
+        k += v > m->thr[d];
+      out[(size_t)r * (size_t)F + f] = m->values[m->voff[f] + k];
+    }
+}
+
 /* MLP inputs of n rows of physical inputs x (n, F): standardized, then
  * hard bits, levels' values or (FP) the standardized values themselves.
  * xs: (n, F) scratch. */
 static void input_rows(const bsq_model *m, const double *x, int n, float *xs,
                        float *in /* (n, dims[0]) */) {
-  int F = m->F, D = m->enc.D, I = m->dims[0];
+  int F = m->F, D = m->enc.D;
   for (int r = 0; r < n; r++)
     for (int f = 0; f < F; f++)
       xs[(size_t)r * (size_t)F + f] =
@@ -267,15 +281,8 @@ static void input_rows(const bsq_model *m, const double *x, int n, float *xs,
     bsq_hardbits_forward(in, xs, m->thr, m->feat_of, n, F, D);
   } else if (m->input == BSQ_INPUT_FLOAT) {
     memcpy(in, xs, sizeof(float) * (size_t)n * (size_t)F);
-  } else { /* level = thresholds exceeded (any order), then its value */
-    for (int r = 0; r < n; r++)
-      for (int f = 0; f < F; f++) {
-        float v = xs[(size_t)r * (size_t)F + f];
-        int k = 0;
-        for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
-          k += v > m->thr[d];
-        in[(size_t)r * (size_t)I + f] = m->values[m->voff[f] + k];
-      }
+  } else { /* dims[0] = F */
+    bsq_model_level_values(in, xs, m, n);
   }
 }
 

@@ -167,6 +167,11 @@ void bsq_model_levels_input(const bsq_model *m, const uint8_t *levels,
 /* Float path: hard quantization of the standardized physical inputs x
  * (N, F) against the float thresholds (levels, then bits or values as the
  * model's input says); FP models see the standardized x itself. */
+/* Pr-* inputs: out[r,f] = values[level of x[r,f] (standardized) against
+ * the model's thresholds]. */
+void bsq_model_level_values(float *out /* (n, F) */,
+                            const float *x /* (n, F) */, const bsq_model *m,
+                            int n);
 int bsq_model_predict(const bsq_model *m, const double *x, int N,
                       double *yhat_std);
 /* Integer path from levels (N, F) through the decoder input (bits or

@@ -35,6 +35,14 @@ static void result_init(bsq_sim_result *r) {
   r->first_feature = r->first_exp_level = r->first_got_level = -1;
 }
 
+/* A failed run's summary: BSQ_EMISMATCH. */
+static int mismatches(bsq_diag *diag, const char *sim, const bsq_sim_result *r) {
+  return bsq_diag_set(diag, BSQ_EMISMATCH,
+                      "%s: %" PRIu64 " mismatches in %" PRIu64 " words%s%s",
+                      sim, r->mismatches, r->words, r->first[0] ? "; " : "",
+                      r->first);
+}
+
 double bsq_sim_fps(const bsq_sim_result *r) {
   return r->seconds > 0 ? (double)r->accepted / r->seconds : 0.0;
 }
@@ -230,11 +238,7 @@ int bsq_sim_verilator(const bsq_sim_job *j, const bsq_model *m,
   }
   r->ok = st == 0;
   if (r->ok) return BSQ_OK;
-  return bsq_diag_set(diag, BSQ_EMISMATCH,
-                      "verilator: %" PRIu64 " mismatches in %" PRIu64
-                      " words%s%s",
-                      r->mismatches, r->words, r->first[0] ? "; " : "",
-                      r->first);
+  return mismatches(diag, "verilator", r);
 }
 
 /* ---- Icarus ---------------------------------------------------------------- */
@@ -299,11 +303,7 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   r->total = s->n;
   r->ok = r->mismatches == 0 && r->frames == s->n && r->words == nwords;
   if (r->ok) return BSQ_OK;
-  return bsq_diag_set(diag, BSQ_EMISMATCH,
-                      "icarus: %" PRIu64 " mismatches in %" PRIu64
-                      " words%s%s",
-                      r->mismatches, r->words, r->first[0] ? "; " : "",
-                      r->first);
+  return mismatches(diag, "icarus", r);
 }
 
 /* ---- the whole check ------------------------------------------------------- */
