@@ -7,6 +7,11 @@
 #include "cli.h"
 #include "err.h"
 
+static void show_usage(const cli_parser *p, FILE *f) {
+  if (p->usage) p->usage(f);
+  else fputs(p->help, f);
+}
+
 int cli_next(cli_parser *p) {
   if (!p->started) {
     optind = 1;
@@ -16,13 +21,13 @@ int cli_next(cli_parser *p) {
   int c = getopt_long(p->argc, p->argv, p->shortopts, p->longopts,
                       &p->longindex);
   if (c == 'h') {
-    p->usage(stdout);
+    show_usage(p, stdout);
     p->exit = BSQ_EXIT_OK;
     return -1;
   }
   if (c == '?' || c == ':') {
     cli_error(p->cmd, "unknown or incomplete option '%s'", p->argv[optind - 1]);
-    p->usage(stderr);
+    show_usage(p, stderr);
     p->exit = BSQ_EXIT_USAGE;
     return -1;
   }
@@ -38,7 +43,7 @@ int cli_usage_error(const cli_parser *p, const char *fmt, ...) {
   va_start(ap, fmt);
   cli_verror(p->cmd, fmt, ap);
   va_end(ap);
-  p->usage(stderr);
+  show_usage(p, stderr);
   return BSQ_EXIT_USAGE;
 }
 

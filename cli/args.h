@@ -23,7 +23,8 @@ typedef struct {
   char **argv;
   const char *shortopts;         /* with "h" */
   const struct option *longopts; /* with {"help", no_argument, 0, 'h'} */
-  void (*usage)(FILE *f);
+  void (*usage)(FILE *f);        /* prints the help text, or NULL: */
+  const char *help;              /* the help text */
   int longindex;                 /* getopt_long's index of the last long option */
   int exit;                      /* -1 while parsing; the exit code once -h
                                     or a bad option ended it */
@@ -31,7 +32,9 @@ typedef struct {
 } cli_parser;
 
 #define CLI_PARSER(cmd, argc, argv, shortopts, longopts, usage)               \
-  {(cmd), (argc), (argv), (shortopts), (longopts), (usage), 0, -1, 0}
+  {(cmd), (argc), (argv), (shortopts), (longopts), (usage), NULL, 0, -1, 0}
+#define CLI_PARSER_TEXT(cmd, argc, argv, shortopts, longopts, help)           \
+  {(cmd), (argc), (argv), (shortopts), (longopts), NULL, (help), 0, -1, 0}
 
 /* The next option code, as getopt_long returns it; -1 at the end, or when
  * -h (usage on stdout, exit 0) or an unknown or incomplete option ("unknown

@@ -10,8 +10,7 @@
 #include "model.h"
 #include "stream.h"
 
-static void encode_usage(FILE *f) {
-  fprintf(f,
+static const char ENCODE_USAGE[] =
 "usage: bsq encode MODEL.json --data SRC -o FRAMES.bin [options]\n"
 "\n"
 "Runs the device side of the model in software: physical values -> input\n"
@@ -25,22 +24,19 @@ static void encode_usage(FILE *f) {
 "                      (the data must be the model's own)\n"
 "  --word-bits K       output word width, 1..64 (default 32)\n"
 "  --mode M            continuous (default) or aligned\n"
-"  -o FILE             stream file to write\n");
-}
+"  -o FILE             stream file to write\n";
 
-static void decode_usage(FILE *f) {
-  fprintf(f,
+static const char DECODE_USAGE[] =
 "usage: bsq decode MODEL.json FRAMES.bin -o PREDICTIONS.csv\n"
 "\n"
 "Runs the server side: words -> frames -> levels -> bit vector -> network.\n"
-"Writes one row per frame: frame,prediction (physical target units).\n");
-}
+"Writes one row per frame: frame,prediction (physical target units).\n";
 
 int cmd_encode(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_ARG("data", 'd'), CLI_ARG("split", 's'), CLI_ARG("word-bits", 'k'),
       CLI_ARG("mode", 'm'), CLI_ARG("output", 'o'), CLI_END};
-  cli_parser p = CLI_PARSER("encode", argc, argv, "o:h", opts, encode_usage);
+  cli_parser p = CLI_PARSER_TEXT("encode", argc, argv, "o:h", opts, ENCODE_USAGE);
   const char *data = NULL, *out = NULL;
   int test_only = 0, c;
   long K = 32;
@@ -105,7 +101,7 @@ done_model:
 
 int cmd_decode(int argc, char **argv) {
   static const struct option opts[] = {CLI_ARG("output", 'o'), CLI_END};
-  cli_parser p = CLI_PARSER("decode", argc, argv, "o:h", opts, decode_usage);
+  cli_parser p = CLI_PARSER_TEXT("decode", argc, argv, "o:h", opts, DECODE_USAGE);
   const char *out = NULL;
   int c;
   while ((c = cli_next(&p)) != -1)

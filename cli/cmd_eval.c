@@ -10,8 +10,7 @@
 #include "model.h"
 #include "train.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
+static const char USAGE[] =
 "usage: bsq eval MODEL.json [--data SRC] [--json] [--predictions FILE]\n"
 "\n"
 "Evaluates the model on the test split of the data it was trained on,\n"
@@ -23,15 +22,14 @@ static void usage(FILE *f) {
 "                      file says (it must be the same data: hash checked)\n"
 "  --json              one JSON object on stdout\n"
 "  --predictions FILE  write row,target,prediction,prediction_hw (physical\n"
-"                      units) for every test row as CSV\n");
-}
+"                      units) for every test row as CSV\n";
 
 int cmd_eval(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_ARG("data", 'd'), CLI_FLAG("json", 'j'), CLI_ARG("predictions", 'p'),
       CLI_END};
   const char *data = NULL, *pred_path = NULL;
-  cli_parser p = CLI_PARSER("eval", argc, argv, "h", opts, usage);
+  cli_parser p = CLI_PARSER_TEXT("eval", argc, argv, "h", opts, USAGE);
   int json = 0, c;
   while ((c = cli_next(&p)) != -1) {
     switch (c) {

@@ -9,8 +9,7 @@
 #include "model.h"
 #include "tools.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
+static const char USAGE[] =
 "usage: bsq gen MODEL.json -o DIR [--arch flash|search] [--word-bits K]\n"
 "               [--mode continuous|aligned] [--name NAME]\n"
 "\n"
@@ -25,8 +24,7 @@ static void usage(FILE *f) {
 "  --word-bits K        output word width, 1..64 (default 32)\n"
 "  --mode M             aligned: each frame starts a word, tlast on its last\n"
 "                       word (default); continuous: no padding\n"
-"  --name NAME          module prefix (default bsq)\n");
-}
+"  --name NAME          module prefix (default bsq)\n";
 
 int cmd_gen(int argc, char **argv) {
   static const struct option opts[] = {
@@ -35,7 +33,7 @@ int cmd_gen(int argc, char **argv) {
   bsq_gen_opts o;
   bsq_gen_opts_default(&o);
   const char *out = NULL;
-  cli_parser p = CLI_PARSER("gen", argc, argv, "ho:", opts, usage);
+  cli_parser p = CLI_PARSER_TEXT("gen", argc, argv, "ho:", opts, USAGE);
   int c, rc;
   while ((c = cli_next(&p)) != -1) {
     bsq_diag od;

@@ -12,8 +12,7 @@
 #include "run.h"
 #include "tools.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
+static const char USAGE[] =
 "usage: bsq lint DIR [--json]\n"
 "\n"
 "Checks a directory written by `bsq gen`: `verilator --lint-only -Wall` on\n"
@@ -21,8 +20,7 @@ static void usage(FILE *f) {
 "read and synthesize it (synth -flatten; check -assert). Exit 0 clean,\n"
 "2 no design in DIR or a tool is missing, 3 a check failed.\n"
 "\n"
-"  --json   one JSON object on stdout\n");
-}
+"  --json   one JSON object on stdout\n";
 
 /* Prints s as a JSON string. */
 static void json_str(const char *s) {
@@ -39,7 +37,7 @@ static void json_str(const char *s) {
 int cmd_lint(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_FLAG("json", 'j'), CLI_END};
-  cli_parser p = CLI_PARSER("lint", argc, argv, "h", opts, usage);
+  cli_parser p = CLI_PARSER_TEXT("lint", argc, argv, "h", opts, USAGE);
   int json = 0, c;
   while ((c = cli_next(&p)) != -1)
     if (c == 'j') json = 1;

@@ -13,8 +13,7 @@
 #include "sim.h"
 #include "tools.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
+static const char USAGE[] =
 "usage: bsq sim MODEL.json [--arch flash|search] [--word-bits K]\n"
 "               [--mode continuous|aligned] [--name NAME] [--rtl DIR]\n"
 "               [--frames N] [--backpressure P] [--seed S] [--trace FILE]\n"
@@ -47,8 +46,7 @@ static void usage(FILE *f) {
 "                       word N never reaches the comparison\n"
 "  --json               one JSON object on stdout\n"
 "  --keep DIR           build and run in DIR and keep it (default: a\n"
-"                       temporary directory, removed)\n");
-}
+"                       temporary directory, removed)\n";
 
 typedef struct {
   int json;
@@ -76,7 +74,7 @@ int cmd_sim(int argc, char **argv) {
   bsq_sim_cfg_default(&sc);
   const char *keep = NULL;
   sim_ui ui = {0};
-  cli_parser p = CLI_PARSER("sim", argc, argv, "h", opts, usage);
+  cli_parser p = CLI_PARSER_TEXT("sim", argc, argv, "h", opts, USAGE);
   int c, design_opts = 0;
   while ((c = cli_next(&p)) != -1) {
     long v;

@@ -12,8 +12,7 @@
 #include "report.h"
 #include "tune.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
+static const char USAGE[] =
 "usage: bsq tune --data friedman1|FILE.csv [--target NAME] [--bits 2,3,4,6]\n"
 "                [--methods all|LIST] [--trials N] [--time-budget S]\n"
 "                [--folds K] [-o REPORT.md] [--json REPORT.json]\n"
@@ -36,14 +35,13 @@ static void usage(FILE *f) {
 "  --seed S            split seed (default 1)\n"
 "  --jobs N            parallel trainings (default: the cores)\n"
 "  -o FILE, --json FILE  reports (Markdown, JSON with a \"tuning\" object)\n"
-"  -q, --quiet\n");
-}
+"  -q, --quiet\n";
 
 int cmd_tune(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_DATA_OPTIONS, CLI_TUNE_OPTIONS, CLI_SWEEP_OPTIONS,
       CLI_ARG("epochs", 'e'), CLI_END};
-  cli_parser p = CLI_PARSER("tune", argc, argv, "o:qh", opts, usage);
+  cli_parser p = CLI_PARSER_TEXT("tune", argc, argv, "o:qh", opts, USAGE);
   cli_sweep_opts so;
   cli_sweep_opts_default(&so);
   int c;
