@@ -22,18 +22,6 @@ static const char USAGE[] =
 "\n"
 "  --json   one JSON object on stdout\n";
 
-/* Prints s as a JSON string. */
-static void json_str(const char *s) {
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') printf("\\%c", c);
-    else if (c < 0x20) printf("\\u%04x", c);
-    else putchar(c);
-  }
-  putchar('"');
-}
-
 int cmd_lint(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_FLAG("json", 'j'), CLI_END};
@@ -57,12 +45,10 @@ int cmd_lint(int argc, char **argv) {
   if (rc == BSQ_EFORMAT) {
     /* no design: nothing ran */
   } else if (json) {
-    printf("{\"dir\": ");
-    json_str(dir);
-    printf(", \"top\": \"%s\", \"verilator\": %s, \"yosys\": %s, "
-           "\"cells\": %ld}\n",
-           r.top, r.verilator_ok ? "true" : "false",
-           r.yosys_ok ? "true" : "false", r.cells);
+    char *text = bsq_lint_result_json(dir, &r);
+    if (text) fputs(text, stdout);
+    else rc = BSQ_ENOMEM;
+    free(text);
   } else if (rc == BSQ_OK) {
     printf("%s: %s: verilator -Wall clean, yosys synth ok (%ld cells)\n", dir,
            r.top, r.cells);

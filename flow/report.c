@@ -204,15 +204,12 @@ char *bsq_report_to_json(const bsq_report *R) {
   char *text = ok ? cJSON_Print(root) : NULL;
   cJSON_Delete(root);
   if (!text) return NULL;
-  size_t n = strlen(text);
-  char *t2 = realloc(text, n + 2);
-  if (!t2) {
-    free(text);
-    return NULL;
-  }
-  t2[n] = '\n';
-  t2[n + 1] = '\0';
-  return t2;
+  bsq_buf b; /* the text and a newline */
+  bsq_buf_init(&b);
+  bsq_buf_puts(&b, text);
+  bsq_buf_puts(&b, "\n");
+  free(text);
+  return bsq_buf_finish(&b);
 }
 
 int bsq_report_save_json(const bsq_report *r, const char *path,
