@@ -3,6 +3,8 @@
 #ifndef BSQ_CLI_H
 #define BSQ_CLI_H
 
+#include <stdarg.h>
+
 #include "data.h"
 #include "model.h"
 
@@ -28,6 +30,13 @@ void cli_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* The same, and returns BSQ_EXIT_USAGE (a bad option or argument). */
+int cli_usage_fail(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void cli_verror(const char *cmd, const char *fmt, va_list ap);
 /* Maps a library error code to an exit code (input errors -> 2). */
 int cli_exit_for(int err);
 /* Strict number parsing: whole string, in range; 0 ok, -1 otherwise. */

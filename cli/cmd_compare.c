@@ -3,11 +3,11 @@
  * a Markdown table, a JSON report and an SVG plot. The work is the
  * library's (flow/compare.h); this file parses, calls and prints. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "compare.h"
 #include "options.h"
@@ -80,128 +80,74 @@ static int write_outputs(const bsq_report *R, const char *md,
 
 int cmd_compare(int argc, char **argv) {
   static const struct option opts[] = {
-      CLI_DATA_OPTIONS,
-      CLI_TRAIN_OPTIONS,
-      CLI_TUNE_OPTIONS,
-      {"bits", required_argument, 0, 'b'},
-      {"methods", required_argument, 0, 'm'},
-      {"seeds", required_argument, 0, 'n'},
-      {"seed", required_argument, 0, 's'},
-      {"jobs", required_argument, 0, 'j'},
-      {"tune", no_argument, 0, 'U'},
-      {"output", required_argument, 0, 'o'},
-      {"json", required_argument, 0, 'J'},
-      {"plot", required_argument, 0, 'P'},
-      {"from", required_argument, 0, 'F'},
-      {"quiet", no_argument, 0, 'q'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
-  const char *out_md = NULL, *out_json = NULL, *out_plot = NULL, *from = NULL;
-  long nseeds = 5, seed0 = 1, jobs = bsq_pool_default_threads();
-  int bits[BSQ_MAX_BITS] = {2, 3, 4, 6}, nbits = 4, quiet = 0, tune = 0;
-  int want[BSQ_METHOD_COUNT];
-  cli_data_opts dopt;
-  cli_data_opts_default(&dopt);
-  bsq_tune_opts topt;
-  bsq_tune_opts_default(&topt);
-  bsq_train_cfg cfg;
-  bsq_train_cfg_default(&cfg);
-  bsq_method_parse_list("all", want, NULL, 0);
-  optind = 1;
-  opterr = 0;
-  int c;
-  while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+      CLI_DATA_OPTIONS, CLI_TRAIN_OPTIONS, CLI_TUNE_OPTIONS, CLI_SWEEP_OPTIONS,
+      CLI_ARG("seeds", 'n'), CLI_FLAG("tune", 'U'), CLI_ARG("plot", 'P'),
+      CLI_ARG("from", 'F'), CLI_END};
+  cli_parser p = CLI_PARSER("compare", argc, argv, "o:qh", opts, usage);
+  const char *out_plot = NULL, *from = NULL;
+  long nseeds = 5;
+  int tune = 0, c;
+  cli_sweep_opts so;
+  cli_sweep_opts_default(&so);
+  while ((c = cli_next(&p)) != -1) {
     const char *bad = NULL;
-    char badname[64], list[160];
-    if (cli_data_option(c, optarg, &dopt, &bad) ||
-        cli_train_option(c, optarg, &cfg, &bad) ||
-        cli_tune_option(c, optarg, &topt, &bad))
-      c = 0;
+    char list[160];
+    if (cli_sweep_option(c, optarg, &so, &bad)) c = 0;
     switch (c) {
-    case 0: break;
-    case 'b':
-      nbits = cli_parse_int_list(optarg, 1, BSQ_MAX_BITS, bits, BSQ_MAX_BITS);
-      if (nbits < 1) bad = "--bits";
+    case 'n':
+      if (cli_parse_int(optarg, 1, 1000, &nseeds)) bad = "--seeds";
       break;
-    case 'm':
-      if (bsq_method_parse_list(optarg, want, badname, sizeof badname)) {
-        cli_error("compare", "--methods: unknown method '%s' (all, or a "
-                  "list of %s)", badname,
-                  bsq_method_list(list, sizeof list, ", ", 1));
-        return BSQ_EXIT_USAGE;
-      }
-      break;
-    case 'n': if (cli_parse_int(optarg, 1, 1000, &nseeds)) bad = "--seeds"; break;
-    case 's': if (cli_parse_int(optarg, 0, (1L << 53), &seed0)) bad = "--seed"; break;
-    case 'j': if (cli_parse_int(optarg, 1, 256, &jobs)) bad = "--jobs"; break;
     case 'U': tune = 1; break;
-    case 'o': out_md = optarg; break;
-    case 'J': out_json = optarg; break;
     case 'P': out_plot = optarg; break;
     case 'F': from = optarg; break;
-    case 'q': quiet = 1; break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    default:
-      cli_error("compare", "unknown or incomplete option '%s'",
-                argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
     }
-    if (bad) {
-      cli_error("compare", "%s: invalid value '%s'", bad, optarg);
-      return BSQ_EXIT_USAGE;
-    }
+    if (bad && !strcmp(bad, "--methods"))
+      return cli_usage_fail("compare", "--methods: unknown method '%s' (all, "
+                            "or a list of %s)", so.badname,
+                            bsq_method_list(list, sizeof list, ", ", 1));
+    if (bad)
+      return cli_usage_fail("compare", "%s: invalid value '%s'", bad, optarg);
   }
-  if (optind < argc) {
-    cli_error("compare", "unexpected argument '%s'", argv[optind]);
-    return BSQ_EXIT_USAGE;
-  }
+  if (p.exit >= 0) return p.exit;
+  if (cli_no_args(&p)) return BSQ_EXIT_USAGE;
   if (from) { /* re-render an earlier report, no training */
-    if (dopt.data) {
-      cli_error("compare", "--from and --data exclude each other");
-      return BSQ_EXIT_USAGE;
-    }
+    if (so.data.data)
+      return cli_usage_fail("compare", "--from and --data exclude each other");
     bsq_report R;
     bsq_diag diag = {{0}};
     int rc = bsq_report_load_json(&R, from, &diag);
     if (rc) cli_error("compare", "%s", diag.msg);
-    else rc = write_outputs(&R, out_md, out_json, out_plot);
+    else rc = write_outputs(&R, so.out_md, so.out_json, out_plot);
     bsq_report_free(&R);
     return cli_exit_for(rc);
   }
-  if (!dopt.data) {
-    cli_error("compare", "--data is required");
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
-  for (int i = 0; i < nbits; i++)
+  if (!so.data.data) return cli_usage_error(&p, "--data is required");
+  for (int i = 0; i < so.nbits; i++)
     for (int j = 0; j < i; j++)
-      if (bits[i] == bits[j]) {
-        cli_error("compare", "--bits: %d is listed twice", bits[i]);
-        return BSQ_EXIT_USAGE;
-      }
+      if (so.bits[i] == so.bits[j])
+        return cli_usage_fail("compare", "--bits: %d is listed twice",
+                              so.bits[i]);
 
   bsq_dataset d;
-  int rc = cli_load_data("compare", dopt.data, dopt.target, (int)dopt.rows,
-                         (unsigned long long)dopt.data_seed, &d);
+  int rc = cli_load_data_opts("compare", &so.data, &d);
   if (rc) return cli_exit_for(rc);
-  int progress = !quiet && cli_isatty_stderr();
-  bsq_compare_opts co = {want, bits, nbits, (int)nseeds, (uint64_t)seed0,
-                         &cfg, NULL, (int)jobs, bsq_now(),
-                         progress ? cli_log_stderr : NULL, NULL};
+  int progress = !so.quiet && cli_isatty_stderr();
+  bsq_compare_opts co = {so.want, so.bits, so.nbits, (int)nseeds,
+                         (uint64_t)so.seed, &so.cfg, NULL, (int)so.jobs,
+                         bsq_now(), progress ? cli_log_stderr : NULL, NULL};
   bsq_tuning tuned = {0};
   bsq_report R;
   bsq_report_init(&R);
   bsq_diag diag = {{0}};
   if (tune) {
-    topt.jobs = (int)jobs;
-    topt.log = co.log;
-    if (cli_check_folds("compare", "--tune: ", d.rows, topt.folds)) {
+    so.tune.jobs = (int)so.jobs;
+    so.tune.log = co.log;
+    if (cli_check_folds("compare", "--tune: ", d.rows, so.tune.folds)) {
       rc = BSQ_EINVAL;
       goto done;
     }
-    if ((rc = bsq_tune_run(&tuned, &d, &cfg, want, bits, nbits,
-                           (uint64_t)seed0, &topt, &diag))) {
+    if ((rc = bsq_tune_run(&tuned, &d, &so.cfg, so.want, so.bits, so.nbits,
+                           (uint64_t)so.seed, &so.tune, &diag))) {
       cli_error("compare", "--tune: %s", diag.msg);
       goto done;
     }
@@ -209,7 +155,7 @@ int cmd_compare(int argc, char **argv) {
   }
   if (progress)
     fprintf(stderr, "bsq compare: %d trainings on %ld threads\n",
-            bsq_compare_trainings(&co, d.F), jobs);
+            bsq_compare_trainings(&co, d.F), so.jobs);
   if ((rc = bsq_compare_run(&R, &d, &co, &diag))) {
     cli_error("compare", "%s", diag.msg);
     goto done;
@@ -217,7 +163,7 @@ int cmd_compare(int argc, char **argv) {
   char *table = bsq_report_to_text(&R);
   if (table) fputs(table, stdout);
   free(table);
-  rc = write_outputs(&R, out_md, out_json, out_plot);
+  rc = write_outputs(&R, so.out_md, so.out_json, out_plot);
 done:
   bsq_report_free(&R);
   bsq_tuning_free(&tuned);

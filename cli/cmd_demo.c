@@ -2,16 +2,15 @@
  * each through the same code as its own subcommand. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "args.h"
 #include "cli.h"
 #include "run.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
+static const char USAGE[] =
 "usage: bsq demo [-o DIR] [--bits N] [--epochs N] [--no-synth]\n"
 "\n"
 "Runs the whole flow on friedman1 (40,768 rows, seed 1) and writes every\n"
@@ -20,7 +19,7 @@ static void usage(FILE *f) {
 "  eval   float and hardware-true test MSE, bits per frame\n"
 "  gen    Verilog encoder and C firmware header -> DIR/rtl\n"
 "  lint   Verilator -Wall and a Yosys synthesis of DIR/rtl\n"
-"  sim    Verilator co-simulation against the C model, 30%% stalls\n"
+"  sim    Verilator co-simulation against the C model, 30% stalls\n"
 "  synth  Yosys / nextpnr-ice40 report with the naive reference and the\n"
 "         proof that the architectures agree -> DIR/synth.md, DIR/synth.json\n"
 "Stops at the first step that fails, with that step's exit code.\n"
@@ -28,8 +27,7 @@ static void usage(FILE *f) {
 "  -o DIR         output directory (created if missing)\n"
 "  --bits N       bits per feature (default 4)\n"
 "  --epochs N     training epochs (default 100)\n"
-"  --no-synth     leave out the synthesis step\n");
-}
+"  --no-synth     leave out the synthesis step\n";
 
 /* Runs one subcommand with a NULL-terminated argument list. */
 static int step(const char *title, int (*run)(int, char **), char **args) {
@@ -49,47 +47,32 @@ static int step(const char *title, int (*run)(int, char **), char **args) {
 }
 
 int cmd_demo(int argc, char **argv) {
-  static const struct option opts[] = {{"bits", required_argument, 0, 'b'},
-                                       {"epochs", required_argument, 0, 'e'},
-                                       {"no-synth", no_argument, 0, 'S'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      CLI_ARG("bits", 'b'), CLI_ARG("epochs", 'e'), CLI_FLAG("no-synth", 'S'),
+      CLI_END};
   const char *dir = "bsq-demo", *bits = "4", *epochs = "100";
+  cli_parser p = CLI_PARSER_TEXT("demo", argc, argv, "ho:", opts, USAGE);
   int synth = 1, c;
   long v;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+  while ((c = cli_next(&p)) != -1) {
     switch (c) {
     case 'o': dir = optarg; break;
     case 'b':
-      if (cli_parse_int(optarg, 1, 8, &v)) {
-        cli_error("demo", "--bits: '%s' is not an integer in 1..8", optarg);
+      if (cli_opt_int("demo", "--bits", optarg, 1, 8, &v))
         return BSQ_EXIT_USAGE;
-      }
       bits = optarg;
       break;
     case 'e':
-      if (cli_parse_int(optarg, 1, 100000, &v)) {
-        cli_error("demo", "--epochs: '%s' is not an integer in 1..100000",
-                  optarg);
+      if (cli_opt_int("demo", "--epochs", optarg, 1, 100000, &v))
         return BSQ_EXIT_USAGE;
-      }
       epochs = optarg;
       break;
     case 'S': synth = 0; break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    default:
-      cli_error("demo", "unknown or incomplete option '%s'", argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
     }
   }
-  if (optind != argc) {
-    cli_error("demo", "unexpected argument '%s'", argv[optind]);
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
+  if (p.exit >= 0) return p.exit;
+  if (cli_nargs(&p))
+    return cli_usage_error(&p, "unexpected argument '%s'", cli_arg(&p, 0));
   if (mkdir(dir, 0777) && errno != EEXIST) {
     cli_error("demo", "%s: cannot create directory: %s", dir, strerror(errno));
     return BSQ_EXIT_INPUT;

@@ -1,16 +1,15 @@
 /* bsq gen — Verilog encoder and C firmware header from a model file. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "gen.h"
 #include "model.h"
 #include "tools.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
+static const char USAGE[] =
 "usage: bsq gen MODEL.json -o DIR [--arch flash|search] [--word-bits K]\n"
 "               [--mode continuous|aligned] [--name NAME]\n"
 "\n"
@@ -25,55 +24,29 @@ static void usage(FILE *f) {
 "  --word-bits K        output word width, 1..64 (default 32)\n"
 "  --mode M             aligned: each frame starts a word, tlast on its last\n"
 "                       word (default); continuous: no padding\n"
-"  --name NAME          module prefix (default bsq)\n");
-}
+"  --name NAME          module prefix (default bsq)\n";
 
 int cmd_gen(int argc, char **argv) {
   static const struct option opts[] = {
-      {"out", required_argument, 0, 'o'},
-      {"arch", required_argument, 0, 'a'},
-      {"word-bits", required_argument, 0, 'k'},
-      {"mode", required_argument, 0, 'm'},
-      {"name", required_argument, 0, 'n'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      CLI_ARG("out", 'o'), CLI_ARG("arch", 'a'), CLI_ARG("word-bits", 'k'),
+      CLI_ARG("mode", 'm'), CLI_ARG("name", 'n'), CLI_END};
   bsq_gen_opts o;
   bsq_gen_opts_default(&o);
   const char *out = NULL;
-  int c, rc, optidx = 0;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "ho:", opts, &optidx)) != -1) {
-    switch (c) {
-    case 'o': out = optarg; break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    case 'a': case 'k': case 'm': case 'n': {
-      bsq_diag od;
-      if (bsq_gen_opts_set(&o, opts[optidx].name, optarg, &od)) {
-        cli_error("gen", "%s", od.msg);
-        return BSQ_EXIT_USAGE;
-      }
-      break;
-    }
-    default:
-      cli_error("gen", "unknown or incomplete option '%s'", argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
-    }
+  cli_parser p = CLI_PARSER_TEXT("gen", argc, argv, "ho:", opts, USAGE);
+  int c, rc;
+  while ((c = cli_next(&p)) != -1) {
+    bsq_diag od;
+    if (c == 'o') out = optarg;
+    else if (bsq_gen_opts_set(&o, opts[p.longindex].name, optarg, &od))
+      return cli_usage_fail("gen", "%s", od.msg);
   }
-  if (optind != argc - 1 || !out) {
-    cli_error("gen", optind == argc ? "missing MODEL.json"
-                     : !out        ? "missing -o DIR"
-                                   : "too many arguments");
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
+  if (p.exit >= 0) return p.exit;
+  if (cli_nargs(&p) > 0 && !out) return cli_usage_error(&p, "missing -o DIR");
+  if (cli_one_arg(&p, "MODEL.json")) return BSQ_EXIT_USAGE;
   bsq_model m;
   bsq_diag diag = {{0}};
-  if ((rc = bsq_model_load(&m, argv[optind], &diag))) {
-    cli_error("gen", "%s", diag.msg[0] ? diag.msg : bsq_strerror(rc));
-    return cli_exit_for(rc);
-  }
+  if ((rc = cli_model_load("gen", cli_arg(&p, 0), &m))) return cli_exit_for(rc);
   bsq_tool_paths paths;
   if ((rc = cli_tool_paths("gen", CLI_NEED_RTL, &paths))) {
     bsq_model_free(&m);

@@ -1,19 +1,18 @@
 /* bsq lint — Verilator -Wall and Yosys synthesis of a generated design:
  * parses, runs bsq_lint (see verify/lint.h), prints. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "gen.h"
 #include "lint.h"
 #include "run.h"
 #include "tools.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
+static const char USAGE[] =
 "usage: bsq lint DIR [--json]\n"
 "\n"
 "Checks a directory written by `bsq gen`: `verilator --lint-only -Wall` on\n"
@@ -21,44 +20,18 @@ static void usage(FILE *f) {
 "read and synthesize it (synth -flatten; check -assert). Exit 0 clean,\n"
 "2 no design in DIR or a tool is missing, 3 a check failed.\n"
 "\n"
-"  --json   one JSON object on stdout\n");
-}
-
-/* Prints s as a JSON string. */
-static void json_str(const char *s) {
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') printf("\\%c", c);
-    else if (c < 0x20) printf("\\u%04x", c);
-    else putchar(c);
-  }
-  putchar('"');
-}
+"  --json   one JSON object on stdout\n";
 
 int cmd_lint(int argc, char **argv) {
-  static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      CLI_FLAG("json", 'j'), CLI_END};
+  cli_parser p = CLI_PARSER_TEXT("lint", argc, argv, "h", opts, USAGE);
   int json = 0, c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case 'j': json = 1; break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    default:
-      cli_error("lint", "unknown or incomplete option '%s'", argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
-    }
-  }
-  if (optind != argc - 1) {
-    cli_error("lint", optind == argc ? "missing DIR" : "too many arguments");
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
-  const char *dir = argv[optind];
+  while ((c = cli_next(&p)) != -1)
+    if (c == 'j') json = 1;
+  if (p.exit >= 0) return p.exit;
+  if (cli_one_arg(&p, "DIR")) return BSQ_EXIT_USAGE;
+  const char *dir = cli_arg(&p, 0);
   char *work = bsq_mkdtemp(getenv("TMPDIR"), "lint");
   if (!work) {
     cli_error("lint", "cannot create a work directory");
@@ -72,12 +45,10 @@ int cmd_lint(int argc, char **argv) {
   if (rc == BSQ_EFORMAT) {
     /* no design: nothing ran */
   } else if (json) {
-    printf("{\"dir\": ");
-    json_str(dir);
-    printf(", \"top\": \"%s\", \"verilator\": %s, \"yosys\": %s, "
-           "\"cells\": %ld}\n",
-           r.top, r.verilator_ok ? "true" : "false",
-           r.yosys_ok ? "true" : "false", r.cells);
+    char *text = bsq_lint_result_json(dir, &r);
+    if (text) fputs(text, stdout);
+    else rc = BSQ_ENOMEM;
+    free(text);
   } else if (rc == BSQ_OK) {
     printf("%s: %s: verilator -Wall clean, yosys synth ok (%ld cells)\n", dir,
            r.top, r.cells);

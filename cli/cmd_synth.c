@@ -3,12 +3,12 @@
  * and a formal equivalence proof: parses, runs bsq_synth_run (see
  * verify/synth.h), prints the report. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "args.h"
 #include "cli.h"
 #include "gen.h"
 #include "model.h"
@@ -102,34 +102,23 @@ int cmd_synth(int argc, char **argv) {
   enum { O_KEEP = 256, O_PROVE, O_SEEDS, O_NAME, O_LIB, O_CELLS, O_CLOCK,
          O_RATE, O_FRAMES, O_IDELAY, O_ODELAY, O_PIPE, O_DRST };
   static const struct option opts[] = {
-      {"arch", required_argument, 0, 'a'},
-      {"target", required_argument, 0, 't'},
-      {"json", no_argument, 0, 'j'},
-      {"out", required_argument, 0, 'o'},
-      {"prove", no_argument, 0, O_PROVE},
-      {"seeds", required_argument, 0, O_SEEDS},
-      {"keep", required_argument, 0, O_KEEP},
-      {"name", required_argument, 0, O_NAME},
-      {"liberty", required_argument, 0, O_LIB},
-      {"cell-models", required_argument, 0, O_CELLS},
-      {"clock-mhz", required_argument, 0, O_CLOCK},
-      {"frame-rate", required_argument, 0, O_RATE},
-      {"frames", required_argument, 0, O_FRAMES},
-      {"input-delay", required_argument, 0, O_IDELAY},
-      {"output-delay", required_argument, 0, O_ODELAY},
-      {"pipeline", required_argument, 0, O_PIPE},
-      {"datapath-reset", required_argument, 0, O_DRST},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      CLI_ARG("arch", 'a'), CLI_ARG("target", 't'), CLI_FLAG("json", 'j'),
+      CLI_ARG("out", 'o'), CLI_FLAG("prove", O_PROVE),
+      CLI_ARG("seeds", O_SEEDS), CLI_ARG("keep", O_KEEP),
+      CLI_ARG("name", O_NAME), CLI_ARG("liberty", O_LIB),
+      CLI_ARG("cell-models", O_CELLS), CLI_ARG("clock-mhz", O_CLOCK),
+      CLI_ARG("frame-rate", O_RATE), CLI_ARG("frames", O_FRAMES),
+      CLI_ARG("input-delay", O_IDELAY), CLI_ARG("output-delay", O_ODELAY),
+      CLI_ARG("pipeline", O_PIPE), CLI_ARG("datapath-reset", O_DRST),
+      CLI_END};
   bsq_synth_cfg j;
   bsq_synth_cfg_default(&j);
   const char *out_md = NULL, *keep = NULL;
   int json = 0, c;
   long v;
   double dv;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+  cli_parser p = CLI_PARSER("synth", argc, argv, "ho:", opts, usage);
+  while ((c = cli_next(&p)) != -1) {
     switch (c) {
     case 'a':
       if (!strcmp(optarg, "flash") || !strcmp(optarg, "search") ||
@@ -217,19 +206,10 @@ int cmd_synth(int argc, char **argv) {
       }
       j.choices.datapath_reset = !strcmp(optarg, "on");
       break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    default:
-      cli_error("synth", "unknown or incomplete option '%s'", argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
     }
   }
-  if (optind != argc - 1) {
-    cli_error("synth", optind == argc ? "missing MODEL.json or DIR"
-                                      : "too many arguments");
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
+  if (p.exit >= 0) return p.exit;
+  if (cli_one_arg(&p, "MODEL.json or DIR")) return BSQ_EXIT_USAGE;
   if (strlen(j.name) > BSQ_GEN_NAME_MAX - 7) {
     cli_error("synth", "--name '%s' is too long (at most %d characters)", j.name,
               BSQ_GEN_NAME_MAX - 7);
@@ -245,7 +225,7 @@ int cmd_synth(int argc, char **argv) {
                        "both");
     return BSQ_EXIT_USAGE;
   }
-  const char *input = argv[optind];
+  const char *input = cli_arg(&p, 0);
   int from_dir = is_dir(input);
   char model_path[4096];
   snprintf(model_path, sizeof model_path, from_dir ? "%s/model.json" : "%s",
@@ -258,11 +238,8 @@ int cmd_synth(int argc, char **argv) {
   }
   bsq_model m;
   bsq_diag diag = {{0}};
-  int rc = bsq_model_load(&m, model_path, &diag);
-  if (rc) {
-    cli_error("synth", "%s", diag.msg[0] ? diag.msg : bsq_strerror(rc));
-    return cli_exit_for(rc);
-  }
+  int rc = cli_model_load("synth", model_path, &m);
+  if (rc) return cli_exit_for(rc);
   char *work = cli_work_dir("synth", keep, "synth"), *text = NULL;
   bsq_synth_report r;
   if (!work) {

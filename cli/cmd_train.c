@@ -1,12 +1,12 @@
 /* bsq train — train thresholds and network (Bw-SQ or a baseline). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "args.h"
 #include "cli.h"
 #include "dump.h"
 #include "model.h"
@@ -70,39 +70,26 @@ static void show_progress(const bsq_progress *p, void *user) {
 
 int cmd_train(int argc, char **argv) {
   static const struct option opts[] = {
-      CLI_DATA_OPTIONS,
-      CLI_TRAIN_OPTIONS,
-      {"bits", required_argument, 0, 'b'},
-      {"signed", no_argument, 0, 'S'},
-      {"margin", required_argument, 0, 'M'},
-      {"init", required_argument, 0, 'I'},
-      {"weight-decay", required_argument, 0, 'W'},
-      {"seed", required_argument, 0, 's'},
-      {"output", required_argument, 0, 'o'},
-      {"method", required_argument, 0, 'm'},
-      {"dump-init", required_argument, 0, 'X'},
-      {"threads", required_argument, 0, 'j'},
-      {"quiet", no_argument, 0, 'q'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      CLI_DATA_OPTIONS, CLI_TRAIN_OPTIONS, CLI_ARG("bits", 'b'),
+      CLI_FLAG("signed", 'S'), CLI_ARG("margin", 'M'), CLI_ARG("init", 'I'),
+      CLI_ARG("weight-decay", 'W'), CLI_ARG("seed", 's'),
+      CLI_ARG("output", 'o'), CLI_ARG("method", 'm'), CLI_ARG("dump-init", 'X'),
+      CLI_ARG("threads", 'j'), CLI_FLAG("quiet", 'q'), CLI_END};
+  cli_parser p = CLI_PARSER("train", argc, argv, "o:qh", opts, usage);
   const char *out = NULL, *dump_dir = NULL;
   long v;
   cli_data_opts dopt;
   cli_data_opts_default(&dopt);
   double x;
-  int quiet = 0;
+  int quiet = 0, c;
   bsq_train_cfg cfg;
   bsq_train_cfg_default(&cfg);
-  optind = 1;
-  opterr = 0;
-  int c;
-  while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+  while ((c = cli_next(&p)) != -1) {
     const char *bad = NULL;
     if (cli_data_option(c, optarg, &dopt, &bad) ||
         cli_train_option(c, optarg, &cfg, &bad))
       c = 0;
     switch (c) {
-    case 0: break;
     case 'b':
       v = cli_parse_int_list(optarg, 1, BSQ_MAX_BITS, cfg.bits,
                              BSQ_MAX_FEATURES);
@@ -138,27 +125,15 @@ int cmd_train(int argc, char **argv) {
       else bsq_nn_threads((int)v);
       break;
     case 'q': quiet = 1; break;
-    case 'h': usage(stdout); return BSQ_EXIT_OK;
-    default:
-      cli_error("train", "unknown or incomplete option '%s'", argv[optind - 1]);
-      usage(stderr);
-      return BSQ_EXIT_USAGE;
     }
-    if (bad) {
-      cli_error("train", "%s: invalid value '%s'", bad, optarg);
-      return BSQ_EXIT_USAGE;
-    }
+    if (bad)
+      return cli_usage_fail("train", "%s: invalid value '%s'", bad, optarg);
   }
-  if (optind < argc) {
-    cli_error("train", "unexpected argument '%s'", argv[optind]);
-    return BSQ_EXIT_USAGE;
-  }
+  if (p.exit >= 0) return p.exit;
+  if (cli_no_args(&p)) return BSQ_EXIT_USAGE;
   int is_fp = bsq_method_input(cfg.method) == BSQ_INPUT_FLOAT;
-  if (!dopt.data || (!out && !is_fp)) {
-    cli_error("train", "--data and -o are required");
-    usage(stderr);
-    return BSQ_EXIT_USAGE;
-  }
+  if (!dopt.data || (!out && !is_fp))
+    return cli_usage_error(&p, "--data and -o are required");
   if (is_fp && out) {
     cli_error("train",
               "--method fp: full precision has no encoder, so there is no "
@@ -168,8 +143,7 @@ int cmd_train(int argc, char **argv) {
   }
 
   bsq_dataset d;
-  int rc = cli_load_data("train", dopt.data, dopt.target, (int)dopt.rows,
-                         (unsigned long long)dopt.data_seed, &d);
+  int rc = cli_load_data_opts("train", &dopt, &d);
   if (rc) return cli_exit_for(rc);
   if (cfg.nbits != 1 && cfg.nbits != d.F) { /* the library says "bits: " */
     cli_error("train", "--bits: %d values given for %d features", cfg.nbits,

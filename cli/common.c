@@ -10,15 +10,28 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "codec.h"
 #include "err.h"
+
+void cli_verror(const char *cmd, const char *fmt, va_list ap) {
+  fprintf(stderr, "bsq %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+}
 
 void cli_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "bsq %s: ", cmd);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  cli_verror(cmd, fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+}
+
+int cli_usage_fail(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cli_verror(cmd, fmt, ap);
+  va_end(ap);
+  return BSQ_EXIT_USAGE;
 }
 
 int cli_exit_for(int err) {
@@ -52,49 +65,17 @@ int cli_isatty_stderr(void) { return isatty(STDERR_FILENO); }
 int cli_load_data(const char *cmd, const char *spec, const char *target,
                   int rows, unsigned long long data_seed, bsq_dataset *d) {
   bsq_diag diag = {{0}};
-  int rc;
-  if (!strcmp(spec, "friedman1")) {
-    rc = bsq_dataset_friedman1(d, rows, data_seed);
-    if (rc) cli_error(cmd, "friedman1: %s", bsq_strerror(rc));
-    return rc;
-  }
-  rc = bsq_dataset_load_csv(d, spec, target, &diag);
+  int rc = bsq_dataset_open(d, spec, target, rows, data_seed, &diag);
   if (rc) cli_error(cmd, "%s", diag.msg);
   return rc;
 }
 
 int cli_load_model_data(const char *cmd, const bsq_model *m, const char *spec,
                         bsq_dataset *d) {
-  int rows = BSQ_FRIEDMAN1_ROWS;
-  unsigned long long seed = 0;
-  const char *src = spec ? spec : m->data_source;
-  int rc;
-  if (!strncmp(src, "friedman1", 9) &&
-      (src[9] == '\0' || src[9] == ':')) {
-    if (!spec &&
-        sscanf(m->data_source, "friedman1:rows=%d:seed=%llu", &rows, &seed) != 2) {
-      cli_error(cmd, "model data source \"%s\" is not understood",
-                m->data_source);
-      return BSQ_EFORMAT;
-    }
-    if (spec) { /* same generator settings as the model's */
-      sscanf(m->data_source, "friedman1:rows=%d:seed=%llu", &rows, &seed);
-    }
-    rc = cli_load_data(cmd, "friedman1", NULL, rows, seed, d);
-  } else {
-    rc = cli_load_data(cmd, src, m->target, 0, 0, d);
-  }
-  if (rc) return rc;
-  if (d->hash != m->data_hash) {
-    cli_error(cmd,
-              "%s: data differs from what the model was trained on "
-              "(hash %016llx, model records %016llx)",
-              d->source, (unsigned long long)d->hash,
-              (unsigned long long)m->data_hash);
-    bsq_dataset_free(d);
-    return BSQ_EHASH;
-  }
-  return BSQ_OK;
+  bsq_diag diag = {{0}};
+  int rc = bsq_model_load_data(m, spec, d, &diag);
+  if (rc) cli_error(cmd, "%s", diag.msg);
+  return rc;
 }
 
 /* SIGINT / SIGTERM / SIGHUP: whatever was being written is abandoned (its

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pool.h"
 
 void cli_data_opts_default(cli_data_opts *o) {
   o->data = o->target = NULL;
@@ -29,36 +30,10 @@ int cli_data_option(int c, const char *arg, cli_data_opts *o,
   }
 }
 
-int cli_parse_hidden(const char *s, bsq_train_cfg *c) {
-  long count, width;
-  char *x = strchr(s, 'x');
-  if (x) {
-    char a[32];
-    size_t n = (size_t)(x - s);
-    if (n == 0 || n >= sizeof a) return -1;
-    memcpy(a, s, n);
-    a[n] = '\0';
-    if (cli_parse_int(a, 0, BSQ_MAX_LAYERS - 1, &count) ||
-        cli_parse_int(x + 1, 1, 65536, &width))
-      return -1;
-    c->nhidden = (int)count;
-    for (int i = 0; i < count; i++) c->hidden[i] = (int)width;
-    return 0;
-  }
-  int n = 0;
-  const char *p = s;
-  while (*p) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > 65536 || n >= BSQ_MAX_LAYERS - 1) return -1;
-    c->hidden[n++] = (int)v;
-    if (*end == ',') p = end + 1;
-    else if (*end == '\0') p = end;
-    else return -1;
-  }
-  if (n == 0) return -1;
-  c->nhidden = n;
-  return 0;
+int cli_load_data_opts(const char *cmd, const cli_data_opts *o,
+                       bsq_dataset *d) {
+  return cli_load_data(cmd, o->data, o->target, (int)o->rows,
+                       (unsigned long long)o->data_seed, d);
 }
 
 int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
@@ -66,7 +41,7 @@ int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
   long v;
   double x;
   switch (c) {
-  case 'H': if (cli_parse_hidden(arg, cfg)) *bad = "--hidden"; return 1;
+  case 'H': if (bsq_train_cfg_parse_hidden(cfg, arg)) *bad = "--hidden"; return 1;
   case 'e':
     if (cli_parse_int(arg, 1, 1000000, &v)) *bad = "--epochs";
     else cfg->epochs = (int)v;
@@ -112,6 +87,47 @@ int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
     if (cli_parse_int(arg, 2, 20, &v)) *bad = "--folds";
     else o->folds = (int)v;
     return 1;
+  default: return 0;
+  }
+}
+
+void cli_sweep_opts_default(cli_sweep_opts *o) {
+  static const int bits[] = {2, 3, 4, 6};
+  memset(o, 0, sizeof *o);
+  cli_data_opts_default(&o->data);
+  bsq_train_cfg_default(&o->cfg);
+  bsq_tune_opts_default(&o->tune);
+  memcpy(o->bits, bits, sizeof bits);
+  o->nbits = 4;
+  bsq_method_parse_list("all", o->want, NULL, 0);
+  o->seed = 1;
+  o->jobs = bsq_pool_default_threads();
+}
+
+int cli_sweep_option(int c, const char *arg, cli_sweep_opts *o,
+                     const char **bad) {
+  if (cli_data_option(c, arg, &o->data, bad) ||
+      cli_train_option(c, arg, &o->cfg, bad) ||
+      cli_tune_option(c, arg, &o->tune, bad))
+    return 1;
+  switch (c) {
+  case 'b':
+    o->nbits = cli_parse_int_list(arg, 1, BSQ_MAX_BITS, o->bits, BSQ_MAX_BITS);
+    if (o->nbits < 1) *bad = "--bits";
+    return 1;
+  case 'm':
+    if (bsq_method_parse_list(arg, o->want, o->badname, sizeof o->badname))
+      *bad = "--methods";
+    return 1;
+  case 's':
+    if (cli_parse_int(arg, 0, (1L << 53), &o->seed)) *bad = "--seed";
+    return 1;
+  case 'j':
+    if (cli_parse_int(arg, 1, 256, &o->jobs)) *bad = "--jobs";
+    return 1;
+  case 'o': o->out_md = arg; return 1;
+  case 'J': o->out_json = arg; return 1;
+  case 'q': o->quiet = 1; return 1;
   default: return 0;
   }
 }

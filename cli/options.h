@@ -8,27 +8,26 @@
 
 #include <stddef.h>
 
+#include "args.h"
+#include "data.h"
 #include "model.h"
 #include "tune.h"
 
 /* getopt_long entries of the shared options (codes as below). */
 #define CLI_DATA_OPTIONS                                                      \
-  {"data", required_argument, 0, 'd'},                                        \
-      {"target", required_argument, 0, 't'},                                  \
-      {"rows", required_argument, 0, 'r'},                                    \
-      {"data-seed", required_argument, 0, 'R'}
+  CLI_ARG("data", 'd'), CLI_ARG("target", 't'), CLI_ARG("rows", 'r'),         \
+      CLI_ARG("data-seed", 'R')
 #define CLI_TRAIN_OPTIONS                                                     \
-  {"hidden", required_argument, 0, 'H'},                                      \
-      {"epochs", required_argument, 0, 'e'},                                  \
-      {"batch", required_argument, 0, 'B'},                                   \
-      {"lr", required_argument, 0, 'l'},                                      \
-      {"tau-decay", required_argument, 0, 'T'},                               \
-      {"dropout", required_argument, 0, 'D'},                                 \
-      {"input-width", required_argument, 0, 'w'}
+  CLI_ARG("hidden", 'H'), CLI_ARG("epochs", 'e'), CLI_ARG("batch", 'B'),      \
+      CLI_ARG("lr", 'l'), CLI_ARG("tau-decay", 'T'), CLI_ARG("dropout", 'D'), \
+      CLI_ARG("input-width", 'w')
 #define CLI_TUNE_OPTIONS                                                      \
-  {"trials", required_argument, 0, 'x'},                                      \
-      {"time-budget", required_argument, 0, 'y'},                             \
-      {"folds", required_argument, 0, 'k'}
+  CLI_ARG("trials", 'x'), CLI_ARG("time-budget", 'y'), CLI_ARG("folds", 'k')
+/* compare and tune: what to sweep and where the results go. */
+#define CLI_SWEEP_OPTIONS                                                     \
+  CLI_ARG("bits", 'b'), CLI_ARG("methods", 'm'), CLI_ARG("seed", 's'),        \
+      CLI_ARG("jobs", 'j'), CLI_ARG("output", 'o'), CLI_ARG("json", 'J'),     \
+      CLI_FLAG("quiet", 'q')
 
 /* --data (d), --target (t), --rows (r), --data-seed (R). */
 typedef struct {
@@ -40,8 +39,10 @@ void cli_data_opts_default(cli_data_opts *o);
 int cli_data_option(int c, const char *arg, cli_data_opts *o,
                     const char **bad);
 
-/* "5x32" or "64,32,16" into c->nhidden / c->hidden; 0 ok, -1 bad. */
-int cli_parse_hidden(const char *s, bsq_train_cfg *c);
+/* Loads the data the options name (cli_load_data); a library code. */
+int cli_load_data_opts(const char *cmd, const cli_data_opts *o,
+                       bsq_dataset *d);
+
 /* --hidden (H), --epochs (e), --batch (B), --lr (l), --tau-decay (T),
  * --dropout (D), --input-width (w). */
 int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
@@ -49,6 +50,26 @@ int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
 /* --trials (x), --time-budget (y), --folds (k). */
 int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
                     const char **bad);
+/* compare's and tune's settings: the data, training and tuner options
+ * and CLI_SWEEP_OPTIONS. */
+typedef struct {
+  cli_data_opts data;
+  bsq_train_cfg cfg;
+  bsq_tune_opts tune;
+  int bits[BSQ_MAX_BITS], nbits; /* default 2,3,4,6 */
+  int want[BSQ_METHOD_COUNT];    /* default all */
+  char badname[64];              /* the unknown name of a bad --methods */
+  long seed, jobs;               /* default 1, the cores */
+  const char *out_md, *out_json;
+  int quiet;
+} cli_sweep_opts;
+
+void cli_sweep_opts_default(cli_sweep_opts *o);
+/* Any option of CLI_DATA_OPTIONS, CLI_TRAIN_OPTIONS, CLI_TUNE_OPTIONS or
+ * CLI_SWEEP_OPTIONS; a bad --methods leaves its unknown name in badname. */
+int cli_sweep_option(int c, const char *arg, cli_sweep_opts *o,
+                     const char **bad);
+
 /* The --folds check before any training: 0, or -1 having printed
  * "--folds K: only N rows to fold" with prefix (NULL for none). */
 int cli_check_folds(const char *cmd, const char *prefix, int rows, int folds);

@@ -34,6 +34,13 @@ static int save_text(const char *path, const char *text, int nl,
   return bsq_atomic_close(&af, ok, diag);
 }
 
+/* save_text of a text the caller gave up (NULL: out of memory). */
+static int save_owned(const char *path, char *text, bsq_diag *diag) {
+  int rc = save_text(path, text, 0, diag);
+  free(text);
+  return rc;
+}
+
 /* ---- the tuning ------------------------------------------------------------ */
 
 static void hidden_str(char *buf, size_t n, const bsq_train_cfg *c) {
@@ -119,10 +126,7 @@ int bsq_tuning_save_markdown(const bsq_tuning *t, const char *source,
   bsq_buf_init(&b);
   bsq_buf_printf(&b, "# bsq tune: %s\n\n", source);
   tuning_markdown(&b, t);
-  char *text = bsq_buf_finish(&b);
-  int rc = save_text(path, text, 0, diag);
-  free(text);
-  return rc;
+  return save_owned(path, bsq_buf_finish(&b), diag);
 }
 
 int bsq_tuning_save_json(const bsq_tuning *t, const char *source,
@@ -200,23 +204,17 @@ char *bsq_report_to_json(const bsq_report *R) {
   char *text = ok ? cJSON_Print(root) : NULL;
   cJSON_Delete(root);
   if (!text) return NULL;
-  size_t n = strlen(text);
-  char *t2 = realloc(text, n + 2);
-  if (!t2) {
-    free(text);
-    return NULL;
-  }
-  t2[n] = '\n';
-  t2[n + 1] = '\0';
-  return t2;
+  bsq_buf b; /* the text and a newline */
+  bsq_buf_init(&b);
+  bsq_buf_puts(&b, text);
+  bsq_buf_puts(&b, "\n");
+  free(text);
+  return bsq_buf_finish(&b);
 }
 
 int bsq_report_save_json(const bsq_report *r, const char *path,
                          bsq_diag *diag) {
-  char *text = bsq_report_to_json(r);
-  int rc = save_text(path, text, 0, diag);
-  free(text);
-  return rc;
+  return save_owned(path, bsq_report_to_json(r), diag);
 }
 
 /* ---- the comparison: Markdown ---------------------------------------------- */
@@ -337,10 +335,7 @@ char *bsq_report_to_text(const bsq_report *R) {
 
 int bsq_report_save_markdown(const bsq_report *r, const char *path,
                              bsq_diag *diag) {
-  char *text = bsq_report_to_markdown(r);
-  int rc = save_text(path, text, 0, diag);
-  free(text);
-  return rc;
+  return save_owned(path, bsq_report_to_markdown(r), diag);
 }
 
 /* ---- the comparison: JSON in ----------------------------------------------- */

@@ -461,3 +461,10 @@ void bsq_standardize_fit1(double *mu, double *sigma, const double *y,
                           const int *idx, int n) {
   bsq_standardize_fit(mu, sigma, y, 1, idx, n); /* y is (N, 1) */
 }
+
+int bsq_dataset_open(bsq_dataset *d, const char *spec, const char *target,
+                     int rows, uint64_t seed, bsq_diag *diag) {
+  if (strcmp(spec, "friedman1")) return bsq_dataset_load_csv(d, spec, target, diag);
+  int rc = bsq_dataset_friedman1(d, rows, seed);
+  return rc ? bsq_diag_set(diag, rc, "friedman1: %s", bsq_strerror(rc)) : rc;
+}

@@ -39,6 +39,10 @@ int bsq_dataset_load_csv_mem(bsq_dataset *d, const char *text, size_t len,
 /* Friedman #1: 10 features U(0,1), y = 10 sin(pi x1 x2) + 20 (x3-0.5)^2
  * + 10 x4 + 5 x5 + N(0,1); x6..x10 are noise. Deterministic in seed. */
 int bsq_dataset_friedman1(bsq_dataset *d, int rows, uint64_t seed);
+/* spec "friedman1" (rows, seed) or a CSV path (target: NULL for the last
+ * column). */
+int bsq_dataset_open(bsq_dataset *d, const char *spec, const char *target,
+                     int rows, uint64_t seed, bsq_diag *diag);
 
 void bsq_dataset_free(bsq_dataset *d);
 

@@ -4,6 +4,7 @@
  * layers, dims[0] = D, dims[L] = 1. */
 #include "model.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,42 @@ void bsq_train_cfg_default(bsq_train_cfg *c) {
   c->input_signed = 0;
   c->range_margin = 0.05;
   c->init_minmax = 0;
+}
+
+/* strtol of a whole decimal number in lo..hi; -1 otherwise. */
+static int whole(const char *s, const char *end, long lo, long hi, long *v) {
+  char *e;
+  errno = 0;
+  *v = strtol(s, &e, 10);
+  return e == s || e != end || errno || *v < lo || *v > hi ? -1 : 0;
+}
+
+int bsq_train_cfg_parse_hidden(bsq_train_cfg *c, const char *spec) {
+  int hidden[BSQ_MAX_LAYERS], n = 0;
+  long count, width;
+  const char *x = strchr(spec, 'x');
+  if (x) {
+    if (x == spec || whole(spec, x, 0, BSQ_MAX_LAYERS - 1, &count) ||
+        whole(x + 1, x + 1 + strlen(x + 1), 1, 65536, &width))
+      return BSQ_EINVAL;
+    for (n = 0; n < count; n++) hidden[n] = (int)width;
+  } else {
+    const char *p = spec;
+    while (*p) {
+      char *end;
+      long v = strtol(p, &end, 10);
+      if (end == p || v < 1 || v > 65536 || n >= BSQ_MAX_LAYERS - 1)
+        return BSQ_EINVAL;
+      hidden[n++] = (int)v;
+      if (*end == ',') p = end + 1;
+      else if (*end == '\0') p = end;
+      else return BSQ_EINVAL;
+    }
+    if (n == 0) return BSQ_EINVAL;
+  }
+  c->nhidden = n;
+  memcpy(c->hidden, hidden, sizeof(int) * (size_t)n);
+  return BSQ_OK;
 }
 
 static char *dupstr(const char *s) {
@@ -216,12 +253,26 @@ typedef struct {
   float *wt[BSQ_MAX_LAYERS]; /* the forward's w^T, shared by the blocks */
 } infer_job;
 
+void bsq_model_level_values(float *out /* (n, F) */,
+                            const float *x /* (n, F) */, const bsq_model *m,
+                            int n) {
+  int F = m->F;
+  for (int r = 0; r < n; r++)
+    for (int f = 0; f < F; f++) {
+      float v = x[(size_t)r * (size_t)F + f];
+      int k = 0; /* level = thresholds exceeded (any order) */
+      for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
+        k += v > m->thr[d];
+      out[(size_t)r * (size_t)F + f] = m->values[m->voff[f] + k];
+    }
+}
+
 /* MLP inputs of n rows of physical inputs x (n, F): standardized, then
  * hard bits, levels' values or (FP) the standardized values themselves.
  * xs: (n, F) scratch. */
 static void input_rows(const bsq_model *m, const double *x, int n, float *xs,
                        float *in /* (n, dims[0]) */) {
-  int F = m->F, D = m->enc.D, I = m->dims[0];
+  int F = m->F, D = m->enc.D;
   for (int r = 0; r < n; r++)
     for (int f = 0; f < F; f++)
       xs[(size_t)r * (size_t)F + f] =
@@ -230,15 +281,8 @@ static void input_rows(const bsq_model *m, const double *x, int n, float *xs,
     bsq_hardbits_forward(in, xs, m->thr, m->feat_of, n, F, D);
   } else if (m->input == BSQ_INPUT_FLOAT) {
     memcpy(in, xs, sizeof(float) * (size_t)n * (size_t)F);
-  } else { /* level = thresholds exceeded (any order), then its value */
-    for (int r = 0; r < n; r++)
-      for (int f = 0; f < F; f++) {
-        float v = xs[(size_t)r * (size_t)F + f];
-        int k = 0;
-        for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
-          k += v > m->thr[d];
-        in[(size_t)r * (size_t)I + f] = m->values[m->voff[f] + k];
-      }
+  } else { /* dims[0] = F */
+    bsq_model_level_values(in, xs, m, n);
   }
 }
 

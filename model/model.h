@@ -106,6 +106,10 @@ typedef struct {
 } bsq_train_cfg;
 
 void bsq_train_cfg_default(bsq_train_cfg *c);
+/* Hidden layers from "5x32" (count x width; count may be 0) or
+ * "64,32,16" into c->nhidden / c->hidden: widths 1..65536, at most
+ * BSQ_MAX_LAYERS - 1 layers. 0, or BSQ_EINVAL leaving c as it was. */
+int bsq_train_cfg_parse_hidden(bsq_train_cfg *c, const char *spec);
 
 typedef struct {
   int F;
@@ -163,6 +167,11 @@ void bsq_model_levels_input(const bsq_model *m, const uint8_t *levels,
 /* Float path: hard quantization of the standardized physical inputs x
  * (N, F) against the float thresholds (levels, then bits or values as the
  * model's input says); FP models see the standardized x itself. */
+/* Pr-* inputs: out[r,f] = values[level of x[r,f] (standardized) against
+ * the model's thresholds]. */
+void bsq_model_level_values(float *out /* (n, F) */,
+                            const float *x /* (n, F) */, const bsq_model *m,
+                            int n);
 int bsq_model_predict(const bsq_model *m, const double *x, int N,
                       double *yhat_std);
 /* Integer path from levels (N, F) through the decoder input (bits or

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static const char MAGIC[8] = {'B', 'S', 'Q', 'S', 'T', 'R', 'M', '1'};
 
 static void put_le(uint8_t *p, uint64_t v, int n) {
@@ -130,32 +132,11 @@ int bsq_stream_write(const bsq_stream *s, const char *path, bsq_diag *diag) {
 
 int bsq_stream_read(bsq_stream *s, const char *path, bsq_diag *diag) {
   memset(s, 0, sizeof *s);
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return bsq_diag_set(diag, BSQ_EIO, "%s: cannot open: %s", path,
-                        strerror(errno));
-  size_t cap = 1 << 16, len = 0;
-  uint8_t *buf = malloc(cap);
-  while (buf) {
-    len += fread(buf + len, 1, cap - len, f);
-    if (len < cap) break;
-    uint8_t *nb = realloc(buf, cap * 2);
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (!buf) return bsq_diag_set(diag, BSQ_ENOMEM, "%s: out of memory", path);
-  if (bad) {
-    free(buf);
-    return bsq_diag_set(diag, BSQ_EIO, "%s: read error", path);
-  }
-  int rc = bsq_stream_decode(s, buf, len, path, diag);
+  char *buf;
+  size_t len;
+  int rc = bsq_read_file(path, &buf, &len, diag);
+  if (rc) return rc;
+  rc = bsq_stream_decode(s, (const uint8_t *)buf, len, path, diag);
   free(buf);
   return rc;
 }

@@ -165,20 +165,6 @@ static void lsq_sync(bsq_model *m, const float *step, const int *qn) {
   }
 }
 
-/* Pr-*: out[b,f] = values[level of x[b,f] against the fixed thresholds]. */
-static void level_values(float *out /* (B, F) */, const float *x /* (B, F) */,
-                         const bsq_model *m, int B) {
-  int F = m->F;
-  for (int b = 0; b < B; b++)
-    for (int f = 0; f < F; f++) {
-      float v = x[(size_t)b * (size_t)F + f];
-      int k = 0;
-      for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
-        k += v > m->thr[d];
-      out[(size_t)b * (size_t)F + f] = m->values[m->voff[f] + k];
-    }
-}
-
 static void finish_metrics(bsq_model *m, const bsq_eval_result *er) {
   m->mse_test = er->mse;
   m->mse_test_hw = er->mse_hw;
@@ -354,7 +340,7 @@ static void step_chunk(void *ctx, int c) {
     break;
   case BSQ_METHOD_PR_MQ:
   case BSQ_METHOD_PR_QQ:
-    level_values(vin, xb, m, n);
+    bsq_model_level_values(vin, xb, m, n);
     in = vin;
     break;
   case BSQ_METHOD_SQ:

@@ -325,6 +325,41 @@ START_TEST(test_verify_file_tail) {
 }
 END_TEST
 
+START_TEST(test_verify_sim_report_json_and_text) {
+  bsq_sim_cfg c;
+  bsq_sim_cfg_default(&c);
+  c.icarus = 1; /* both simulators */
+  bsq_sim_report r;
+  memset(&r, 0, sizeof r);
+  bsq_gen_opts_default(&r.opt);
+  snprintf(r.model_hash, sizeof r.model_hash, "0123456789abcdef");
+  r.F = 3;
+  r.B = 9;
+  r.n_random = 10;
+  r.verilator.frames = r.verilator.total = r.verilator.accepted = 10;
+  r.verilator.ok = r.icarus.ok = 1;
+  r.verilator.seconds = 0.5;
+  r.icarus.frames = r.icarus.accepted = 10;
+  r.icarus.seconds = 1.0;
+  char *j = bsq_sim_report_json(&c, &r, 1);
+  ck_assert_ptr_nonnull(j);
+  cJSON *o = cJSON_Parse(j);
+  ck_assert_ptr_nonnull(o);
+  ck_assert_str_eq(cJSON_GetObjectItem(o, "simulator")->valuestring, "both");
+  ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(o, "pass")));
+  ck_assert_ptr_nonnull(cJSON_GetObjectItem(o, "icarus"));
+  ck_assert_double_eq_tol(cJSON_GetObjectItem(o, "speed_ratio")->valuedouble,
+                          2.0, 1e-9);
+  cJSON_Delete(o);
+  free(j);
+  char *t = bsq_sim_report_text(&c, &r);
+  ck_assert_ptr_nonnull(t);
+  ck_assert(!strncmp(t, "bsq_encoder (flash, 3 features, 9-bit frames", 44));
+  ck_assert_ptr_nonnull(strstr(t, "speed ratio verilator/icarus: 2.0x\n"));
+  free(t);
+}
+END_TEST
+
 Suite *verify_suite(void); /* called by check_main.c */
 
 Suite *verify_suite(void) {
@@ -334,6 +369,7 @@ Suite *verify_suite(void) {
   tcase_add_test(tc, test_verify_sim_run_fills_result);
   tcase_add_test(tc, test_verify_synth_run_latency_only);
   tcase_add_test(tc, test_verify_file_tail);
+  tcase_add_test(tc, test_verify_sim_report_json_and_text);
   suite_add_tcase(s, tc);
   TCase *te = tcase_create("Errors");
   tcase_set_timeout(te, 600);

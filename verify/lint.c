@@ -8,6 +8,7 @@
 
 #include "gen.h"
 #include "run.h"
+#include "util.h"
 
 /* Reads "Number of cells: N" from a yosys stat report; -1 if absent. */
 static long read_cells(const char *path) {
@@ -65,4 +66,22 @@ int bsq_lint(const char *dir, const char *work, bsq_lint_result *r,
                         !r->verilator_ok ? "verilator --lint-only -Wall"
                                          : "yosys synth");
   return BSQ_OK;
+}
+
+char *bsq_lint_result_json(const char *dir, const bsq_lint_result *r) {
+  bsq_buf b;
+  bsq_buf_init(&b);
+  bsq_buf_puts(&b, "{\"dir\": \"");
+  for (const char *s = dir; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') bsq_buf_printf(&b, "\\%c", c);
+    else if (c < 0x20) bsq_buf_printf(&b, "\\u%04x", c);
+    else bsq_buf_append(&b, s, 1);
+  }
+  bsq_buf_printf(&b,
+                 "\", \"top\": \"%s\", \"verilator\": %s, \"yosys\": %s, "
+                 "\"cells\": %ld}\n",
+                 r->top, r->verilator_ok ? "true" : "false",
+                 r->yosys_ok ? "true" : "false", r->cells);
+  return bsq_buf_finish(&b);
 }

@@ -21,4 +21,8 @@ typedef struct {
 int bsq_lint(const char *dir, const char *work, bsq_lint_result *r,
              bsq_diag *diag);
 
+/* The result for dir as one JSON object and a newline; malloc'ed (caller
+ * frees), NULL when out of memory. */
+char *bsq_lint_result_json(const char *dir, const bsq_lint_result *r);
+
 #endif

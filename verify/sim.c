@@ -35,6 +35,14 @@ static void result_init(bsq_sim_result *r) {
   r->first_feature = r->first_exp_level = r->first_got_level = -1;
 }
 
+/* A failed run's summary: BSQ_EMISMATCH. */
+static int mismatches(bsq_diag *diag, const char *sim, const bsq_sim_result *r) {
+  return bsq_diag_set(diag, BSQ_EMISMATCH,
+                      "%s: %" PRIu64 " mismatches in %" PRIu64 " words%s%s",
+                      sim, r->mismatches, r->words, r->first[0] ? "; " : "",
+                      r->first);
+}
+
 double bsq_sim_fps(const bsq_sim_result *r) {
   return r->seconds > 0 ? (double)r->accepted / r->seconds : 0.0;
 }
@@ -230,11 +238,7 @@ int bsq_sim_verilator(const bsq_sim_job *j, const bsq_model *m,
   }
   r->ok = st == 0;
   if (r->ok) return BSQ_OK;
-  return bsq_diag_set(diag, BSQ_EMISMATCH,
-                      "verilator: %" PRIu64 " mismatches in %" PRIu64
-                      " words%s%s",
-                      r->mismatches, r->words, r->first[0] ? "; " : "",
-                      r->first);
+  return mismatches(diag, "verilator", r);
 }
 
 /* ---- Icarus ---------------------------------------------------------------- */
@@ -299,11 +303,7 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   r->total = s->n;
   r->ok = r->mismatches == 0 && r->frames == s->n && r->words == nwords;
   if (r->ok) return BSQ_OK;
-  return bsq_diag_set(diag, BSQ_EMISMATCH,
-                      "icarus: %" PRIu64 " mismatches in %" PRIu64
-                      " words%s%s",
-                      r->mismatches, r->words, r->first[0] ? "; " : "",
-                      r->first);
+  return mismatches(diag, "icarus", r);
 }
 
 /* ---- the whole check ------------------------------------------------------- */
@@ -389,4 +389,92 @@ done:
   bsq_stim_free(&stim);
   if (d.feat) bsq_design_free(&d);
   return rc;
+}
+
+/* The stimulus and speed summary both reports share. */
+static const char *sim_which(const bsq_sim_cfg *c) {
+  return c->verilator && c->icarus ? "both" : c->verilator ? "verilator"
+                                                           : "icarus";
+}
+
+static double sim_ratio(const bsq_sim_cfg *c, const bsq_sim_report *r) {
+  return c->verilator && c->icarus && bsq_sim_fps(&r->icarus) > 0
+             ? bsq_sim_fps(&r->verilator) / bsq_sim_fps(&r->icarus)
+             : 0.0;
+}
+
+static void json_result(bsq_buf *b, const char *key, const bsq_sim_result *r) {
+  bsq_buf_printf(b,
+                 "\"%s\": {\"frames\": %" PRIu64 ", \"words\": %" PRIu64
+                 ", \"mismatches\": %" PRIu64 ", \"accepted\": %" PRIu64
+                 ", \"total\": %" PRIu64 ", \"discarded_by_reset\": %" PRIu64
+                 ", \"in_partial_word\": %" PRIu64 ", \"cycles\": %" PRIu64
+                 ", \"seconds\": %.6f, \"frames_per_s\": %.1f, \"pass\": %s}, ",
+                 key, r->frames, r->words, r->mismatches, r->accepted,
+                 r->total, r->discarded, r->partial, r->cycles, r->seconds,
+                 bsq_sim_fps(r), r->ok ? "true" : "false");
+}
+
+char *bsq_sim_report_json(const bsq_sim_cfg *c, const bsq_sim_report *r,
+                          int pass) {
+  const bsq_gen_opts *o = &r->opt;
+  const bsq_sim_result *main_r = c->verilator ? &r->verilator : &r->icarus;
+  double ratio = sim_ratio(c, r);
+  bsq_buf b;
+  bsq_buf_init(&b);
+  bsq_buf_printf(&b,
+                 "{\"design\": \"%s_encoder\", \"arch\": \"%s\", \"word_bits\": "
+                 "%d, \"mode\": \"%s\", \"model\": \"%s\", \"simulator\": "
+                 "\"%s\", \"stimulus\": {\"sweep\": %" PRIu64
+                 ", \"random\": %" PRIu64 ", \"data\": %" PRIu64
+                 ", \"backpressure\": %g, \"seed\": %" PRIu64
+                 "}, \"frames\": %" PRIu64 ", \"words\": %" PRIu64
+                 ", \"mismatches\": %" PRIu64 ", \"frames_per_s\": %.1f, ",
+                 o->name, bsq_arch_name(o->arch), o->word_bits,
+                 bsq_mode_name(o->mode), r->model_hash, sim_which(c),
+                 r->n_sweep, r->n_random, r->n_data, c->backpressure, c->seed,
+                 main_r->frames, main_r->words, main_r->mismatches,
+                 bsq_sim_fps(main_r));
+  if (c->verilator) json_result(&b, "verilator", &r->verilator);
+  if (c->icarus) json_result(&b, "icarus", &r->icarus);
+  if (ratio > 0) bsq_buf_printf(&b, "\"speed_ratio\": %.1f, ", ratio);
+  bsq_buf_printf(&b, "\"pass\": %s}\n", pass ? "true" : "false");
+  return bsq_buf_finish(&b);
+}
+
+static void text_result(bsq_buf *b, const char *sim, const bsq_sim_result *r) {
+  bsq_buf_printf(b, "%s:\n  frames checked  %" PRIu64 " of %" PRIu64, sim,
+                 r->frames, r->total);
+  if (r->discarded || r->partial)
+    bsq_buf_printf(b,
+                   " (+%" PRIu64 " discarded by the reset, %" PRIu64
+                   " in the final partial word)",
+                   r->discarded, r->partial);
+  bsq_buf_printf(b, "\n  words checked   %" PRIu64 "\n", r->words);
+  bsq_buf_printf(b, "  mismatches      %" PRIu64 "\n", r->mismatches);
+  bsq_buf_printf(b, "  frames/s        %.0f (%" PRIu64 " cycles in %.3f s)\n",
+                 bsq_sim_fps(r), r->cycles, r->seconds);
+  bsq_buf_printf(b, "  result          %s\n", r->ok ? "PASS" : "FAIL");
+}
+
+char *bsq_sim_report_text(const bsq_sim_cfg *c, const bsq_sim_report *r) {
+  const bsq_gen_opts *o = &r->opt;
+  double ratio = sim_ratio(c, r);
+  bsq_buf b;
+  bsq_buf_init(&b);
+  bsq_buf_printf(&b,
+                 "%s_encoder (%s, %d features, %d-bit frames, %d-bit words, "
+                 "%s), model %s\n",
+                 o->name, bsq_arch_name(o->arch), r->F, r->B, o->word_bits,
+                 bsq_mode_name(o->mode), r->model_hash);
+  bsq_buf_printf(&b,
+                 "stimulus: %" PRIu64 " sweep + %" PRIu64 " random + %" PRIu64
+                 " data set frames; backpressure %g, seed %" PRIu64 "%s\n",
+                 r->n_sweep, r->n_random, r->n_data, c->backpressure, c->seed,
+                 c->reset ? ", reset mid-stream" : "");
+  if (c->verilator) text_result(&b, "verilator", &r->verilator);
+  if (c->icarus) text_result(&b, "icarus", &r->icarus);
+  if (ratio > 0)
+    bsq_buf_printf(&b, "speed ratio verilator/icarus: %.1fx\n", ratio);
+  return bsq_buf_finish(&b);
 }

@@ -100,4 +100,12 @@ typedef struct {
 int bsq_sim_run(const bsq_sim_cfg *c, const bsq_model *m, bsq_sim_report *r,
                 bsq_diag *diag);
 
+/* The report of a run of c as one JSON object and a newline ("pass": the
+ * value given), or as text: the design line (after the caller's prefix),
+ * the stimulus line, then each simulator's counts. Malloc'ed (caller
+ * frees); NULL when out of memory. */
+char *bsq_sim_report_json(const bsq_sim_cfg *c, const bsq_sim_report *r,
+                          int pass);
+char *bsq_sim_report_text(const bsq_sim_cfg *c, const bsq_sim_report *r);
+
 #endif
