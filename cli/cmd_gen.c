@@ -39,7 +39,7 @@ int cmd_gen(int argc, char **argv) {
     bsq_diag od;
     if (c == 'o') out = optarg;
     else if (bsq_gen_opts_set(&o, opts[p.longindex].name, optarg, &od))
-      return cli_usage_fail("gen", "%s", od.msg);
+      return cli_usage_fail("gen", "--%s", od.msg);
   }
   if (p.exit >= 0) return p.exit;
   if (cli_nargs(&p) > 0 && !out) return cli_usage_error(&p, "missing -o DIR");

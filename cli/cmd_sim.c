@@ -82,7 +82,7 @@ int cmd_sim(int argc, char **argv) {
     case 'a': case 'k': case 'm': case 'n': {
       bsq_diag od;
       if (bsq_gen_opts_set(&sc.opt, opts[p.longindex].name, optarg, &od))
-        return cli_usage_fail("sim", "%s", od.msg);
+        return cli_usage_fail("sim", "--%s", od.msg);
       design_opts = 1;
       break;
     }

@@ -70,29 +70,29 @@ int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
   if (!strcmp(key, "arch")) {
     if (bsq_arch_parse(value, &o->arch))
       return bsq_diag_set(diag, BSQ_EINVAL,
-                          "--arch must be flash or search, not '%s'", value);
+                          "arch must be flash or search, not '%s'", value);
   } else if (!strcmp(key, "word-bits")) {
     char *end;
     long k = strtol(value, &end, 10);
     if (!*value || *end || k < 1 || k > BSQ_MAX_WORD)
-      return bsq_diag_set(diag, BSQ_EINVAL, "--word-bits must be 1..%d, not '%s'",
+      return bsq_diag_set(diag, BSQ_EINVAL, "word-bits must be 1..%d, not '%s'",
                           BSQ_MAX_WORD, value);
     o->word_bits = (int)k;
   } else if (!strcmp(key, "mode")) {
     if (bsq_mode_parse(value, &o->mode))
       return bsq_diag_set(diag, BSQ_EINVAL,
-                          "--mode must be continuous or aligned, not '%s'",
+                          "mode must be continuous or aligned, not '%s'",
                           value);
   } else if (!strcmp(key, "name")) {
     if (bsq_gen_name_check(value))
       return bsq_diag_set(diag, BSQ_EINVAL,
-                          "--name must be an identifier [A-Za-z][A-Za-z0-9_]* "
+                          "name must be an identifier [A-Za-z][A-Za-z0-9_]* "
                           "of at most %d characters, not ending in _<digits>, "
                           "not '%s'",
                           BSQ_GEN_NAME_MAX, value);
     memcpy(o->name, value, strlen(value) + 1);
   } else {
-    return bsq_diag_set(diag, BSQ_EINVAL, "unknown option '%s'", key);
+    return bsq_diag_set(diag, BSQ_EINVAL, "%s: not a design option", key);
   }
   return BSQ_OK;
 }

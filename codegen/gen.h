@@ -43,8 +43,9 @@ typedef struct {
 } bsq_gen_opts;
 
 void bsq_gen_opts_default(bsq_gen_opts *o);
-/* Sets one option from its command-line spelling: key "arch", "word-bits",
- * "mode" or "name". 0, or BSQ_EINVAL with diag saying what is allowed. */
+/* Sets one option by name: key "arch", "word-bits", "mode" or "name".
+ * 0, or BSQ_EINVAL with diag starting with the key and saying what is
+ * allowed ("mode must be continuous or aligned, not 'x'"). */
 int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
                      bsq_diag *diag);
 /* A valid prefix: [A-Za-z][A-Za-z0-9_]*, at most BSQ_GEN_NAME_MAX chars,
