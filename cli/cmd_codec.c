@@ -5,38 +5,19 @@
 #include <string.h>
 
 #include "args.h"
+#include "bsq_help.h"
 #include "cli.h"
 #include "codec.h"
 #include "model.h"
 #include "stream.h"
 
-static const char ENCODE_USAGE[] =
-"usage: bsq encode MODEL.json --data SRC -o FRAMES.bin [options]\n"
-"\n"
-"Runs the device side of the model in software: physical values -> input\n"
-"codes -> levels -> frames -> K-bit words, as the generated encoder does,\n"
-"and writes the words to a stream file bound to the model.\n"
-"\n"
-"  --data SRC          friedman1 (the model's generator settings) or a CSV\n"
-"                      with a header naming every model feature (other\n"
-"                      columns are ignored)\n"
-"  --split all|test    encode every row (default) or the model's test split\n"
-"                      (the data must be the model's own)\n"
-"  --word-bits K       output word width, 1..64 (default 32)\n"
-"  --mode M            continuous (default) or aligned\n"
-"  -o FILE             stream file to write\n";
 
-static const char DECODE_USAGE[] =
-"usage: bsq decode MODEL.json FRAMES.bin -o PREDICTIONS.csv\n"
-"\n"
-"Runs the server side: words -> frames -> levels -> bit vector -> network.\n"
-"Writes one row per frame: frame,prediction (physical target units).\n";
 
 int cmd_encode(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_ARG("data", 'd'), CLI_ARG("split", 's'), CLI_ARG("word-bits", 'k'),
       CLI_ARG("mode", 'm'), CLI_ARG("output", 'o'), CLI_END};
-  cli_parser p = CLI_PARSER_TEXT("encode", argc, argv, "o:h", opts, ENCODE_USAGE);
+  cli_parser p = CLI_PARSER_TEXT("encode", argc, argv, "o:h", opts, BSQ_HELP_ENCODE);
   const char *data = NULL, *out = NULL;
   int test_only = 0, c;
   long K = 32;
@@ -101,7 +82,7 @@ done_model:
 
 int cmd_decode(int argc, char **argv) {
   static const struct option opts[] = {CLI_ARG("output", 'o'), CLI_END};
-  cli_parser p = CLI_PARSER_TEXT("decode", argc, argv, "o:h", opts, DECODE_USAGE);
+  cli_parser p = CLI_PARSER_TEXT("decode", argc, argv, "o:h", opts, BSQ_HELP_DECODE);
   const char *out = NULL;
   int c;
   while ((c = cli_next(&p)) != -1)

@@ -7,27 +7,10 @@
 #include <sys/stat.h>
 
 #include "args.h"
+#include "bsq_help.h"
 #include "cli.h"
 #include "run.h"
 
-static const char USAGE[] =
-"usage: bsq demo [-o DIR] [--bits N] [--epochs N] [--no-synth]\n"
-"\n"
-"Runs the whole flow on friedman1 (40,768 rows, seed 1) and writes every\n"
-"artefact to DIR (default bsq-demo):\n"
-"  train  4-bit quantizers and the default network -> DIR/model.json\n"
-"  eval   float and hardware-true test MSE, bits per frame\n"
-"  gen    Verilog encoder and C firmware header -> DIR/rtl\n"
-"  lint   Verilator -Wall and a Yosys synthesis of DIR/rtl\n"
-"  sim    Verilator co-simulation against the C model, 30% stalls\n"
-"  synth  Yosys / nextpnr-ice40 report with the naive reference and the\n"
-"         proof that the architectures agree -> DIR/synth.md, DIR/synth.json\n"
-"Stops at the first step that fails, with that step's exit code.\n"
-"\n"
-"  -o DIR         output directory (created if missing)\n"
-"  --bits N       bits per feature (default 4)\n"
-"  --epochs N     training epochs (default 100)\n"
-"  --no-synth     leave out the synthesis step\n";
 
 /* Runs one subcommand with a NULL-terminated argument list. */
 static int step(const char *title, int (*run)(int, char **), char **args) {
@@ -51,7 +34,7 @@ int cmd_demo(int argc, char **argv) {
       CLI_ARG("bits", 'b'), CLI_ARG("epochs", 'e'), CLI_FLAG("no-synth", 'S'),
       CLI_END};
   const char *dir = "bsq-demo", *bits = "4", *epochs = "100";
-  cli_parser p = CLI_PARSER_TEXT("demo", argc, argv, "ho:", opts, USAGE);
+  cli_parser p = CLI_PARSER_TEXT("demo", argc, argv, "ho:", opts, BSQ_HELP_DEMO);
   int synth = 1, c;
   long v;
   while ((c = cli_next(&p)) != -1) {

@@ -5,31 +5,19 @@
 #include <string.h>
 
 #include "args.h"
+#include "bsq_help.h"
 #include "cli.h"
 #include "codec.h"
 #include "model.h"
 #include "train.h"
 
-static const char USAGE[] =
-"usage: bsq eval MODEL.json [--data SRC] [--json] [--predictions FILE]\n"
-"\n"
-"Evaluates the model on the test split of the data it was trained on,\n"
-"reproduced from the recorded seed: MSE on the standardized target through\n"
-"the float path (mse) and through the integer path the hardware takes,\n"
-"codes -> levels -> packed words -> decoder -> network (mse_hw).\n"
-"\n"
-"  --data SRC          the training data, when it is not where the model\n"
-"                      file says (it must be the same data: hash checked)\n"
-"  --json              one JSON object on stdout\n"
-"  --predictions FILE  write row,target,prediction,prediction_hw (physical\n"
-"                      units) for every test row as CSV\n";
 
 int cmd_eval(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_ARG("data", 'd'), CLI_FLAG("json", 'j'), CLI_ARG("predictions", 'p'),
       CLI_END};
   const char *data = NULL, *pred_path = NULL;
-  cli_parser p = CLI_PARSER_TEXT("eval", argc, argv, "h", opts, USAGE);
+  cli_parser p = CLI_PARSER_TEXT("eval", argc, argv, "h", opts, BSQ_HELP_EVAL);
   int json = 0, c;
   while ((c = cli_next(&p)) != -1) {
     switch (c) {

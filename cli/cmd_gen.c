@@ -4,27 +4,12 @@
 #include <string.h>
 
 #include "args.h"
+#include "bsq_help.h"
 #include "cli.h"
 #include "gen.h"
 #include "model.h"
 #include "tools.h"
 
-static const char USAGE[] =
-"usage: bsq gen MODEL.json -o DIR [--arch flash|search] [--word-bits K]\n"
-"               [--mode continuous|aligned] [--name NAME]\n"
-"\n"
-"Writes the trained encoder as Verilog-2001 (NAME_encoder.v top with\n"
-"AXI4-Stream in/out, NAME_quant.v quantizers, bsq_packer.v gearbox) and as\n"
-"a dependency-free C99 header (NAME_encoder.h) into DIR. Same model and\n"
-"options give byte-identical files; unchanged files are not rewritten.\n"
-"\n"
-"  -o, --out DIR        output directory (created if missing)\n"
-"  --arch A             flash: parallel comparators (default); search:\n"
-"                       pipelined binary search, one comparator per bit\n"
-"  --word-bits K        output word width, 1..64 (default 32)\n"
-"  --mode M             aligned: each frame starts a word, tlast on its last\n"
-"                       word (default); continuous: no padding\n"
-"  --name NAME          module prefix (default bsq)\n";
 
 int cmd_gen(int argc, char **argv) {
   static const struct option opts[] = {
@@ -33,7 +18,7 @@ int cmd_gen(int argc, char **argv) {
   bsq_gen_opts o;
   bsq_gen_opts_default(&o);
   const char *out = NULL;
-  cli_parser p = CLI_PARSER_TEXT("gen", argc, argv, "ho:", opts, USAGE);
+  cli_parser p = CLI_PARSER_TEXT("gen", argc, argv, "ho:", opts, BSQ_HELP_GEN);
   int c, rc;
   while ((c = cli_next(&p)) != -1) {
     bsq_diag od;

@@ -6,26 +6,18 @@
 #include <string.h>
 
 #include "args.h"
+#include "bsq_help.h"
 #include "cli.h"
 #include "gen.h"
 #include "lint.h"
 #include "run.h"
 #include "tools.h"
 
-static const char USAGE[] =
-"usage: bsq lint DIR [--json]\n"
-"\n"
-"Checks a directory written by `bsq gen`: `verilator --lint-only -Wall` on\n"
-"the whole design and on each module alone must be clean, and Yosys must\n"
-"read and synthesize it (synth -flatten; check -assert). Exit 0 clean,\n"
-"2 no design in DIR or a tool is missing, 3 a check failed.\n"
-"\n"
-"  --json   one JSON object on stdout\n";
 
 int cmd_lint(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_FLAG("json", 'j'), CLI_END};
-  cli_parser p = CLI_PARSER_TEXT("lint", argc, argv, "h", opts, USAGE);
+  cli_parser p = CLI_PARSER_TEXT("lint", argc, argv, "h", opts, BSQ_HELP_LINT);
   int json = 0, c;
   while ((c = cli_next(&p)) != -1)
     if (c == 'j') json = 1;

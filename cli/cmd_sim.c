@@ -7,46 +7,13 @@
 #include <string.h>
 
 #include "args.h"
+#include "bsq_help.h"
 #include "cli.h"
 #include "gen.h"
 #include "model.h"
 #include "sim.h"
 #include "tools.h"
 
-static const char USAGE[] =
-"usage: bsq sim MODEL.json [--arch flash|search] [--word-bits K]\n"
-"               [--mode continuous|aligned] [--name NAME] [--rtl DIR]\n"
-"               [--frames N] [--backpressure P] [--seed S] [--trace FILE]\n"
-"               [--simulator verilator|icarus|both] [--json] [--keep DIR]\n"
-"\n"
-"Generates the encoder (or takes it from --rtl DIR), verilates it with the\n"
-"harness in sim/ and checks every output word and tlast against the C\n"
-"model's packer on exactly the frames the design accepted. Stimulus: every\n"
-"code of every feature (W <= 16; otherwise lo, hi and T-1, T, T+1 of each\n"
-"threshold), N random frames, up to N frames of the model's own data set,\n"
-"random stalls of s_axis_tvalid and m_axis_tready with probability P, and a\n"
-"reset in the middle of the stream. Exit 0 only if no word differed and\n"
-"every frame is accounted for; 3 otherwise.\n"
-"\n"
-"  --arch, --word-bits, --mode, --name   as for `bsq gen` (defaults flash,\n"
-"                       32, aligned, bsq)\n"
-"  --rtl DIR            simulate the design in DIR (written by `bsq gen`,\n"
-"                       possibly edited) instead of generating one\n"
-"  --frames N           random frames, and at most N data set frames\n"
-"                       (default 10000)\n"
-"  --no-sweep           leave out the per-feature code sweep\n"
-"  --no-reset           no reset in the middle of the stream\n"
-"  --backpressure P     probability in [0, 1) that a valid or ready drops in\n"
-"                       a cycle (default 0)\n"
-"  --seed S             stimulus and stall seed (default 1)\n"
-"  --trace FILE         waveform (FILE.fst: FST, otherwise VCD)\n"
-"  --simulator S        verilator (default), icarus, or both on the same\n"
-"                       vectors (reports the speed ratio)\n"
-"  --drop-word N        fault injection for testing the checker: output\n"
-"                       word N never reaches the comparison\n"
-"  --json               one JSON object on stdout\n"
-"  --keep DIR           build and run in DIR and keep it (default: a\n"
-"                       temporary directory, removed)\n";
 
 typedef struct {
   int json;
@@ -74,7 +41,7 @@ int cmd_sim(int argc, char **argv) {
   bsq_sim_cfg_default(&sc);
   const char *keep = NULL;
   sim_ui ui = {0};
-  cli_parser p = CLI_PARSER_TEXT("sim", argc, argv, "h", opts, USAGE);
+  cli_parser p = CLI_PARSER_TEXT("sim", argc, argv, "h", opts, BSQ_HELP_SIM);
   int c, design_opts = 0;
   while ((c = cli_next(&p)) != -1) {
     long v;

@@ -1,0 +1,36 @@
+# Turns the command help texts (docs/help/CMD.txt) into C strings for the
+# bsq executable: bsq_help.h declares BSQ_HELP_CMD, bsq_help.c defines it.
+# Run as: cmake -DHELP_DIR=... -DOUT_DIR=... -P embed_help.cmake
+# The texts are documentation first: `bsq CMD --help` prints them as they
+# are, and the man pages are made from that output.
+file(GLOB texts "${HELP_DIR}/*.txt")
+list(SORT texts)
+set(h "/* generated from docs/help/CMD.txt by cmake/embed_help.cmake */\n")
+string(APPEND h "#ifndef BSQ_HELP_H\n#define BSQ_HELP_H\n")
+set(c "/* generated from docs/help/CMD.txt by cmake/embed_help.cmake */\n")
+string(APPEND c "#include \"bsq_help.h\"\n")
+foreach(t ${texts})
+  get_filename_component(cmd "${t}" NAME_WE)
+  string(TOUPPER "${cmd}" up)
+  file(READ "${t}" text)
+  string(REPLACE "\\" "\\\\" text "${text}")
+  string(REPLACE "\"" "\\\"" text "${text}")
+  string(REPLACE "\n" "\\n\"\n\"" text "${text}")
+  string(APPEND h "extern const char BSQ_HELP_${up}[];\n")
+  string(APPEND c "\nconst char BSQ_HELP_${up}[] =\n\"${text}\";\n")
+endforeach()
+string(APPEND h "#endif\n")
+# rewritten only when different, so nothing recompiles without a change
+foreach(pair "h;${h}" "c;${c}")
+  list(GET pair 0 ext)
+  string(LENGTH "${ext};" skip)
+  string(SUBSTRING "${pair}" ${skip} -1 body)
+  set(out "${OUT_DIR}/bsq_help.${ext}")
+  set(old "")
+  if(EXISTS "${out}")
+    file(READ "${out}" old)
+  endif()
+  if(NOT old STREQUAL body)
+    file(WRITE "${out}" "${body}")
+  endif()
+endforeach()
