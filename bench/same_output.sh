@@ -109,25 +109,23 @@ done
 
 same_tree "$work/old/models" "$work/new/models" "train model files"
 same_tree "$work/old/gen" "$work/new/gen" "gen files"
-for f in compare tune; do
-  if cmp -s <(strip_json "$work/old/json/$f.raw.json") \
-            <(strip_json "$work/new/json/$f.raw.json"); then
-    echo "same: $f --json (timing fields removed)"
+same_json() { # FILTER FILE WHAT
+  local filter=$1 f=$2 what=$3
+  if cmp -s <($filter "$work/old/json/$f.raw.json") \
+            <($filter "$work/new/json/$f.raw.json"); then
+    echo "same: $what"
   else
-    echo "DIFFERENT: $f --json"
-    diff <(strip_json "$work/old/json/$f.raw.json") \
-         <(strip_json "$work/new/json/$f.raw.json") | head -10 || true
+    echo "DIFFERENT: $what"
+    diff <($filter "$work/old/json/$f.raw.json") \
+         <($filter "$work/new/json/$f.raw.json") | head -10 || true
     fail=1
   fi
+}
+for f in compare tune; do
+  same_json strip_json "$f" "$f --json (timing fields removed)"
 done
 for t in generic cmos; do
-  if cmp -s <(cells_json "$work/old/json/synth-$t.raw.json") \
-            <(cells_json "$work/new/json/synth-$t.raw.json"); then
-    echo "same: synth --target $t cell counts"
-  else
-    echo "DIFFERENT: synth --target $t cell counts"
-    fail=1
-  fi
+  same_json cells_json "synth-$t" "synth --target $t cell counts"
 done
 if [ "$fail" -eq 0 ]; then echo "all outputs identical"; fi
 exit "$fail"

@@ -546,6 +546,21 @@ static void fmt_value(char *out, size_t cap, double v, int dbl) {
   else snprintf(out, cap, "%.0f", v);
 }
 
+/* The header row and rule of a report table: one column per present
+ * architecture, then each one's ratio to naive. */
+static void table_head(bsq_buf *b, const int *cols, int nc) {
+  for (int c = 0; c < nc; c++)
+    bsq_buf_printf(b, " %10s |", bsq_synth_arch_name(cols[c]));
+  for (int c = 0; c < nc; c++)
+    if (cols[c] != BSQ_SYN_NAIVE)
+      bsq_buf_printf(b, " %s / naive |", bsq_synth_arch_name(cols[c]));
+  bsq_buf_printf(b, "\n|%s|", "--------------------------------");
+  for (int c = 0; c < nc; c++) bsq_buf_puts(b, "-----------:|");
+  for (int c = 0; c < nc; c++)
+    if (cols[c] != BSQ_SYN_NAIVE) bsq_buf_puts(b, "--------------:|");
+  bsq_buf_puts(b, "\n");
+}
+
 /* The ASIC table: one row per figure, the ratio to naive beside it. */
 static void asic_md(bsq_buf *b, const bsq_synth_report *j, const int *cols,
                     int nc) {
@@ -567,16 +582,7 @@ static void asic_md(bsq_buf *b, const bsq_synth_report *j, const int *cols,
   bsq_buf_printf(b, "\nASIC, library %s (%s), one frame per clock at %g "
                     "frames/s:\n\n| %-30s |",
                  j->liberty_name, j->liberty, j->frame_rate_hz, "");
-  for (int c = 0; c < nc; c++)
-    bsq_buf_printf(b, " %10s |", bsq_synth_arch_name(cols[c]));
-  for (int c = 0; c < nc; c++)
-    if (cols[c] != BSQ_SYN_NAIVE)
-      bsq_buf_printf(b, " %s / naive |", bsq_synth_arch_name(cols[c]));
-  bsq_buf_printf(b, "\n|%s|", "--------------------------------");
-  for (int c = 0; c < nc; c++) bsq_buf_puts(b, "-----------:|");
-  for (int c = 0; c < nc; c++)
-    if (cols[c] != BSQ_SYN_NAIVE) bsq_buf_puts(b, "--------------:|");
-  bsq_buf_puts(b, "\n");
+  table_head(b, cols, nc);
   const bsq_synth_arch *nv = &j->r[BSQ_SYN_NAIVE];
   for (int k = 0; k < NROW; k++) {
     bsq_buf_printf(b, "| %-30s |", lab[k]);
@@ -660,16 +666,7 @@ char *bsq_synth_report_md(const bsq_synth_report *j) {
     if (j->r[a].present) cols[nc++] = a;
   const bsq_synth_arch *nv = &j->r[BSQ_SYN_NAIVE];
   bsq_buf_printf(b, "| %-30s |", "");
-  for (int c = 0; c < nc; c++)
-    bsq_buf_printf(b, " %10s |", bsq_synth_arch_name(cols[c]));
-  for (int c = 0; c < nc; c++)
-    if (cols[c] != BSQ_SYN_NAIVE)
-      bsq_buf_printf(b, " %s / naive |", bsq_synth_arch_name(cols[c]));
-  bsq_buf_printf(b, "\n|%s|", "--------------------------------");
-  for (int c = 0; c < nc; c++) bsq_buf_puts(b, "-----------:|");
-  for (int c = 0; c < nc; c++)
-    if (cols[c] != BSQ_SYN_NAIVE) bsq_buf_puts(b, "--------------:|");
-  bsq_buf_puts(b, "\n");
+  table_head(b, cols, nc);
   for (int k = 0; k <= NMETRICS + 1; k++) {
     const char *label = k < NMETRICS    ? METRICS[k].label
                         : k == NMETRICS ? "latency, cycles"
