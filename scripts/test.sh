@@ -4,7 +4,8 @@
 #   build-asan/  ASan + UBSan (the library, the CLI, the tests and the
 #                co-simulation harness bsq sim compiles): the whole suite,
 #                with the co-simulation matrix cut to every
-#                $BSQ_SAN_COSIM_STRIDE-th design (default 1: all of it)
+#                $BSQ_SAN_COSIM_STRIDE-th design (default 3; the normal build
+#                runs all of it)
 #   build-fuzz/  clang + libFuzzer: each fuzz target for $BSQ_FUZZ_SECONDS
 #                seconds (default 20) from its seed corpus under fuzz/corpus
 # then scripts/install_test.sh: bsq installed from a copy of the source and
@@ -18,7 +19,7 @@ bsq_install_deps
 werror=OFF
 if [ -n "${CI:-}" ]; then werror=ON; fi
 jobs=$(nproc)
-stride=${BSQ_SAN_COSIM_STRIDE:-1}
+stride=${BSQ_SAN_COSIM_STRIDE:-3}
 fuzz_seconds=${BSQ_FUZZ_SECONDS:-20}
 
 step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
