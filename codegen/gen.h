@@ -23,6 +23,8 @@
 #include "quant.h"
 
 #define BSQ_GEN_NAME_MAX 48
+/* The marker line of every generated top (bsq_gen_read_params). */
+#define BSQ_GEN_PARAMS_MARK "// bsq-design:"
 
 typedef enum { BSQ_ARCH_FLASH = 0, BSQ_ARCH_SEARCH = 1 } bsq_arch;
 
