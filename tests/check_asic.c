@@ -17,54 +17,17 @@
 #include "synth.h"
 #include "testutil.h"
 
-/* F features (bits and widths cycle through the arrays), unsigned formats
- * fitted to [-1, 1], random thresholds, names x1..xF; saved to dir. No
- * data set: the flow falls back to random frames. */
+/* F features cycling through bits and width, unsigned, thresholds in
+ * [-1, 1], saved to dir. No data set: the flow falls back to random
+ * frames. */
 static char *make_model(const char *dir, int F, const int *bits, int nb,
                         const int *width, int nw, uint64_t seed) {
-  int b[16], hidden[1] = {2};
-  for (int f = 0; f < F; f++) b[f] = bits[f % nb];
-  bsq_model m;
-  ck_assert_int_eq(bsq_model_init(&m, F, b, 1, hidden), 0);
-  char *names[16], buf[16][8];
-  for (int f = 0; f < F; f++) {
-    snprintf(buf[f], sizeof buf[f], "x%d", f + 1);
-    names[f] = buf[f];
-  }
-  ck_assert_int_eq(bsq_model_set_names(&m, names, "y"), 0);
-  bsq_rng r;
-  bsq_rng_seed(&r, seed);
-  for (int f = 0; f < F; f++) {
-    ck_assert_int_eq(
-        bsq_format_fit(&m.enc.fmt[f], width[f % nw], 0, -1.0, 1.0, 0.0), 0);
-    for (int d = m.enc.toff[f]; d < m.enc.toff[f + 1]; d++)
-      m.thr[d] = (float)(-1.0 + 2.0 * bsq_rng_uniform(&r));
-  }
-  bsq_model_quantize(&m);
-  size_t n = strlen(dir) + 16;
-  char *path = malloc(n);
-  ck_assert_ptr_nonnull(path);
-  snprintf(path, n, "%s/model.json", dir);
-  bsq_diag diag;
-  ck_assert_msg(bsq_model_save(&m, path, &diag) == 0, "%s", diag.msg);
-  bsq_model_free(&m);
-  return path;
-}
-
-static const cJSON *field(const cJSON *o, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-  ck_assert_msg(v != NULL, "field \"%s\" missing", key);
-  return v;
-}
-
-static double num(const cJSON *o, const char *key) {
-  const cJSON *v = field(o, key);
-  ck_assert_msg(cJSON_IsNumber(v), "field \"%s\" is not a number", key);
-  return v->valuedouble;
+  tu_model_spec s = {F, bits, nb, width, nw, NULL, 0, 1.0, seed};
+  return tu_random_model(&s, dir, NULL);
 }
 
 static double pos(const cJSON *o, const char *key) {
-  double v = num(o, key);
+  double v = tu_json_num(o, key);
   ck_assert_msg(v > 0, "field \"%s\" = %g, not positive", key, v);
   return v;
 }
@@ -83,54 +46,54 @@ START_TEST(test_asic_report_fields_and_energy_consistent) {
   ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
   cJSON *j = cJSON_Parse(out);
   ck_assert_msg(j != NULL, "not JSON:\n%s", out);
-  ck_assert_ptr_nonnull(strstr(cJSON_GetStringValue(field(j, "liberty")),
+  ck_assert_ptr_nonnull(strstr(cJSON_GetStringValue(tu_json_field(j, "liberty")),
                                "osu018_stdcells.lib"));
-  ck_assert_str_eq(cJSON_GetStringValue(field(j, "area_unit")), "um^2");
-  double rate = num(j, "frame_rate_hz");
+  ck_assert_str_eq(cJSON_GetStringValue(tu_json_field(j, "area_unit")), "um^2");
+  double rate = tu_json_num(j, "frame_rate_hz");
   ck_assert_double_eq(rate, 2e6);
   /* the default clock is the one the frame rate needs */
-  ck_assert_double_eq_tol(num(j, "clock_mhz"), 2.0, 1e-9);
-  ck_assert_double_eq(num(j, "input_delay_ns"), 0);
-  ck_assert_double_eq(num(j, "output_delay_ns"), 0);
+  ck_assert_double_eq_tol(tu_json_num(j, "clock_mhz"), 2.0, 1e-9);
+  ck_assert_double_eq(tu_json_num(j, "input_delay_ns"), 0);
+  ck_assert_double_eq(tu_json_num(j, "output_delay_ns"), 0);
   /* no data set behind this model: random frames, said in a note */
   ck_assert_ptr_nonnull(strstr(out, "random frames"));
   const char *archs[3] = {"flash", "search", "naive"};
   for (int a = 0; a < 3; a++) {
-    const cJSON *o = field(field(j, archs[a]), "asic");
+    const cJSON *o = tu_json_field(tu_json_field(j, archs[a]), "asic");
     pos(o, "area");
     double cells = pos(o, "cells"), dffs = pos(o, "dffs");
     double sum = 0, dsum = 0;
-    for (const cJSON *c = field(o, "cells_by_type")->child; c; c = c->next)
+    for (const cJSON *c = tu_json_field(o, "cells_by_type")->child; c; c = c->next)
       sum += c->valuedouble;
-    for (const cJSON *c = field(o, "dffs_by_type")->child; c; c = c->next)
+    for (const cJSON *c = tu_json_field(o, "dffs_by_type")->child; c; c = c->next)
       dsum += c->valuedouble;
     ck_assert_double_eq(sum, cells);
     ck_assert_double_eq(dsum, dffs);
     double crit = pos(o, "critical_path_ns");
     ck_assert_double_eq_tol(pos(o, "fmax_mhz_sta"), 1000.0 / crit, 0.5);
-    ck_assert(cJSON_IsTrue(field(o, "critical_path_reg2reg")));
-    ck_assert_int_gt((int)strlen(cJSON_GetStringValue(field(o, "critical_path_from"))), 0);
-    ck_assert_int_gt((int)strlen(cJSON_GetStringValue(field(o, "critical_path_to"))), 0);
+    ck_assert(cJSON_IsTrue(tu_json_field(o, "critical_path_reg2reg")));
+    ck_assert_int_gt((int)strlen(cJSON_GetStringValue(tu_json_field(o, "critical_path_from"))), 0);
+    ck_assert_int_gt((int)strlen(cJSON_GetStringValue(tu_json_field(o, "critical_path_to"))), 0);
     /* the slack at 2 MHz: 500 ns minus the path */
-    ck_assert_double_eq_tol(num(o, "slack_ns"), 500.0 - crit, 0.01);
-    const cJSON *pw = field(o, "power_uw");
+    ck_assert_double_eq_tol(tu_json_num(o, "slack_ns"), 500.0 - crit, 0.01);
+    const cJSON *pw = tu_json_field(o, "power_uw");
     double p = pos(pw, "internal") + pos(pw, "switching") + pos(pw, "leakage");
-    ck_assert_double_eq_tol(num(pw, "total"), p, 1e-9 * p);
+    ck_assert_double_eq_tol(tu_json_num(pw, "total"), p, 1e-9 * p);
     /* uW / (frames/s) = 1e6 pJ per frame */
     ck_assert_double_eq_tol(pos(o, "energy_pj_per_frame"), p * 1e6 / rate,
                             1e-9 * p);
     ck_assert_double_eq_tol(pos(o, "leakage_pj_per_frame"),
-                            num(pw, "leakage") * 1e6 / rate, 1e-12);
-    ck_assert(cJSON_IsTrue(field(o, "gate_level_check")));
-    ck_assert_int_eq((int)num(o, "gate_level_frames"), 200);
+                            tu_json_num(pw, "leakage") * 1e6 / rate, 1e-12);
+    ck_assert(cJSON_IsTrue(tu_json_field(o, "gate_level_check")));
+    ck_assert_int_eq((int)tu_json_num(o, "gate_level_frames"), 200);
     if (a < 2) {
-      const cJSON *nv = field(field(j, "naive"), "asic");
-      const cJSON *r = field(o, "ratio_to_naive");
-      ck_assert_double_eq_tol(num(r, "area"), num(o, "area") / num(nv, "area"),
+      const cJSON *nv = tu_json_field(tu_json_field(j, "naive"), "asic");
+      const cJSON *r = tu_json_field(o, "ratio_to_naive");
+      ck_assert_double_eq_tol(tu_json_num(r, "area"), tu_json_num(o, "area") / tu_json_num(nv, "area"),
                               1e-3);
-      ck_assert_double_eq_tol(num(r, "energy_pj_per_frame"),
-                              num(o, "energy_pj_per_frame") /
-                                  num(nv, "energy_pj_per_frame"),
+      ck_assert_double_eq_tol(tu_json_num(r, "energy_pj_per_frame"),
+                              tu_json_num(o, "energy_pj_per_frame") /
+                                  tu_json_num(nv, "energy_pj_per_frame"),
                               1e-3);
     }
   }
@@ -165,22 +128,22 @@ START_TEST(test_asic_rtl_choices_proven_and_checked) {
   ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
   cJSON *j = cJSON_Parse(out);
   ck_assert_ptr_nonnull(j);
-  ck_assert(cJSON_IsTrue(field(j, "equivalent")));
-  const cJSON *ch = field(j, "rtl_choices");
-  ck_assert_int_eq((int)num(ch, "pipeline"), 0);
-  ck_assert(cJSON_IsFalse(field(ch, "datapath_reset")));
-  ck_assert_int_eq((int)num(field(j, "flash"), "latency_cycles"), 2);
+  ck_assert(cJSON_IsTrue(tu_json_field(j, "equivalent")));
+  const cJSON *ch = tu_json_field(j, "rtl_choices");
+  ck_assert_int_eq((int)tu_json_num(ch, "pipeline"), 0);
+  ck_assert(cJSON_IsFalse(tu_json_field(ch, "datapath_reset")));
+  ck_assert_int_eq((int)tu_json_num(tu_json_field(j, "flash"), "latency_cycles"), 2);
   const char *archs[2] = {"flash", "search"};
   for (int a = 0; a < 2; a++) {
-    const cJSON *o = field(field(j, archs[a]), "asic");
-    ck_assert(cJSON_IsTrue(field(o, "gate_level_check")));
+    const cJSON *o = tu_json_field(tu_json_field(j, archs[a]), "asic");
+    ck_assert(cJSON_IsTrue(tu_json_field(o, "gate_level_check")));
     /* no reset flop left in the datapath */
-    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(field(o, "dffs_by_type"),
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(tu_json_field(o, "dffs_by_type"),
                                                         "DFFSR"));
   }
   /* the naive reference keeps its resets */
   ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(
-      field(field(field(j, "naive"), "asic"), "dffs_by_type"), "DFFSR"));
+      tu_json_field(tu_json_field(tu_json_field(j, "naive"), "asic"), "dffs_by_type"), "DFFSR"));
   cJSON_Delete(j);
   free(out);
   free(err);

@@ -16,40 +16,13 @@
 #include "rng.h"
 #include "testutil.h"
 
-/* A model of F features (bits, widths, signedness cycle through the
- * arrays), formats fitted to [-1, 1], random thresholds reaching past both
- * ends of the code range (some fold), names x1..xF; saved to dir. */
+/* F features cycling through bits, width and sgn, thresholds in
+ * [-1.2, 1.2] (some fold), saved to dir (tu_random_model). */
 static char *make_model(const char *dir, int F, const int *bits, int nb,
                         const int *width, int nw, const int *sgn, int ns,
                         uint64_t seed) {
-  int b[16], hidden[1] = {2};
-  for (int f = 0; f < F; f++) b[f] = bits[f % nb];
-  bsq_model m;
-  ck_assert_int_eq(bsq_model_init(&m, F, b, 1, hidden), 0);
-  char *names[16], buf[16][8];
-  for (int f = 0; f < F; f++) {
-    snprintf(buf[f], sizeof buf[f], "x%d", f + 1);
-    names[f] = buf[f];
-  }
-  ck_assert_int_eq(bsq_model_set_names(&m, names, "y"), 0);
-  bsq_rng r;
-  bsq_rng_seed(&r, seed);
-  for (int f = 0; f < F; f++) {
-    ck_assert_int_eq(bsq_format_fit(&m.enc.fmt[f], width[f % nw], sgn[f % ns],
-                                    -1.0, 1.0, 0.0),
-                     0);
-    for (int d = m.enc.toff[f]; d < m.enc.toff[f + 1]; d++)
-      m.thr[d] = (float)(-1.2 + 2.4 * bsq_rng_uniform(&r));
-  }
-  bsq_model_quantize(&m);
-  size_t n = strlen(dir) + 16;
-  char *path = malloc(n);
-  ck_assert_ptr_nonnull(path);
-  snprintf(path, n, "%s/model.json", dir);
-  bsq_diag diag;
-  ck_assert_msg(bsq_model_save(&m, path, &diag) == 0, "%s", diag.msg);
-  bsq_model_free(&m);
-  return path;
+  tu_model_spec s = {F, bits, nb, width, nw, sgn, ns, 1.2, seed};
+  return tu_random_model(&s, dir, NULL);
 }
 
 /* Quantizer register stages the generator builds for arch a of model. */
@@ -66,18 +39,6 @@ static int gen_stages(const char *model, bsq_arch a) {
   bsq_design_free(&d);
   bsq_model_free(&m);
   return s;
-}
-
-static const cJSON *field(const cJSON *o, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-  ck_assert_msg(v != NULL, "field \"%s\" missing", key);
-  return v;
-}
-
-static double num(const cJSON *o, const char *key) {
-  const cJSON *v = field(o, key);
-  ck_assert_msg(cJSON_IsNumber(v), "field \"%s\" is not a number", key);
-  return v->valuedouble;
 }
 
 /* Adds 1 to the magnitude of the first decimal literal (N'dV or N'sdV) on
@@ -127,34 +88,34 @@ START_TEST(test_synth_report_fields_and_proof) {
   ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
   cJSON *j = cJSON_Parse(out);
   ck_assert_msg(j != NULL, "not JSON:\n%s", out);
-  ck_assert(cJSON_IsTrue(field(j, "equivalent")));
-  ck_assert(cJSON_IsFalse(field(j, "packer_included")));
-  ck_assert_int_eq((int)num(j, "features"), 3);
-  ck_assert_int_eq((int)num(j, "frame_bits"), 10);
+  ck_assert(cJSON_IsTrue(tu_json_field(j, "equivalent")));
+  ck_assert(cJSON_IsFalse(tu_json_field(j, "packer_included")));
+  ck_assert_int_eq((int)tu_json_num(j, "features"), 3);
+  ck_assert_int_eq((int)tu_json_num(j, "frame_bits"), 10);
   const char *archs[3] = {"flash", "search", "naive"};
   int expect_lat[3] = {gen_stages(model, BSQ_ARCH_FLASH) + 1,
                        gen_stages(model, BSQ_ARCH_SEARCH) + 1, 2};
   for (int a = 0; a < 3; a++) {
-    const cJSON *o = field(j, archs[a]);
+    const cJSON *o = tu_json_field(j, archs[a]);
     /* not run for this target: present, null */
     const char *null_keys[5] = {"logic_cells", "carry_cells", "dffs",
                                 "fmax_mhz", "transistors"};
-    for (int k = 0; k < 5; k++) ck_assert(cJSON_IsNull(field(o, null_keys[k])));
-    ck_assert_double_gt(num(o, "cells_generic"), 0);
-    ck_assert_int_eq((int)num(o, "latency_cycles"), expect_lat[a]);
-    ck_assert_int_eq((int)num(o, "latency_cycles_sim"), expect_lat[a]);
-    ck_assert_int_eq((int)num(o, "frames_per_clock"), 1);
-    ck_assert(cJSON_IsTrue(field(o, "equivalent")));
+    for (int k = 0; k < 5; k++) ck_assert(cJSON_IsNull(tu_json_field(o, null_keys[k])));
+    ck_assert_double_gt(tu_json_num(o, "cells_generic"), 0);
+    ck_assert_int_eq((int)tu_json_num(o, "latency_cycles"), expect_lat[a]);
+    ck_assert_int_eq((int)tu_json_num(o, "latency_cycles_sim"), expect_lat[a]);
+    ck_assert_int_eq((int)tu_json_num(o, "frames_per_clock"), 1);
+    ck_assert(cJSON_IsTrue(tu_json_field(o, "equivalent")));
     /* the cell types add up to the cell count */
-    const cJSON *by = field(o, "cells_by_type");
+    const cJSON *by = tu_json_field(o, "cells_by_type");
     double sum = 0;
     for (const cJSON *c = by->child; c; c = c->next) sum += c->valuedouble;
-    ck_assert_double_eq(sum, num(o, "cells_generic"));
+    ck_assert_double_eq(sum, tu_json_num(o, "cells_generic"));
     if (a < 2) {
-      const cJSON *r = field(o, "ratio_to_naive");
-      ck_assert_double_eq_tol(num(r, "cells_generic"),
-                              num(o, "cells_generic") /
-                                  num(field(j, "naive"), "cells_generic"),
+      const cJSON *r = tu_json_field(o, "ratio_to_naive");
+      ck_assert_double_eq_tol(tu_json_num(r, "cells_generic"),
+                              tu_json_num(o, "cells_generic") /
+                                  tu_json_num(tu_json_field(j, "naive"), "cells_generic"),
                               1e-3);
     }
   }
@@ -171,7 +132,7 @@ START_TEST(test_synth_report_fields_and_proof) {
   ck_assert_ptr_nonnull(js);
   cJSON *j2 = cJSON_Parse(js);
   ck_assert_ptr_nonnull(j2);
-  ck_assert(cJSON_IsTrue(field(j2, "equivalent")));
+  ck_assert(cJSON_IsTrue(tu_json_field(j2, "equivalent")));
   /* the generated banks and the naive reference are lint-clean */
   for (int a = 0; a < 3; a++) {
     char cmd[4096];
@@ -215,17 +176,17 @@ START_TEST(test_synth_all_targets_tiny_design) {
   ck_assert_ptr_nonnull(j);
   const char *archs[3] = {"flash", "search", "naive"};
   for (int a = 0; a < 3; a++) {
-    const cJSON *o = field(j, archs[a]);
-    double lc = num(o, "logic_cells"), ff = num(o, "dffs");
+    const cJSON *o = tu_json_field(j, archs[a]);
+    double lc = tu_json_num(o, "logic_cells"), ff = tu_json_num(o, "dffs");
     /* every flip-flop takes a logic cell */
     ck_assert_double_gt(ff, 0);
     ck_assert_double_ge(lc, ff);
-    ck_assert_double_ge(num(o, "carry_cells"), 0);
-    ck_assert_double_gt(num(o, "fmax_mhz"), 1.0);
-    ck_assert_double_gt(num(o, "transistors"), 0);
-    ck_assert_double_gt(num(o, "cells_generic"), 0);
+    ck_assert_double_ge(tu_json_num(o, "carry_cells"), 0);
+    ck_assert_double_gt(tu_json_num(o, "fmax_mhz"), 1.0);
+    ck_assert_double_gt(tu_json_num(o, "transistors"), 0);
+    ck_assert_double_gt(tu_json_num(o, "cells_generic"), 0);
     ck_assert_ptr_null(cJSON_GetObjectItem(o, "equivalent")); /* no --prove */
-    const cJSON *seeds = field(o, "fmax_mhz_seeds");
+    const cJSON *seeds = tu_json_field(o, "fmax_mhz_seeds");
     ck_assert_int_eq(cJSON_GetArraySize(seeds), 1);
   }
   ck_assert_ptr_null(cJSON_GetObjectItem(j, "equivalent")); /* no --prove */
@@ -262,8 +223,8 @@ START_TEST(test_synth_proof_fails_on_altered_flash_threshold) {
   ck_assert_msg(strstr(err, "feature 1 \"x2\" code") != NULL, "%s", err);
   cJSON *j = cJSON_Parse(out);
   ck_assert_ptr_nonnull(j);
-  ck_assert(cJSON_IsFalse(field(j, "equivalent")));
-  ck_assert(cJSON_IsFalse(field(field(j, "search"), "equivalent")));
+  ck_assert(cJSON_IsFalse(tu_json_field(j, "equivalent")));
+  ck_assert(cJSON_IsFalse(tu_json_field(tu_json_field(j, "search"), "equivalent")));
   cJSON_Delete(j);
   free(out);
   free(err);
@@ -292,8 +253,8 @@ START_TEST(test_synth_proof_fails_on_altered_search_threshold) {
   ck_assert_ptr_null(strstr(err, "naive and flash"));
   cJSON *j = cJSON_Parse(out);
   ck_assert_ptr_nonnull(j);
-  ck_assert(cJSON_IsFalse(field(field(j, "search"), "equivalent")));
-  ck_assert(cJSON_IsTrue(field(field(j, "naive"), "equivalent")));
+  ck_assert(cJSON_IsFalse(tu_json_field(tu_json_field(j, "search"), "equivalent")));
+  ck_assert(cJSON_IsTrue(tu_json_field(tu_json_field(j, "naive"), "equivalent")));
   cJSON_Delete(j);
   free(out);
   free(err);
@@ -359,10 +320,10 @@ START_TEST(test_synth_missing_tools) {
   ck_assert_ptr_nonnull(strstr(out, "nextpnr-ice40 not found"));
   cJSON *j = cJSON_Parse(out);
   ck_assert_ptr_nonnull(j);
-  const cJSON *fl = field(j, "flash");
-  ck_assert(cJSON_IsNull(field(fl, "logic_cells")));
-  ck_assert(cJSON_IsNull(field(fl, "fmax_mhz")));
-  ck_assert_double_gt(num(fl, "dffs"), 0);
+  const cJSON *fl = tu_json_field(j, "flash");
+  ck_assert(cJSON_IsNull(tu_json_field(fl, "logic_cells")));
+  ck_assert(cJSON_IsNull(tu_json_field(fl, "fmax_mhz")));
+  ck_assert_double_gt(tu_json_num(fl, "dffs"), 0);
   cJSON_Delete(j);
   free(out);
   free(err);

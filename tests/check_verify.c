@@ -26,30 +26,8 @@ static const bsq_tool_paths PATHS = {BSQ_RTL_DIR, BSQ_SIM_DIR, BSQ_INCLUDE_DIR,
  * [-1, 1], random thresholds; saved to dir/model.json (*path, malloc'ed). */
 static void make_model(bsq_model *m, int F, int bits, int width,
                        const char *dir, char **path) {
-  int b[8], hidden[1] = {2};
-  for (int f = 0; f < F; f++) b[f] = bits;
-  ck_assert_int_eq(bsq_model_init(m, F, b, 1, hidden), 0);
-  char *names[8], buf[8][8];
-  for (int f = 0; f < F; f++) {
-    snprintf(buf[f], sizeof buf[f], "x%d", f + 1);
-    names[f] = buf[f];
-  }
-  ck_assert_int_eq(bsq_model_set_names(m, names, "y"), 0);
-  bsq_rng r;
-  bsq_rng_seed(&r, 11);
-  for (int f = 0; f < F; f++) {
-    ck_assert_int_eq(bsq_format_fit(&m->enc.fmt[f], width, 0, -1.0, 1.0, 0.0),
-                     0);
-    for (int d = m->enc.toff[f]; d < m->enc.toff[f + 1]; d++)
-      m->thr[d] = (float)(-0.9 + 1.8 * bsq_rng_uniform(&r));
-  }
-  bsq_model_quantize(m);
-  size_t n = strlen(dir) + 16;
-  *path = malloc(n);
-  ck_assert_ptr_nonnull(*path);
-  snprintf(*path, n, "%s/model.json", dir);
-  bsq_diag diag;
-  ck_assert_msg(bsq_model_save(m, *path, &diag) == 0, "%s", diag.msg);
+  tu_model_spec s = {F, &bits, 1, &width, 1, NULL, 0, 0.9, 11};
+  *path = tu_random_model(&s, dir, m);
 }
 
 /* Collects what a flow logs. */

@@ -1,11 +1,16 @@
 #include "testutil.h"
 
+#include <check.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "quant.h"
+#include "rng.h"
 
 static char *dup_printf(const char *fmt, const char *a, const char *b) {
   size_t n = strlen(fmt) + strlen(a) + (b ? strlen(b) : 0) + 1;
@@ -82,4 +87,48 @@ char *tu_shared_data(const char *name) {
     return NULL;
   }
   return p;
+}
+
+char *tu_random_model(const tu_model_spec *s, const char *dir,
+                      bsq_model *keep) {
+  int b[16], hidden[1] = {2};
+  ck_assert_int_le(s->F, 16);
+  for (int f = 0; f < s->F; f++) b[f] = s->bits[f % s->nb];
+  bsq_model m;
+  ck_assert_int_eq(bsq_model_init(&m, s->F, b, 1, hidden), 0);
+  char *names[16], buf[16][8];
+  for (int f = 0; f < s->F; f++) {
+    snprintf(buf[f], sizeof buf[f], "x%d", f + 1);
+    names[f] = buf[f];
+  }
+  ck_assert_int_eq(bsq_model_set_names(&m, names, "y"), 0);
+  bsq_rng r;
+  bsq_rng_seed(&r, s->seed);
+  for (int f = 0; f < s->F; f++) {
+    int sgn = s->sgn ? s->sgn[f % s->ns] : 0;
+    ck_assert_int_eq(bsq_format_fit(&m.enc.fmt[f], s->width[f % s->nw], sgn,
+                                    -1.0, 1.0, 0.0),
+                     0);
+    for (int d = m.enc.toff[f]; d < m.enc.toff[f + 1]; d++)
+      m.thr[d] = (float)(-s->span + 2.0 * s->span * bsq_rng_uniform(&r));
+  }
+  bsq_model_quantize(&m);
+  char *path = dup_printf("%s/model.json%s", dir, NULL);
+  bsq_diag diag;
+  ck_assert_msg(bsq_model_save(&m, path, &diag) == 0, "%s", diag.msg);
+  if (keep) *keep = m;
+  else bsq_model_free(&m);
+  return path;
+}
+
+const cJSON *tu_json_field(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  ck_assert_msg(v != NULL, "field \"%s\" missing", key);
+  return v;
+}
+
+double tu_json_num(const cJSON *o, const char *key) {
+  const cJSON *v = tu_json_field(o, key);
+  ck_assert_msg(cJSON_IsNumber(v), "field \"%s\" is not a number", key);
+  return v->valuedouble;
 }

@@ -2,7 +2,11 @@
 #ifndef BSQ_TESTUTIL_H
 #define BSQ_TESTUTIL_H
 
+#include <cJSON.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
 
 /* A fresh empty directory under the build tree for this test; malloc'ed. */
 char *tu_tmpdir(const char *tag);
@@ -17,5 +21,30 @@ int tu_exists(const char *path);
 int tu_bsq(const char *args, char **out, char **err);
 /* Path of ../shared/data/NAME beside the checkout, or NULL if absent. */
 char *tu_shared_data(const char *name);
+
+/* A random model for the hardware tests: F features whose bits, widths
+ * and signedness cycle through the arrays (sgn NULL: unsigned), formats
+ * fitted to [-1, 1], thresholds uniform in [-span, span] (past 1 some fold
+ * to constants), names x1..xF, target y, one hidden layer of 2. */
+typedef struct {
+  int F;
+  const int *bits;
+  int nb;
+  const int *width;
+  int nw;
+  const int *sgn;
+  int ns;
+  double span;
+  uint64_t seed;
+} tu_model_spec;
+/* Builds it and saves it to dir/model.json; returns that path (malloc'ed).
+ * keep (may be NULL) receives the model, else it is freed. */
+char *tu_random_model(const tu_model_spec *s, const char *dir,
+                      bsq_model *keep);
+
+/* Field key of JSON object o, failing the test when it is missing; the
+ * same for a number. */
+const cJSON *tu_json_field(const cJSON *o, const char *key);
+double tu_json_num(const cJSON *o, const char *key);
 
 #endif
