@@ -96,7 +96,7 @@ char *tu_random_model(const tu_model_spec *s, const char *dir,
   for (int f = 0; f < s->F; f++) b[f] = s->bits[f % s->nb];
   bsq_model m;
   ck_assert_int_eq(bsq_model_init(&m, s->F, b, 1, hidden), 0);
-  char *names[16], buf[16][8];
+  char *names[16], buf[16][12];
   for (int f = 0; f < s->F; f++) {
     snprintf(buf[f], sizeof buf[f], "x%d", f + 1);
     names[f] = buf[f];
