@@ -65,4 +65,25 @@ int bsq_serial_push(bsq_serial *s, int64_t code, int tlast, uint64_t *words,
 int bsq_serial_tdata_bits(const bsq_encoder *e);
 uint64_t bsq_serial_tdata(const bsq_encoder *e, int f, int64_t code);
 
+/* Co-simulation beat file (written by codegen/stim.c, read by the serial
+ * harness in sim/): a bsq_beat_header in host byte order, then nbeats
+ * bsq_beat records. */
+#define BSQ_BEAT_MAGIC "BSQBEAT1"
+
+typedef struct {
+  char magic[8];
+  uint32_t F, B;
+  uint64_t nbeats, nframes;  /* beats; stimulus frames they come from */
+  uint64_t n_early, n_late;  /* frames given a misplaced tlast */
+  uint64_t model_hash;
+} bsq_beat_header;
+
+typedef struct {
+  int64_t code;   /* the code of channel `chan` */
+  int64_t frame;  /* stimulus frame it belongs to; -1: an extra beat of a
+                     late frame */
+  int32_t chan;   /* the channel whose format the code has */
+  int32_t tlast;
+} bsq_beat;
+
 #endif

@@ -48,6 +48,8 @@ typedef struct {
   uint64_t drop_word;      /* fault injection; UINT64_MAX none */
   bsq_log_fn log;          /* simulator lines (BSQ_LOG_TOOL); may be NULL */
   void *log_user;
+  const bsq_beats *beats;  /* arch serial: the beats vec_path holds (Icarus
+                              drives them too); NULL otherwise */
 } bsq_sim_job;
 
 /* Both: 0 pass; BSQ_EMISMATCH the simulation failed or gave no result
@@ -90,6 +92,8 @@ typedef struct {
   char model_hash[17];
   int F, B, in_bits;
   uint64_t n_sweep, n_random, n_data;
+  uint64_t n_beats, n_early, n_late; /* arch serial: beats, and frames with
+                                        a misplaced tlast among them */
   bsq_sim_result verilator, icarus;
   char tail_log[4096];     /* a failed tool's log to show, or "" */
 } bsq_sim_report;
