@@ -112,44 +112,47 @@ static void ext_expr(char *out, size_t cap, const struct bsq_gen_serial *x,
     snprintf(out, cap, "{%d'd0, %s[%d:0]}", pad, code, W - 1);
 }
 
-/* The table of stage s: thr_sS = entry [s][chan][p], a comment on each
- * line naming the threshold it came from. */
+/* The table of stage s: thr_sS = entry [s][chan][p], read from a constant
+ * memory at address {chan, p}, a comment on each entry naming the
+ * threshold it came from. Its address comes from registers (the input
+ * register, or stage s's), so a tool with block RAM can take them into a
+ * synchronous ROM (iCE40: SB_RAM40_4K); elsewhere it is logic. */
 static void emit_table(bsq_buf *b, const bsq_design *d, int s,
                        const char *chan, const char *pre) {
   const struct bsq_gen_serial *x = d->ser;
-  int F = d->F, aw = x->cw + s, colw = 0;
-  bsq_buf_printf(b, "  reg  [%d:0] thr_s%d;\n  always @* begin\n", x->xw - 1,
-                 s);
-  if (s == 0) bsq_buf_printf(b, "    case (%s)\n", chan);
-  else bsq_buf_printf(b, "    case ({%s, %s})\n", chan, pre);
+  int F = d->F, aw = x->cw + s, n = 1 << aw, colw = 0;
+  bsq_buf_printf(b, "  (* ram_style = \"block\" *)\n"
+                    "  reg  [%d:0] rom_s%d [0:%d];\n  initial begin\n",
+                 x->xw - 1, s, n - 1);
+  const bsq_gen_sentry *last = &x->rom[entry_index(x, F, s, F - 1, (1 << s) - 1)];
   for (int pass = 0; pass < 2; pass++)
-    for (int c = 0; c < F; c++)
-      for (int p = 0; p < (1 << s); p++) {
-        const bsq_gen_sentry *t = &x->rom[entry_index(x, F, s, c, p)];
-        char label[48], line[160], cm[300];
-        int last = c == F - 1 && p == (1 << s) - 1;
-        if (last) snprintf(label, sizeof label, "default:");
-        else snprintf(label, sizeof label, "%d'd%d:", aw, (c << s) | p);
-        snprintf(line, sizeof line, "      %-*s thr_s%d = %s;", aw / 3 + 9,
-                 label, s, t->lit);
-        int len = (int)strlen(line);
-        if (pass == 0) {
-          if (len > colw) colw = len;
-          continue;
-        }
-        const bsq_gen_feat *g = &d->feat[c];
-        if (t->thr >= 0)
-          bsq_gen_thr_comment(cm, sizeof cm, g, t->thr);
-        else
-          snprintf(cm, sizeof cm,
-                   "// feature %d \"%s\": padding past its %d thresholds, "
-                   "never exceeded (hi = %" PRId64 ")",
-                   c, g->name, g->n, g->hi);
-        bsq_buf_printf(b, "%-*s  %s", colw, line, cm);
-        if (s > 0) bsq_buf_printf(b, " (c = %d, p = %d)", c, p);
-        bsq_buf_puts(b, "\n");
+    for (int a = 0; a < n; a++) {
+      int c = a >> s, p = a & ((1 << s) - 1);
+      const bsq_gen_sentry *t =
+          c < F ? &x->rom[entry_index(x, F, s, c, p)] : last;
+      char line[160], cm[300];
+      snprintf(line, sizeof line, "    rom_s%d[%d] = %s;", s, a, t->lit);
+      int len = (int)strlen(line);
+      if (pass == 0) {
+        if (len > colw) colw = len;
+        continue;
       }
-  bsq_buf_printf(b, "    endcase\n  end\n");
+      if (c >= F)
+        snprintf(cm, sizeof cm, "// no channel %d: never read", c);
+      else if (t->thr >= 0)
+        bsq_gen_thr_comment(cm, sizeof cm, &d->feat[c], t->thr);
+      else
+        snprintf(cm, sizeof cm,
+                 "// feature %d \"%s\": padding past its %d thresholds, "
+                 "never exceeded (hi = %" PRId64 ")",
+                 c, d->feat[c].name, d->feat[c].n, d->feat[c].hi);
+      bsq_buf_printf(b, "%-*s  %s", colw, line, cm);
+      if (s > 0 && c < F) bsq_buf_printf(b, " (c = %d, p = %d)", c, p);
+      bsq_buf_puts(b, "\n");
+    }
+  bsq_buf_printf(b, "  end\n  wire [%d:0] thr_s%d;\n", x->xw - 1, s);
+  if (s == 0) bsq_buf_printf(b, "  assign thr_s0 = rom_s0[%s];\n", chan);
+  else bsq_buf_printf(b, "  assign thr_s%d = rom_s%d[{%s, %s}];\n", s, s, chan, pre);
 }
 
 /* The data registers of the quantizer: reset values or q <= d. */

@@ -259,7 +259,7 @@ START_TEST(test_cosim_serial_icarus_agrees) {
 END_TEST
 
 /* Adds one to the first table entry of feature `feat` in the serial
- * quantizer (stage 0: its middle threshold); returns 0 if one was found. */
+ * quantizer (stage 0, rom_s0: its middle threshold); returns 0 if one was found. */
 static int alter_serial_entry(const char *path, int feat) {
   size_t len;
   char *text = tu_read(path, &len);
@@ -272,7 +272,7 @@ static int alter_serial_entry(const char *path, int feat) {
     char *bol = p;
     while (bol > text && bol[-1] != '\n') bol--;
     char *lit = strstr(bol, "'d");
-    if (lit && lit < p && strstr(bol, "thr_s0") && strstr(bol, "thr_s0") < p) {
+    if (lit && lit < p && strstr(bol, "rom_s0[") && strstr(bol, "rom_s0[") < p) {
       char *num = lit + 2;
       long v = strtol(num, NULL, 10);
       char *end = num + strspn(num, "0123456789");
