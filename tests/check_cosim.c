@@ -271,9 +271,11 @@ static int alter_serial_entry(const char *path, int feat) {
   if (p) {
     char *bol = p;
     while (bol > text && bol[-1] != '\n') bol--;
-    char *lit = strstr(bol, "'d");
+    /* unsigned 8'd12 or signed 9'sd12 / -9'sd12 (some entry is negative) */
+    char *lit = strstr(bol, "'sd");
+    if (!lit || lit > p) lit = strstr(bol, "'d");
     if (lit && lit < p && strstr(bol, "rom_s0[") && strstr(bol, "rom_s0[") < p) {
-      char *num = lit + 2;
+      char *num = lit + (lit[1] == 's' ? 3 : 2);
       long v = strtol(num, NULL, 10);
       char *end = num + strspn(num, "0123456789");
       size_t n = len + 32;
