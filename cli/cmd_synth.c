@@ -240,6 +240,10 @@ int cmd_synth(int argc, char **argv) {
                        "both, all or auto");
     return BSQ_EXIT_USAGE;
   }
+  if (j.pick && !(j.t_generic || j.t_ice40 || j.t_cmos || j.t_asic)) {
+    cli_error("synth", "--arch auto compares areas: it needs a --target");
+    return BSQ_EXIT_USAGE;
+  }
   if (j.pick && !rate_given) {
     cli_error("synth", "--arch auto needs --frame-rate HZ: the frames per "
                        "second the encoder must take");
