@@ -116,15 +116,15 @@ static void ext_expr(char *out, size_t cap, const struct bsq_gen_serial *x,
  * memory at address {chan, p}, a comment on each entry naming the
  * threshold it came from. Its address comes from registers (the input
  * register, or stage s's), so a tool with block RAM can take them into a
- * synchronous ROM (iCE40: SB_RAM40_4K, stages 1..S-1); elsewhere it is
- * logic. */
+ * synchronous ROM (iCE40: SB_RAM40_4K); elsewhere it is logic. */
 static void emit_table(bsq_buf *b, const bsq_design *d, int s,
                        const char *chan, const char *pre) {
   const struct bsq_gen_serial *x = d->ser;
   int F = d->F, aw = x->cw + s, n = 1 << aw, colw = 0;
-  /* stage 0's address is the caller's register, which Yosys does not
-   * take into a block RAM: that table (one entry per channel) stays logic */
-  if (s > 0) bsq_buf_printf(b, "  (* ram_style = \"block\" *)\n");
+  /* Block RAM for the tables of 16 entries and more past stage 0 (stage
+   * 0's address is the caller's register, which Yosys 0.23 does not take
+   * into a block RAM, and it rejects forcing one on the smallest tables) */
+  if (s > 0 && n >= 16) bsq_buf_printf(b, "  (* ram_style = \"block\" *)\n");
   bsq_buf_printf(b, "  reg  [%d:0] rom_s%d [0:%d];\n  initial begin\n",
                  x->xw - 1, s, n - 1);
   const bsq_gen_sentry *last = &x->rom[entry_index(x, F, s, F - 1, (1 << s) - 1)];
