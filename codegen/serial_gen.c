@@ -112,29 +112,40 @@ static void ext_expr(char *out, size_t cap, const struct bsq_gen_serial *x,
     snprintf(out, cap, "{%d'd0, %s[%d:0]}", pad, code, W - 1);
 }
 
-/* The table of stage s: thr_sS = entry [s][chan][p], read from a constant
- * memory at address {chan, p}, a comment on each entry naming the
- * threshold it came from. Its address comes from registers (the input
- * register, or stage s's), so a tool with block RAM can take them into a
- * synchronous ROM (iCE40: SB_RAM40_4K); elsewhere it is logic. */
-static void emit_table(bsq_buf *b, const bsq_design *d, int s,
-                       const char *chan, const char *pre) {
+/* The table of stage s, entry [s][chan][p], a comment on each entry
+ * naming the threshold it came from. Stage 0: a case on the input's
+ * channel (logic). A later stage: a constant memory read one stage ahead,
+ * at {the previous stage's channel, prefix and comparison}, into a
+ * register of its own: a synchronous ROM, which a tool with block RAM can
+ * map to one (iCE40: SB_RAM40_4K; a table of 16 entries or more asks for
+ * it) and a cell library builds as logic and flops. */
+static void emit_table(bsq_buf *b, const bsq_design *d, int s) {
   const struct bsq_gen_serial *x = d->ser;
-  int F = d->F, aw = x->cw + s, n = 1 << aw, colw = 0;
-  /* Block RAM for the tables of 16 entries and more past stage 0 (stage
-   * 0's address is the caller's register, which Yosys 0.23 does not take
-   * into a block RAM, and it rejects forcing one on the smallest tables) */
-  if (s > 0 && n >= 16) bsq_buf_printf(b, "  (* ram_style = \"block\" *)\n");
-  bsq_buf_printf(b, "  reg  [%d:0] rom_s%d [0:%d];\n  initial begin\n",
-                 x->xw - 1, s, n - 1);
+  int F = d->F, aw = x->cw + s, n = s == 0 ? F : 1 << aw, colw = 0;
+  if (s == 0)
+    bsq_buf_printf(b, "  reg  [%d:0] thr_s0;\n  always @* begin\n"
+                      "    case (chan_i)\n",
+                   x->xw - 1);
+  else {
+    if (n >= 16) bsq_buf_printf(b, "  (* ram_style = \"block\" *)\n");
+    bsq_buf_printf(b, "  reg  [%d:0] rom_s%d [0:%d];\n  initial begin\n",
+                   x->xw - 1, s, n - 1);
+  }
   const bsq_gen_sentry *last = &x->rom[entry_index(x, F, s, F - 1, (1 << s) - 1)];
   for (int pass = 0; pass < 2; pass++)
     for (int a = 0; a < n; a++) {
       int c = a >> s, p = a & ((1 << s) - 1);
       const bsq_gen_sentry *t =
           c < F ? &x->rom[entry_index(x, F, s, c, p)] : last;
-      char line[160], cm[300];
-      snprintf(line, sizeof line, "    rom_s%d[%d] = %s;", s, a, t->lit);
+      char line[160], cm[300], label[32];
+      if (s == 0) {
+        if (a == F - 1) snprintf(label, sizeof label, "default:");
+        else snprintf(label, sizeof label, "%d'd%d:", x->cw, a);
+        snprintf(line, sizeof line, "      %-*s thr_s0 = %s;", x->cw / 3 + 9,
+                 label, t->lit);
+      } else {
+        snprintf(line, sizeof line, "    rom_s%d[%d] = %s;", s, a, t->lit);
+      }
       int len = (int)strlen(line);
       if (pass == 0) {
         if (len > colw) colw = len;
@@ -153,9 +164,20 @@ static void emit_table(bsq_buf *b, const bsq_design *d, int s,
       if (s > 0 && c < F) bsq_buf_printf(b, " (c = %d, p = %d)", c, p);
       bsq_buf_puts(b, "\n");
     }
-  bsq_buf_printf(b, "  end\n  wire [%d:0] thr_s%d;\n", x->xw - 1, s);
-  if (s == 0) bsq_buf_printf(b, "  assign thr_s0 = rom_s0[%s];\n", chan);
-  else bsq_buf_printf(b, "  assign thr_s%d = rom_s%d[{%s, %s}];\n", s, s, chan, pre);
+  if (s == 0) {
+    bsq_buf_printf(b, "    endcase\n  end\n");
+  } else if (s == 1) {
+    bsq_buf_printf(b, "  end\n  // read one stage ahead: the ROM's register is "
+                      "stage 1's\n"
+                      "  always @(posedge clk) if (en) thr_s1_q <= "
+                      "rom_s1[{chan_i, gt_s0}];\n");
+  } else {
+    bsq_buf_printf(b, "  end\n  // read one stage ahead: the ROM's register is "
+                      "stage %d's\n"
+                      "  always @(posedge clk) if (en) thr_s%d_q <= "
+                      "rom_s%d[{chan_s%d_q, p_s%d_q, gt_s%d}];\n",
+                   s, s, s, s - 1, s - 1, s - 1);
+  }
 }
 
 /* The data registers of the quantizer: reset values or q <= d. */
@@ -254,13 +276,21 @@ char *bsq_emit_serial_quant(const bsq_design *d) {
       snprintf(pre, sizeof pre, "p_s%d_q", s);
     }
     bsq_buf_printf(b, "\n  // ---- stage %d: level bit %d\n", s, S - 1 - s);
-    emit_table(b, d, s, chan, pre);
+    char thr[32];
+    snprintf(thr, sizeof thr, s == 0 ? "thr_s0" : "thr_s%d_q", s);
+    if (s == 0) emit_table(b, d, 0);
     bsq_buf_printf(b, "  wire gt_s%d;\n", s);
     if (x->xsigned)
-      bsq_buf_printf(b, "  assign gt_s%d = $signed(%s) > $signed(thr_s%d);\n",
-                     s, xs, s);
+      bsq_buf_printf(b, "  assign gt_s%d = $signed(%s) > $signed(%s);\n",
+                     s, xs, thr);
     else
-      bsq_buf_printf(b, "  assign gt_s%d = %s > thr_s%d;\n", s, xs, s);
+      bsq_buf_printf(b, "  assign gt_s%d = %s > %s;\n", s, xs, thr);
+    (void)chan;
+    (void)pre;
+    if (s + 1 < S) {
+      bsq_buf_printf(b, "  reg  [%d:0] thr_s%d_q;\n", x->xw - 1, s + 1);
+      emit_table(b, d, s + 1);
+    }
     if (s + 1 == S) break;
     int n = s + 1;
     char vprev[32], lprev[32];
