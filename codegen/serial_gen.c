@@ -189,14 +189,14 @@ static void emit_data_regs(bsq_buf *b, const bsq_design *d, int reset,
   for (int s = 1; s < x->S; s++) {
     if (reset)
       bsq_buf_printf(b,
-                     "%slast_s%d_q <= 1'b0;\n%schan_s%d_q <= %d'd0;\n"
+                     "%schan_s%d_q <= %d'd0;\n"
                      "%sx_s%d_q <= %d'd0;\n%sp_s%d_q <= %d'd0;\n",
-                     ind, s, ind, s, x->cw, ind, s, x->xw, ind, s, s);
+                     ind, s, x->cw, ind, s, x->xw, ind, s, s);
     else
       bsq_buf_printf(b,
-                     "%slast_s%d_q <= last_s%d_d;\n%schan_s%d_q <= chan_s%d_d;\n"
+                     "%schan_s%d_q <= chan_s%d_d;\n"
                      "%sx_s%d_q <= x_s%d_d;\n%sp_s%d_q <= p_s%d_d;\n",
-                     ind, s, s, ind, s, s, ind, s, s, ind, s, s);
+                     ind, s, s, ind, s, s, ind, s, s);
   }
 }
 
@@ -217,28 +217,27 @@ char *bsq_emit_serial_quant(const bsq_design *d) {
                  "table entry selected by {channel, level bits decided}. A "
                  "feature with\n// fewer bits is padded with never-exceeded "
                  "entries. Each level goes into its\n// field of the frame "
-                 "register; the frame is valid after a channel with last_i.\n"
+                 "register; the frame is valid after channel %d is written.\n"
                  "// The pipeline advances when en is high and holds "
                  "otherwise.\n\n",
-                 S, S > 1 ? "s" : "");
+                 S, S > 1 ? "s" : "", F - 1);
   bsq_buf_printf(b, "`default_nettype none\n\nmodule %s_quant (\n", d->opt.name);
   {
     char rc[24], rt[24], rl[24];
     snprintf(rc, sizeof rc, "[%d:0]", x->cw - 1);
     snprintf(rt, sizeof rt, "[%d:0]", x->tw - 1);
     snprintf(rl, sizeof rl, "[%d:0]", d->B - 1);
-    const char *ports[9][3] = {
+    const char *ports[8][3] = {
         {"input ", "", "clk"},     {"input ", "", "rst_n"},
         {"input ", "", "en"},      {"input ", "", "valid_i"},
-        {"input ", rc, "chan_i"},  {"input ", "", "last_i"},
-        {"input ", rt, "code_i"},  {"output", "", "valid_o"},
-        {"output", rl, "levels_o"}};
+        {"input ", rc, "chan_i"},  {"input ", rt, "code_i"},
+        {"output", "", "valid_o"}, {"output", rl, "levels_o"}};
     int w = 0;
-    for (int i = 0; i < 9; i++)
+    for (int i = 0; i < 8; i++)
       if ((int)strlen(ports[i][1]) > w) w = (int)strlen(ports[i][1]);
-    for (int i = 0; i < 9; i++)
+    for (int i = 0; i < 8; i++)
       bsq_buf_printf(b, "  %s wire %-*s %s%s\n", ports[i][0], w, ports[i][1],
-                     ports[i][2], i < 8 ? "," : "");
+                     ports[i][2], i < 7 ? "," : "");
     bsq_buf_printf(b, ");\n");
   }
   /* the code in the comparator domain */
@@ -293,24 +292,20 @@ char *bsq_emit_serial_quant(const bsq_design *d) {
     }
     if (s + 1 == S) break;
     int n = s + 1;
-    char vprev[32], lprev[32];
+    char vprev[32];
     snprintf(vprev, sizeof vprev, "vld_s%d_q", s);
-    snprintf(lprev, sizeof lprev, "last_s%d_q", s);
     bsq_buf_printf(b,
                    "  reg  vld_s%d_q;\n  wire vld_s%d_d;\n"
-                   "  reg  last_s%d_q;\n  wire last_s%d_d;\n"
                    "  reg  [%d:0] chan_s%d_q;\n  wire [%d:0] chan_s%d_d;\n"
                    "  reg  [%d:0] x_s%d_q;\n  wire [%d:0] x_s%d_d;\n"
                    "  reg  [%d:0] p_s%d_q;\n  wire [%d:0] p_s%d_d;\n",
-                   n, n, n, n, x->cw - 1, n, x->cw - 1, n, x->xw - 1, n,
+                   n, n, x->cw - 1, n, x->cw - 1, n, x->xw - 1, n,
                    x->xw - 1, n, s, n, s, n);
     bsq_buf_printf(b,
                    "  assign vld_s%d_d  = en ? %s : vld_s%d_q;\n"
-                   "  assign last_s%d_d = en ? %s : last_s%d_q;\n"
                    "  assign chan_s%d_d = en ? %s : chan_s%d_q;\n"
                    "  assign x_s%d_d    = en ? %s : x_s%d_q;\n",
-                   n, s == 0 ? "valid_i" : vprev, n, n,
-                   s == 0 ? "last_i" : lprev, n, n, chan, n, n, xs, n);
+                   n, s == 0 ? "valid_i" : vprev, n, n, chan, n, n, xs, n);
     if (s == 0)
       bsq_buf_printf(b, "  assign p_s1_d    = en ? gt_s0 : p_s1_q;\n");
     else
@@ -318,13 +313,12 @@ char *bsq_emit_serial_quant(const bsq_design *d) {
                      n, pre, s, n);
   }
   /* the level and the frame register */
-  const char *vf = "valid_i", *lf = "last_i", *cf = "chan_i";
-  char vbuf[32], lbuf[32], cbuf[32];
+  const char *vf = "valid_i", *cf = "chan_i";
+  char vbuf[32], cbuf[32];
   if (S > 1) {
     snprintf(vbuf, sizeof vbuf, "vld_s%d_q", S - 1);
-    snprintf(lbuf, sizeof lbuf, "last_s%d_q", S - 1);
     snprintf(cbuf, sizeof cbuf, "chan_s%d_q", S - 1);
-    vf = vbuf, lf = lbuf, cf = cbuf;
+    vf = vbuf, cf = cbuf;
   }
   bsq_buf_printf(b, "\n  // ---- the level, into its field of the frame\n");
   if (S > 1)
@@ -343,9 +337,12 @@ char *bsq_emit_serial_quant(const bsq_design *d) {
                    ": frame_q[%d:%d];  // feature %d \"%s\"\n",
                    hi, lo, cf, x->cw, c, g->bits - 1, hi, lo, c, g->name);
   }
+  /* the frame is complete when channel F-1 is written: the caller sends
+   * no valid beat on channel F-1 that does not end a frame */
   bsq_buf_printf(b, "  reg  frame_vld_q;\n  wire frame_vld_d;\n"
-                    "  assign frame_vld_d = en ? %s & %s : frame_vld_q;\n",
-                 vf, lf);
+                    "  assign frame_vld_d = en ? %s && %s == %d'd%d : "
+                    "frame_vld_q;\n",
+                 vf, cf, x->cw, F - 1);
   /* registers: the valid chain always resets, the data registers with
    * datapath_reset (else they sit in a block of their own) */
   bsq_buf_printf(b, "\n  always @(posedge clk or negedge rst_n) begin\n"
@@ -468,18 +465,16 @@ char *bsq_emit_serial_top(const bsq_design *d) {
       cw - 1, cw - 1, db - 1, db - 1, cw, cw, db);
   bsq_buf_printf(b,
                  "  // ---- input register: the code with its channel; a "
-                 "skipped beat is a bubble\n"
+                 "skipped beat, and channel\n  // %d without tlast (late), "
+                 "are bubbles: a valid channel %d ends a frame\n"
                  "  reg  in_valid_q;\n  wire in_valid_d;\n"
-                 "  reg  in_last_q;\n  wire in_last_d;\n"
                  "  reg  [%d:0] in_chan_q;\n  wire [%d:0] in_chan_d;\n"
                  "  reg  [%d:0] code_q;\n  wire [%d:0] code_d;\n"
-                 "  assign in_valid_d = en ? s_axis_tvalid & ~skip_q : "
+                 "  assign in_valid_d = en ? s_axis_tvalid & ~skip_q & ~late : "
                  "in_valid_q;\n"
-                 "  assign in_last_d  = en ? at_last & s_axis_tlast : "
-                 "in_last_q;\n"
                  "  assign in_chan_d  = en ? chan_q : in_chan_q;\n"
                  "  assign code_d     = en ? s_axis_tdata : code_q;\n\n",
-                 cw - 1, cw - 1, x->tw - 1, x->tw - 1);
+                 F - 1, F - 1, cw - 1, cw - 1, x->tw - 1, x->tw - 1);
   bsq_buf_printf(b,
                  "  always @(posedge clk or negedge rst_n) begin\n"
                  "    if (!rst_n) begin\n"
@@ -488,15 +483,14 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                  "      in_valid_q <= 1'b0;\n",
                  cw, db);
   if (rst)
-    bsq_buf_printf(b, "      in_last_q  <= 1'b0;\n      in_chan_q  <= %d'd0;\n"
+    bsq_buf_printf(b, "      in_chan_q  <= %d'd0;\n"
                       "      code_q     <= %d'd0;\n",
                    cw, x->tw);
   bsq_buf_printf(b, "    end else begin\n"
                     "      chan_q     <= chan_d;\n      skip_q     <= skip_d;\n"
                     "      err_q      <= err_d;\n      drops_q    <= drops_d;\n"
                     "      in_valid_q <= in_valid_d;\n");
-  const char *data = "      in_last_q  <= in_last_d;\n"
-                     "      in_chan_q  <= in_chan_d;\n"
+  const char *data = "      in_chan_q  <= in_chan_d;\n"
                      "      code_q     <= code_d;\n";
   if (rst) bsq_buf_puts(b, data);
   bsq_buf_printf(b, "    end\n  end\n\n");
@@ -509,7 +503,7 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                  "  %s_quant u_quant (\n"
                  "    .clk      (clk),\n    .rst_n    (rst_n),\n"
                  "    .en       (en),\n    .valid_i  (in_valid_q),\n"
-                 "    .chan_i   (in_chan_q),\n    .last_i   (in_last_q),\n"
+                 "    .chan_i   (in_chan_q),\n"
                  "    .code_i   (code_q),\n    .valid_o  (q_valid),\n"
                  "    .levels_o (q_levels)\n  );\n\n",
                  d->opt.name);
@@ -568,27 +562,23 @@ char *bsq_emit_serial_bank(const bsq_design *d, const char *arch, int latency) {
                  "  input  wire [%d:0] codes_i,\n  output wire        valid_o,\n"
                  "  output wire [%d:0] levels_o\n);\n\n",
                  d->opt.name, x->tw - 1, d->B - 1);
+  /* cnt_q is the channel of the code in codes_q: it starts at F-1, so
+   * the first code after reset is channel 0 */
   bsq_buf_printf(b,
                  "  localparam [%d:0] LAST_CHAN = %d'd%d;\n"
-                 "  reg  [%d:0] cnt_q;\n  reg  [%d:0] chan_q;\n"
-                 "  reg  [%d:0] codes_q;\n  reg  last_q;\n  reg  vld_q;\n\n",
-                 cw - 1, cw, F - 1, cw - 1, cw - 1, x->tw - 1);
+                 "  reg  [%d:0] cnt_q;\n"
+                 "  reg  [%d:0] codes_q;\n  reg  vld_q;\n\n",
+                 cw - 1, cw, F - 1, cw - 1, x->tw - 1);
   bsq_buf_printf(b,
                  "  always @(posedge clk or negedge rst_n) begin\n"
                  "    if (!rst_n) begin\n"
-                 "      cnt_q   <= %d'd0;\n      vld_q   <= 1'b0;\n",
-                 cw);
-  if (rst)
-    bsq_buf_printf(b, "      chan_q  <= %d'd0;\n      last_q  <= 1'b0;\n"
-                      "      codes_q <= %d'd0;\n",
-                   cw, x->tw);
+                 "      cnt_q   <= LAST_CHAN;\n      vld_q   <= 1'b0;\n");
+  if (rst) bsq_buf_printf(b, "      codes_q <= %d'd0;\n", x->tw);
   bsq_buf_printf(b, "    end else begin\n"
                     "      cnt_q   <= cnt_q == LAST_CHAN ? %d'd0 : cnt_q + "
                     "%d'd1;\n      vld_q   <= 1'b1;\n",
                  cw, cw);
-  const char *data = "      chan_q  <= cnt_q;\n"
-                     "      last_q  <= cnt_q == LAST_CHAN;\n"
-                     "      codes_q <= codes_i;\n";
+  const char *data = "      codes_q <= codes_i;\n";
   if (rst) bsq_buf_puts(b, data);
   bsq_buf_printf(b, "    end\n  end\n\n");
   if (!rst)
@@ -596,8 +586,8 @@ char *bsq_emit_serial_bank(const bsq_design *d, const char *arch, int latency) {
   bsq_buf_printf(b,
                  "  %s_quant u_quant (\n    .clk      (clk),\n"
                  "    .rst_n    (rst_n),\n    .en       (1'b1),\n"
-                 "    .valid_i  (vld_q),\n    .chan_i   (chan_q),\n"
-                 "    .last_i   (last_q),\n    .code_i   (codes_q),\n"
+                 "    .valid_i  (vld_q),\n    .chan_i   (cnt_q),\n"
+                 "    .code_i   (codes_q),\n"
                  "    .valid_o  (valid_o),\n    .levels_o (levels_o)\n"
                  "  );\n\nendmodule\n\n`default_nettype wire\n",
                  d->opt.name);
