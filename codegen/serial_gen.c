@@ -276,7 +276,8 @@ char *bsq_emit_serial_quant(const bsq_design *d) {
     }
     bsq_buf_printf(b, "\n  // ---- stage %d: level bit %d\n", s, S - 1 - s);
     char thr[32];
-    snprintf(thr, sizeof thr, s == 0 ? "thr_s0" : "thr_s%d_q", s);
+    if (s == 0) snprintf(thr, sizeof thr, "thr_s0");
+    else snprintf(thr, sizeof thr, "thr_s%d_q", s);
     if (s == 0) emit_table(b, d, 0);
     bsq_buf_printf(b, "  wire gt_s%d;\n", s);
     if (x->xsigned)
@@ -284,8 +285,6 @@ char *bsq_emit_serial_quant(const bsq_design *d) {
                      s, xs, thr);
     else
       bsq_buf_printf(b, "  assign gt_s%d = %s > %s;\n", s, xs, thr);
-    (void)chan;
-    (void)pre;
     if (s + 1 < S) {
       bsq_buf_printf(b, "  reg  [%d:0] thr_s%d_q;\n", x->xw - 1, s + 1);
       emit_table(b, d, s + 1);
