@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -160,6 +161,9 @@ int bsq_sim_verilator(const bsq_sim_job *j, const bsq_model *m,
   int serial = j->opt.arch == BSQ_ARCH_SERIAL;
   bsq_pathf(harness, sizeof harness, "%s/%s", tp->sim_dir,
             serial ? "serial_harness.cpp" : "harness.cpp");
+  if (serial && access(harness, R_OK) != 0) /* the CLI checks harness.cpp */
+    return bsq_diag_set(diag, BSQ_EIO, "%s: cannot read (the serial harness)",
+                        harness);
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
@@ -265,6 +269,9 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
     return bsq_diag_set(diag, BSQ_EINVAL, "serial co-simulation needs beats");
   bsq_pathf(tb, sizeof tb, "%s/%s", j->paths->sim_dir,
             serial ? "bsq_serial_tb.v" : "bsq_tb.v");
+  if (serial && access(tb, R_OK) != 0)
+    return bsq_diag_set(diag, BSQ_EIO, "%s: cannot read (the serial testbench)",
+                        tb);
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
