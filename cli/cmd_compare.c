@@ -49,7 +49,10 @@ static void usage(FILE *f) {
 "  --lr X              Adam learning rate (default 1e-3)\n"
 "  --tau-decay X       (default 1e-3)\n"
 "  --dropout X         (default 0)\n"
-"  --input-width W     input code width (default 16)\n"
+"  --sensor SPEC.json  the ADC format of each feature it names (see bsq\n"
+"                      train --help); the others keep the fitted format\n"
+"  --input-width W|LIST  code width of the fitted formats: one value or one\n"
+"                      per feature (default 16)\n"
 "  --jobs N            parallel trainings (default: the cores, %d here)\n"
 "  --tune              tune each method first (bsq tune; see its --help for\n"
 "                      --trials, --time-budget, --folds) and compare the\n"
@@ -159,7 +162,8 @@ static int parse(int argc, char **argv, compare_cmd *a) {
       char name[64], path[4096];
       snprintf(name, sizeof name, "--%s", o->name);
       const char *v = optarg;
-      if (!strcmp(o->name, "data") && strcmp(v, "friedman1") &&
+      if (((!strcmp(o->name, "data") && strcmp(v, "friedman1")) ||
+           !strcmp(o->name, "sensor")) &&
           realpath(v, path))
         v = path; /* a job may run in another directory */
       if (push_arg(a, name) || (o->has_arg && push_arg(a, v))) {
@@ -309,12 +313,29 @@ int cmd_compare(int argc, char **argv) {
     cmd_free(A);
     return cli_exit_for(rc);
   }
+  if (so->cfg.ninput_widths && so->cfg.ninput_widths != d.F) {
+    cli_error("compare", "--input-width: %d values given for %d features",
+              so->cfg.ninput_widths, d.F);
+    bsq_dataset_free(&d);
+    cmd_free(A);
+    return BSQ_EXIT_USAGE;
+  }
+  bsq_sensor sensor;
+  if ((rc = cli_load_sensor_opts("compare", &so->data, &d, &sensor, &so->cfg))) {
+    bsq_dataset_free(&d);
+    cmd_free(A);
+    return cli_exit_for(rc);
+  }
+  if (so->cfg.sensor && !so->quiet)
+    cli_print_fitted(stderr, "bsq compare: formats fitted to the data (not in "
+                     "the sensor spec): ", &sensor, &d);
   int progress = !so->quiet && cli_isatty_stderr();
   bsq_compare_opts co = {so->want, so->bits, so->nbits, (int)nseeds,
                          (uint64_t)so->seed, &so->cfg, NULL, (int)so->jobs,
                          bsq_now(), progress ? cli_log_stderr : NULL, NULL};
   if (A->plan || A->collect) {
     rc = sweep(A, &d, &co);
+    bsq_sensor_free(&sensor);
     bsq_dataset_free(&d);
     cmd_free(A);
     return rc;
@@ -352,6 +373,7 @@ int cmd_compare(int argc, char **argv) {
 done:
   bsq_report_free(&R);
   bsq_tuning_free(&tuned);
+  bsq_sensor_free(&sensor);
   bsq_dataset_free(&d);
   return cli_exit_for(rc);
 }

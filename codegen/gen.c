@@ -187,6 +187,10 @@ int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
     g->n = e->toff[f + 1] - e->toff[f];
     g->lo = bsq_format_lo(fmt);
     g->hi = bsq_format_hi(fmt);
+    g->offset = fmt->offset;
+    g->scale = fmt->scale;
+    g->from = m->fmt_from ? m->fmt_from[f] : BSQ_FMT_FIT;
+    if (m->unit) memcpy(g->unit, m->unit[f], sizeof g->unit);
     if (g->width < 1 || g->width > BSQ_MAX_WIDTH) {
       bsq_design_free(d);
       return bsq_diag_set(diag, BSQ_EINVAL, "feature %d: width %d not in 1..%d",
@@ -272,8 +276,9 @@ static const char *kind_note(int kind) {
 void bsq_gen_thr_comment(char *out, size_t cap, const bsq_gen_feat *g, int j) {
   const bsq_gen_thr *t = &g->thr[j];
   snprintf(out, cap, "// feature %d \"%s\" t%d (trained %d) T = %" PRId64
-                     " (phys %s)%s",
-           g->index, g->name, j, t->trained, t->T, t->phys, kind_note(t->kind));
+                     " (phys %s%s%s)%s",
+           g->index, g->name, j, t->trained, t->T, t->phys,
+           g->unit[0] ? " " : "", g->unit, kind_note(t->kind));
 }
 
 static void emit_feature_banner(bsq_buf *b, const bsq_gen_feat *g) {

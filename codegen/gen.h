@@ -85,6 +85,9 @@ typedef struct {
   int out_lsb;        /* first bit in the frame */
   int code_used;      /* some comparator reads the code */
   int64_t lo, hi;
+  double offset, scale; /* value = offset + code * scale */
+  bsq_fmt_from from;  /* fitted, sensor spec or raw codes */
+  char unit[BSQ_UNIT_MAX]; /* of a sensor format, or "" */
   bsq_gen_thr *thr;   /* (n) ascending */
   bsq_gen_stage stage[BSQ_MAX_BITS];
 } bsq_gen_feat;
