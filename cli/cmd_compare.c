@@ -57,7 +57,8 @@ static void usage(FILE *f) {
 "  --tune              tune each method first (bsq tune; see its --help for\n"
 "                      --trials, --time-budget, --folds) and compare the\n"
 "                      chosen settings\n"
-"  --trials N, --time-budget S, --folds K   passed to the tuner\n"
+"  --trials N, --time-budget S, --folds K, --space bsq|paper,\n"
+"  --max-width N       passed to the tuner (see bsq tune --help)\n"
 "  -o, --output FILE   Markdown report\n"
 "  --json FILE         JSON report (rows: method, bits, mse_mean, mse_ci95,\n"
 "                      seeds, bits_per_frame, train_seconds, ...)\n"
@@ -174,6 +175,7 @@ static int parse(int argc, char **argv, compare_cmd *a) {
   }
   if (p.exit >= 0) return p.exit;
   if (cli_no_args(&p)) return BSQ_EXIT_USAGE;
+  cli_tune_finish(&a->so.tune);
   return -1;
 }
 

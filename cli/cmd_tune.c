@@ -33,6 +33,7 @@ int cmd_tune(int argc, char **argv) {
   }
   if (p.exit >= 0) return p.exit;
   if (cli_no_args(&p)) return BSQ_EXIT_USAGE;
+  cli_tune_finish(&so.tune);
   if (!so.data.data) return cli_usage_error(&p, "--data is required");
   bsq_dataset d;
   int rc = cli_load_data_opts("tune", &so.data, &d);

@@ -122,8 +122,21 @@ int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
     if (cli_parse_int(arg, 2, 20, &v)) *bad = "--folds";
     else o->folds = (int)v;
     return 1;
+  case 'S':
+    if (bsq_tune_space_parse(arg, &o->space)) *bad = "--space (bsq or paper)";
+    return 1;
+  case 'W':
+    if (cli_parse_int(arg, 16, 1 << 16, &v)) *bad = "--max-width";
+    else o->max_width = (int)v;
+    return 1;
   default: return 0;
   }
+}
+
+/* Which of trials and folds were given: -1 in the field means not yet. */
+void cli_tune_finish(bsq_tune_opts *o) {
+  if (o->trials < 0) o->trials = o->space == BSQ_SPACE_PAPER ? 100 : 12;
+  if (o->folds < 0) o->folds = o->space == BSQ_SPACE_PAPER ? 4 : 3;
 }
 
 void cli_sweep_opts_default(cli_sweep_opts *o) {
@@ -132,6 +145,7 @@ void cli_sweep_opts_default(cli_sweep_opts *o) {
   cli_data_opts_default(&o->data);
   bsq_train_cfg_default(&o->cfg);
   bsq_tune_opts_default(&o->tune);
+  o->tune.trials = o->tune.folds = -1; /* cli_tune_finish: per --space */
   memcpy(o->bits, bits, sizeof bits);
   o->nbits = 4;
   bsq_method_parse_list("all", o->want, NULL, 0);

@@ -23,7 +23,8 @@
       CLI_ARG("lr", 'l'), CLI_ARG("tau-decay", 'T'), CLI_ARG("dropout", 'D'), \
       CLI_ARG("input-width", 'w')
 #define CLI_TUNE_OPTIONS                                                      \
-  CLI_ARG("trials", 'x'), CLI_ARG("time-budget", 'y'), CLI_ARG("folds", 'k')
+  CLI_ARG("trials", 'x'), CLI_ARG("time-budget", 'y'), CLI_ARG("folds", 'k'), \
+      CLI_ARG("space", 'S'), CLI_ARG("max-width", 'W')
 /* compare and tune: what to sweep and where the results go. */
 #define CLI_SWEEP_OPTIONS                                                     \
   CLI_ARG("bits", 'b'), CLI_ARG("methods", 'm'), CLI_ARG("seed", 's'),        \
@@ -61,9 +62,13 @@ void cli_print_fitted(FILE *fp, const char *label, const bsq_sensor *s,
  * --dropout (D), --input-width (w: one width, or one per feature). */
 int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
                      const char **bad);
-/* --trials (x), --time-budget (y), --folds (k). */
+/* --trials (x), --time-budget (y), --folds (k), --space (S), --max-width
+ * (W). --space paper sets the paper's 100 trials and 4 folds where
+ * --trials and --folds are not given (in any order): call
+ * cli_tune_finish after the last option. */
 int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
                     const char **bad);
+void cli_tune_finish(bsq_tune_opts *o);
 /* compare's and tune's settings: the data, training and tuner options
  * and CLI_SWEEP_OPTIONS. */
 typedef struct {

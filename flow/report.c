@@ -51,10 +51,16 @@ static void hidden_str(char *buf, size_t n, const bsq_train_cfg *c) {
 }
 
 static void tuning_markdown(bsq_buf *b, const bsq_tuning *t) {
-  bsq_buf_printf(b, "Random search, %d trials per method and width, %d-fold "
+  char space[64] = "";
+  if (t->space == BSQ_SPACE_PAPER || t->max_width)
+    snprintf(space, sizeof space, " over the %s space%s%.0d",
+             t->space == BSQ_SPACE_PAPER ? "paper's" : "bsq",
+             t->max_width ? ", widths up to " : "", t->max_width);
+  bsq_buf_printf(b, "Random search%s, %d trials per method and width, %d-fold "
                     "cross-validation on the development rows of seed %llu, "
                     "%.0f s%s.\n\n",
-                 t->trials, t->folds, (unsigned long long)t->seed, t->seconds,
+                 space, t->trials, t->folds, (unsigned long long)t->seed,
+                 t->seconds,
                  t->budget_hit ? " (time budget reached: some trials skipped)"
                                : "");
   bsq_buf_printf(b, "| method | bits | lr | hidden | epochs | tau decay | "
@@ -88,6 +94,8 @@ char *bsq_tuning_to_markdown(const bsq_tuning *t) {
 static int tuning_json(cJSON *root, const bsq_tuning *t) {
   cJSON *o = cJSON_AddObjectToObject(root, "tuning");
   if (!o) return -1;
+  cJSON_AddStringToObject(o, "space", bsq_tune_space_name(t->space));
+  if (t->max_width) cJSON_AddNumberToObject(o, "max_width", t->max_width);
   cJSON_AddNumberToObject(o, "trials", t->trials);
   cJSON_AddNumberToObject(o, "folds", t->folds);
   cJSON_AddNumberToObject(o, "seconds", t->seconds);
