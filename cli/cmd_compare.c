@@ -57,6 +57,10 @@ static void usage(FILE *f) {
 "  --tune              tune each method first (bsq tune; see its --help for\n"
 "                      --trials, --time-budget, --folds) and compare the\n"
 "                      chosen settings\n"
+"  --protocol paper    the paper's protocol: --tune --space paper (100\n"
+"                      trials, 4 folds, its search space), then the chosen\n"
+"                      settings over 10 seeds (--seeds), and the report in\n"
+"                      the layout of its Table 2 (mean ± sd)\n"
 "  --trials N, --time-budget S, --folds K, --space bsq|paper,\n"
 "  --max-width N       passed to the tuner (see bsq tune --help)\n"
 "  -o, --output FILE   Markdown report\n"
@@ -96,7 +100,7 @@ static int write_outputs(const bsq_report *R, const char *md,
 typedef struct {
   cli_sweep_opts so;
   long nseeds, job;
-  int tune;
+  int tune, seeds_set;
   const char *plot, *from, *plan, *collect;
   char *args[256]; /* the options that define the comparison, for a plan */
   int nargs;
@@ -119,12 +123,13 @@ static int push_arg(compare_cmd *a, const char *s) {
 
 /* Parses argv into a; -1 to go on, or the exit code. */
 static int parse(int argc, char **argv, compare_cmd *a) {
-  enum { O_PLAN = 256, O_JOB, O_COLLECT };
+  enum { O_PLAN = 256, O_JOB, O_COLLECT, O_PROTOCOL };
   static const struct option opts[] = {
       CLI_DATA_OPTIONS, CLI_TRAIN_OPTIONS, CLI_TUNE_OPTIONS, CLI_SWEEP_OPTIONS,
       CLI_ARG("seeds", 'n'), CLI_FLAG("tune", 'U'), CLI_ARG("plot", 'P'),
       CLI_ARG("from", 'F'), CLI_ARG("plan", O_PLAN), CLI_ARG("job", O_JOB),
-      CLI_ARG("collect", O_COLLECT), CLI_END};
+      CLI_ARG("collect", O_COLLECT), CLI_ARG("protocol", O_PROTOCOL),
+      CLI_END};
   cli_parser p = CLI_PARSER("compare", argc, argv, "o:qh", opts, usage);
   memset(a, 0, sizeof *a);
   a->nseeds = 5;
@@ -139,6 +144,12 @@ static int parse(int argc, char **argv, compare_cmd *a) {
     switch (c) {
     case 'n':
       if (cli_parse_int(optarg, 1, 1000, &a->nseeds)) bad = "--seeds";
+      a->seeds_set = 1;
+      break;
+    case O_PROTOCOL: /* the paper's: tune in its space, then 10 seeds */
+      if (strcmp(optarg, "paper")) bad = "--protocol (only paper)";
+      a->tune = 1;
+      a->so.tune.space = BSQ_SPACE_PAPER;
       break;
     case 'U': a->tune = 1; break;
     case 'P': a->plot = optarg; break;
@@ -176,6 +187,8 @@ static int parse(int argc, char **argv, compare_cmd *a) {
   if (p.exit >= 0) return p.exit;
   if (cli_no_args(&p)) return BSQ_EXIT_USAGE;
   cli_tune_finish(&a->so.tune);
+  if (a->so.tune.space == BSQ_SPACE_PAPER && a->tune && !a->seeds_set)
+    a->nseeds = 10;
   return -1;
 }
 

@@ -305,6 +305,29 @@ char *bsq_report_to_markdown(const bsq_report *R) {
                    r->best ? "**" : "", r->lo, r->hi, r->sd, r->mse_float,
                    r->seconds, r->n);
   }
+  if (R->tuned && R->tuned->space == BSQ_SPACE_PAPER) {
+    /* the paper's Table 2 layout: a method per row, mean ± sd */
+    bsq_buf_puts(&b, "\n## In the layout of the paper's Table 2\n\n"
+                     "Test MSE through the hardware path, mean ± sd over the "
+                     "seeds; FP has no bit width.\n\n| method |");
+    for (int k = 0; k < R->nbits; k++) bsq_buf_printf(&b, " %d bits |", R->bits[k]);
+    bsq_buf_puts(&b, "\n|---|");
+    for (int k = 0; k < R->nbits; k++) bsq_buf_puts(&b, "---:|");
+    bsq_buf_puts(&b, "\n");
+    for (int m = 0; m < BSQ_METHOD_COUNT; m++) {
+      if (!R->want[m]) continue;
+      bsq_buf_printf(&b, "| %s |", bsq_method_label(m));
+      for (int k = 0; k < R->nbits; k++)
+        for (int i = 0; i < R->nrows; i++) {
+          const bsq_report_row *r = &R->row[i];
+          if ((int)r->method != m ||
+              (m != BSQ_METHOD_FP && r->bits != R->bits[k]))
+            continue;
+          bsq_buf_printf(&b, " %.3f ± %.3f |", r->mean, r->sd);
+        }
+      bsq_buf_puts(&b, "\n");
+    }
+  }
   if (R->tuned) {
     bsq_buf_puts(&b, "\n## Tuned settings\n\n");
     tuning_markdown(&b, R->tuned);

@@ -251,6 +251,31 @@ START_TEST(test_compare_tune_paper_space) {
                      atoi(spaces[i][2]));
     cJSON_Delete(root);
   }
+  /* compare --protocol paper: tuned in that space, 10 seeds, Table 2 */
+  char *md = path_in("paper.md");
+  snprintf(args, sizeof args,
+           "compare --data friedman1 --rows 500 --methods bw-sq --bits 2,3 "
+           "--protocol paper --trials 1 --folds 2 --max-width 32 -q "
+           "-o '%s' --json '%s'", md, json);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 0);
+  free(err);
+  root = load_json(json);
+  t = cJSON_GetObjectItem(root, "tuning");
+  ck_assert_str_eq(cJSON_GetObjectItem(t, "space")->valuestring, "paper");
+  ck_assert_int_eq(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(root, "settings"), "seeds")
+          ->valueint, 10);
+  cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "rows"), 0);
+  char cell[64];
+  snprintf(cell, sizeof cell, "| Bw-SQ | %.3f ± %.3f |",
+           cJSON_GetObjectItem(row, "mse_mean")->valuedouble,
+           cJSON_GetObjectItem(row, "mse_sd")->valuedouble);
+  cJSON_Delete(root);
+  char *text = tu_read(md, NULL);
+  ck_assert_ptr_nonnull(strstr(text, "layout of the paper's Table 2"));
+  ck_assert_msg(strstr(text, cell) != NULL, "%s not in\n%s", cell, text);
+  free(text);
+  free(md);
   ck_assert_int_eq(tu_bsq("tune --data friedman1 --space wide", NULL, &err), 1);
   ck_assert_ptr_nonnull(strstr(err, "--space (bsq or paper)"));
   free(err);
