@@ -5,6 +5,11 @@
 #
 #   bench/synth_sweep.sh [BUILD_DIR] [OUT_DIR] [BITS...]
 #
+# TARGET (default all) is bsq synth's --target; RTL adds RTL choices, e.g.
+# RTL="--pipeline 0 --datapath-reset off". With the asic target (in all)
+# a second table gives cell area, flip-flops, critical path, energy and
+# leakage per frame at 1 MS/s, and the gate-level check (OSU 0.18 um).
+#
 # BUILD_DIR holds the bsq binary (default build), OUT_DIR gets the models,
 # one Markdown + JSON report per width and sweep.md (default
 # BUILD_DIR/synth-sweep). The thresholds are trained (20 epochs, a few
@@ -38,13 +43,20 @@ for b in "${bits[@]}"; do
     --epochs 20 --hidden 32 --seed 1 -q -o "$out/model_b$b.json" >/dev/null
   start=$(date +%s)
   rc=0
-  "$bsq" synth "$out/model_b$b.json" --target all --prove --seeds "${SEEDS:-3}" \
-    -o "$out/synth_b$b.md" --json > /dev/null || rc=$?
+  # shellcheck disable=SC2086  # RTL is a list of options
+  "$bsq" synth "$out/model_b$b.json" --target "${TARGET:-all}" --prove \
+    --seeds "${SEEDS:-3}" ${RTL:-} -o "$out/synth_b$b.md" > /dev/null || rc=$?
   echo "   bsq synth exit $rc, $(( $(date +%s) - start )) s" >&2
 done
 
 # One table: per width, each architecture's figures and its ratio to naive.
 {
+  fpga=0
+  for b in "${bits[@]}"; do
+    f=$out/synth_b$b.json
+    [ -f "$f" ] && jq -e '.flash.logic_cells // .flash.transistors // .flash.cells_generic' "$f" >/dev/null && fpga=1
+  done
+  [ $fpga = 1 ] && {
   echo "| bits | arch | LC | carry | DFF | Fmax MHz | generic cells | transistors | latency | LC/naive | Fmax/naive | transistors/naive | equivalent |"
   echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for b in "${bits[@]}"; do
@@ -56,6 +68,28 @@ done
         def r(x): if x == null then "-" else ((x * 100 | round) / 100 | tostring) + "x" end;
         .[$a] as $o | ($o.ratio_to_naive // {}) as $q |
         "| \($b) | \($a) | \(v($o.logic_cells)) | \(v($o.carry_cells)) | \(v($o.dffs)) | \(if $o.fmax_mhz == null then "-" else ($o.fmax_mhz * 10 | round / 10 | tostring) end) | \(v($o.cells_generic)) | \(v($o.transistors)) | \($o.latency_cycles) | \(r($q.logic_cells)) | \(r($q.fmax_mhz)) | \(r($q.transistors)) | \(v($o.equivalent)) |"' "$f"
+    done
+  done
+  }
+
+  # The ASIC figures, where the target ran.
+  first=1
+  for b in "${bits[@]}"; do
+    f=$out/synth_b$b.json
+    [ -f "$f" ] && jq -e '.flash.asic // .search.asic' "$f" >/dev/null || continue
+    if [ $first = 1 ]; then
+      first=0
+      echo
+      echo "ASIC ($(jq -r .liberty "$f"), $(jq -r .frame_rate_hz "$f") frames/s${RTL:+, $RTL}):"
+      echo
+      echo "| bits | arch | area um^2 | flip-flops | critical path ns | pJ/frame | leakage pJ/frame | gate-level check | area/naive | energy/naive |"
+      echo "|---:|---|---:|---|---:|---:|---:|---|---:|---:|"
+    fi
+    for a in flash search naive; do
+      jq -r --arg a "$a" --arg b "$b" '
+        def r(x): if x == null then "-" else ((x * 100 | round) / 100 | tostring) + "x" end;
+        .[$a].asic as $o | select($o != null) | ($o.ratio_to_naive // {}) as $q |
+        "| \($b) | \($a) | \($o.area | round) | \([$o.dffs_by_type | to_entries[] | "\(.value) \(.key)"] | join(", ")) | \($o.critical_path_ns * 1000 | round / 1000) | \($o.energy_pj_per_frame * 10 | round / 10) | \($o.leakage_pj_per_frame * 1000 | round / 1000) | \($o.gate_level_check) | \(r($q.area)) | \(r($q.energy_pj_per_frame)) |"' "$f"
     done
   done
 } > "$out/sweep.md"

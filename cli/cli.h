@@ -4,6 +4,7 @@
 #define BSQ_CLI_H
 
 #include <stdarg.h>
+#include <stdio.h>
 
 #include "data.h"
 #include "model.h"
@@ -55,5 +56,11 @@ int cli_load_data(const char *cmd, const char *spec, const char *target,
  * from `spec` when given; checks the hash. */
 int cli_load_model_data(const char *cmd, const bsq_model *m, const char *spec,
                         bsq_dataset *d);
+
+/* "LABEL" and how many input values of rows (NULL: all) of d saturate in
+ * m's formats, per feature where any do (bsq_codec_check_rows; the rows
+ * are already checked), and a newline. */
+void cli_print_saturated(FILE *fp, const char *label, const bsq_model *m,
+                         const bsq_dataset *d, const int *rows, int n);
 
 #endif

@@ -71,6 +71,8 @@ int cmd_encode(int argc, char **argv) {
   fprintf(stderr, "%llu frames, %d bits each, %llu words of %ld bits -> %s\n",
           (unsigned long long)st.nframes, st.B, (unsigned long long)st.nwords,
           K, out);
+  cli_print_saturated(stderr, "saturated: ", &m, &d,
+                      test_only ? sp.test : NULL, sp.n_test);
 done:
   bsq_stream_free(&st);
   bsq_split_free(&sp);

@@ -49,15 +49,18 @@ int cmd_eval(int argc, char **argv) {
     cli_error("eval", "%s", diag.msg);
     goto done_split;
   }
-  if (json)
+  if (json) {
     printf("{\"mse\": %.9g, \"mse_hw\": %.9g, \"bits_per_frame\": %d, "
-           "\"compression\": %.6g, \"rows\": %d, \"model\": \"%016llx\"}\n",
-           r.mse, r.mse_hw, r.bits_per_frame, r.compression, r.n,
+           "\"compression\": %.6g, \"rows\": %d, \"saturated\": %lld, "
+           "\"model\": \"%016llx\"}\n",
+           r.mse, r.mse_hw, r.bits_per_frame, r.compression, r.n, r.saturated,
            (unsigned long long)bsq_model_hash(&m));
-  else
+  } else {
     printf("mse            %.6f\nmse_hw         %.6f\nbits_per_frame %d\n"
            "compression    %.2f\nrows           %d\n",
            r.mse, r.mse_hw, r.bits_per_frame, r.compression, r.n);
+    cli_print_saturated(stdout, "saturated      ", &m, &d, s.test, s.n_test);
+  }
 done_split:
   bsq_split_free(&s);
 done_data:

@@ -28,7 +28,8 @@ static void on_log(void *user, bsq_log_kind kind, const char *msg) {
 }
 
 int cmd_sim(int argc, char **argv) {
-  enum { O_NOSWEEP = 256, O_NORESET, O_DROP, O_SIM, O_RTL, O_KEEP, O_TRACE };
+  enum { O_NOSWEEP = 256, O_NORESET, O_DROP, O_SIM, O_RTL, O_KEEP, O_TRACE,
+         O_PIPE, O_DRST };
   static const struct option opts[] = {
       CLI_ARG("arch", 'a'), CLI_ARG("word-bits", 'k'), CLI_ARG("mode", 'm'),
       CLI_ARG("name", 'n'), CLI_ARG("frames", 'f'),
@@ -36,7 +37,8 @@ int cmd_sim(int argc, char **argv) {
       CLI_ARG("trace", O_TRACE), CLI_FLAG("json", 'j'), CLI_ARG("keep", O_KEEP),
       CLI_ARG("rtl", O_RTL), CLI_ARG("simulator", O_SIM),
       CLI_FLAG("no-sweep", O_NOSWEEP), CLI_FLAG("no-reset", O_NORESET),
-      CLI_ARG("drop-word", O_DROP), CLI_END};
+      CLI_ARG("drop-word", O_DROP), CLI_ARG("pipeline", O_PIPE),
+      CLI_ARG("datapath-reset", O_DRST), CLI_END};
   bsq_sim_cfg sc;
   bsq_sim_cfg_default(&sc);
   const char *keep = NULL;
@@ -46,7 +48,7 @@ int cmd_sim(int argc, char **argv) {
   while ((c = cli_next(&p)) != -1) {
     long v;
     switch (c) {
-    case 'a': case 'k': case 'm': case 'n': {
+    case 'a': case 'k': case 'm': case 'n': case O_PIPE: case O_DRST: {
       bsq_diag od;
       if (bsq_gen_opts_set(&sc.opt, opts[p.longindex].name, optarg, &od))
         return cli_usage_fail("sim", "--%s", od.msg);

@@ -85,8 +85,9 @@ static void usage(FILE *f) {
 "  --frames N     asic: frames simulated at gate level (default 1000)\n"
 "  --input-delay NS, --output-delay NS\n"
 "                 asic: I/O delays against clk for timing (default 0)\n"
-"  --pipeline P   flash: 1 registered thermometer (default), 0 none (one\n"
-"                 register stage less); when the designs are generated\n"
+"  --pipeline P   1 (default): flash registers its thermometers, search\n"
+"                 each search step; 0: comparators straight to the level\n"
+"                 register (as `bsq gen`); when the designs are generated\n"
 "  --datapath-reset R  on (default): every register of flash, search and\n"
 "                 their input register resets; off: only the valid chain\n"
 "                 does (the naive reference keeps its resets)\n"
@@ -207,20 +208,14 @@ int cmd_synth(int argc, char **argv) {
       j.asic_frames = (int)v;
       break;
     case O_PIPE:
-      if (cli_parse_int(optarg, 0, 1, &v)) {
-        cli_error("synth", "--pipeline must be 0 or 1, not '%s'", optarg);
+    case O_DRST: {
+      bsq_diag od;
+      if (bsq_gen_opts_set(&j.choices, opts[p.longindex].name, optarg, &od)) {
+        cli_error("synth", "--%s", od.msg);
         return BSQ_EXIT_USAGE;
       }
-      j.choices.pipeline = (int)v;
       break;
-    case O_DRST:
-      if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
-        cli_error("synth", "--datapath-reset must be on or off, not '%s'",
-                  optarg);
-        return BSQ_EXIT_USAGE;
-      }
-      j.choices.datapath_reset = !strcmp(optarg, "on");
-      break;
+    }
     }
   }
   if (p.exit >= 0) return p.exit;

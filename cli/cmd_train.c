@@ -39,8 +39,12 @@ static void usage(FILE *f) {
 "quantizer:\n"
 "  --bits N|LIST       bits per feature, 1..8: one value or one per feature\n"
 "                      (default 4)\n"
-"  --input-width W     input code width, 1..32 (default 16)\n"
-"  --signed            signed (two's complement) input codes\n"
+"  --sensor SPEC.json  each named feature's ADC format (width, signed, and\n"
+"                      lsb/offset/unit, or \"codes\": true for a column of\n"
+"                      raw ADC codes); the others keep the fitted format\n"
+"  --input-width W|LIST  code width of the fitted formats, 1..32: one value\n"
+"                      or one per feature (default 16)\n"
+"  --signed            signed (two's complement) codes in the fitted formats\n"
 "  --margin X          input range margin beyond the training range, as a\n"
 "                      fraction of it (default 0.05)\n"
 "  --init quantile|minmax  threshold initialization (default quantile)\n"
@@ -151,6 +155,17 @@ int cmd_train(int argc, char **argv) {
     bsq_dataset_free(&d);
     return BSQ_EXIT_USAGE;
   }
+  if (cfg.ninput_widths && cfg.ninput_widths != d.F) {
+    cli_error("train", "--input-width: %d values given for %d features",
+              cfg.ninput_widths, d.F);
+    bsq_dataset_free(&d);
+    return BSQ_EXIT_USAGE;
+  }
+  bsq_sensor sensor;
+  if ((rc = cli_load_sensor_opts("train", &dopt, &d, &sensor, &cfg))) {
+    bsq_dataset_free(&d);
+    return cli_exit_for(rc);
+  }
   bsq_model m;
   bsq_diag diag = {{0}};
   double t0 = bsq_now();
@@ -167,6 +182,7 @@ int cmd_train(int argc, char **argv) {
       cli_error("train", "--dump-init: %s", diag.msg);
     }
     if (rc) {
+      bsq_sensor_free(&sensor);
       bsq_dataset_free(&d);
       return cli_exit_for(rc);
     }
@@ -174,6 +190,8 @@ int cmd_train(int argc, char **argv) {
   }
   rc = bsq_train_ex(&m, &d, &cfg, &hk, &diag);
   double t1 = bsq_now();
+  m.cfg.sensor = NULL; /* freed below; the model carries the formats */
+  bsq_sensor_free(&sensor);
   bsq_dataset_free(&d);
   if (dump_dir) {
     bsq_diag dd = {{0}};
@@ -203,6 +221,16 @@ int cmd_train(int argc, char **argv) {
   else
     printf("features   %d, %d bits per frame, %d thresholds\n", m.F, m.enc.B,
            m.enc.D);
+  if (dopt.sensor) { /* which formats the spec gave, which were fitted */
+    int ns = 0, nf = 0;
+    for (int f = 0; f < m.F; f++) ns += m.fmt_from[f] != BSQ_FMT_FIT;
+    printf("sensor     %s: %d feature%s\nfitted     ", dopt.sensor, ns,
+           ns == 1 ? "" : "s");
+    for (int f = 0; f < m.F; f++)
+      if (m.fmt_from[f] == BSQ_FMT_FIT)
+        printf("%s%s", nf++ ? ", " : "", m.names[f]);
+    printf("%s\n", nf ? "" : "none");
+  }
   printf("best epoch %d of %d\n", m.best_epoch, cfg.epochs);
   printf("mse_val    %.6f\nmse        %.6f\nmse_hw     %.6f\n", m.mse_val,
          m.mse_test, m.mse_test_hw);

@@ -33,11 +33,21 @@ int cmd_tune(int argc, char **argv) {
   }
   if (p.exit >= 0) return p.exit;
   if (cli_no_args(&p)) return BSQ_EXIT_USAGE;
+  cli_tune_finish(&so.tune);
   if (!so.data.data) return cli_usage_error(&p, "--data is required");
   bsq_dataset d;
   int rc = cli_load_data_opts("tune", &so.data, &d);
   if (rc) return cli_exit_for(rc);
+  bsq_sensor sensor;
+  if ((rc = cli_load_sensor_opts("tune", &so.data, &d, &sensor, &so.cfg))) {
+    bsq_dataset_free(&d);
+    return cli_exit_for(rc);
+  }
+  if (so.cfg.sensor && !so.quiet)
+    cli_print_fitted(stderr, "bsq tune: formats fitted to the data (not in "
+                     "the sensor spec): ", &sensor, &d);
   if (cli_check_folds("tune", NULL, d.rows, so.tune.folds)) {
+    bsq_sensor_free(&sensor);
     bsq_dataset_free(&d);
     return cli_exit_for(BSQ_EINVAL);
   }
@@ -49,6 +59,7 @@ int cmd_tune(int argc, char **argv) {
                     (uint64_t)so.seed, &so.tune, &diag);
   if (rc) {
     cli_error("tune", "%s", diag.msg);
+    bsq_sensor_free(&sensor);
     bsq_dataset_free(&d);
     return cli_exit_for(rc);
   }
@@ -60,6 +71,7 @@ int cmd_tune(int argc, char **argv) {
     rc = bsq_tuning_save_json(&t, d.source, so.out_json, &diag);
   if (rc) cli_error("tune", "%s", diag.msg);
   bsq_tuning_free(&t);
+  bsq_sensor_free(&sensor);
   bsq_dataset_free(&d);
   return cli_exit_for(rc);
 }

@@ -78,6 +78,22 @@ int cli_load_model_data(const char *cmd, const bsq_model *m, const char *spec,
   return rc;
 }
 
+void cli_print_saturated(FILE *fp, const char *label, const bsq_model *m,
+                         const bsq_dataset *d, const int *rows, int n) {
+  long long total = 0, *per = malloc(sizeof(long long) * (size_t)m->F);
+  if (!per || bsq_codec_check_rows(m, d, rows, n, &total, per, NULL)) {
+    free(per); /* the caller has checked the rows: only memory can fail */
+    return;
+  }
+  long long values = (long long)(rows ? n : d->rows) * m->F;
+  fprintf(fp, "%s%lld of %lld values beyond their format's code range",
+          label, total, values);
+  for (int f = 0, k = 0; f < m->F; f++)
+    if (per[f]) fprintf(fp, "%s%s %lld", k++ ? ", " : " (", m->names[f], per[f]);
+  fprintf(fp, "%s\n", total ? ")" : "");
+  free(per);
+}
+
 /* SIGINT / SIGTERM / SIGHUP: whatever was being written is abandoned (its
  * temporary removed; the file it would have replaced is untouched), then
  * the process ends by the same signal, so the shell sees an interrupted

@@ -10,7 +10,7 @@
 #include "pool.h"
 
 void cli_data_opts_default(cli_data_opts *o) {
-  o->data = o->target = NULL;
+  o->data = o->target = o->sensor = NULL;
   o->rows = BSQ_FRIEDMAN1_ROWS;
   o->data_seed = 0;
 }
@@ -26,6 +26,7 @@ int cli_data_option(int c, const char *arg, cli_data_opts *o,
   case 'R':
     if (cli_parse_int(arg, 0, (1L << 53), &o->data_seed)) *bad = "--data-seed";
     return 1;
+  case 'Z': o->sensor = arg; return 1;
   default: return 0;
   }
 }
@@ -34,6 +35,34 @@ int cli_load_data_opts(const char *cmd, const cli_data_opts *o,
                        bsq_dataset *d) {
   return cli_load_data(cmd, o->data, o->target, (int)o->rows,
                        (unsigned long long)o->data_seed, d);
+}
+
+int cli_load_sensor_opts(const char *cmd, const cli_data_opts *o,
+                         const bsq_dataset *d, bsq_sensor *s,
+                         bsq_train_cfg *cfg) {
+  memset(s, 0, sizeof *s);
+  cfg->sensor = NULL;
+  if (!o->sensor) return BSQ_OK;
+  bsq_diag diag = {{0}};
+  int rc = bsq_sensor_load(s, o->sensor, &diag);
+  if (rc == BSQ_OK && (rc = bsq_sensor_check_data(s, d, &diag)))
+    bsq_sensor_free(s);
+  if (rc) {
+    cli_error(cmd, "%s", diag.msg);
+    return rc;
+  }
+  cfg->sensor = s;
+  return BSQ_OK;
+}
+
+void cli_print_fitted(FILE *fp, const char *label, const bsq_sensor *s,
+                      const bsq_dataset *d) {
+  int n = 0;
+  fprintf(fp, "%s", label);
+  for (int j = 0; j < d->F; j++)
+    if (bsq_sensor_find(s, d->names[j]) < 0)
+      fprintf(fp, "%s%s", n++ ? ", " : "", d->names[j]);
+  fprintf(fp, "%s\n", n ? "" : "none");
 }
 
 int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
@@ -62,9 +91,15 @@ int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
     if (cli_parse_double(arg, &x) || x < 0 || x >= 1) *bad = "--dropout";
     else cfg->dropout = (float)x;
     return 1;
-  case 'w':
-    if (cli_parse_int(arg, 1, BSQ_MAX_WIDTH, &v)) *bad = "--input-width";
-    else cfg->input_width = (int)v;
+  case 'w': /* one width for every fitted feature, or one each */
+    v = cli_parse_int_list(arg, 1, BSQ_MAX_WIDTH, cfg->input_widths,
+                           BSQ_MAX_FEATURES);
+    if (v < 1) {
+      *bad = "--input-width";
+    } else {
+      cfg->input_width = cfg->input_widths[0];
+      cfg->ninput_widths = v == 1 ? 0 : (int)v;
+    }
     return 1;
   default: return 0;
   }
@@ -87,8 +122,21 @@ int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
     if (cli_parse_int(arg, 2, 20, &v)) *bad = "--folds";
     else o->folds = (int)v;
     return 1;
+  case 'S':
+    if (bsq_tune_space_parse(arg, &o->space)) *bad = "--space (bsq or paper)";
+    return 1;
+  case 'W':
+    if (cli_parse_int(arg, 16, 1 << 16, &v)) *bad = "--max-width";
+    else o->max_width = (int)v;
+    return 1;
   default: return 0;
   }
+}
+
+/* Which of trials and folds were given: -1 in the field means not yet. */
+void cli_tune_finish(bsq_tune_opts *o) {
+  if (o->trials < 0) o->trials = o->space == BSQ_SPACE_PAPER ? 100 : 12;
+  if (o->folds < 0) o->folds = o->space == BSQ_SPACE_PAPER ? 4 : 3;
 }
 
 void cli_sweep_opts_default(cli_sweep_opts *o) {
@@ -97,6 +145,7 @@ void cli_sweep_opts_default(cli_sweep_opts *o) {
   cli_data_opts_default(&o->data);
   bsq_train_cfg_default(&o->cfg);
   bsq_tune_opts_default(&o->tune);
+  o->tune.trials = o->tune.folds = -1; /* cli_tune_finish: per --space */
   memcpy(o->bits, bits, sizeof bits);
   o->nbits = 4;
   bsq_method_parse_list("all", o->want, NULL, 0);

@@ -7,6 +7,7 @@
 #define BSQ_CLI_OPTIONS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "args.h"
 #include "data.h"
@@ -16,22 +17,24 @@
 /* getopt_long entries of the shared options (codes as below). */
 #define CLI_DATA_OPTIONS                                                      \
   CLI_ARG("data", 'd'), CLI_ARG("target", 't'), CLI_ARG("rows", 'r'),         \
-      CLI_ARG("data-seed", 'R')
+      CLI_ARG("data-seed", 'R'), CLI_ARG("sensor", 'Z')
 #define CLI_TRAIN_OPTIONS                                                     \
   CLI_ARG("hidden", 'H'), CLI_ARG("epochs", 'e'), CLI_ARG("batch", 'B'),      \
       CLI_ARG("lr", 'l'), CLI_ARG("tau-decay", 'T'), CLI_ARG("dropout", 'D'), \
       CLI_ARG("input-width", 'w')
 #define CLI_TUNE_OPTIONS                                                      \
-  CLI_ARG("trials", 'x'), CLI_ARG("time-budget", 'y'), CLI_ARG("folds", 'k')
+  CLI_ARG("trials", 'x'), CLI_ARG("time-budget", 'y'), CLI_ARG("folds", 'k'), \
+      CLI_ARG("space", 'S'), CLI_ARG("max-width", 'W')
 /* compare and tune: what to sweep and where the results go. */
 #define CLI_SWEEP_OPTIONS                                                     \
   CLI_ARG("bits", 'b'), CLI_ARG("methods", 'm'), CLI_ARG("seed", 's'),        \
       CLI_ARG("jobs", 'j'), CLI_ARG("output", 'o'), CLI_ARG("json", 'J'),     \
       CLI_FLAG("quiet", 'q')
 
-/* --data (d), --target (t), --rows (r), --data-seed (R). */
+/* --data (d), --target (t), --rows (r), --data-seed (R), --sensor (Z). */
 typedef struct {
   const char *data, *target;
+  const char *sensor; /* the sensor spec file, or NULL */
   long rows, data_seed;
 } cli_data_opts;
 
@@ -43,13 +46,29 @@ int cli_data_option(int c, const char *arg, cli_data_opts *o,
 int cli_load_data_opts(const char *cmd, const cli_data_opts *o,
                        bsq_dataset *d);
 
+/* With --sensor: loads the spec into *s and checks it against d (every
+ * name a feature column, every raw code in its ADC's range), then points
+ * cfg->sensor at it; the caller frees s with bsq_sensor_free. Without,
+ * s is empty and cfg->sensor NULL. Prints its error; a library code. */
+int cli_load_sensor_opts(const char *cmd, const cli_data_opts *o,
+                         const bsq_dataset *d, bsq_sensor *s,
+                         bsq_train_cfg *cfg);
+/* "LABEL" and the features of d the spec s does not name (they keep the
+ * fitted format), comma-separated, or "none", and a newline. */
+void cli_print_fitted(FILE *fp, const char *label, const bsq_sensor *s,
+                      const bsq_dataset *d);
+
 /* --hidden (H), --epochs (e), --batch (B), --lr (l), --tau-decay (T),
- * --dropout (D), --input-width (w). */
+ * --dropout (D), --input-width (w: one width, or one per feature). */
 int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
                      const char **bad);
-/* --trials (x), --time-budget (y), --folds (k). */
+/* --trials (x), --time-budget (y), --folds (k), --space (S), --max-width
+ * (W). --space paper sets the paper's 100 trials and 4 folds where
+ * --trials and --folds are not given (in any order): call
+ * cli_tune_finish after the last option. */
 int cli_tune_option(int c, const char *arg, bsq_tune_opts *o,
                     const char **bad);
+void cli_tune_finish(bsq_tune_opts *o);
 /* compare's and tune's settings: the data, training and tuner options
  * and CLI_SWEEP_OPTIONS. */
 typedef struct {

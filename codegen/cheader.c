@@ -16,6 +16,50 @@ static void upper(char *out, size_t cap, const char *s) {
   out[i] = '\0';
 }
 
+/* The comment of threshold j of feature g: the integer compare, and what
+ * it means in physical units, offset + T * scale (code > T exactly when
+ * the value exceeds it, since scale > 0). */
+static void thr_comment(char *out, size_t cap, const bsq_gen_feat *g, int j) {
+  const bsq_gen_thr *t = &g->thr[j];
+  const char *fold = t->kind == BSQ_CMP_ALWAYS  ? ", below the range: always"
+                     : t->kind == BSQ_CMP_NEVER ? ", at the top: never"
+                                                : "";
+  if (g->from == BSQ_FMT_CODES) {
+    snprintf(out, cap, "feature %d \"%s\" t%d (trained %d): code > %" PRId64
+                       " (raw code%s)",
+             g->index, g->name, j, t->trained, t->T, fold);
+    return;
+  }
+  snprintf(out, cap, "feature %d \"%s\" t%d (trained %d): code > %" PRId64
+                     ", value > %.10g%s%s (trained %s%s)",
+           g->index, g->name, j, t->trained, t->T,
+           g->offset + (double)t->T * g->scale, g->unit[0] ? " " : "",
+           g->unit, t->phys, fold);
+}
+
+/* One line per feature: its bits of the input word, width, signedness,
+ * code range and the map from code to physical value. */
+static void input_table(bsq_buf *b, const bsq_design *d) {
+  bsq_buf_printf(b, "/* Input codes, one per feature as its ADC delivers it "
+                    "(codes[f]; the\n * Verilog's s_axis_tdata bits in "
+                    "brackets, feature 0 from bit 0):\n");
+  for (int f = 0; f < d->F; f++) {
+    const bsq_gen_feat *g = &d->feat[f];
+    bsq_buf_printf(b, " *   feature %d \"%s\" [%d:%d]: %d-bit %s, %" PRId64
+                      "..%" PRId64 ", ",
+                   f, g->name, g->in_lsb + g->width - 1, g->in_lsb, g->width,
+                   g->is_signed ? "signed" : "unsigned", g->lo, g->hi);
+    if (g->from == BSQ_FMT_CODES)
+      bsq_buf_printf(b, "raw ADC codes (sensor spec)\n");
+    else
+      bsq_buf_printf(b, "value = %.10g + code * %.10g%s%s (%s)\n", g->offset,
+                     g->scale, g->unit[0] ? " " : "", g->unit,
+                     g->from == BSQ_FMT_SENSOR ? "sensor spec"
+                                               : "fitted to the data");
+  }
+  bsq_buf_printf(b, " */\n");
+}
+
 static void c_lit(char *out, size_t cap, int64_t v, int wide) {
   if (wide) snprintf(out, cap, "INT64_C(%" PRId64 ")", v);
   else if (v == INT32_MIN) snprintf(out, cap, "(-2147483647 - 1)");
@@ -57,8 +101,9 @@ char *bsq_emit_c_header(const bsq_design *d) {
                 "#define %s_MAX_WORDS (%s_FRAME_BITS / %s_WORD_BITS + 2)\n\n",
             N, d->F, N, d->B, N, d->K, N, d->opt.mode == BSQ_MODE_ALIGNED, N, N,
             N);
-  bsq_buf_printf(&b, "typedef %s %s_code_t;\n\n", d->c_wide ? "int64_t" : "int32_t",
-            n);
+  input_table(&b, d);
+  bsq_buf_printf(&b, "typedef %s %s_code_t; /* holds every feature's codes */\n\n",
+                 d->c_wide ? "int64_t" : "int32_t", n);
   bsq_buf_printf(&b, "static const uint8_t %s_bits[%d] = {", n, d->F);
   for (int f = 0; f < d->F; f++)
     bsq_buf_printf(&b, "%s%d", f ? ", " : "", d->feat[f].bits);
@@ -75,11 +120,11 @@ char *bsq_emit_c_header(const bsq_design *d) {
   for (int f = 0; f < d->F; f++) {
     const bsq_gen_feat *g = &d->feat[f];
     for (int j = 0; j < g->n; j++) {
-      char lit[48], cm[256], val[64];
+      char lit[48], cm[320], val[64];
       c_lit(lit, sizeof lit, g->thr[j].T, d->c_wide);
       snprintf(val, sizeof val, "    %s,", lit);
-      bsq_gen_thr_comment(cm, sizeof cm, g, j);
-      bsq_buf_printf(&b, "%-28s /* %s */\n", val, cm + 3);
+      thr_comment(cm, sizeof cm, g, j);
+      bsq_buf_printf(&b, "%-28s /* %s */\n", val, cm);
     }
   }
   bsq_buf_printf(&b, "};\n\n");

@@ -98,6 +98,16 @@ int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
                           "not '%s'",
                           BSQ_GEN_NAME_MAX, value);
     memcpy(o->name, value, strlen(value) + 1);
+  } else if (!strcmp(key, "pipeline")) {
+    if (strcmp(value, "0") && strcmp(value, "1"))
+      return bsq_diag_set(diag, BSQ_EINVAL, "pipeline must be 0 or 1, not '%s'",
+                          value);
+    o->pipeline = value[0] == '1';
+  } else if (!strcmp(key, "datapath-reset")) {
+    if (strcmp(value, "on") && strcmp(value, "off"))
+      return bsq_diag_set(diag, BSQ_EINVAL,
+                          "datapath-reset must be on or off, not '%s'", value);
+    o->datapath_reset = !strcmp(value, "on");
   } else {
     return bsq_diag_set(diag, BSQ_EINVAL, "%s: not a design option", key);
   }
@@ -186,6 +196,10 @@ int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
     g->n = e->toff[f + 1] - e->toff[f];
     g->lo = bsq_format_lo(fmt);
     g->hi = bsq_format_hi(fmt);
+    g->offset = fmt->offset;
+    g->scale = fmt->scale;
+    g->from = m->fmt_from ? m->fmt_from[f] : BSQ_FMT_FIT;
+    if (m->unit) memcpy(g->unit, m->unit[f], sizeof g->unit);
     if (g->width < 1 || g->width > BSQ_MAX_WIDTH) {
       bsq_design_free(d);
       return bsq_diag_set(diag, BSQ_EINVAL, "feature %d: width %d not in 1..%d",
@@ -239,7 +253,10 @@ int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
           g->stage[s].uses_x || (s + 1 < g->bits && g->stage[s + 1].needs_x);
   }
   d->in_bits = in_lsb;
-  d->stages = o->arch == BSQ_ARCH_FLASH ? 1 + (o->pipeline != 0) : maxb;
+  /* serial: its S = max b_f stages whatever the pipeline choice */
+  d->stages = o->arch == BSQ_ARCH_FLASH ? 1 + (o->pipeline != 0)
+              : o->pipeline || o->arch == BSQ_ARCH_SERIAL ? maxb
+                                                          : 1;
   if (o->arch == BSQ_ARCH_SERIAL &&
       (d->ser = bsq_serial_design_build(d, e)) == NULL)
     goto oom;
@@ -272,8 +289,9 @@ static const char *kind_note(int kind) {
 void bsq_gen_thr_comment(char *out, size_t cap, const bsq_gen_feat *g, int j) {
   const bsq_gen_thr *t = &g->thr[j];
   snprintf(out, cap, "// feature %d \"%s\" t%d (trained %d) T = %" PRId64
-                     " (phys %s)%s",
-           g->index, g->name, j, t->trained, t->T, t->phys, kind_note(t->kind));
+                     " (phys %s%s%s)%s",
+           g->index, g->name, j, t->trained, t->T, t->phys,
+           g->unit[0] ? " " : "", g->unit, kind_note(t->kind));
 }
 
 static void emit_feature_banner(bsq_buf *b, const bsq_gen_feat *g) {
@@ -392,13 +410,16 @@ static void emit_flash_feature(bsq_buf *b, const bsq_gen_feat *g,
 static void emit_search_feature(bsq_buf *b, const bsq_design *d,
                                 const bsq_gen_feat *g) {
   int f = g->index, bits = g->bits, W = g->width;
+  int comb = !d->opt.pipeline; /* the whole search in one cycle */
   emit_feature_banner(b, g);
   if (!g->stage[0].needs_x) emit_unused_code(b, g);
-  char cm[256], x[48];
+  char cm[256], x[48], pv[48];
   for (int s = 0; s < bits; s++) {
     const bsq_gen_stage *st = &g->stage[s];
-    if (s == 0) snprintf(x, sizeof x, "f%d_code", f);
+    if (s == 0 || comb) snprintf(x, sizeof x, "f%d_code", f);
     else snprintf(x, sizeof x, "f%d_x_s%d_q", f, s);
+    if (comb) snprintf(pv, sizeof pv, "f%d_p%d", f, s);
+    else snprintf(pv, sizeof pv, "f%d_p_s%d_q", f, s);
     bsq_buf_printf(b, "  // stage %d: level bit %d\n", s, bits - 1 - s);
     if (s == 0) {
       const bsq_gen_thr *t = &g->thr[search_index(bits, 0, 0)];
@@ -423,7 +444,7 @@ static void emit_search_feature(bsq_buf *b, const bsq_design *d,
         snprintf(what, sizeof what, "f%d_thr_s%d", f, s);
         bsq_buf_printf(b, "  reg [%d:0] f%d_thr_s%d;\n", st->wide ? W : W - 1, f, s);
       }
-      bsq_buf_printf(b, "  always @* begin\n    case (f%d_p_s%d_q)\n", f, s);
+      bsq_buf_printf(b, "  always @* begin\n    case (%s)\n", pv);
       /* Column of the comments: widest "label: what = value;" line. */
       int colw = 0;
       for (int pass = 0; pass < 2; pass++)
@@ -474,6 +495,14 @@ static void emit_search_feature(bsq_buf *b, const bsq_design *d,
                     s);
       }
     }
+    if (comb) { /* the prefix of level bits decided so far, a wire */
+      bsq_buf_printf(b, "  wire [%d:0] f%d_p%d;\n", s, f, s + 1);
+      if (s == 0) bsq_buf_printf(b, "  assign f%d_p1 = f%d_gt_s0;\n", f, f);
+      else
+        bsq_buf_printf(b, "  assign f%d_p%d = {f%d_p%d, f%d_gt_s%d};\n", f, s + 1,
+                       f, s, f, s);
+      continue;
+    }
     /* Registers into stage s + 1. */
     if (s + 1 < bits && g->stage[s + 1].needs_x) {
       bsq_buf_printf(b, "  reg  [%d:0] f%d_x_s%d_q;\n  wire [%d:0] f%d_x_s%d_d;\n",
@@ -490,6 +519,12 @@ static void emit_search_feature(bsq_buf *b, const bsq_design *d,
       bsq_buf_printf(b, "  assign f%d_p_s%d_d = en ? {f%d_p_s%d_q, f%d_gt_s%d} : "
                    "f%d_p_s%d_q;\n",
                 f, s + 1, f, s, f, s, f, s + 1);
+  }
+  if (comb) { /* the level register, the only stage */
+    bsq_buf_printf(b, "  reg  [%d:0] f%d_p_s1_q;\n  wire [%d:0] f%d_p_s1_d;\n",
+                   bits - 1, f, bits - 1, f);
+    bsq_buf_printf(b, "  assign f%d_p_s1_d = en ? f%d_p%d : f%d_p_s1_q;\n", f, f,
+                   bits, f);
   }
   /* Delay a short feature's level to the common latency. */
   for (int s = bits + 1; s <= d->stages; s++) {
@@ -521,7 +556,7 @@ static void emit_search_regs(bsq_buf *b, const bsq_design *d) {
       else bsq_buf_printf(b, "      vld_s%d_q <= vld_s%d_d;\n", s, s);
     for (int f = 0; f < d->F && (rst ? pass < 2 : pass == 2); f++) {
       const bsq_gen_feat *g = &d->feat[f];
-      for (int s = 1; s < g->bits; s++)
+      for (int s = 1; s < g->bits && d->opt.pipeline; s++)
         if (g->stage[s].needs_x) {
           if (pass == 0)
             bsq_buf_printf(b, "      f%d_x_s%d_q <= %d'd0;\n", f, s, g->width);
@@ -529,7 +564,7 @@ static void emit_search_regs(bsq_buf *b, const bsq_design *d) {
             bsq_buf_printf(b, "      f%d_x_s%d_q <= f%d_x_s%d_d;\n", f, s, f, s);
         }
       for (int s = 1; s <= d->stages; s++) {
-        int w = s <= g->bits ? s : g->bits;
+        int w = s <= g->bits && d->opt.pipeline ? s : g->bits;
         if (pass == 0) bsq_buf_printf(b, "      f%d_p_s%d_q <= %d'd0;\n", f, s, w);
         else bsq_buf_printf(b, "      f%d_p_s%d_q <= f%d_p_s%d_d;\n", f, s, f, s);
       }
@@ -599,8 +634,11 @@ char *bsq_emit_quant(const bsq_design *d) {
               d->opt.arch == BSQ_ARCH_FLASH
                   ? "per-feature quantizers, flash: constant comparators -> "
                     "thermometer -> level, two register stages"
-                  : "per-feature quantizers, search: pipelined binary search, "
-                    "one comparator per level bit");
+                  : d->opt.pipeline
+                      ? "per-feature quantizers, search: pipelined binary "
+                        "search, one comparator per level bit"
+                      : "per-feature quantizers, search: binary search in one "
+                        "cycle, one comparator per level bit");
   bsq_buf_printf(&b, "//\n// level_f(x) = #{ j : x > T_f[j] } with T_f ascending "
                 "(docs/design.md 2.3); each\n// comparator line names the "
                 "trained physical threshold it came from. The\n// pipeline "
@@ -656,9 +694,13 @@ char *bsq_emit_top(const bsq_design *d) {
   snprintf(file, sizeof file, "%s_encoder.v", d->opt.name);
   emit_header(&b, d, file, "the encoder top: AXI4-Stream codes in, packed "
                            "levels out");
-  bsq_buf_printf(&b, BSQ_GEN_PARAMS_MARK " name=%s arch=%s word_bits=%d mode=%s model=%s\n",
+  /* The RTL choices appear only when not the defaults, so that a default
+   * design's files stay as they always were. */
+  bsq_buf_printf(&b, BSQ_GEN_PARAMS_MARK " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s\n",
             d->opt.name, bsq_arch_name(d->opt.arch), d->K,
-            bsq_mode_name(d->opt.mode), d->hash_hex);
+            bsq_mode_name(d->opt.mode), d->hash_hex,
+            d->opt.pipeline ? "" : " pipeline=0",
+            d->opt.datapath_reset ? "" : " datapath_reset=off");
   bsq_buf_printf(&b,
             "//\n"
             "// s_axis_tdata carries one frame of input codes, feature 0 in "
@@ -719,15 +761,23 @@ char *bsq_emit_top(const bsq_design *d) {
                 "  assign in_valid_d = en ? s_axis_tvalid : in_valid_q;\n"
                 "  assign codes_d    = en ? s_axis_tdata : codes_q;\n\n",
             d->in_bits - 1, d->in_bits - 1);
-  bsq_buf_printf(&b, "  always @(posedge clk or negedge rst_n) begin\n"
-                "    if (!rst_n) begin\n"
-                "      in_valid_q <= 1'b0;\n"
-                "      codes_q    <= %d'd0;\n"
-                "    end else begin\n"
-                "      in_valid_q <= in_valid_d;\n"
-                "      codes_q    <= codes_d;\n"
-                "    end\n  end\n\n",
-            d->in_bits);
+  if (d->opt.datapath_reset)
+    bsq_buf_printf(&b, "  always @(posedge clk or negedge rst_n) begin\n"
+                  "    if (!rst_n) begin\n"
+                  "      in_valid_q <= 1'b0;\n"
+                  "      codes_q    <= %d'd0;\n"
+                  "    end else begin\n"
+                  "      in_valid_q <= in_valid_d;\n"
+                  "      codes_q    <= codes_d;\n"
+                  "    end\n  end\n\n",
+              d->in_bits);
+  else
+    bsq_buf_printf(&b, "  always @(posedge clk or negedge rst_n) begin\n"
+                  "    if (!rst_n) in_valid_q <= 1'b0;\n"
+                  "    else        in_valid_q <= in_valid_d;\n"
+                  "  end\n\n"
+                  "  // data register: no reset (only the valid chain resets)\n"
+                  "  always @(posedge clk) codes_q <= codes_d;\n\n");
   bsq_buf_printf(&b, "  // ---- quantizers\n"
                 "  %s_quant u_quant (\n"
                 "    .clk      (clk),\n"

@@ -41,15 +41,17 @@ typedef struct {
   bsq_mode mode;
   char name[BSQ_GEN_NAME_MAX + 1]; /* module prefix, default "bsq" */
   /* RTL choices for the quantizers (the defaults keep the files as they
-   * always were; `bsq synth --pipeline/--datapath-reset` sets them): */
-  int pipeline;       /* flash: 1 registered thermometer (default), 0 the
-                         thermometer feeds the level function directly */
+   * always were; --pipeline and --datapath-reset of gen, sim and synth): */
+  int pipeline;       /* 1 (default): flash registers the thermometer,
+                         search registers every search step; 0: the
+                         comparators feed the level register directly */
   int datapath_reset; /* 1 (default) every register resets; 0 only the
                          valid chain does, data registers are plain flops */
 } bsq_gen_opts;
 
 void bsq_gen_opts_default(bsq_gen_opts *o);
-/* Sets one option by name: key "arch", "word-bits", "mode" or "name".
+/* Sets one option by name: key "arch", "word-bits", "mode", "name",
+ * "pipeline" (0 or 1) or "datapath-reset" (on or off).
  * 0, or BSQ_EINVAL with diag starting with the key and saying what is
  * allowed ("mode must be continuous or aligned, not 'x'"). */
 int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
@@ -87,6 +89,9 @@ typedef struct {
   int out_lsb;        /* first bit in the frame */
   int code_used;      /* some comparator reads the code */
   int64_t lo, hi;
+  double offset, scale; /* value = offset + code * scale */
+  bsq_fmt_from from;  /* fitted, sensor spec or raw codes */
+  char unit[BSQ_UNIT_MAX]; /* of a sensor format, or "" */
   bsq_gen_thr *thr;   /* (n) ascending */
   bsq_gen_stage stage[BSQ_MAX_BITS];
 } bsq_gen_feat;
@@ -130,7 +135,8 @@ int bsq_gen_write(const bsq_design *d, const char *rtl_dir, const char *dir,
                   int *nwritten, bsq_diag *diag);
 
 /* The marker line every generated top carries, and its parser: recovers
- * name, arch, K and mode from an existing NAME_encoder.v (bsq sim --rtl). */
+ * name, arch, K, mode and the RTL choices from an existing NAME_encoder.v
+ * (bsq sim --rtl). */
 int bsq_gen_read_params(const char *dir, bsq_gen_opts *o, char *hash_hex,
                         bsq_diag *diag);
 

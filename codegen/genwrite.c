@@ -110,6 +110,11 @@ int bsq_gen_read_params(const char *dir, bsq_gen_opts *o, char *hash_hex,
           !bsq_mode_parse(mode, &o->mode) && k >= 1 && k <= BSQ_MAX_WORD) {
         memcpy(o->name, name, strlen(name) + 1); /* checked: fits */
         o->word_bits = k;
+        /* optional RTL choices, on the same line after model= */
+        char *eol = strchr(mark, '\n');
+        if (eol) *eol = '\0';
+        if (strstr(mark, " pipeline=0")) o->pipeline = 0;
+        if (strstr(mark, " datapath_reset=off")) o->datapath_reset = 0;
         if (hash_hex) snprintf(hash_hex, 17, "%s", hash);
         rc = BSQ_OK;
       }

@@ -375,10 +375,12 @@ char *bsq_emit_serial_top(const bsq_design *d) {
   snprintf(file, sizeof file, "%s_encoder.v", d->opt.name);
   emit_header(b, d, file, "the encoder top: one AXI4-Stream code per beat "
                           "in, packed levels out");
+  /* the pipeline choice does not apply to serial (its S stages stay) */
   bsq_buf_printf(b, BSQ_GEN_PARAMS_MARK
-                 " name=%s arch=%s word_bits=%d mode=%s model=%s\n",
+                 " name=%s arch=%s word_bits=%d mode=%s model=%s%s\n",
                  d->opt.name, bsq_arch_name(d->opt.arch), d->K,
-                 bsq_mode_name(d->opt.mode), d->hash_hex);
+                 bsq_mode_name(d->opt.mode), d->hash_hex,
+                 d->opt.datapath_reset ? "" : " datapath_reset=off");
   bsq_buf_printf(b,
                  "//\n// s_axis_tdata carries the code of one channel per "
                  "beat, channels 0..%d in\n// order, s_axis_tlast on channel "

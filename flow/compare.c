@@ -128,20 +128,9 @@ static int aggregate(bsq_report *R, const bsq_plan *p, const cres *res) {
   return BSQ_OK;
 }
 
-int bsq_compare_trainings(const bsq_compare_opts *o, int F) {
-  bsq_plan p;
-  bsq_plan_spec spec = {o->want, o->bits,  o->nbits, o->nseeds,
-                        o->seed0, o->base, o->tuned};
-  if (bsq_plan_make(&p, &spec, F)) return -1;
-  int n = p.njobs;
-  bsq_plan_free(&p);
-  return n;
-}
-
-int bsq_compare_run(bsq_report *R, const bsq_dataset *d,
-                    const bsq_compare_opts *o, bsq_diag *diag) {
+static void report_head(bsq_report *R, const bsq_dataset *d,
+                        const bsq_compare_opts *o) {
   bsq_report_init(R);
-  double t0 = o->started > 0 ? o->started : bsq_now();
   snprintf(R->source, sizeof R->source, "%s", d->source);
   snprintf(R->target, sizeof R->target, "%s", d->target);
   R->rows = d->rows;
@@ -155,11 +144,29 @@ int bsq_compare_run(bsq_report *R, const bsq_dataset *d,
   R->seed0 = o->seed0;
   R->base = *o->base;
   R->tuned = o->tuned;
+}
 
+static int plan_for(bsq_plan *p, const bsq_compare_opts *o, int F) {
+  bsq_plan_spec spec = {o->want,   o->bits, o->nbits < BSQ_MAX_BITS ? o->nbits
+                                                                    : BSQ_MAX_BITS,
+                        o->nseeds, o->seed0, o->base, o->tuned};
+  return bsq_plan_make(p, &spec, F);
+}
+
+int bsq_compare_trainings(const bsq_compare_opts *o, int F) {
   bsq_plan p;
-  bsq_plan_spec spec = {o->want, R->bits,  R->nbits, o->nseeds,
-                        o->seed0, o->base, o->tuned};
-  if (bsq_plan_make(&p, &spec, d->F))
+  if (plan_for(&p, o, F)) return -1;
+  int n = p.njobs;
+  bsq_plan_free(&p);
+  return n;
+}
+
+int bsq_compare_run(bsq_report *R, const bsq_dataset *d,
+                    const bsq_compare_opts *o, bsq_diag *diag) {
+  double t0 = o->started > 0 ? o->started : bsq_now();
+  report_head(R, d, o);
+  bsq_plan p;
+  if (plan_for(&p, o, d->F))
     return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
   int rc = BSQ_ENOMEM;
   cres *res = calloc((size_t)(p.nruns ? p.nruns : 1), sizeof *res);
@@ -185,6 +192,110 @@ int bsq_compare_run(bsq_report *R, const bsq_dataset *d,
   }
   R->wall_seconds = bsq_now() - t0;
 done:
+  free(res);
+  bsq_plan_free(&p);
+  return rc;
+}
+
+/* ---- one job at a time, for sweeps run outside the process ------------- */
+
+int bsq_compare_job(const bsq_dataset *d, const bsq_compare_opts *o, int job,
+                    bsq_compare_result *out, int *nout, bsq_diag *diag) {
+  *nout = 0;
+  bsq_plan p;
+  if (plan_for(&p, o, d->F))
+    return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  int rc = BSQ_OK;
+  cres *res = NULL;
+  if (job < 0 || job >= p.njobs) {
+    rc = bsq_diag_set(diag, BSQ_EINVAL, "job %d: the plan has jobs 0..%d", job,
+                      p.njobs - 1);
+    goto done;
+  }
+  if (!(res = calloc((size_t)p.nruns, sizeof *res))) {
+    rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+    goto done;
+  }
+  cctx ctx = {d, &p, res, bsq_now(), NULL, NULL};
+  run_one(job, &ctx);
+  int ri = p.jobs[job];
+  for (int k = 0; k < p.nruns; k++) {
+    if (k != ri && p.runs[k].parent != ri) continue;
+    if (res[k].rc) {
+      rc = bsq_diag_set(diag, res[k].rc, "%s at %d bits, seed %llu: %s",
+                        bsq_method_label(p.runs[k].method), p.runs[k].bits,
+                        (unsigned long long)p.runs[k].cfg.seed, res[k].err);
+      *nout = 0;
+      goto done;
+    }
+    bsq_compare_result *r = &out[(*nout)++];
+    r->run = k;
+    r->method = p.runs[k].method;
+    r->bits = p.runs[k].bits;
+    r->seed = p.runs[k].cfg.seed;
+    r->mse = res[k].mse;
+    r->mse_hw = res[k].mse_hw;
+    r->seconds = res[k].seconds;
+    r->bpf = res[k].bpf;
+  }
+done:
+  free(res);
+  bsq_plan_free(&p);
+  return rc;
+}
+
+int bsq_compare_job_runs(const bsq_compare_opts *o, int F, int job) {
+  bsq_plan p;
+  int n = -1;
+  if (plan_for(&p, o, F) == BSQ_OK) {
+    if (job >= 0 && job < p.njobs) {
+      n = 0;
+      for (int k = 0; k < p.nruns; k++)
+        n += k == p.jobs[job] || p.runs[k].parent == p.jobs[job];
+    }
+    bsq_plan_free(&p);
+  }
+  return n;
+}
+
+int bsq_compare_assemble(bsq_report *R, const bsq_dataset *d,
+                         const bsq_compare_opts *o,
+                         const bsq_compare_result *in, int nin,
+                         bsq_diag *diag) {
+  report_head(R, d, o);
+  bsq_plan p;
+  if (plan_for(&p, o, d->F))
+    return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  int rc = BSQ_ENOMEM;
+  cres *res = calloc((size_t)(p.nruns ? p.nruns : 1), sizeof *res);
+  char *have = calloc((size_t)(p.nruns ? p.nruns : 1), 1);
+  if (!res || !have) {
+    bsq_diag_set(diag, rc, "out of memory");
+    goto done;
+  }
+  for (int i = 0; i < nin; i++) {
+    const bsq_compare_result *r = &in[i];
+    if (r->run < 0 || r->run >= p.nruns || p.runs[r->run].method != r->method ||
+        p.runs[r->run].bits != r->bits || p.runs[r->run].cfg.seed != r->seed) {
+      rc = bsq_diag_set(diag, BSQ_EFORMAT,
+                        "result for run %d (%s, %d bits, seed %llu) is not a "
+                        "run of this plan", r->run, bsq_method_label(r->method),
+                        r->bits, (unsigned long long)r->seed);
+      goto done;
+    }
+    have[r->run] = 1;
+    res[r->run] = (cres){0, "", r->mse, r->mse_hw, r->seconds, r->bpf};
+  }
+  for (int k = 0; k < p.nruns; k++)
+    if (!have[k]) {
+      rc = bsq_diag_set(diag, BSQ_EINVAL, "run %d (%s, %d bits, seed %llu) has "
+                        "no result", k, bsq_method_label(p.runs[k].method),
+                        p.runs[k].bits, (unsigned long long)p.runs[k].cfg.seed);
+      goto done;
+    }
+  if ((rc = aggregate(R, &p, res))) bsq_diag_set(diag, rc, "out of memory");
+done:
+  free(have);
   free(res);
   bsq_plan_free(&p);
   return rc;

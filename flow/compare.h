@@ -39,4 +39,32 @@ int bsq_compare_run(bsq_report *r, const bsq_dataset *d,
  * features (the Po-* runs are not trainings), or -1 (out of memory). */
 int bsq_compare_trainings(const bsq_compare_opts *o, int F);
 
+/* ---- one job at a time (sweep.h runs them outside the process) ---------- */
+
+/* One run's figures, as the report takes them. */
+typedef struct {
+  int run;           /* index in the plan */
+  bsq_method method;
+  int bits;
+  uint64_t seed;
+  double mse, mse_hw, seconds;
+  int bpf;
+} bsq_compare_result;
+
+/* Runs job `job` (0 .. bsq_compare_trainings - 1) of the plan o gives:
+ * its training and the Po-* quantizations of its network; writes their
+ * results to out (room for bsq_compare_job_runs) and their count to
+ * *nout. The same numbers as bsq_compare_run's for those runs. */
+int bsq_compare_job(const bsq_dataset *d, const bsq_compare_opts *o, int job,
+                    bsq_compare_result *out, int *nout, bsq_diag *diag);
+/* How many runs job `job` yields, or -1 (no such job, out of memory). */
+int bsq_compare_job_runs(const bsq_compare_opts *o, int F, int job);
+/* The report from every run's result (any order): what bsq_compare_run
+ * gives, wall time 0. A result that is no run of the plan, or a run
+ * without a result, is named in diag. */
+int bsq_compare_assemble(bsq_report *R, const bsq_dataset *d,
+                         const bsq_compare_opts *o,
+                         const bsq_compare_result *in, int nin,
+                         bsq_diag *diag);
+
 #endif

@@ -51,10 +51,16 @@ static void hidden_str(char *buf, size_t n, const bsq_train_cfg *c) {
 }
 
 static void tuning_markdown(bsq_buf *b, const bsq_tuning *t) {
-  bsq_buf_printf(b, "Random search, %d trials per method and width, %d-fold "
+  char space[64] = "";
+  if (t->space == BSQ_SPACE_PAPER || t->max_width)
+    snprintf(space, sizeof space, " over the %s space%s%.0d",
+             t->space == BSQ_SPACE_PAPER ? "paper's" : "bsq",
+             t->max_width ? ", widths up to " : "", t->max_width);
+  bsq_buf_printf(b, "Random search%s, %d trials per method and width, %d-fold "
                     "cross-validation on the development rows of seed %llu, "
                     "%.0f s%s.\n\n",
-                 t->trials, t->folds, (unsigned long long)t->seed, t->seconds,
+                 space, t->trials, t->folds, (unsigned long long)t->seed,
+                 t->seconds,
                  t->budget_hit ? " (time budget reached: some trials skipped)"
                                : "");
   bsq_buf_printf(b, "| method | bits | lr | hidden | epochs | tau decay | "
@@ -88,6 +94,8 @@ char *bsq_tuning_to_markdown(const bsq_tuning *t) {
 static int tuning_json(cJSON *root, const bsq_tuning *t) {
   cJSON *o = cJSON_AddObjectToObject(root, "tuning");
   if (!o) return -1;
+  cJSON_AddStringToObject(o, "space", bsq_tune_space_name(t->space));
+  if (t->max_width) cJSON_AddNumberToObject(o, "max_width", t->max_width);
   cJSON_AddNumberToObject(o, "trials", t->trials);
   cJSON_AddNumberToObject(o, "folds", t->folds);
   cJSON_AddNumberToObject(o, "seconds", t->seconds);
@@ -296,6 +304,29 @@ char *bsq_report_to_markdown(const bsq_report *R) {
                    32.0 * R->F / r->bpf, r->best ? "**" : "", r->mean,
                    r->best ? "**" : "", r->lo, r->hi, r->sd, r->mse_float,
                    r->seconds, r->n);
+  }
+  if (R->tuned && R->tuned->space == BSQ_SPACE_PAPER) {
+    /* the paper's Table 2 layout: a method per row, mean ± sd */
+    bsq_buf_puts(&b, "\n## In the layout of the paper's Table 2\n\n"
+                     "Test MSE through the hardware path, mean ± sd over the "
+                     "seeds; FP has no bit width.\n\n| method |");
+    for (int k = 0; k < R->nbits; k++) bsq_buf_printf(&b, " %d bits |", R->bits[k]);
+    bsq_buf_puts(&b, "\n|---|");
+    for (int k = 0; k < R->nbits; k++) bsq_buf_puts(&b, "---:|");
+    bsq_buf_puts(&b, "\n");
+    for (int m = 0; m < BSQ_METHOD_COUNT; m++) {
+      if (!R->want[m]) continue;
+      bsq_buf_printf(&b, "| %s |", bsq_method_label(m));
+      for (int k = 0; k < R->nbits; k++)
+        for (int i = 0; i < R->nrows; i++) {
+          const bsq_report_row *r = &R->row[i];
+          if ((int)r->method != m ||
+              (m != BSQ_METHOD_FP && r->bits != R->bits[k]))
+            continue;
+          bsq_buf_printf(&b, " %.3f ± %.3f |", r->mean, r->sd);
+        }
+      bsq_buf_puts(&b, "\n");
+    }
   }
   if (R->tuned) {
     bsq_buf_puts(&b, "\n## Tuned settings\n\n");

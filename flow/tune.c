@@ -23,6 +23,8 @@
 #include "util.h"
 
 void bsq_tune_opts_default(bsq_tune_opts *o) {
+  o->space = BSQ_SPACE_BSQ;
+  o->max_width = 0;
   o->trials = 12;
   o->time_budget = 1800;
   o->folds = 3;
@@ -39,18 +41,56 @@ int bsq_tune_dev_rows(int rows) {
   return n;
 }
 
+const char *bsq_tune_space_name(bsq_tune_space s) {
+  return s == BSQ_SPACE_PAPER ? "paper" : "bsq";
+}
+
+int bsq_tune_space_parse(const char *name, bsq_tune_space *s) {
+  if (!strcmp(name, "bsq")) *s = BSQ_SPACE_BSQ;
+  else if (!strcmp(name, "paper")) *s = BSQ_SPACE_PAPER;
+  else return BSQ_EINVAL;
+  return BSQ_OK;
+}
+
+/* The widths of a space up to max_width (0: all): how many. */
+static int widths(bsq_tune_space sp, int max_width, const int **w) {
+  static const int BSQ_W[] = {16, 32, 64, 128};
+  static const int PAPER_W[] = {32, 64, 128, 256, 512, 1024, 2048, 4096, 8192};
+  int n = sp == BSQ_SPACE_PAPER ? 9 : 4;
+  *w = sp == BSQ_SPACE_PAPER ? PAPER_W : BSQ_W;
+  while (max_width > 0 && n > 1 && (*w)[n - 1] > max_width) n--;
+  return n;
+}
+
 /* One setting drawn from the space (seeded per method and bits). */
-static void draw(bsq_train_cfg *c, const bsq_train_cfg *base, bsq_rng *r) {
+static void draw(bsq_train_cfg *c, const bsq_train_cfg *base,
+                 const bsq_tune_opts *o, bsq_rng *r) {
+  const int *W;
+  int nw = widths(o->space, o->max_width, &W);
+  *c = *base;
+  if (o->space == BSQ_SPACE_PAPER) {
+    static const float LR[] = {1e-3f, 1e-4f};
+    static const int DEPTH[] = {5, 6, 8, 10};
+    static const int EPOCHS[] = {30, 50, 70};
+    static const float TAU[] = {1e-3f, 1e-4f};
+    static const float DROP[] = {0.0f, 0.2f, 0.4f, 0.5f};
+    c->lr = LR[bsq_rng_below(r, 2)];
+    c->nhidden = DEPTH[bsq_rng_below(r, 4)];
+    int w = W[bsq_rng_below(r, (uint64_t)nw)];
+    for (int l = 0; l < c->nhidden; l++) c->hidden[l] = w;
+    c->epochs = EPOCHS[bsq_rng_below(r, 3)];
+    c->tau_decay = TAU[bsq_rng_below(r, 2)];
+    c->dropout = DROP[bsq_rng_below(r, 4)];
+    return;
+  }
   static const float LR[] = {3e-3f, 1e-3f, 3e-4f, 1e-4f};
   static const int DEPTH[] = {1, 2, 3, 4, 5};
-  static const int WIDTH[] = {16, 32, 64, 128};
   static const double EPOCHS[] = {0.5, 1.0, 2.0};
   static const float TAU[] = {1e-3f, 1e-4f};
   static const float DROP[] = {0.0f, 0.1f, 0.2f};
-  *c = *base;
   c->lr = LR[bsq_rng_below(r, 4)];
   c->nhidden = DEPTH[bsq_rng_below(r, 5)];
-  int w = WIDTH[bsq_rng_below(r, 4)];
+  int w = W[bsq_rng_below(r, (uint64_t)nw)];
   for (int l = 0; l < c->nhidden; l++) c->hidden[l] = w;
   int e = (int)lround(base->epochs * EPOCHS[bsq_rng_below(r, 3)]);
   c->epochs = e < 1 ? 1 : e;
@@ -205,7 +245,7 @@ int bsq_tune_run(bsq_tuning *out, const bsq_dataset *d,
                          (uint64_t)units[u].bits);
     for (int t = 0; t < T; t++) {
       bsq_train_cfg c;
-      draw(&c, base, &r);
+      draw(&c, base, o, &r);
       c.method = units[u].method;
       c.nbits = 1;
       c.bits[0] = units[u].bits ? units[u].bits : 1;
@@ -241,6 +281,8 @@ int bsq_tune_run(bsq_tuning *out, const bsq_dataset *d,
   out->e = units;
   out->folds = K;
   out->trials = T;
+  out->space = o->space;
+  out->max_width = o->max_width;
   out->budget_hit = hit;
   out->seconds = bsq_now() - t0;
   out->time_budget = o->time_budget;

@@ -12,7 +12,21 @@
 #include "flow.h"
 #include "model.h"
 
+/* The search space. BSQ_SPACE_BSQ: lr {3e-3, 1e-3, 3e-4, 1e-4}, depth
+ * 1..5, width {16, 32, 64, 128}, epochs {E/2, E, 2E}, tau decay {1e-3,
+ * 1e-4}, dropout {0, 0.1, 0.2}. BSQ_SPACE_PAPER: the paper's (Schrödter et
+ * al., CPAL 2026, Appendix F, Table 3): lr {1e-3, 1e-4}, depth {5, 6, 8,
+ * 10}, width {32, 64, ..., 8192}, epochs {30, 50, 70}, tau decay {1e-3,
+ * 1e-4}, dropout {0, 0.2, 0.4, 0.5}, weight decay 0. */
+typedef enum { BSQ_SPACE_BSQ = 0, BSQ_SPACE_PAPER = 1 } bsq_tune_space;
+
+const char *bsq_tune_space_name(bsq_tune_space s);
+int bsq_tune_space_parse(const char *name, bsq_tune_space *s);
+
 typedef struct {
+  bsq_tune_space space;
+  int max_width;      /* widths above are not drawn (0: no limit); at least
+                         the space's smallest width */
   int trials;         /* settings tried per (method, bits) */
   double time_budget; /* seconds; trainings not started by then are skipped */
   int folds;          /* k of the cross-validation, >= 2 */
@@ -21,7 +35,8 @@ typedef struct {
   void *user;
 } bsq_tune_opts;
 
-/* 12 trials, 1800 s, 3 folds, every core, no log. */
+/* The bsq space, 12 trials, 1800 s, 3 folds, every core, no log. (The
+ * paper's protocol: 100 trials, 4 folds.) */
 void bsq_tune_opts_default(bsq_tune_opts *o);
 
 /* Each fold must hold this many development rows. */
@@ -43,6 +58,8 @@ typedef struct {
   int n;
   bsq_tune_entry *e; /* (n): FP first when wanted, then method by bits */
   int folds, trials, budget_hit;
+  bsq_tune_space space;
+  int max_width;
   double seconds, time_budget;
   uint64_t seed;
 } bsq_tuning;

@@ -50,6 +50,35 @@ static int map_columns(const bsq_model *m, const bsq_dataset *d, int *col,
   return BSQ_OK;
 }
 
+int bsq_codec_check_rows(const bsq_model *m, const bsq_dataset *d,
+                         const int *rows, int n, long long *saturated,
+                         long long *per_feature, bsq_diag *diag) {
+  const bsq_encoder *e = &m->enc;
+  if (!rows) n = d->rows;
+  if (saturated) *saturated = 0;
+  if (per_feature)
+    for (int f = 0; f < m->F; f++) per_feature[f] = 0;
+  int *col = malloc(sizeof(int) * (size_t)m->F);
+  if (!col) return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  int rc = map_columns(m, d, col, diag);
+  for (int f = 0; f < m->F && rc == BSQ_OK; f++) {
+    int j = col[f];
+    long long sat = 0;
+    for (int i = 0; i < n && rc == BSQ_OK; i++) {
+      int r = rows ? rows[i] : i;
+      double v = j < d->F ? d->x[(size_t)r * (size_t)d->F + j] : d->y[r];
+      if (m->fmt_from[f] == BSQ_FMT_CODES)
+        rc = bsq_code_check(&e->fmt[f], v, d, r, j, diag);
+      else
+        sat += bsq_format_saturates(&e->fmt[f], v);
+    }
+    if (saturated) *saturated += sat;
+    if (per_feature) per_feature[f] = sat;
+  }
+  free(col);
+  return rc;
+}
+
 int bsq_codec_encode(bsq_stream *st, const bsq_model *m, const bsq_dataset *d,
                      const int *rows, int n, int K, bsq_mode mode,
                      bsq_diag *diag) {
@@ -63,7 +92,9 @@ int bsq_codec_encode(bsq_stream *st, const bsq_model *m, const bsq_dataset *d,
   uint8_t *tlast = malloc((size_t)bsq_packer_max_words(e->B, K));
   int rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
   if (!col || !codes || !levels || !frame || !tlast) goto fail;
-  if ((rc = map_columns(m, d, col, diag))) goto fail;
+  if ((rc = map_columns(m, d, col, diag)) ||
+      (rc = bsq_codec_check_rows(m, d, rows, n, NULL, NULL, diag)))
+    goto fail;
   st->K = K;
   st->mode = mode;
   st->B = e->B;

@@ -19,10 +19,23 @@
 int bsq_model_load_data(const bsq_model *m, const char *spec, bsq_dataset *d,
                         bsq_diag *diag);
 
+/* Checks rows[0..n-1] of d (NULL: every row, n = d->rows) as input to m,
+ * each model feature read from the column of d with its name: a feature
+ * whose format is raw codes (BSQ_FMT_CODES) must hold an integer code of
+ * its ADC, or it is an error naming file, line and column (bsq_code_check;
+ * an ADC cannot produce such a code, so it is never saturated). The
+ * physical values of the other features that lie beyond their format's
+ * code range saturate (bsq_format_saturates): *saturated (may be NULL)
+ * gets how many, per_feature[f] (F, may be NULL) how many of feature f. */
+int bsq_codec_check_rows(const bsq_model *m, const bsq_dataset *d,
+                         const int *rows, int n, long long *saturated,
+                         long long *per_feature, bsq_diag *diag);
+
 /* Encodes rows[0..n-1] of d (NULL: every row, n = d->rows) into *st, K-bit
  * words in `mode`, bound to m's hash. Each model feature is read from the
  * column of d with its name (a feature or the target); other columns are
- * ignored. On success the caller frees st with bsq_stream_free. */
+ * ignored; the rows are checked first (bsq_codec_check_rows). On success
+ * the caller frees st with bsq_stream_free. */
 int bsq_codec_encode(bsq_stream *st, const bsq_model *m, const bsq_dataset *d,
                      const int *rows, int n, int K, bsq_mode mode,
                      bsq_diag *diag);

@@ -253,7 +253,8 @@ static int parse_csv(bsq_dataset *d, char *buf, size_t len, const char *path,
   d->F = F;
   d->x = malloc((size_t)nrows * (size_t)F * sizeof *d->x);
   d->y = malloc((size_t)nrows * sizeof *d->y);
-  if (!d->x || !d->y) goto nomem;
+  d->line = malloc((size_t)nrows * sizeof *d->line);
+  if (!d->x || !d->y || !d->line) goto nomem;
   int N = 0;
   while (next_content_line(&it, &s, &e)) {
     int found = count_fields(s, e);
@@ -264,6 +265,7 @@ static int parse_csv(bsq_dataset *d, char *buf, size_t len, const char *path,
       goto fail;
     }
     double *xr = d->x + (size_t)N * (size_t)F; /* (F) */
+    d->line[N] = it.lineno;
     for (int c = 0; c < C; c++) {
       const char *fs, *fe;
       double v = 0.0;
@@ -302,6 +304,7 @@ static int parse_csv(bsq_dataset *d, char *buf, size_t len, const char *path,
 
   /* --- hand the names over: target out, features stay in column order */
   d->rows = N;
+  d->target_col = t;
   d->target = cols[t];
   memmove(cols + t, cols + t + 1, (size_t)(C - 1 - t) * sizeof *cols);
   d->names = cols;
@@ -318,6 +321,7 @@ fail:
   free(buf);
   free(d->x);
   free(d->y);
+  free(d->line);
   memset(d, 0, sizeof *d);
   return rc;
 }
@@ -366,6 +370,7 @@ int bsq_dataset_friedman1(bsq_dataset *d, int rows, uint64_t seed) {
   memcpy(d->target, "y", 2);
   d->F = F;
   d->rows = rows;
+  d->target_col = -1;
 
   const double pi = 3.14159265358979323846;
   bsq_rng rng;
@@ -394,7 +399,20 @@ void bsq_dataset_free(bsq_dataset *d) {
   free(d->target);
   free(d->x);
   free(d->y);
+  free(d->line);
   memset(d, 0, sizeof *d);
+}
+
+void bsq_dataset_where(const bsq_dataset *d, int row, int j, char *out,
+                       size_t cap) {
+  const char *name = j < d->F ? d->names[j] : d->target;
+  if (d->line && d->target_col >= 0) {
+    int field = j == d->F ? d->target_col : j < d->target_col ? j : j + 1;
+    snprintf(out, cap, "%s:%lld:%d: column \"%s\"", d->source, d->line[row],
+             field + 1, name);
+  } else {
+    snprintf(out, cap, "%s: row %d, column \"%s\"", d->source, row + 1, name);
+  }
 }
 
 /* ---------------------------------------------------------------------- */

@@ -19,6 +19,11 @@ typedef struct {
   char *target;          /* target column name */
   double *x;             /* (N, F) row-major */
   double *y;             /* (N) */
+  long long *line;       /* (N) physical CSV line of each row, for messages;
+                            NULL for generated data */
+  int target_col;        /* 0-based CSV field of the target; feature j is
+                            field j (j < target_col) or j + 1; -1 when
+                            generated */
   char source[512];      /* "friedman1:rows=N:seed=S" or the CSV path */
   uint64_t hash;         /* FNV-1a of the CSV bytes, or of generated x,y */
 } bsq_dataset;
@@ -45,6 +50,12 @@ int bsq_dataset_open(bsq_dataset *d, const char *spec, const char *target,
                      int rows, uint64_t seed, bsq_diag *diag);
 
 void bsq_dataset_free(bsq_dataset *d);
+
+/* Where cell (row, feature j; j == F for the target) of d is, for messages:
+ * "FILE:LINE:COLUMN: column \"NAME\"" for a CSV (COLUMN 1-based), "SOURCE:
+ * row R, column \"NAME\"" (R 1-based) for generated data. */
+void bsq_dataset_where(const bsq_dataset *d, int row, int j, char *out,
+                       size_t cap);
 
 /* Seeded split: 10% test, the rest train/validation 3:1. Indices into rows. */
 typedef struct {

@@ -108,7 +108,10 @@ int bsq_model_init_ex(bsq_model *m, int F, const int *bits, int nhidden,
   m->mu = calloc((size_t)F, sizeof(double));
   m->sigma = calloc((size_t)F, sizeof(double));
   m->names = calloc((size_t)F, sizeof(char *));
-  if (!m->params || !m->feat_of || !m->mu || !m->sigma || !m->names) {
+  m->fmt_from = calloc((size_t)F, sizeof *m->fmt_from);
+  m->unit = calloc((size_t)F, sizeof *m->unit);
+  if (!m->params || !m->feat_of || !m->mu || !m->sigma || !m->names ||
+      !m->fmt_from || !m->unit) {
     bsq_model_free(m);
     return BSQ_ENOMEM;
   }
@@ -151,6 +154,8 @@ void bsq_model_free(bsq_model *m) {
   free(m->target);
   bsq_encoder_free(&m->enc);
   free(m->feat_of);
+  free(m->fmt_from);
+  free(m->unit);
   free(m->mu);
   free(m->sigma);
   free(m->params);
@@ -208,6 +213,11 @@ uint64_t bsq_model_hash(const bsq_model *m) {
     h = hash_f64(h, e->fmt[f].scale);
     h = hash_f64(h, m->mu[f]);
     h = hash_f64(h, m->sigma[f]);
+    /* a fitted format without a unit hashes as before these fields */
+    if (m->fmt_from && (m->fmt_from[f] != BSQ_FMT_FIT || m->unit[f][0])) {
+      h = hash_str(h, bsq_fmt_from_name(m->fmt_from[f]));
+      h = hash_str(h, m->unit[f]);
+    }
     for (int d = e->toff[f]; d < e->toff[f + 1]; d++) {
       h = hash_i64(h, e->T[d]);
       h = hash_i64(h, e->perm[d]);

@@ -18,6 +18,7 @@
 #include "data.h"
 #include "err.h"
 #include "quant.h"
+#include "sensor.h"
 
 #define BSQ_MAX_LAYERS 16
 #define BSQ_MODEL_VERSION 1
@@ -99,10 +100,16 @@ typedef struct {
   float dropout;
   float weight_decay;
   uint64_t seed;          /* split, init, shuffling, dropout */
-  int input_width;        /* W, 1..32 */
+  int input_width;        /* W, 1..32, of every fitted feature ... */
+  int ninput_widths;      /* ... unless this is F: one width each */
+  int input_widths[BSQ_MAX_FEATURES];
   int input_signed;
   double range_margin;    /* format fit margin, fraction of the range */
   int init_minmax;        /* thresholds at min-max levels, else quantiles */
+  /* The ADC formats of the features it names (NULL: every format is
+   * fitted). Not owned and not saved: the caller keeps it alive while it
+   * trains; the formats it gives travel in the model itself. */
+  const bsq_sensor *sensor;
 } bsq_train_cfg;
 
 void bsq_train_cfg_default(bsq_train_cfg *c);
@@ -116,6 +123,8 @@ typedef struct {
   char **names;          /* (F) */
   char *target;
   bsq_encoder enc;       /* bits, formats, integer thresholds */
+  bsq_fmt_from *fmt_from; /* (F) where each format came from */
+  char (*unit)[BSQ_UNIT_MAX]; /* (F) physical unit of a sensor format, or "" */
   int *feat_of;          /* (D) feature of each threshold column */
   double *mu, *sigma;    /* (F) input standardization (train split) */
   double y_mu, y_sigma;  /* target standardization */

@@ -196,6 +196,13 @@ static int find_unsavable(const bsq_model *m, char *where, size_t n) {
              c->nbits, m->F, m->F);
     return -1;
   }
+  if (c->ninput_widths != 0 && c->ninput_widths != m->F) {
+    snprintf(where, n,
+             "training.hyperparameters.input_widths: %d values for %d "
+             "features (need 0 or %d)",
+             c->ninput_widths, m->F, m->F);
+    return -1;
+  }
   if (c->nhidden < 0 || c->nhidden > BSQ_MAX_LAYERS - 1) {
     snprintf(where, n,
              "training.hyperparameters.hidden: %d values, at most "
@@ -244,6 +251,11 @@ static cJSON *build_json(const bsq_model *m) {
     jb_put(&b, o, "signed", jb_item(&b, cJSON_CreateBool(fm->is_signed != 0)));
     jb_put(&b, o, "offset", jb_double(&b, fm->offset));
     jb_put(&b, o, "scale", jb_double(&b, fm->scale));
+    /* absent: fitted, no unit (files from before the sensor spec) */
+    if (m->fmt_from[f] != BSQ_FMT_FIT)
+      jb_put(&b, o, "format_from",
+             jb_str(&b, bsq_fmt_from_name(m->fmt_from[f])));
+    if (m->unit[f][0]) jb_put(&b, o, "unit", jb_str(&b, m->unit[f]));
     jb_put(&b, o, "mu", jb_double(&b, m->mu[f]));
     jb_put(&b, o, "sigma", jb_double(&b, m->sigma[f]));
     cJSON *T = jb_put(&b, o, "thresholds", jb_item(&b, cJSON_CreateArray()));
@@ -318,6 +330,11 @@ static cJSON *build_json(const bsq_model *m) {
   jb_put(&b, hp, "dropout", jb_float(&b, c->dropout));
   jb_put(&b, hp, "weight_decay", jb_float(&b, c->weight_decay));
   jb_put(&b, hp, "input_width", jb_int(&b, c->input_width));
+  if (c->ninput_widths > 0) { /* absent: input_width for every feature */
+    cJSON *hw = jb_put(&b, hp, "input_widths", jb_item(&b, cJSON_CreateArray()));
+    for (int i = 0; i < c->ninput_widths && b.ok; i++)
+      jb_push(&b, hw, jb_int(&b, c->input_widths[i]));
+  }
   jb_put(&b, hp, "input_signed",
          jb_item(&b, cJSON_CreateBool(c->input_signed != 0)));
   jb_put(&b, hp, "range_margin", jb_double(&b, c->range_margin));

@@ -326,6 +326,46 @@ static int parse_input(const jctx *c, const cJSON *mlp, bsq_input *input) {
   return 0;
 }
 
+/* "format_from" (absent: "fit") and "unit" (absent: none; only a sensor
+ * format has one) of feature f, whose format is already read. A "codes"
+ * format maps code to value as it is: offset 0, scale 1. */
+static int parse_format_from(const jctx *c, const cJSON *o, const char *fp,
+                             bsq_model *m, int f) {
+  char p[BSQ_JSON_PATH_MAX];
+  const char *s;
+  int rc;
+  m->fmt_from[f] = BSQ_FMT_FIT;
+  m->unit[f][0] = '\0';
+  if (get(o, "format_from")) {
+    if ((rc = get_str(c, o, fp, "format_from", p, &s)))
+      return rc;
+    int v = bsq_fmt_from_parse(s);
+    if (v < 0)
+      return jfail(c, BSQ_EFORMAT, p, "\"%.40s\" is not fit, sensor or codes",
+                   s);
+    m->fmt_from[f] = (bsq_fmt_from)v;
+  }
+  const bsq_format *fm = &m->enc.fmt[f];
+  if (m->fmt_from[f] == BSQ_FMT_CODES && (fm->offset != 0 || fm->scale != 1)) {
+    path_key(p, fp, fm->offset != 0 ? "offset" : "scale");
+    return jfail(c, BSQ_EFORMAT, p,
+                 "must be %d for raw codes (format_from \"codes\")",
+                 fm->offset != 0 ? 0 : 1);
+  }
+  if (get(o, "unit")) {
+    char why[160];
+    if ((rc = get_str(c, o, fp, "unit", p, &s)))
+      return rc;
+    if (m->fmt_from[f] != BSQ_FMT_SENSOR)
+      return jfail(c, BSQ_EFORMAT, p,
+                   "only a sensor format (format_from \"sensor\") has a unit");
+    if (bsq_unit_check(s, why, sizeof why))
+      return jfail(c, BSQ_EFORMAT, p, "%s", why);
+    snprintf(m->unit[f], sizeof m->unit[f], "%s", s);
+  }
+  return 0;
+}
+
 /* Pass 2 over "features": everything else; names go to names[f]. */
 static int parse_features(const jctx *c, const cJSON *feats, bsq_model *m,
                           char **names) {
@@ -347,6 +387,8 @@ static int parse_features(const jctx *c, const cJSON *feats, bsq_model *m,
     if ((rc = get_num(c, o, fp, "offset", p, &fm->offset)))
       return rc;
     if ((rc = get_positive(c, o, fp, "scale", p, &fm->scale)))
+      return rc;
+    if ((rc = parse_format_from(c, o, fp, m, f)))
       return rc;
     if ((rc = get_num(c, o, fp, "mu", p, &m->mu[f])))
       return rc;
@@ -515,6 +557,28 @@ static int parse_seed(const jctx *c, const cJSON *tr, uint64_t *seed) {
   return rc;
 }
 
+/* "input_widths": absent (input_width for every fitted feature) or one
+ * width per feature. */
+static int parse_input_widths(const jctx *c, const cJSON *hp, bsq_model *m) {
+  char p[BSQ_JSON_PATH_MAX], ep[BSQ_JSON_PATH_MAX];
+  const cJSON *arr;
+  int n, i = 0, rc;
+  m->cfg.ninput_widths = 0;
+  if (!get(hp, "input_widths"))
+    return 0;
+  if ((rc = get_arr(c, hp, "training.hyperparameters", "input_widths", p, m->F,
+                    &arr, &n)))
+    return rc;
+  for (const cJSON *it = arr->child; it; it = it->next, i++) {
+    path_idx(ep, p, i);
+    if ((rc = check_int32(c, it, ep, 1, 1, BSQ_MAX_WIDTH,
+                          &m->cfg.input_widths[i])))
+      return rc;
+  }
+  m->cfg.ninput_widths = n;
+  return 0;
+}
+
 static int parse_training(const jctx *c, const cJSON *root, bsq_model *m) {
   char p[BSQ_JSON_PATH_MAX], ep[BSQ_JSON_PATH_MAX];
   const cJSON *tr, *data, *hp, *arr;
@@ -598,6 +662,7 @@ static int parse_training(const jctx *c, const cJSON *root, bsq_model *m) {
       (rc = get_float(c, hp, hn, "weight_decay", p, &cfg->weight_decay)) ||
       (rc = get_int32(c, hp, hn, "input_width", p, 1, BSQ_MAX_WIDTH,
                       &cfg->input_width)) ||
+      (rc = parse_input_widths(c, hp, m)) ||
       (rc = get_bool(c, hp, hn, "input_signed", p, &cfg->input_signed)) ||
       (rc = get_num(c, hp, hn, "range_margin", p, &cfg->range_margin)) ||
       (rc = get_str(c, hp, hn, "init", p, &s)))

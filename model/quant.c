@@ -50,6 +50,11 @@ int64_t bsq_format_code(const bsq_format *f, double x) {
                      bsq_format_hi(f));
 }
 
+int bsq_format_saturates(const bsq_format *f, double x) {
+  double v = floor((x - f->offset) / f->scale + 0.5);
+  return v < (double)bsq_format_lo(f) || v > (double)bsq_format_hi(f);
+}
+
 double bsq_format_value(const bsq_format *f, int64_t code) {
   return f->offset + (double)code * f->scale;
 }

@@ -31,6 +31,9 @@ int64_t bsq_format_lo(const bsq_format *f);
 int64_t bsq_format_hi(const bsq_format *f);
 /* Saturates like an ADC: values beyond the range give lo or hi. */
 int64_t bsq_format_code(const bsq_format *f, double x);
+/* 1 when bsq_format_code(f, x) saturates: the rounded code lies beyond
+ * [lo, hi] (x = +-inf too); 0 otherwise (NaN: 0, it is not a value). */
+int bsq_format_saturates(const bsq_format *f, double x);
 /* Physical value of a code: offset + code * scale. */
 double bsq_format_value(const bsq_format *f, int64_t code);
 /* Fits offset/scale so that [xmin - m, xmax + m], m = margin * (xmax - xmin),

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "methods.h"
 #include "nn.h"
 #include "rng.h"
@@ -129,18 +130,39 @@ static int setup_model(bsq_model *m, const bsq_dataset *d,
   m->rows = d->rows;
   bsq_standardize_fit(m->mu, m->sigma, d->x, F, s->train, s->n_train);
   bsq_standardize_fit1(&m->y_mu, &m->y_sigma, d->y, s->train, s->n_train);
+  const bsq_sensor *sen = cfg->sensor;
+  if (cfg->ninput_widths != 0 && cfg->ninput_widths != F)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "input-width: %d values given for %d features",
+                        cfg->ninput_widths, F);
+  if (sen && (rc = bsq_sensor_check_data(sen, d, diag))) return rc;
   for (int f = 0; f < F; f++) {
+    int width = cfg->ninput_widths ? cfg->input_widths[f] : cfg->input_width;
+    int k = bsq_sensor_find(sen, d->names[f]);
+    if (k >= 0) { /* the ADC's own format, as the spec gives it */
+      const bsq_sensor_feature *sf = &sen->feat[k];
+      if (cfg->ninput_widths && width != sf->fmt.width)
+        return bsq_diag_set(diag, BSQ_EINVAL,
+                            "input-width: value %d is %d for feature \"%s\", "
+                            "but its sensor spec (%s) says %d",
+                            f + 1, width, d->names[f], sen->path,
+                            sf->fmt.width);
+      m->enc.fmt[f] = sf->fmt;
+      m->fmt_from[f] = sf->from;
+      memcpy(m->unit[f], sf->unit, sizeof m->unit[f]);
+      continue;
+    }
     double lo = INFINITY, hi = -INFINITY;
     for (int i = 0; i < s->n_train; i++) {
       double v = d->x[(size_t)s->train[i] * (size_t)F + f];
       lo = v < lo ? v : lo;
       hi = v > hi ? v : hi;
     }
-    rc = bsq_format_fit(&m->enc.fmt[f], cfg->input_width, cfg->input_signed,
-                        lo, hi, cfg->range_margin);
+    rc = bsq_format_fit(&m->enc.fmt[f], width, cfg->input_signed, lo, hi,
+                        cfg->range_margin);
     if (rc)
       return bsq_diag_set(diag, rc, "input width %d: invalid input format",
-                          cfg->input_width);
+                          width);
   }
   return BSQ_OK;
 }
@@ -794,6 +816,13 @@ int bsq_evaluate(const bsq_model *m, const bsq_dataset *d, const int *idx,
   for (int i = 0; i < n; i++)
     memcpy(x + (size_t)i * (size_t)F, d->x + (size_t)idx[i] * (size_t)F,
            sizeof(double) * (size_t)F);
+  if (m->input != BSQ_INPUT_FLOAT &&
+      (rc = bsq_codec_check_rows(m, d, idx, n, &r->saturated, NULL, diag))) {
+    free(x);
+    free(p);
+    free(ph);
+    return rc;
+  }
   if ((rc = bsq_model_predict(m, x, n, p))) goto done;
   if (m->input == BSQ_INPUT_FLOAT) /* FP: no encoder; the float path */
     memcpy(ph, p, sizeof(double) * (size_t)n);

@@ -74,9 +74,13 @@ typedef struct {
   int bits_per_frame;
   double compression;  /* 32 F / bits_per_frame */
   int n;
+  long long saturated; /* input values beyond their format's code range
+                          (bsq_codec_check_rows); 0 for FP */
 } bsq_eval_result;
 
-/* Evaluates m on rows idx of d (standardized target MSE). */
+/* Evaluates m on rows idx of d (standardized target MSE). The rows are
+ * checked as the encoder's input first: a raw code its ADC cannot produce
+ * is an error naming file, line and column (bsq_codec_check_rows). */
 int bsq_evaluate(const bsq_model *m, const bsq_dataset *d, const int *idx,
                  int n, bsq_eval_result *r, bsq_diag *diag);
 

@@ -7,11 +7,13 @@
 # .deb's Depends.
 # opensta (sta) and qflow-tech-osu018 (the OSU 0.18 um liberty and cell
 # models) are for `bsq synth --target asic` and tests/check_asic.c.
+# parallel (GNU parallel) runs the job list of `bsq compare --plan` in
+# tests/check_sweep.c.
 bsq_install_deps() {
   local want=(build-essential cmake pkg-config check libcjson-dev
               libopenblas-dev verilator yosys iverilog nextpnr-ice40
               fpga-icestorm gnuplot-nox clang llvm libclang-rt-dev help2man
-              dpkg-dev opensta qflow-tech-osu018 "$@")
+              dpkg-dev opensta qflow-tech-osu018 parallel "$@")
   local missing=()
   for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

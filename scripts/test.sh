@@ -44,7 +44,7 @@ cmake --build build-asan -j"$jobs"
 step "fuzz smoke, ${fuzz_seconds} s per target: build-fuzz/"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBSQ_WERROR=$werror -DBSQ_FUZZ=ON -DBSQ_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
-cmake --build build-fuzz -j"$jobs" --target fuzz_csv fuzz_model fuzz_stream
+cmake --build build-fuzz -j"$jobs" --target fuzz_csv fuzz_model fuzz_stream fuzz_sensor
 (cd build-fuzz && ctest --output-on-failure -L fuzz -j"$jobs")
 
 step "installed bsq, no source or build tree: scripts/install_test.sh"

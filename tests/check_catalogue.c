@@ -7,7 +7,9 @@
  *
  * The messages are the product's; this table is what they must say. In a
  * message "@" stands for the path of the input as given on the command
- * line. CSV inputs go through `bsq train`, model files through `bsq gen`,
+ * line. CSV inputs go through `bsq train`, sensor specs through `bsq train
+ * --data sensor_data.csv --sensor`, raw-code CSVs through `bsq train
+ * --sensor codes_spec.json`, model files through `bsq gen`,
  * stream files through `bsq decode` with tests/bad/ref_model.json (the
  * model ref_stream.bin was encoded for). */
 #include <check.h>
@@ -58,6 +60,47 @@ static const bad_case CASES[] = {
     {"csv_one_column.csv", "", 2,
      "@: need at least one feature column besides the target"},
     {"csv_nul_byte.csv", "", 2, "@:3:2: NUL byte (not a text file)"},
+
+    /* --- sensor specs: bsq train --data sensor_data.csv --sensor FILE */
+    {"sensor_unknown_column.json", "", 2,
+     "@: features[1].name: \"hum\" is not a column of " BAD_DIR
+     "/sensor_data.csv"},
+    {"sensor_target_column.json", "", 2,
+     "@: features[0].name: \"y\" is the target column, not a feature, of "
+     BAD_DIR "/sensor_data.csv"},
+    {"sensor_duplicate_name.json", "", 2,
+     "@: features[2].name: \"light\" is already features[0]"},
+    {"sensor_width_0.json", "", 2, "@: features[0].width: 0 is outside 1..32"},
+    {"sensor_width_33.json", "", 2,
+     "@: features[1].width: 33 is outside 1..32"},
+    {"sensor_lsb_zero.json", "", 2,
+     "@: features[1].lsb: 0 is not a finite number > 0"},
+    {"sensor_lsb_negative.json", "", 2,
+     "@: features[0].lsb: -0.0078125 is not a finite number > 0"},
+    {"sensor_lsb_not_finite.json", "", 2,
+     "@: features[0].lsb: inf is not a finite number > 0"},
+    {"sensor_codes_with_lsb.json", "", 2,
+     "@: features[0].lsb: not allowed with \"codes\": true (the column holds "
+     "raw codes)"},
+    {"sensor_missing_width.json", "", 2,
+     "@: features[1].width: missing (the ADC's code width, 1..32)"},
+    {"sensor_missing_lsb.json", "", 2,
+     "@: features[1].lsb: missing (the physical value of one code step; or "
+     "\"codes\": true for raw codes)"},
+    {"sensor_not_json.json", "", 2, "@:2:65: not valid JSON (byte 79)"},
+
+    /* --- raw-code columns: bsq train --data FILE --sensor codes_spec.json */
+    {"codes_not_integer.csv", "", 2,
+     "@:3:1: column \"light\": 500.5 is not an integer code"},
+    {"codes_out_of_range.csv", "", 2,
+     "@:4:1: column \"light\": 1024 is outside the 10-bit unsigned code range "
+     "0..1023 (raw codes are not saturated)"},
+    {"codes_negative_unsigned.csv", "", 2,
+     "@:3:1: column \"light\": -1 is outside the 10-bit unsigned code range "
+     "0..1023 (raw codes are not saturated)"},
+    {"codes_signed_below.csv", "", 2,
+     "@:4:2: column \"temp\": -2049 is outside the 12-bit signed code range "
+     "-2048..2047 (raw codes are not saturated)"},
 
     /* --- model files: bsq gen FILE */
     {"model_empty.json", "", 2, "@:1:1: not valid JSON (byte 0)"},
@@ -123,8 +166,9 @@ static const bad_case CASES[] = {
 #define NCASES ((int)(sizeof CASES / sizeof CASES[0]))
 
 /* Files that are inputs of the accepted cases or references, not cases. */
-static const char *const OTHER_FILES[] = {"ok_csv_bom.csv", "ok_csv_crlf.csv",
-                                          "ref_model.json", "ref_stream.bin"};
+static const char *const OTHER_FILES[] = {
+    "ok_csv_bom.csv", "ok_csv_crlf.csv", "ref_model.json", "ref_stream.bin",
+    "sensor_data.csv", "codes_spec.json"};
 
 /* ---------------------------------------------------------------------- */
 /* helpers                                                                 */
@@ -202,6 +246,18 @@ static char *command_for(const char *file, const char *path, const char *extra,
     return str_printf("train --data '%s' %s -o '%s/out.json' --epochs 1 "
                       "--hidden 2 --bits 2 -q",
                       path, extra, dir);
+  }
+  if (!strncmp(file, "sensor_", 7)) {
+    *cmd = "train";
+    return str_printf("train --data '%s/sensor_data.csv' --sensor '%s' %s -o "
+                      "'%s/out.json' --epochs 1 --hidden 2 --bits 2 -q",
+                      BAD_DIR, path, extra, dir);
+  }
+  if (!strncmp(file, "codes_", 6)) {
+    *cmd = "train";
+    return str_printf("train --data '%s' --sensor '%s/codes_spec.json' %s -o "
+                      "'%s/out.json' --epochs 1 --hidden 2 --bits 2 -q",
+                      path, BAD_DIR, extra, dir);
   }
   if (!strncmp(file, "model_", 6)) {
     *cmd = "gen";

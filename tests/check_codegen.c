@@ -278,9 +278,12 @@ START_TEST(test_codegen_designs_lint_clean) {
   make_model(&m, 3, bits, width, sgn, 21);
   char *dir = tu_tmpdir("lint");
   char *model = save_model(&m, dir);
-  const char *variants[2] = {"--arch flash --word-bits 3 --mode aligned",
-                             "--arch search --word-bits 64 --mode continuous"};
-  for (int i = 0; i < 2; i++) {
+  const char *variants[4] = {
+      "--arch flash --word-bits 3 --mode aligned",
+      "--arch search --word-bits 64 --mode continuous",
+      "--arch flash --pipeline 0 --datapath-reset off",
+      "--arch search --pipeline 0 --datapath-reset off"};
+  for (int i = 0; i < 4; i++) {
     char args[1024], *out = NULL, *err = NULL;
     snprintf(args, sizeof args, "gen '%s' -o '%s/v%d' %s", model, dir, i,
              variants[i]);
@@ -294,6 +297,78 @@ START_TEST(test_codegen_designs_lint_clean) {
     free(err);
   }
   free(model);
+  free(dir);
+  bsq_model_free(&m);
+}
+END_TEST
+
+/* The RTL choices: each combination reaches the files (one register stage
+ * without the pipeline; no data register in the reset branch without
+ * datapath reset), is recorded on the marker line and read back from it;
+ * the defaults leave the marker as it always was; bad values are refused. */
+START_TEST(test_codegen_rtl_choices) {
+  int bits[3] = {4, 2, 6}, width[3] = {12, 5, 9}, sgn[3] = {0, 1, 0};
+  bsq_model m;
+  make_model(&m, 3, bits, width, sgn, 31);
+  char *dir = tu_tmpdir("gen-choices");
+  for (int k = 0; k < 8; k++) {
+    bsq_gen_opts o, back;
+    bsq_gen_opts_default(&o);
+    bsq_diag diag;
+    ck_assert_int_eq(bsq_gen_opts_set(&o, "arch", k & 4 ? "search" : "flash",
+                                      &diag), 0);
+    ck_assert_int_eq(bsq_gen_opts_set(&o, "pipeline", k & 2 ? "0" : "1", &diag),
+                     0);
+    ck_assert_int_eq(
+        bsq_gen_opts_set(&o, "datapath-reset", k & 1 ? "off" : "on", &diag), 0);
+    bsq_design d;
+    ck_assert_int_eq(bsq_design_build(&d, &m, &o, &diag), 0);
+    int maxb = 6;
+    ck_assert_int_eq(d.stages, k & 2 ? 1 : k & 4 ? maxb : 2);
+    char sub[16];
+    snprintf(sub, sizeof sub, "c%d", k);
+    char *out = file_in(dir, sub);
+    ck_assert_msg(bsq_gen_write(&d, BSQ_RTL_DIR, out, NULL, &diag) == 0, "%s",
+                  diag.msg);
+    char hash[17];
+    ck_assert_int_eq(bsq_gen_read_params(out, &back, hash, &diag), 0);
+    ck_assert_int_eq(back.arch, o.arch);
+    ck_assert_int_eq(back.pipeline, o.pipeline);
+    ck_assert_int_eq(back.datapath_reset, o.datapath_reset);
+    ck_assert_str_eq(hash, d.hash_hex);
+    char *quant = bsq_emit_quant(&d), *top = bsq_emit_top(&d);
+    ck_assert_ptr_nonnull(quant);
+    ck_assert_ptr_nonnull(top);
+    /* the reset branch: the valid chain only, or every register */
+    const char *r0 = strstr(quant, "if (!rst_n) begin");
+    ck_assert_ptr_nonnull(r0);
+    const char *r1 = strstr(r0, "end else begin");
+    ck_assert_ptr_nonnull(r1);
+    char *branch = strndup(r0, (size_t)(r1 - r0));
+    int data_reset = strstr(branch, "f0_") || strstr(branch, "levels_q");
+    ck_assert_msg(data_reset == !(k & 1),
+                  "k=%d: reset branch:\n%s", k, branch);
+    free(branch);
+    ck_assert_int_eq(strstr(top, "codes_q    <= ") != NULL, !(k & 1));
+    /* search registers the code for later steps only with the pipeline */
+    if (k & 4) ck_assert_int_eq(strstr(quant, "f0_x_s1_q") != NULL, !(k & 2));
+    ck_assert_int_eq(strstr(top, " pipeline=0") != NULL, (k & 2) != 0);
+    ck_assert_int_eq(strstr(top, " datapath_reset=off") != NULL, (k & 1) != 0);
+    free(quant);
+    free(top);
+    free(out);
+    bsq_design_free(&d);
+  }
+  bsq_gen_opts o;
+  bsq_gen_opts_default(&o);
+  bsq_diag diag;
+  ck_assert_int_eq(bsq_gen_opts_set(&o, "pipeline", "2", &diag), BSQ_EINVAL);
+  ck_assert_ptr_nonnull(strstr(diag.msg, "pipeline must be 0 or 1"));
+  ck_assert_int_eq(bsq_gen_opts_set(&o, "datapath-reset", "no", &diag),
+                   BSQ_EINVAL);
+  ck_assert_ptr_nonnull(strstr(diag.msg, "datapath-reset must be on or off"));
+  ck_assert_int_eq(o.pipeline, 1);
+  ck_assert_int_eq(o.datapath_reset, 1);
   free(dir);
   bsq_model_free(&m);
 }
@@ -390,6 +465,7 @@ Suite *codegen_suite(void) {
   tcase_add_test(tc, test_codegen_output_is_byte_identical);
   tcase_add_test(tc, test_codegen_c_header_matches_library);
   tcase_add_test(tc, test_codegen_designs_lint_clean);
+  tcase_add_test(tc, test_codegen_rtl_choices);
   tcase_add_loop_test(tc, test_codegen_packer_alone, 0,
                       (int)(sizeof PACKERS / sizeof PACKERS[0]));
   suite_add_tcase(s, tc);

@@ -196,6 +196,93 @@ START_TEST(test_compare_tune_writes_the_chosen_settings) {
 }
 END_TEST
 
+/* --space paper: every chosen setting lies in the paper's space (capped
+ * by --max-width), and the paper's 100 trials and 4 folds are the
+ * defaults under it, in any option order; the bsq space keeps 12 and 3. */
+static int in_set(double v, const double *set, int n) {
+  for (int i = 0; i < n; i++)
+    if (fabs(v - set[i]) <= 1e-6 * set[i] + 1e-12) return 1;
+  return 0;
+}
+
+START_TEST(test_compare_tune_paper_space) {
+  static const double LR[] = {1e-3, 1e-4}, TAU[] = {1e-3, 1e-4},
+                      DROP[] = {0, 0.2, 0.4, 0.5}, EP[] = {30, 50, 70};
+  char *json = path_in("paper.json"), *err = NULL;
+  char args[1024];
+  snprintf(args, sizeof args,
+           "tune --data friedman1 --rows 500 --methods fp,bw-sq,lsq --bits 2,3 "
+           "--space paper --max-width 64 --trials 3 --folds 2 -q --json '%s'",
+           json);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 0);
+  free(err);
+  cJSON *root = load_json(json);
+  cJSON *t = cJSON_GetObjectItem(root, "tuning");
+  ck_assert_str_eq(cJSON_GetObjectItem(t, "space")->valuestring, "paper");
+  ck_assert_int_eq(cJSON_GetObjectItem(t, "max_width")->valueint, 64);
+  cJSON *ch = cJSON_GetObjectItem(t, "chosen"), *e;
+  ck_assert_int_eq(cJSON_GetArraySize(ch), 5); /* fp, 2 x bw-sq, 2 x lsq */
+  cJSON_ArrayForEach(e, ch) {
+    ck_assert(in_set(cJSON_GetObjectItem(e, "lr")->valuedouble, LR, 2));
+    ck_assert(in_set(cJSON_GetObjectItem(e, "tau_decay")->valuedouble, TAU, 2));
+    ck_assert(in_set(cJSON_GetObjectItem(e, "dropout")->valuedouble, DROP, 4));
+    ck_assert(in_set(cJSON_GetObjectItem(e, "epochs")->valuedouble, EP, 3));
+    cJSON *h = cJSON_GetObjectItem(e, "hidden");
+    int depth = cJSON_GetArraySize(h), w = cJSON_GetArrayItem(h, 0)->valueint;
+    ck_assert(depth == 5 || depth == 6 || depth == 8 || depth == 10);
+    ck_assert(w == 32 || w == 64);
+    ck_assert_int_eq(cJSON_GetObjectItem(e, "trials_done")->valueint, 3);
+  }
+  cJSON_Delete(root);
+  /* the defaults under each space (a budget too small to train anything) */
+  const char *spaces[2][3] = {{"--space paper", "100", "4"},
+                              {"", "12", "3"}};
+  for (int i = 0; i < 2; i++) {
+    snprintf(args, sizeof args,
+             "tune --data friedman1 --rows 500 --methods bw-sq --bits 2 "
+             "--time-budget 0.000001 -q --json '%s' %s", json, spaces[i][0]);
+    ck_assert_int_eq(tu_bsq(args, NULL, &err), 0);
+    free(err);
+    root = load_json(json);
+    t = cJSON_GetObjectItem(root, "tuning");
+    ck_assert_int_eq(cJSON_GetObjectItem(t, "trials")->valueint,
+                     atoi(spaces[i][1]));
+    ck_assert_int_eq(cJSON_GetObjectItem(t, "folds")->valueint,
+                     atoi(spaces[i][2]));
+    cJSON_Delete(root);
+  }
+  /* compare --protocol paper: tuned in that space, 10 seeds, Table 2 */
+  char *md = path_in("paper.md");
+  snprintf(args, sizeof args,
+           "compare --data friedman1 --rows 500 --methods bw-sq --bits 2,3 "
+           "--protocol paper --trials 1 --folds 2 --max-width 32 -q "
+           "-o '%s' --json '%s'", md, json);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 0);
+  free(err);
+  root = load_json(json);
+  t = cJSON_GetObjectItem(root, "tuning");
+  ck_assert_str_eq(cJSON_GetObjectItem(t, "space")->valuestring, "paper");
+  ck_assert_int_eq(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(root, "settings"), "seeds")
+          ->valueint, 10);
+  cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "rows"), 0);
+  char cell[64];
+  snprintf(cell, sizeof cell, "| Bw-SQ | %.3f ± %.3f |",
+           cJSON_GetObjectItem(row, "mse_mean")->valuedouble,
+           cJSON_GetObjectItem(row, "mse_sd")->valuedouble);
+  cJSON_Delete(root);
+  char *text = tu_read(md, NULL);
+  ck_assert_ptr_nonnull(strstr(text, "layout of the paper's Table 2"));
+  ck_assert_msg(strstr(text, cell) != NULL, "%s not in\n%s", cell, text);
+  free(text);
+  free(md);
+  ck_assert_int_eq(tu_bsq("tune --data friedman1 --space wide", NULL, &err), 1);
+  ck_assert_ptr_nonnull(strstr(err, "--space (bsq or paper)"));
+  free(err);
+  free(json);
+}
+END_TEST
+
 /* Every code-sending baseline goes through bsq train, eval and gen. */
 START_TEST(test_compare_baselines_train_eval_gen) {
   const char *methods[] = {"lsq", "sq", "pr-mq", "po-qq", "bw-mq"};
@@ -266,6 +353,7 @@ Suite *compare_suite(void) {
   tcase_add_test(core, test_compare_reports_every_method_with_intervals);
   tcase_add_test(core, test_compare_parallel_equals_sequential);
   tcase_add_test(core, test_compare_tune_writes_the_chosen_settings);
+  tcase_add_test(core, test_compare_tune_paper_space);
   tcase_add_test(core, test_compare_baselines_train_eval_gen);
   suite_add_tcase(s, core);
   TCase *err = tcase_create("Errors");

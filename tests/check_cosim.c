@@ -21,38 +21,53 @@ typedef struct {
   const char *mode, *arch;
   double bp;
   const char *data; /* data_source, or NULL */
+  const char *rtl;  /* RTL choices (bsq gen options), or NULL: the defaults */
 } design;
 
 static const design MATRIX[] = {
     /* F  bits              widths               signed       K   mode arch bp */
-    {1, 1, {1}, 1, {1}, 1, {0}, 1, "continuous", "flash", 0.0, NULL},
-    {1, 1, {8}, 1, {8}, 1, {1}, 1, "aligned", "search", 0.5, NULL},
-    {2, 2, {2, 3}, 2, {4, 5}, 1, {0}, 5, "continuous", "search", 0.5, NULL},
-    {3, 3, {1, 4, 8}, 3, {16, 12, 10}, 3, {0, 1, 0}, 8, "aligned", "flash", 0.0, NULL},
-    {4, 1, {5}, 1, {11}, 1, {1}, 16, "continuous", "flash", 0.5, NULL},
-    {5, 1, {6}, 1, {13}, 1, {0}, 32, "aligned", "search", 0.0, NULL},
-    {8, 1, {7}, 1, {14}, 1, {1}, 64, "continuous", "search", 0.5, NULL},
+    {1, 1, {1}, 1, {1}, 1, {0}, 1, "continuous", "flash", 0.0, NULL, NULL},
+    {1, 1, {8}, 1, {8}, 1, {1}, 1, "aligned", "search", 0.5, NULL, NULL},
+    {2, 2, {2, 3}, 2, {4, 5}, 1, {0}, 5, "continuous", "search", 0.5, NULL, NULL},
+    {3, 3, {1, 4, 8}, 3, {16, 12, 10}, 3, {0, 1, 0}, 8, "aligned", "flash", 0.0, NULL, NULL},
+    {4, 1, {5}, 1, {11}, 1, {1}, 16, "continuous", "flash", 0.5, NULL, NULL},
+    {5, 1, {6}, 1, {13}, 1, {0}, 32, "aligned", "search", 0.0, NULL, NULL},
+    {8, 1, {7}, 1, {14}, 1, {1}, 64, "continuous", "search", 0.5, NULL, NULL},
     {10, 1, {4}, 1, {12}, 1, {0}, 32, "aligned", "flash", 0.5,
-     "friedman1:rows=400:seed=7"},
+     "friedman1:rows=400:seed=7", NULL},
     {16, 8, {1, 2, 3, 4, 5, 6, 7, 8}, 8, {2, 3, 5, 7, 9, 11, 13, 16}, 2, {0, 1},
-     64, "aligned", "flash", 0.5, NULL},
-    {32, 1, {2}, 1, {3}, 2, {0, 1}, 16, "continuous", "search", 0.0, NULL},
-    {32, 3, {8, 1, 3}, 1, {6}, 1, {0}, 5, "aligned", "flash", 0.5, NULL},
-    {2, 2, {3, 5}, 2, {20, 32}, 2, {1, 0}, 8, "continuous", "flash", 0.5, NULL},
-    {3, 1, {4}, 3, {32, 20, 9}, 1, {1}, 64, "aligned", "search", 0.0, NULL},
-    {6, 1, {3}, 1, {15}, 1, {1}, 1, "aligned", "flash", 0.5, NULL},
-    {1, 1, {8}, 1, {16}, 1, {0}, 64, "continuous", "search", 0.0, NULL},
-    {7, 1, {2}, 1, {7}, 2, {0, 1}, 5, "aligned", "search", 0.5, NULL},
-    {12, 1, {8}, 1, {9}, 1, {0}, 8, "continuous", "flash", 0.0, NULL},
-    {1, 1, {3}, 1, {2}, 1, {0}, 16, "aligned", "search", 0.5, NULL},
+     64, "aligned", "flash", 0.5, NULL, NULL},
+    {32, 1, {2}, 1, {3}, 2, {0, 1}, 16, "continuous", "search", 0.0, NULL, NULL},
+    {32, 3, {8, 1, 3}, 1, {6}, 1, {0}, 5, "aligned", "flash", 0.5, NULL, NULL},
+    {2, 2, {3, 5}, 2, {20, 32}, 2, {1, 0}, 8, "continuous", "flash", 0.5, NULL, NULL},
+    {3, 1, {4}, 3, {32, 20, 9}, 1, {1}, 64, "aligned", "search", 0.0, NULL, NULL},
+    {6, 1, {3}, 1, {15}, 1, {1}, 1, "aligned", "flash", 0.5, NULL, NULL},
+    {1, 1, {8}, 1, {16}, 1, {0}, 64, "continuous", "search", 0.0, NULL, NULL},
+    {7, 1, {2}, 1, {7}, 2, {0, 1}, 5, "aligned", "search", 0.5, NULL, NULL},
+    {12, 1, {8}, 1, {9}, 1, {0}, 8, "continuous", "flash", 0.0, NULL, NULL},
+    {1, 1, {3}, 1, {2}, 1, {0}, 16, "aligned", "search", 0.5, NULL, NULL},
+    /* the ASIC RTL choices: no thermometer or search registers, plain data
+     * flip-flops (never reset: the reset mid-stream must not matter) */
+    {5, 3, {4, 1, 7}, 3, {12, 6, 16}, 2, {0, 1}, 8, "aligned", "flash", 0.5,
+     NULL, "--pipeline 0 --datapath-reset off"},
+    {6, 4, {2, 8, 5, 3}, 2, {10, 16}, 3, {1, 0, 0}, 16, "continuous", "search",
+     0.5, NULL, "--pipeline 0 --datapath-reset off"},
+    {4, 2, {6, 3}, 2, {9, 14}, 1, {1}, 32, "aligned", "search", 0.5, NULL,
+     "--pipeline 0"},
+    {3, 2, {8, 2}, 1, {13}, 1, {0}, 5, "continuous", "flash", 0.5, NULL,
+     "--datapath-reset off"},
+    {10, 1, {4}, 1, {12}, 1, {0}, 32, "aligned", "search", 0.5,
+     "friedman1:rows=400:seed=7", "--datapath-reset off"},
     /* serial: one code per beat, mixed bits, widths and signedness */
-    {3, 3, {2, 4, 1}, 3, {9, 12, 5}, 2, {0, 1}, 8, "aligned", "serial", 0.5, NULL},
-    {8, 1, {4}, 1, {12}, 1, {0}, 32, "continuous", "serial", 0.3, NULL},
-    {1, 1, {3}, 1, {7}, 1, {1}, 5, "continuous", "serial", 0.5, NULL},
+    {3, 3, {2, 4, 1}, 3, {9, 12, 5}, 2, {0, 1}, 8, "aligned", "serial", 0.5, NULL, NULL},
+    {8, 1, {4}, 1, {12}, 1, {0}, 32, "continuous", "serial", 0.3, NULL, NULL},
+    {1, 1, {3}, 1, {7}, 1, {1}, 5, "continuous", "serial", 0.5, NULL, NULL},
     {10, 1, {4}, 1, {12}, 1, {0}, 32, "aligned", "serial", 0.0,
-     "friedman1:rows=400:seed=7"},
-    {2, 2, {3, 5}, 2, {20, 32}, 2, {1, 0}, 8, "continuous", "serial", 0.5, NULL},
-    {6, 3, {8, 1, 3}, 3, {16, 6, 3}, 3, {1, 0, 0}, 64, "aligned", "serial", 0.2, NULL},
+     "friedman1:rows=400:seed=7", NULL},
+    {2, 2, {3, 5}, 2, {20, 32}, 2, {1, 0}, 8, "continuous", "serial", 0.5, NULL, NULL},
+    {6, 3, {8, 1, 3}, 3, {16, 6, 3}, 3, {1, 0, 0}, 64, "aligned", "serial", 0.2, NULL, NULL},
+    {4, 2, {3, 5}, 2, {10, 6}, 2, {1, 0}, 16, "aligned", "serial", 0.5, NULL,
+     "--datapath-reset off"},
 };
 #define NMATRIX ((int)(sizeof MATRIX / sizeof MATRIX[0]))
 
@@ -117,11 +132,12 @@ START_TEST(test_cosim_matrix) {
   char args[1024], *out = NULL, *err = NULL;
   snprintf(args, sizeof args,
            "sim '%s' --arch %s --word-bits %d --mode %s --frames 1500 "
-           "--backpressure %g --seed %d --json",
-           model, t->arch, t->K, t->mode, t->bp, k + 1);
+           "--backpressure %g --seed %d --json %s",
+           model, t->arch, t->K, t->mode, t->bp, k + 1, t->rtl ? t->rtl : "");
   int rc = tu_bsq(args, &out, &err);
-  ck_assert_msg(rc == 0, "design %d (F=%d K=%d %s %s bp=%g): exit %d\n%s%s",
-                k, t->F, t->K, t->mode, t->arch, t->bp, rc, out ? out : "",
+  ck_assert_msg(rc == 0, "design %d (F=%d K=%d %s %s bp=%g %s): exit %d\n%s%s",
+                k, t->F, t->K, t->mode, t->arch, t->bp, t->rtl ? t->rtl : "",
+                rc, out ? out : "",
                 err ? err : "");
   const char *v = json_field(out, "mismatches");
   ck_assert_ptr_nonnull(v);
@@ -148,7 +164,7 @@ END_TEST
  * run leaves the waveform it was asked for. */
 START_TEST(test_cosim_icarus_agrees) {
   design t = {3, 3, {2, 3, 1}, 3, {6, 9, 4}, 2, {0, 1}, 5,
-              "continuous", "search", 0.3, NULL};
+              "continuous", "search", 0.3, NULL, NULL};
   char *dir = tu_tmpdir("icarus");
   char *model = make_model(&t, dir, 77);
   char args[1024], *out = NULL, *err = NULL;
@@ -212,7 +228,7 @@ static int alter_threshold(const char *path, int feat) {
 }
 
 START_TEST(test_cosim_detects_altered_threshold) {
-  design t = {3, 1, {3}, 1, {8}, 1, {0}, 8, "aligned", "flash", 0.0, NULL};
+  design t = {3, 1, {3}, 1, {8}, 1, {0}, 8, "aligned", "flash", 0.0, NULL, NULL};
   char *dir = tu_tmpdir("neg-thr");
   char *model = make_model(&t, dir, 5);
   char args[1024], path[1024], *out = NULL, *err = NULL;
@@ -316,7 +332,7 @@ START_TEST(test_cosim_serial_detects_altered_entry) {
 END_TEST
 
 START_TEST(test_cosim_detects_dropped_word) {
-  design t = {4, 1, {4}, 1, {6}, 1, {1}, 16, "continuous", "search", 0.2, NULL};
+  design t = {4, 1, {4}, 1, {6}, 1, {1}, 16, "continuous", "search", 0.2, NULL, NULL};
   char *dir = tu_tmpdir("neg-drop");
   char *model = make_model(&t, dir, 9);
   char args[1024], *out = NULL, *err = NULL;

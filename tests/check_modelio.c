@@ -412,7 +412,7 @@ START_TEST(test_modelio_ignores_unknown_fields) {
   cJSON *root = cJSON_Parse(s);
   rawify(root);
   cJSON_AddStringToObject(root, "comment", "added by hand");
-  cJSON_AddNumberToObject(node_at(root, "features[0]"), "unit", 3);
+  cJSON_AddNumberToObject(node_at(root, "features[0]"), "calibration", 3);
   char *t = cJSON_Print(root);
   int rc = bsq_model_from_json(&l, t, strlen(t), "m.json", &d);
   ck_assert_msg(rc == BSQ_OK, "%s", d.msg);

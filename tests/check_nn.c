@@ -1242,6 +1242,7 @@ Suite *nn_suite(void) {
   Suite *s = suite_create("nn");
 
   TCase *core = tcase_create("Core");
+  tcase_set_timeout(core, 60); /* a loaded machine: not a timing test */
   tcase_add_test(core, test_nn_zero);
   tcase_add_test(core, test_nn_hardbits_exact_greater_than);
   tcase_add_test(core, test_nn_hardbits_is_limit_of_softbits);
