@@ -274,7 +274,7 @@ START_TEST(test_cosim_serial_icarus_agrees) {
 END_TEST
 
 /* Adds one to the first table entry of feature `feat` in the serial
- * quantizer (stage 0, rom_s0: its middle threshold); returns 0 if one was found. */
+ * quantizer (stage 0, the case on the channel: its middle threshold); returns 0 if one was found. */
 static int alter_serial_entry(const char *path, int feat) {
   size_t len;
   char *text = tu_read(path, &len);
@@ -289,7 +289,7 @@ static int alter_serial_entry(const char *path, int feat) {
     /* unsigned 8'd12 or signed 9'sd12 / -9'sd12 (some entry is negative) */
     char *lit = strstr(bol, "'sd");
     if (!lit || lit > p) lit = strstr(bol, "'d");
-    if (lit && lit < p && strstr(bol, "rom_s0[") && strstr(bol, "rom_s0[") < p) {
+    if (lit && lit < p && strstr(bol, "thr_s0 =") && strstr(bol, "thr_s0 =") < p) {
       char *num = lit + (lit[1] == 's' ? 3 : 2);
       long v = strtol(num, NULL, 10);
       char *end = num + strspn(num, "0123456789");
