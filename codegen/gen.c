@@ -753,12 +753,19 @@ char *bsq_emit_top(const bsq_design *d) {
                 "  wire pk_ready;\n"
                 "  wire [%d:0] q_levels;\n\n",
             d->B - 1);
+  bsq_buf_printf(&b, "  // ---- out of reset: s_axis_tready is low while rst_n is low and until\n"
+                "  // the first clock edge after it rises (live_q, a flop)\n"
+                "  reg  live_q;\n"
+                "  always @(posedge clk or negedge rst_n) begin\n"
+                "    if (!rst_n) live_q <= 1'b0;\n"
+                "    else        live_q <= 1'b1;\n"
+                "  end\n\n");
   bsq_buf_printf(&b, "  // ---- input register\n"
                 "  reg  in_valid_q;\n"
                 "  wire in_valid_d;\n"
                 "  reg  [%d:0] codes_q;\n"
                 "  wire [%d:0] codes_d;\n"
-                "  assign in_valid_d = en ? s_axis_tvalid : in_valid_q;\n"
+                "  assign in_valid_d = en ? s_axis_tvalid & live_q : in_valid_q;\n"
                 "  assign codes_d    = en ? s_axis_tdata : codes_q;\n\n",
             d->in_bits - 1, d->in_bits - 1);
   if (d->opt.datapath_reset)
@@ -806,7 +813,7 @@ char *bsq_emit_top(const bsq_design *d) {
                 "    .word_last   (m_axis_tlast)\n"
                 "  );\n\n");
   bsq_buf_printf(&b, "  assign en            = ~q_valid | pk_ready;\n"
-                "  assign s_axis_tready = en;\n\n"
+                "  assign s_axis_tready = en & live_q;\n\n"
                 "endmodule\n\n`default_nettype wire\n");
   return bsq_buf_finish(&b);
 }

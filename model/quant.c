@@ -375,3 +375,11 @@ int bsq_mode_parse(const char *s, bsq_mode *m) {
   }
   return BSQ_EINVAL;
 }
+
+int bsq_encoder_flat_feature(const bsq_encoder *e, int from) {
+  for (int f = from < 0 ? 0 : from; f < e->F; f++) {
+    int a = e->toff[f], n = e->toff[f + 1] - a;
+    if (n >= 2 && e->T[a] == e->T[a + n - 1]) return f; /* ascending */
+  }
+  return -1;
+}

@@ -66,6 +66,10 @@ void bsq_encoder_free(bsq_encoder *e);
  * bsq_threshold_int. */
 void bsq_encoder_set_thresholds(bsq_encoder *e, int f, const double *t_phys);
 
+/* The first feature f >= from whose thresholds (two or more) are all the
+ * same integer, so that its levels take only two values; -1 if none. */
+int bsq_encoder_flat_feature(const bsq_encoder *e, int from);
+
 /* level_f(x) = #{ j : x > T[toff[f]+j] }, x first saturated to the
  * format's [lo, hi] (so a code beyond the range gives the end's level). */
 int bsq_level(const bsq_encoder *e, int f, int64_t code);

@@ -164,6 +164,16 @@ static int setup_model(bsq_model *m, const bsq_dataset *d,
       return bsq_diag_set(diag, rc, "input width %d: invalid input format",
                           width);
   }
+  /* a quantizer with more levels than its input has codes cannot be built */
+  for (int f = 0; f < F; f++)
+    if (bits[f] > m->enc.fmt[f].width)
+      return bsq_diag_set(diag, BSQ_ERANGE, /* bad input: exit 2 */
+                          "feature \"%s\": %d bits need %d distinct "
+                          "thresholds, but its %d-bit input codes have only "
+                          "%d (bits must be at most the input width)",
+                          d->names[f], bits[f], (1 << bits[f]) - 1,
+                          m->enc.fmt[f].width,
+                          (1 << m->enc.fmt[f].width) - 1);
   return BSQ_OK;
 }
 

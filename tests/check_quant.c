@@ -200,6 +200,24 @@ START_TEST(test_quant_encoder_init_layout) {
 }
 END_TEST
 
+/* A feature whose thresholds all collapsed to one code is found; a single
+ * threshold, or thresholds that differ anywhere, are not flat. */
+START_TEST(test_quant_flat_feature) {
+  bsq_encoder e;
+  const int bits[] = {1, 2, 2, 3};
+  ck_assert_int_eq(bsq_encoder_init(&e, 4, bits), BSQ_OK);
+  const int64_t T[] = {5, 7, 7, 8, 2, 2, 2, -1, -1, -1, -1, -1, -1, 0};
+  memcpy(e.T, T, sizeof T);
+  ck_assert_int_eq(bsq_encoder_flat_feature(&e, 0), 2);
+  ck_assert_int_eq(bsq_encoder_flat_feature(&e, 3), -1);
+  e.T[13] = -1; /* now the last one too */
+  ck_assert_int_eq(bsq_encoder_flat_feature(&e, 3), 3);
+  e.T[4] = 3; /* and feature 2 no longer */
+  ck_assert_int_eq(bsq_encoder_flat_feature(&e, 0), 3);
+  bsq_encoder_free(&e);
+}
+END_TEST
+
 START_TEST(test_quant_set_thresholds_fixed) {
   /* 2 bits, W=4 unsigned, identity map: {2.0, 0.5, 2.0} sorts to
    * 0.5 (1), 2.0 (0), 2.0 (2). */
@@ -1050,6 +1068,7 @@ Suite *quant_suite(void) {
   tcase_add_test(tc, test_quant_format_range);
   tcase_add_test(tc, test_quant_format_fit_spans_range);
   tcase_add_test(tc, test_quant_encoder_init_layout);
+  tcase_add_test(tc, test_quant_flat_feature);
   tcase_add_test(tc, test_quant_set_thresholds_fixed);
   tcase_add_test(tc, test_quant_set_thresholds_sorted_stable);
   tcase_add_test(tc, test_quant_levels_range_and_frames);

@@ -127,7 +127,7 @@ START_TEST(test_train_hw_differs_at_w3) {
   ck_assert_int_eq(bsq_dataset_friedman1(&d, 4000, 5), 0);
   bsq_train_cfg c;
   small_cfg(&c, 4);
-  c.bits[0] = 4;
+  c.bits[0] = 3; /* 7 thresholds on 8 codes: coarse, but each can differ */
   c.input_width = 3;
   bsq_model m;
   bsq_diag diag;
@@ -135,6 +135,33 @@ START_TEST(test_train_hw_differs_at_w3) {
   ck_assert_double_ne(m.mse_test_hw, m.mse_test);
   bsq_model_free(&m);
   bsq_dataset_free(&d);
+}
+END_TEST
+
+/* More levels than input codes: refused naming the feature (exit 2 from
+ * the CLI), nothing trained. */
+START_TEST(test_train_refuses_more_levels_than_codes) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 500, 1), 0);
+  bsq_train_cfg c;
+  small_cfg(&c, 3);
+  c.input_width = 2;
+  bsq_model m;
+  bsq_diag diag;
+  ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), BSQ_ERANGE);
+  ck_assert_msg(strstr(diag.msg, "feature \"x1\": 3 bits need 7 distinct "
+                                 "thresholds, but its 2-bit input codes have "
+                                 "only 3") != NULL, "%s", diag.msg);
+  c.input_width = 3; /* 7 thresholds, 8 codes: fine */
+  ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), 0);
+  bsq_model_free(&m);
+  bsq_dataset_free(&d);
+  char *err = NULL;
+  ck_assert_int_eq(tu_bsq("train --data friedman1 --rows 500 --bits 8 "
+                          "--input-width 1 -o /nonexistent/m.json", NULL, &err),
+                   2);
+  ck_assert_ptr_nonnull(strstr(err, "bits must be at most the input width"));
+  free(err);
 }
 END_TEST
 
@@ -760,6 +787,7 @@ Suite *train_suite(void) {
   tcase_add_test(core, test_train_lowers_validation_loss);
   tcase_add_test(core, test_train_same_seed_same_bytes);
   tcase_add_test(core, test_train_per_feature_bits);
+  tcase_add_test(core, test_train_refuses_more_levels_than_codes);
   suite_add_tcase(s, core);
   TCase *num = tcase_create("Numerics");
   tcase_set_timeout(num, 300);
