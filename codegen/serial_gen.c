@@ -443,6 +443,14 @@ char *bsq_emit_serial_top(const bsq_design *d) {
   bsq_buf_printf(b, "  wire en;\n  wire q_valid;\n  wire pk_ready;\n"
                     "  wire [%d:0] q_levels;\n\n",
                  d->B - 1);
+  bsq_buf_printf(b, "  // ---- out of reset: s_axis_tready is low while rst_n is low and "
+                    "until\n  // the first clock edge after it rises (live_q, a "
+                    "flop)\n"
+                    "  reg  live_q;\n"
+                    "  always @(posedge clk or negedge rst_n) begin\n"
+                    "    if (!rst_n) live_q <= 1'b0;\n"
+                    "    else        live_q <= 1'b1;\n"
+                    "  end\n\n");
   bsq_buf_printf(
       b,
       "  // ---- frame check: the channel of the next beat, skipping the rest "
@@ -451,7 +459,7 @@ char *bsq_emit_serial_top(const bsq_design *d) {
       "  reg  skip_q;\n  wire skip_d;\n  reg  err_q;\n  wire err_d;\n"
       "  reg  [%d:0] drops_q;\n  wire [%d:0] drops_d;\n"
       "  wire fire, at_last, early, late, drop;\n"
-      "  assign fire    = s_axis_tvalid & en;\n"
+      "  assign fire    = s_axis_tvalid & en & live_q;\n"
       "  assign at_last = chan_q == LAST_CHAN;\n"
       "  assign early   = ~skip_q & s_axis_tlast & ~at_last;\n"
       "  assign late    = ~skip_q & ~s_axis_tlast & at_last;\n"
@@ -471,7 +479,7 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                  "  reg  in_valid_q;\n  wire in_valid_d;\n"
                  "  reg  [%d:0] in_chan_q;\n  wire [%d:0] in_chan_d;\n"
                  "  reg  [%d:0] code_q;\n  wire [%d:0] code_d;\n"
-                 "  assign in_valid_d = en ? s_axis_tvalid & ~skip_q & ~late : "
+                 "  assign in_valid_d = en ? fire & ~skip_q & ~late : "
                  "in_valid_q;\n"
                  "  assign in_chan_d  = en ? chan_q : in_chan_q;\n"
                  "  assign code_d     = en ? s_axis_tdata : code_q;\n\n",
@@ -525,7 +533,7 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                     "    .word_last   (m_axis_tlast)\n"
                     "  );\n\n");
   bsq_buf_printf(b, "  assign en            = ~q_valid | pk_ready;\n"
-                    "  assign s_axis_tready = en;\n"
+                    "  assign s_axis_tready = en & live_q;\n"
                     "  assign frame_err_o   = err_q;\n"
                     "  assign drop_count_o  = drops_q;\n\n"
                     "endmodule\n\n`default_nettype wire\n");
