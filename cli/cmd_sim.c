@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "gen.h"
 #include "model.h"
+#include "paths.h"
 #include "sim.h"
 #include "tools.h"
 
@@ -28,8 +29,10 @@ static void on_log(void *user, bsq_log_kind kind, const char *msg) {
 }
 
 int cmd_sim(int argc, char **argv) {
-  enum { O_NOSWEEP = 256, O_NORESET, O_DROP, O_SIM, O_RTL, O_KEEP, O_TRACE,
-         O_PIPE, O_DRST };
+  enum {
+    O_NOSWEEP = 256, O_NORESET, O_DROP, O_SIM, O_RTL, O_KEEP, O_TRACE,
+    O_PIPE, O_DRST, O_NOCACHE
+  };
   static const struct option opts[] = {
       CLI_ARG("arch", 'a'), CLI_ARG("word-bits", 'k'), CLI_ARG("mode", 'm'),
       CLI_ARG("name", 'n'), CLI_ARG("frames", 'f'),
@@ -38,11 +41,13 @@ int cmd_sim(int argc, char **argv) {
       CLI_ARG("rtl", O_RTL), CLI_ARG("simulator", O_SIM),
       CLI_FLAG("no-sweep", O_NOSWEEP), CLI_FLAG("no-reset", O_NORESET),
       CLI_ARG("drop-word", O_DROP), CLI_ARG("pipeline", O_PIPE),
-      CLI_ARG("datapath-reset", O_DRST), CLI_END};
+      CLI_ARG("datapath-reset", O_DRST), CLI_FLAG("no-cache", O_NOCACHE),
+      CLI_END};
   bsq_sim_cfg sc;
   bsq_sim_cfg_default(&sc);
   const char *keep = NULL;
   sim_ui ui = {0};
+  int use_cache = 1;
   cli_parser p = CLI_PARSER_TEXT("sim", argc, argv, "h", opts, BSQ_HELP_SIM);
   int c, design_opts = 0;
   while ((c = cli_next(&p)) != -1) {
@@ -87,6 +92,7 @@ int cmd_sim(int argc, char **argv) {
     case O_RTL: sc.rtl_dir = optarg; break;
     case O_NOSWEEP: sc.sweep = 0; break;
     case O_NORESET: sc.reset = 0; break;
+    case O_NOCACHE: use_cache = 0; break;
     case O_SIM:
       if (!strcmp(optarg, "verilator")) sc.verilator = 1, sc.icarus = 0;
       else if (!strcmp(optarg, "icarus")) sc.verilator = 0, sc.icarus = 1;
@@ -120,6 +126,14 @@ int cmd_sim(int argc, char **argv) {
   if (!work) {
     rc = BSQ_EIO;
     goto done;
+  }
+  char cache[CLI_PATH_MAX];
+  if (use_cache && sc.verilator) {
+    if (cli_cache_dir(cache, sizeof cache) == 0)
+      sc.cache_dir = cache;
+    else
+      fprintf(stderr, "bsq sim: no build cache (neither XDG_CACHE_HOME nor "
+                      "HOME is an absolute path)\n");
   }
   sc.paths = &paths;
   sc.work = work;

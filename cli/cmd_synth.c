@@ -19,7 +19,8 @@ static void usage(FILE *f) {
   fprintf(f,
 "usage: bsq synth MODEL.json|DIR [--arch flash|search|serial|both|all|auto]\n"
 "                 [--target generic|ice40|cmos|asic|all|none] [--prove]\n"
-"                 [--seeds N] [--json] [-o REPORT.md] [--keep DIR]\n"
+"                 [--seeds N] [--jobs N] [--json] [-o REPORT.md]\n"
+"                 [--keep DIR]\n"
 "                 [--name NAME] [--liberty FILE.lib] [--cell-models FILE.v]\n"
 "                 [--clock-mhz F] [--frame-rate HZ] [--frames N]\n"
 "                 [--input-delay NS] [--output-delay NS]\n"
@@ -68,6 +69,8 @@ static void usage(FILE *f) {
 "                 input code; exit 3 naming the features that differ\n"
 "                 (needs --arch both)\n"
 "  --seeds N      nextpnr seeds, 1..%d (default 3)\n"
+"  --jobs N       tool runs side by side, 1..256 (default: one per core);\n"
+"                 the report is the same for any N\n"
 "  --json         print the JSON report instead of the Markdown table\n"
 "  -o FILE        write the Markdown report to FILE and the JSON report\n"
 "                 beside it (FILE with .json for .md)\n"
@@ -112,7 +115,7 @@ static int is_dir(const char *p) {
 
 int cmd_synth(int argc, char **argv) {
   enum { O_KEEP = 256, O_PROVE, O_SEEDS, O_NAME, O_LIB, O_CELLS, O_CLOCK,
-         O_RATE, O_FRAMES, O_IDELAY, O_ODELAY, O_PIPE, O_DRST };
+         O_RATE, O_FRAMES, O_IDELAY, O_ODELAY, O_PIPE, O_DRST, O_JOBS };
   static const struct option opts[] = {
       CLI_ARG("arch", 'a'), CLI_ARG("target", 't'), CLI_FLAG("json", 'j'),
       CLI_ARG("out", 'o'), CLI_FLAG("prove", O_PROVE),
@@ -122,7 +125,7 @@ int cmd_synth(int argc, char **argv) {
       CLI_ARG("frame-rate", O_RATE), CLI_ARG("frames", O_FRAMES),
       CLI_ARG("input-delay", O_IDELAY), CLI_ARG("output-delay", O_ODELAY),
       CLI_ARG("pipeline", O_PIPE), CLI_ARG("datapath-reset", O_DRST),
-      CLI_END};
+      CLI_ARG("jobs", O_JOBS), CLI_END};
   bsq_synth_cfg j;
   bsq_synth_cfg_default(&j);
   const char *out_md = NULL, *keep = NULL;
@@ -172,6 +175,13 @@ int cmd_synth(int argc, char **argv) {
         return BSQ_EXIT_USAGE;
       }
       j.seeds = (int)v;
+      break;
+    case O_JOBS:
+      if (cli_parse_int(optarg, 1, 256, &v)) {
+        cli_error("synth", "--jobs must be 1..256, not '%s'", optarg);
+        return BSQ_EXIT_USAGE;
+      }
+      j.jobs = (int)v;
       break;
     case O_KEEP: keep = optarg; break;
     case O_NAME:

@@ -134,3 +134,12 @@ int cli_paths_find(cli_paths *p, const char *cmd, unsigned need) {
   }
   return 0;
 }
+
+int cli_cache_dir(char *out, size_t cap) {
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  int n;
+  if (xdg && xdg[0] == '/') n = snprintf(out, cap, "%s/bsq", xdg);
+  else if (home && home[0] == '/') n = snprintf(out, cap, "%s/.cache/bsq", home);
+  else return -1;
+  return n > 0 && (size_t)n < cap ? 0 : -1;
+}

@@ -18,6 +18,8 @@
 #ifndef BSQ_CLI_PATHS_H
 #define BSQ_CLI_PATHS_H
 
+#include <stddef.h>
+
 /* What a command needs; cli_paths_find checks exactly these. */
 enum {
   CLI_NEED_RTL = 1,     /* rtl/bsq_packer.v (gen) */
@@ -41,5 +43,11 @@ typedef struct {
  * prints "bsq CMD: ..." naming the missing file and BSQ_SHARE_DIR and
  * returns BSQ_EXIT_INPUT; 0 otherwise. */
 int cli_paths_find(cli_paths *p, const char *cmd, unsigned need);
+
+/* bsq's build cache: $XDG_CACHE_HOME/bsq, or ~/.cache/bsq when
+ * XDG_CACHE_HOME is unset or not an absolute path (as the XDG base
+ * directory specification says). 0, or -1 when there is neither an
+ * absolute XDG_CACHE_HOME nor a HOME, or the path does not fit. */
+int cli_cache_dir(char *out, size_t cap);
 
 #endif

@@ -233,6 +233,48 @@ START_TEST(test_synth_proof_fails_on_altered_flash_threshold) {
 }
 END_TEST
 
+/* --jobs: the stages run side by side, the report and the errors logged
+ * are those of the serial run, byte for byte, also when checks fail (an
+ * altered flash threshold: the proof and the latency cross-check name it)
+ * and notes are written. */
+START_TEST(test_synth_jobs_give_the_serial_report) {
+  int bits[1] = {2}, width[1] = {5}, sgn[1] = {0};
+  char *dir = tu_tmpdir("synth-jobs");
+  char *model = make_model(dir, 3, bits, 1, width, 1, sgn, 1, 9);
+  char args[2048], path[2048];
+  snprintf(args, sizeof args, "synth '%s' --target none --keep '%s/k'", model,
+           dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  snprintf(path, sizeof path, "%s/k/bsq_flash_quant.v", dir);
+  ck_assert_int_eq(alter_literal(path, "assign f1_therm["), 0);
+  char *out[2], *err[2];
+  const int jobs[2] = {1, 4};
+  for (int i = 0; i < 2; i++) {
+    snprintf(args, sizeof args,
+             "synth '%s/k' --target all --seeds 2 --prove --json --jobs %d "
+             "--keep '%s/w'", /* one work directory: the logs named alike */
+             dir, jobs[i], dir);
+    int rc = tu_bsq(args, &out[i], &err[i]);
+    ck_assert_msg(rc == 3, "--jobs %d: exit %d\n%s", jobs[i], rc, err[i]);
+  }
+  ck_assert_msg(strstr(err[0], "proof FAILED: feature 1") != NULL, "%s",
+                err[0]);
+  ck_assert_str_eq(out[1], out[0]);
+  ck_assert_str_eq(err[1], err[0]);
+  for (int i = 0; i < 2; i++) {
+    free(out[i]);
+    free(err[i]);
+  }
+  snprintf(args, sizeof args, "synth '%s/k' --jobs 0", dir);
+  char *e = NULL;
+  ck_assert_int_eq(tu_bsq(args, NULL, &e), 1);
+  ck_assert_ptr_nonnull(strstr(e, "--jobs must be 1..256, not '0'"));
+  free(e);
+  free(model);
+  free(dir);
+}
+END_TEST
+
 /* The same in the search file: search is named, naive still proves equal
  * to flash. */
 START_TEST(test_synth_proof_fails_on_altered_search_threshold) {
@@ -484,6 +526,7 @@ Suite *synth_suite(void) {
   TCase *te = tcase_create("Errors");
   tcase_set_timeout(te, 300);
   tcase_add_test(te, test_synth_proof_fails_on_altered_flash_threshold);
+  tcase_add_test(te, test_synth_jobs_give_the_serial_report);
   tcase_add_test(te, test_synth_proof_fails_on_altered_search_threshold);
   tcase_add_test(te, test_synth_latency_claim_checked_in_simulation);
   tcase_add_test(te, test_synth_missing_tools);

@@ -94,28 +94,6 @@ START_TEST(test_verify_sim_run_fills_result) {
 }
 END_TEST
 
-/* Adds one to the first threshold literal of feature feat's flash
- * comparators; the literal's old value goes to *old. */
-static void alter_threshold(const char *path, int feat, long *old) {
-  size_t len;
-  char *text = tu_read(path, &len);
-  ck_assert_ptr_nonnull(text);
-  char pat[32];
-  snprintf(pat, sizeof pat, "assign f%d_therm[", feat);
-  char *p = strstr(text, pat);
-  ck_assert_ptr_nonnull(p);
-  char *num = strstr(p, "'d");
-  ck_assert_ptr_nonnull(num);
-  num += 2;
-  *old = strtol(num, NULL, 10);
-  char *end = num + strspn(num, "0123456789");
-  FILE *fp = fopen(path, "wb");
-  ck_assert_ptr_nonnull(fp);
-  fprintf(fp, "%.*s%ld%s", (int)(num - text), text, *old + 1, end);
-  fclose(fp);
-  free(text);
-}
-
 START_TEST(test_verify_sim_mismatch_names_first_frame) {
   char *dir = tu_tmpdir("verify-neg"), *model, rtl[1024], path[1100];
   bsq_model m;
@@ -132,7 +110,7 @@ START_TEST(test_verify_sim_mismatch_names_first_frame) {
   bsq_design_free(&d);
   snprintf(path, sizeof path, "%s/bsq_quant.v", rtl);
   long T;
-  alter_threshold(path, 1, &T);
+  tu_alter_threshold(path, 1, &T);
   logbook lb = {0};
   bsq_sim_cfg c;
   sim_cfg(&c, dir, model, &lb);

@@ -132,3 +132,25 @@ double tu_json_num(const cJSON *o, const char *key) {
   ck_assert_msg(cJSON_IsNumber(v), "field \"%s\" is not a number", key);
   return v->valuedouble;
 }
+
+/* Adds one to the first threshold literal of feature feat's flash
+ * comparators; the literal's old value goes to *old. */
+void tu_alter_threshold(const char *path, int feat, long *old) {
+  size_t len;
+  char *text = tu_read(path, &len);
+  ck_assert_ptr_nonnull(text);
+  char pat[32];
+  snprintf(pat, sizeof pat, "assign f%d_therm[", feat);
+  char *p = strstr(text, pat);
+  ck_assert_ptr_nonnull(p);
+  char *num = strstr(p, "'d");
+  ck_assert_ptr_nonnull(num);
+  num += 2;
+  *old = strtol(num, NULL, 10);
+  char *end = num + strspn(num, "0123456789");
+  FILE *fp = fopen(path, "wb");
+  ck_assert_ptr_nonnull(fp);
+  fprintf(fp, "%.*s%ld%s", (int)(num - text), text, *old + 1, end);
+  fclose(fp);
+  free(text);
+}

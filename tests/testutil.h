@@ -42,6 +42,11 @@ typedef struct {
 char *tu_random_model(const tu_model_spec *s, const char *dir,
                       bsq_model *keep);
 
+/* Adds one to the first threshold literal of feature feat's flash
+ * comparators in the Verilog file path; the literal's old value goes to
+ * *old. Fails the test when there is none. */
+void tu_alter_threshold(const char *path, int feat, long *old);
+
 /* Field key of JSON object o, failing the test when it is missing; the
  * same for a number. */
 const cJSON *tu_json_field(const cJSON *o, const char *key);

@@ -10,6 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "simcache.h"
 #include "util.h"
 
 static void say(bsq_log_fn log, void *user, bsq_log_kind kind,
@@ -144,19 +148,75 @@ static void flags_text(char *out, size_t cap, const char *flags) {
 
 /* ---- Verilator ------------------------------------------------------------- */
 
-int bsq_sim_verilator(const bsq_sim_job *j, const bsq_model *m,
-                      bsq_sim_result *r, char *tail_log, size_t cap,
-                      bsq_diag *diag) {
+/* What the make run around Vdut.mk is given. The generated model is built
+ * as one translation unit (VM_PARALLEL_BUILDS=0: Verilator's __ALL.cpp):
+ * parsing verilated.h once instead of once per generated file is most of
+ * a build otherwise, and -O2 of the one unit costs less than -O2/-O1 of
+ * the many. OPT_SLOW does not apply then; OPT_GLOBAL is the run-time
+ * library's (verilated.cpp), built once per cache. */
+static const char *const MAKE_OPTS[] = {"-j2", "VM_PARALLEL_BUILDS=0",
+                                        "OPT_FAST=-O2", "OPT_GLOBAL=-O1"};
+#define N_MAKE_OPTS (sizeof MAKE_OPTS / sizeof MAKE_OPTS[0])
+
+/* Environment that reaches the compiler through make or Verilator. */
+static const char *const BUILD_ENV[] = {"CPPFLAGS", "CXXFLAGS", "LDFLAGS",
+                                        "LDLIBS", "MAKEFLAGS", "OBJCACHE",
+                                        "VERILATOR_ROOT"};
+
+/* What every build of the cache depends on besides its own files: bsq,
+ * the tools and the environment they read. */
+static void key_tools(bsq_cachekey *k, const char *trace_flag) {
+  bsq_cachekey_add_str(k, "bsq", BSQ_VERSION);
+  char *vv[] = {"verilator", "--version", NULL};
+  char *gv[] = {"g++", "--version", NULL}; /* verilated.mk's CXX */
+  bsq_cachekey_add_cmd(k, vv);
+  bsq_cachekey_add_cmd(k, gv);
+  for (size_t i = 0; i < sizeof BUILD_ENV / sizeof BUILD_ENV[0]; i++) {
+    bsq_cachekey_add_str(k, "env", BUILD_ENV[i]);
+    bsq_cachekey_add_str(k, "value", getenv(BUILD_ENV[i]));
+  }
+  bsq_cachekey_add_str(k, "trace", trace_flag);
+  for (size_t i = 0; i < N_MAKE_OPTS; i++)
+    bsq_cachekey_add_str(k, "make", MAKE_OPTS[i]);
+}
+
+/* The harness's key: the tools, then every argument of the Verilator run
+ * (a file by its bytes, the build directory left out), our makefile, the
+ * link line, the library's headers and the library itself. */
+static int key_harness(bsq_cachekey *k, char *const vargv[], const char *obj,
+                       const char *trace_flag, const char *mk,
+                       const char *ldlibs, const char *san_ld,
+                       const bsq_tool_paths *tp, bsq_diag *diag) {
+  bsq_cachekey_init(k, "harness");
+  key_tools(k, trace_flag);
+  int rc = BSQ_OK;
+  for (int i = 0; vargv[i] && !rc; i++) {
+    struct stat st;
+    if (vargv[i] == obj) continue;
+    if (strchr(vargv[i], '/') && stat(vargv[i], &st) == 0 &&
+        S_ISREG(st.st_mode))
+      rc = bsq_cachekey_add_file(k, vargv[i], diag);
+    else
+      bsq_cachekey_add_str(k, "arg", vargv[i]);
+  }
+  bsq_cachekey_add_str(k, "makefile", mk);
+  bsq_cachekey_add_str(k, "ldlibs", ldlibs);
+  bsq_cachekey_add_str(k, "ldflags", san_ld);
+  if (!rc) rc = bsq_cachekey_add_dir(k, tp->include_dir, ".h", diag);
+  if (!rc) rc = bsq_cachekey_add_file(k, tp->model_lib, diag);
+  return rc;
+}
+
+/* Builds the harness of job j into obj (or finds it in the cache): the
+ * executable's path into exe. */
+static int build_harness(const bsq_sim_job *j, const bsq_model *m,
+                         const char *obj, const char *log, char *exe,
+                         size_t exe_cap, bsq_sim_result *r, char *tail_log,
+                         size_t cap, bsq_diag *diag) {
   const bsq_tool_paths *tp = j->paths;
-  char obj[4096], log[4096], out[4096], err[4096], top[128], cflags[8192];
-  char exe[4096], harness[4096], f_top[4096], f_quant[4096], f_pk[4096];
-  char ldlibs[4096], san[1024], san_ld[1200];
-  result_init(r);
-  if (tail_log && cap) tail_log[0] = '\0';
-  bsq_pathf(obj, sizeof obj, "%s/obj", j->work);
-  bsq_pathf(log, sizeof log, "%s/verilator.log", j->work);
-  bsq_pathf(out, sizeof out, "%s/harness.out", j->work);
-  bsq_pathf(err, sizeof err, "%s/harness.err", j->work);
+  char top[128], cflags[8192], harness[4096], f_top[4096], f_quant[4096];
+  char f_pk[4096], ldlibs[4096], san[1024], san_ld[1200], mkpath[4096];
+  char entry[4096], hex[BSQ_CACHEKEY_HEX], rt_hex[BSQ_CACHEKEY_HEX];
   bsq_pathf(top, sizeof top, "%s_encoder", j->opt.name);
   int serial = j->opt.arch == BSQ_ARCH_SERIAL;
   bsq_pathf(harness, sizeof harness, "%s/%s", tp->sim_dir,
@@ -167,9 +227,11 @@ int bsq_sim_verilator(const bsq_sim_job *j, const bsq_model *m,
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
-  bsq_pathf(exe, sizeof exe, "%s/harness", obj);
+  bsq_pathf(exe, exe_cap, "%s/harness", obj);
   int fst = j->trace && strlen(j->trace) > 4 &&
             !strcmp(j->trace + strlen(j->trace) - 4, ".fst");
+  const char *trace_flag = !j->trace ? "" : fst ? "--trace-fst" : "--trace";
+  /* The harness's own flags, given to harness.o only (see below). */
   bsq_pathf(cflags, sizeof cflags,
             "-I%s -DBSQ_K=%d -DBSQ_ALIGNED=%d -DBSQ_%s=%d -DBSQ_B=%d%s",
             tp->include_dir, j->opt.word_bits,
@@ -183,46 +245,120 @@ int bsq_sim_verilator(const bsq_sim_job *j, const bsq_model *m,
             tp->model_lib, pc ? pc : "-lcjson -lopenblas");
   free(pc);
   char *argv[] = {"verilator", "--cc", "--exe", "--prefix", "Vdut",
-                  "--top-module", top, "-Mdir", obj, "-o", "harness",
-                  "-CFLAGS", cflags, f_top, f_quant, f_pk, harness, NULL,
-                  NULL};
+                  "--top-module", top, "-Mdir", (char *)obj, "-o", "harness",
+                  f_top, f_quant, f_pk, harness, NULL, NULL};
   if (j->trace) { /* before the files */
-    memmove(&argv[14], &argv[13], 4 * sizeof argv[0]);
-    argv[13] = fst ? "--trace-fst" : "--trace";
+    memmove(&argv[12], &argv[11], 5 * sizeof argv[0]);
+    argv[11] = (char *)trace_flag;
+  }
+  /* Our own makefile around Vdut.mk: the harness (our code, and the
+   * library it links) gets its defines and the caller's extra flags
+   * (sanitizers); the model Verilator generated and its run-time library
+   * are compiled as Verilator intends (instrumenting them costs several
+   * times the compile time and checks Verilator, not bsq), with flags
+   * that do not depend on the design, so the run-time objects can be
+   * shared between designs. */
+  flags_text(san, sizeof san, tp->extra_cflags);
+  bsq_pathf(san_ld, sizeof san_ld, "USER_LDFLAGS=%s", san);
+  bsq_buf mk;
+  bsq_buf_init(&mk);
+  bsq_buf_puts(&mk, "# written by bsq sim\ninclude Vdut.mk\n");
+  bsq_buf_printf(&mk, "harness.o: CPPFLAGS += %s\n", cflags);
+  if (*san) bsq_buf_printf(&mk, "harness.o: CPPFLAGS += %s\n", san);
+  char *text = bsq_buf_finish(&mk);
+  if (!text) return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+
+  const char *cache = j->cache_dir && *j->cache_dir ? j->cache_dir : NULL;
+  int rc = BSQ_OK, have_rt = 0;
+  if (cache) {
+    bsq_cachekey k;
+    if ((rc = key_harness(&k, argv, obj, trace_flag, text, ldlibs, san_ld, tp,
+                          diag)))
+      goto done;
+    bsq_cachekey_hex(&k, hex);
+    if (bsq_cache_find(cache, "harness", hex, entry, sizeof entry) == 1 &&
+        !bsq_pathf(exe, exe_cap, "%s/harness", entry) &&
+        access(exe, X_OK) == 0) {
+      r->cached = 1;
+      say(j->log, j->log_user, BSQ_LOG_NOTE,
+          "verilator: harness from the cache (%s)", entry);
+      goto done;
+    }
+    bsq_pathf(exe, exe_cap, "%s/harness", obj);
+    bsq_cachekey_init(&k, "runtime");
+    key_tools(&k, trace_flag);
+    bsq_cachekey_hex(&k, rt_hex);
   }
   remove(log);
   const char *tool = "verilator";
   int st = bsq_run(argv, NULL, log, log);
-  /* Build with our own makefile around Vdut.mk: the harness (our code, and
-   * the library it links) gets the caller's extra flags (sanitizers); the
-   * model Verilator generated is compiled as Verilator intends
-   * (instrumenting it costs several times the compile time and checks
-   * Verilator, not bsq). */
-  flags_text(san, sizeof san, tp->extra_cflags);
-  bsq_pathf(san_ld, sizeof san_ld, "USER_LDFLAGS=%s", san);
   if (st == 0) {
-    bsq_buf mk;
-    bsq_buf_init(&mk);
-    bsq_buf_puts(&mk, "# written by bsq sim\ninclude Vdut.mk\n");
-    if (*san) bsq_buf_printf(&mk, "harness.o: CPPFLAGS += %s\n", san);
-    char *text = bsq_buf_finish(&mk), mkpath[4096];
     bsq_pathf(mkpath, sizeof mkpath, "%s/bsq_harness.mk", obj);
-    int wrc = text ? bsq_write_if_changed(mkpath, text, strlen(text), NULL, diag)
-                   : bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
-    free(text);
-    if (wrc) return wrc;
-    char *margv[] = {"make", "-C", obj, "-f", "bsq_harness.mk", "-j2",
-                     "OPT_FAST=-O2", "OPT_SLOW=-O1", "OPT_GLOBAL=-O1",
-                     ldlibs, san_ld, NULL};
+    if ((rc = bsq_write_if_changed(mkpath, text, strlen(text), NULL, diag)))
+      goto done;
+    /* Verilator's run-time objects from an earlier build: newer than
+     * their sources, so make takes them as they are. */
+    if (cache && bsq_cache_find(cache, "runtime", rt_hex, entry,
+                                sizeof entry) == 1) {
+      bsq_diag fd = {{0}};
+      have_rt = bsq_cache_fetch(entry, obj, &fd) == BSQ_OK;
+      if (!have_rt)
+        say(j->log, j->log_user, BSQ_LOG_WARN,
+            "warning: cache: %s; compiling Verilator's run-time library",
+            fd.msg);
+    }
+    char *margv[5 + N_MAKE_OPTS + 3] = {"make", "-C", (char *)obj, "-f",
+                                        NULL};
+    int a = 4;
+    margv[a++] = "bsq_harness.mk";
+    for (size_t i = 0; i < N_MAKE_OPTS; i++) margv[a++] = (char *)MAKE_OPTS[i];
+    margv[a++] = ldlibs;
+    margv[a++] = san_ld;
+    margv[a] = NULL;
     tool = "make";
     st = bsq_run(margv, NULL, log, log);
   }
-  if (st == 127) return bsq_tool_missing(diag, tool);
+  if (st == 127) {
+    rc = bsq_tool_missing(diag, tool);
+    goto done;
+  }
   if (st != 0) {
     if (tail_log && cap) snprintf(tail_log, cap, "%s", log);
-    return bsq_diag_set(diag, BSQ_ETOOL, "verilator build failed; log %s:",
-                        log);
+    rc = bsq_diag_set(diag, BSQ_ETOOL, "verilator build failed; log %s:", log);
+    goto done;
   }
+  if (cache) {
+    /* A cache that cannot be written costs the next run its time, not
+     * this run its result: said, and the run goes on. */
+    bsq_diag sd = {{0}};
+    const char *files[] = {exe};
+    if (bsq_cache_store(cache, "harness", hex, files, 1, &sd) ||
+        (!have_rt && bsq_cache_store_dir(cache, "runtime", rt_hex, obj,
+                                         "verilated", ".o", &sd)))
+      say(j->log, j->log_user, BSQ_LOG_WARN,
+          "warning: cache not written: %s", sd.msg);
+  }
+done:
+  free(text);
+  return rc;
+}
+
+int bsq_sim_verilator(const bsq_sim_job *j, const bsq_model *m,
+                      bsq_sim_result *r, char *tail_log, size_t cap,
+                      bsq_diag *diag) {
+  char obj[4096], log[4096], out[4096], err[4096], exe[4096];
+  result_init(r);
+  if (tail_log && cap) tail_log[0] = '\0';
+  bsq_pathf(obj, sizeof obj, "%s/obj", j->work);
+  bsq_pathf(log, sizeof log, "%s/verilator.log", j->work);
+  bsq_pathf(out, sizeof out, "%s/harness.out", j->work);
+  bsq_pathf(err, sizeof err, "%s/harness.err", j->work);
+  double t0 = bsq_now();
+  int rc = build_harness(j, m, obj, log, exe, sizeof exe, r, tail_log, cap,
+                         diag);
+  r->build_seconds = bsq_now() - t0;
+  if (rc) return rc;
+  int st;
   char bp[32], sd[32], ra[32], dw[32];
   snprintf(bp, sizeof bp, "%.17g", j->backpressure);
   snprintf(sd, sizeof sd, "%" PRIu64, j->seed);
@@ -308,7 +444,9 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
     argv[14] = p_drops;
   }
   remove(log);
+  double tb0 = bsq_now();
   int st = bsq_run(argv, NULL, log, log);
+  r->build_seconds = bsq_now() - tb0;
   if (st == 127) return bsq_tool_missing(diag, "iverilog");
   if (st != 0) {
     if (tail_log && cap) snprintf(tail_log, cap, "%s", log);
@@ -414,7 +552,7 @@ int bsq_sim_run(const bsq_sim_cfg *c, const bsq_model *m, bsq_sim_report *r,
   }
   bsq_sim_job job = {c->paths, c->work, rtl, c->model_path, vec, c->trace,
                      r->opt, c->backpressure, c->seed, reset_at, c->drop_word,
-                     c->log, c->log_user,
+                     c->log, c->log_user, c->cache_dir,
                      r->opt.arch == BSQ_ARCH_SERIAL ? &beats : NULL};
   int failed = 0;
   bsq_diag first = {{0}};
@@ -461,10 +599,12 @@ static void json_result(bsq_buf *b, const char *key, const bsq_sim_result *r) {
                  ", \"mismatches\": %" PRIu64 ", \"accepted\": %" PRIu64
                  ", \"total\": %" PRIu64 ", \"discarded_by_reset\": %" PRIu64
                  ", \"in_partial_word\": %" PRIu64 ", \"cycles\": %" PRIu64
-                 ", \"seconds\": %.6f, \"frames_per_s\": %.1f, \"pass\": %s}, ",
+                 ", \"seconds\": %.6f, \"frames_per_s\": %.1f, "
+                 "\"build_seconds\": %.3f, \"cached\": %s, \"pass\": %s}, ",
                  key, r->frames, r->words, r->mismatches, r->accepted,
                  r->total, r->discarded, r->partial, r->cycles, r->seconds,
-                 bsq_sim_fps(r), r->ok ? "true" : "false");
+                 bsq_sim_fps(r), r->build_seconds, r->cached ? "true" : "false",
+                 r->ok ? "true" : "false");
 }
 
 char *bsq_sim_report_json(const bsq_sim_cfg *c, const bsq_sim_report *r,

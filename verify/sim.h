@@ -25,6 +25,8 @@ typedef struct {
   uint64_t frames, words, mismatches, accepted, total, discarded, partial,
       cycles;
   double seconds;      /* simulation time (not the build) */
+  double build_seconds; /* building the simulator, or finding it cached */
+  int cached;          /* Verilator: the harness came from the cache */
   /* The first mismatch the simulator reported; -1 where it did not say. */
   int64_t first_cycle, first_word, first_frame, first_code;
   int first_feature, first_exp_level, first_got_level;
@@ -48,6 +50,7 @@ typedef struct {
   uint64_t drop_word;      /* fault injection; UINT64_MAX none */
   bsq_log_fn log;          /* simulator lines (BSQ_LOG_TOOL); may be NULL */
   void *log_user;
+  const char *cache_dir;   /* build cache (verify/simcache.h); NULL none */
   const bsq_beats *beats;  /* arch serial: the beats vec_path holds (Icarus
                               drives them too); NULL otherwise */
 } bsq_sim_job;
@@ -83,6 +86,8 @@ typedef struct {
   int verilator, icarus;   /* which simulators (default Verilator only) */
   bsq_log_fn log;          /* notes, warnings, simulator lines, failures */
   void *log_user;
+  const char *cache_dir;   /* keep and reuse Verilator builds here
+                              (verify/simcache.h); default NULL: none */
 } bsq_sim_cfg;
 
 void bsq_sim_cfg_default(bsq_sim_cfg *c);

@@ -122,6 +122,9 @@ typedef struct {
                           meets asic.frame_rate_hz (at asic.clock_mhz when
                           given, else at the clock its Fmax allows) */
   int seeds;           /* nextpnr seeds, 1..BSQ_SYNTH_MAX_SEEDS (default 3) */
+  int jobs;            /* tool runs side by side (the latency check, the
+                          flows of each bank, asic, the proof); default 0:
+                          one per core. The report does not depend on it */
   bsq_log_fn log;      /* progress and failed checks; may be NULL */
   void *log_user;
 } bsq_synth_cfg;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
 #include "quant.h"
 #include "stim.h"
 #include "synth.h"
@@ -50,12 +51,53 @@ static void say(const bsq_synth_cfg *c, bsq_log_kind kind, const char *fmt,
   c->log(c->log_user, kind, msg);
 }
 
-/* A failed check: logged, counted; the run goes on. */
-#define FAILED_CHECK(c, r, ...)             \
-  do {                                      \
-    say(c, BSQ_LOG_ERROR, __VA_ARGS__);     \
-    (r)->nfailed++;                         \
-  } while (0)
+/* What a stage finds besides its figures: notes and failed checks (a
+ * failed check is logged and counted; the run goes on), in the order it
+ * found them. The stages run side by side (cfg->jobs) and their sinks are
+ * replayed into the report in the serial order afterwards, so the report
+ * and the errors logged do not depend on the number of jobs. */
+enum { SINK_MAX = 24 };
+typedef struct {
+  int n, lost;
+  struct {
+    int failed;
+    char msg[800];
+  } ev[SINK_MAX];
+} sink;
+
+static void sink_add(sink *s, int failed, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void sink_add(sink *s, int failed, const char *fmt, ...) {
+  if (s->n == SINK_MAX) {
+    s->lost += failed; /* still counted */
+    return;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->ev[s->n].msg, sizeof s->ev[0].msg, fmt, ap);
+  va_end(ap);
+  s->ev[s->n++].failed = failed;
+}
+
+#define sink_note(s, msg) sink_add(s, 0, "%s", msg)
+#define FAILED_CHECK(s, ...) sink_add(s, 1, __VA_ARGS__)
+
+static void sink_replay(const bsq_synth_cfg *c, const sink *s,
+                        bsq_synth_report *r) {
+  for (int i = 0; i < s->n; i++) {
+    if (!s->ev[i].failed) {
+      add_note(r, s->ev[i].msg);
+      continue;
+    }
+    say(c, BSQ_LOG_ERROR, "%s", s->ev[i].msg);
+    r->nfailed++;
+  }
+  r->nfailed += s->lost;
+}
 
 /* First line a `prog --version`-like command prints on stdout or stderr
  * (nextpnr uses stderr), or "" when it cannot run. */
@@ -87,62 +129,58 @@ static void arch_unmeasured(bsq_synth_arch *a) {
   snprintf(a->cells_by_type, sizeof a->cells_by_type, "{}");
 }
 
-/* Latency of every present bank in simulation, against the design's. */
+/* Latency of bank a in simulation, against the design's. *missing: iverilog
+ * is not there (then nothing else is said). */
 static int run_latency(const bsq_synth_cfg *c, const bsq_model *m,
-                       const char *rtl, bsq_synth_report *r, bsq_diag *diag) {
-  for (int a = 0; a < BSQ_SYN_NARCH; a++) {
-    bsq_synth_arch *x = &r->r[a];
-    if (!x->present) continue;
-    say(c, BSQ_LOG_PROGRESS, "%s: latency in simulation",
-        bsq_synth_arch_name(a));
-    bsq_diag d = {{0}};
-    int rc = bsq_synth_latency_sim(m, rtl, c->work, c->name, a,
-                                   &x->latency_sim, &d);
-    if (rc == BSQ_ETOOL && strstr(d.msg, "not found")) {
-      add_note(r, "iverilog not found in PATH: latency not cross-checked in "
-                  "simulation");
-      return BSQ_OK;
-    }
-    if (rc == BSQ_EMISMATCH) {
-      FAILED_CHECK(c, r, "%s", d.msg);
-      continue;
-    }
-    if (rc) return bsq_diag_set(diag, rc, "%s", d.msg);
-    if (x->latency_sim != x->latency)
-      FAILED_CHECK(c, r, "%s: the design says latency %d, simulation measures "
-                         "%d",
-                   bsq_synth_arch_name(a), x->latency, x->latency_sim);
+                       const char *rtl, bsq_synth_report *r, int a, sink *s,
+                       int *missing, bsq_diag *diag) {
+  bsq_synth_arch *x = &r->r[a];
+  *missing = 0;
+  say(c, BSQ_LOG_PROGRESS, "%s: latency in simulation",
+      bsq_synth_arch_name(a));
+  bsq_diag d = {{0}};
+  int rc = bsq_synth_latency_sim(m, rtl, c->work, c->name, a, &x->latency_sim,
+                                 &d);
+  if (rc == BSQ_ETOOL && strstr(d.msg, "not found")) {
+    *missing = 1;
+    return BSQ_OK;
   }
+  if (rc == BSQ_EMISMATCH) {
+    FAILED_CHECK(s, "%s", d.msg);
+    return BSQ_OK;
+  }
+  if (rc) return bsq_diag_set(diag, rc, "%s", d.msg);
+  if (x->latency_sim != x->latency)
+    FAILED_CHECK(s, "%s: the design says latency %d, simulation measures %d",
+                 bsq_synth_arch_name(a), x->latency, x->latency_sim);
   return BSQ_OK;
 }
 
+/* The generic, ice40 and cmos flows of bank a. */
 static int run_flows(const bsq_synth_cfg *c, const char *rtl,
-                     bsq_synth_report *r, bsq_diag *diag) {
-  for (int a = 0; a < BSQ_SYN_NARCH; a++) {
-    bsq_synth_arch *x = &r->r[a];
-    if (!x->present) continue;
-    const char *an = bsq_synth_arch_name(a);
-    bsq_diag d = {{0}};
-    int rc = BSQ_OK;
-    if (c->t_generic) {
-      say(c, BSQ_LOG_PROGRESS, "%s: yosys synth", an);
-      rc = bsq_synth_generic(rtl, c->work, c->name, a, x, &d);
-    }
-    if (rc == BSQ_OK && c->t_ice40) {
-      say(c, BSQ_LOG_PROGRESS, "%s: %s", an,
-          r->nextpnr_ver[0] ? "synth_ice40 + nextpnr-ice40" : "synth_ice40");
-      char note[700] = "";
-      rc = bsq_synth_ice40(rtl, c->work, c->name, a,
-                           r->nextpnr_ver[0] ? c->seeds : 0, x, note,
-                           sizeof note, &d);
-      if (rc == BSQ_OK && note[0]) add_note(r, note);
-    }
-    if (rc == BSQ_OK && c->t_cmos) {
-      say(c, BSQ_LOG_PROGRESS, "%s: abc -g cmos2", an);
-      rc = bsq_synth_cmos(rtl, c->work, c->name, a, x, &d);
-    }
-    if (rc) return bsq_diag_set(diag, rc, "%s: %s", an, d.msg);
+                     bsq_synth_report *r, int a, sink *s, bsq_diag *diag) {
+  bsq_synth_arch *x = &r->r[a];
+  const char *an = bsq_synth_arch_name(a);
+  bsq_diag d = {{0}};
+  int rc = BSQ_OK;
+  if (c->t_generic) {
+    say(c, BSQ_LOG_PROGRESS, "%s: yosys synth", an);
+    rc = bsq_synth_generic(rtl, c->work, c->name, a, x, &d);
   }
+  if (rc == BSQ_OK && c->t_ice40) {
+    say(c, BSQ_LOG_PROGRESS, "%s: %s", an,
+        r->nextpnr_ver[0] ? "synth_ice40 + nextpnr-ice40" : "synth_ice40");
+    char note[700] = "";
+    rc = bsq_synth_ice40(rtl, c->work, c->name, a,
+                         r->nextpnr_ver[0] ? c->seeds : 0, x, note,
+                         sizeof note, &d);
+    if (rc == BSQ_OK && note[0]) sink_note(s, note);
+  }
+  if (rc == BSQ_OK && c->t_cmos) {
+    say(c, BSQ_LOG_PROGRESS, "%s: abc -g cmos2", an);
+    rc = bsq_synth_cmos(rtl, c->work, c->name, a, x, &d);
+  }
+  if (rc) return bsq_diag_set(diag, rc, "%s: %s", an, d.msg);
   return BSQ_OK;
 }
 
@@ -150,8 +188,8 @@ static int run_flows(const bsq_synth_cfg *c, const char *rtl,
  * `bsq sim` drives them), or random frames when the data set cannot be
  * rebuilt; codes and the C model's levels, (n, F) each. */
 static int asic_frames(const bsq_synth_cfg *c, const bsq_model *m,
-                       bsq_synth_report *r, int64_t **codes, uint8_t **lv,
-                       int *n, bsq_diag *diag) {
+                       bsq_synth_report *r, sink *s, int64_t **codes,
+                       uint8_t **lv, int *n, bsq_diag *diag) {
   bsq_stim st;
   bsq_stim_opts so = {0};
   /* a few random frames first, so that the build succeeds without data */
@@ -167,7 +205,7 @@ static int asic_frames(const bsq_synth_cfg *c, const bsq_model *m,
     snprintf(note, sizeof note, "asic: energy measured on %d random frames, "
                                 "not the model's data (%s)",
              c->asic_frames, st.note[0] ? st.note : "too few data rows");
-    add_note(r, note);
+    sink_note(s, note);
     bsq_stim_free(&st);
     so.data_frames = 0;
     so.random_frames = (uint64_t)c->asic_frames;
@@ -197,13 +235,14 @@ static int asic_frames(const bsq_synth_cfg *c, const bsq_model *m,
  * gate-level mismatch is a failed check (named by architecture, frame and
  * feature); the others go on. */
 static int run_asic(const bsq_synth_cfg *c, const bsq_model *m,
-                    const char *rtl, bsq_synth_report *r, bsq_diag *diag) {
+                    const char *rtl, bsq_synth_report *r, sink *s,
+                    bsq_diag *diag) {
   bsq_diag d = {{0}};
   int rc = bsq_asic_check_tools(&c->asic, r->sta_ver, sizeof r->sta_ver, &d);
   if (rc == BSQ_ETOOL && c->t_asic == 2) {
     char note[700];
     snprintf(note, sizeof note, "asic target skipped: %s", d.msg);
-    add_note(r, note);
+    sink_note(s, note);
     return BSQ_OK;
   }
   if (rc) return bsq_diag_set(diag, rc, "%s", d.msg);
@@ -213,7 +252,7 @@ static int run_asic(const bsq_synth_cfg *c, const bsq_model *m,
   int64_t *codes = NULL;
   uint8_t *lv = NULL;
   int n = 0, width[BSQ_MAX_FEATURES];
-  if ((rc = asic_frames(c, m, r, &codes, &lv, &n, diag))) return rc;
+  if ((rc = asic_frames(c, m, r, s, &codes, &lv, &n, diag))) return rc;
   for (int f = 0; f < m->F; f++) width[f] = m->enc.fmt[f].width;
   r->t_asic = 1;
   snprintf(r->liberty, sizeof r->liberty, "%s",
@@ -244,7 +283,7 @@ static int run_asic(const bsq_synth_cfg *c, const bsq_model *m,
     if (a != BSQ_SYN_SERIAL || !r->power_clock_mhz)
       r->power_clock_mhz = x->asic.power_clock_mhz;
     if (rc == BSQ_EMISMATCH) {
-      FAILED_CHECK(c, r, "%s", d.msg);
+      FAILED_CHECK(s, "%s", d.msg);
       rc = BSQ_OK;
     } else if (rc) {
       rc = bsq_diag_set(diag, rc, "%s: %s", an, d.msg);
@@ -257,7 +296,7 @@ static int run_asic(const bsq_synth_cfg *c, const bsq_model *m,
 
 static int run_proof(const bsq_synth_cfg *c, const bsq_model *m,
                      const bsq_design *d, const char *rtl,
-                     bsq_synth_report *r, bsq_diag *diag) {
+                     bsq_synth_report *r, sink *s, bsq_diag *diag) {
   int present[BSQ_SYN_NARCH], lat[BSQ_SYN_NARCH];
   for (int a = 0; a < BSQ_SYN_NARCH; a++) {
     present[a] = r->r[a].present && a != BSQ_SYN_SERIAL; /* by simulation */
@@ -282,7 +321,7 @@ static int run_proof(const bsq_synth_cfg *c, const bsq_model *m,
         r->r[a].equivalent = 0;
         if (a == BSQ_SYN_SEARCH) r->r[BSQ_SYN_FLASH].equivalent = 0;
         r->all_eq = 0;
-        FAILED_CHECK(c, r, "proof FAILED: feature %d \"%s\": %s and flash "
+        FAILED_CHECK(s, "proof FAILED: feature %d \"%s\": %s and flash "
                            "compute different levels for some input code",
                      f, m->names ? m->names[f] : "", bsq_synth_arch_name(a));
       }
@@ -353,6 +392,86 @@ static void pick_arch(const bsq_synth_cfg *c, bsq_synth_report *r) {
   add_note(r, r->pick_why);
 }
 
+/* ---- the stages, side by side -------------------------------------------- */
+
+/* One stage of one bank (or of all, for asic and proof), in the order the
+ * serial pipeline runs them: the latencies, the flows, asic, the proof.
+ * Each writes only its own figures, and its notes into its sink. */
+typedef enum { ST_LATENCY, ST_FLOWS, ST_ASIC, ST_PROOF } stage_kind;
+
+typedef struct {
+  stage_kind kind;
+  int arch;
+  int rc, missing;
+  bsq_diag diag;
+  sink out;
+} stage;
+
+typedef struct {
+  const bsq_synth_cfg *c;
+  const bsq_model *m;
+  const bsq_design *d;
+  const char *rtl;
+  bsq_synth_report *r;
+  stage *st;
+} stage_ctx;
+
+static void stage_run(int i, void *ctx) {
+  stage_ctx *x = ctx;
+  stage *s = &x->st[i];
+  switch (s->kind) {
+  case ST_LATENCY:
+    s->rc = run_latency(x->c, x->m, x->rtl, x->r, s->arch, &s->out,
+                        &s->missing, &s->diag);
+    break;
+  case ST_FLOWS:
+    s->rc = run_flows(x->c, x->rtl, x->r, s->arch, &s->out, &s->diag);
+    break;
+  case ST_ASIC:
+    s->rc = run_asic(x->c, x->m, x->rtl, x->r, &s->out, &s->diag);
+    break;
+  case ST_PROOF:
+    s->rc = run_proof(x->c, x->m, x->d, x->rtl, x->r, &s->out, &s->diag);
+    break;
+  }
+}
+
+/* Runs every stage on up to c->jobs threads (each stage is one or a few
+ * tool runs, so a thread is a core busy with a tool), then replays what
+ * they found in the serial order: the first stage that stopped with an
+ * error is the run's error, as when they ran one after another. */
+static int run_stages(const bsq_synth_cfg *c, const bsq_model *m,
+                      const bsq_design *d, const char *rtl,
+                      bsq_synth_report *r, bsq_diag *diag) {
+  stage st[2 * BSQ_SYN_NARCH + 2];
+  int n = 0;
+  for (int a = 0; a < BSQ_SYN_NARCH; a++)
+    if (r->r[a].present) st[n++] = (stage){.kind = ST_LATENCY, .arch = a};
+  for (int a = 0; a < BSQ_SYN_NARCH; a++)
+    if (r->r[a].present) st[n++] = (stage){.kind = ST_FLOWS, .arch = a};
+  if (c->t_asic && r->yosys_ver[0]) st[n++] = (stage){.kind = ST_ASIC};
+  if (c->prove) st[n++] = (stage){.kind = ST_PROOF};
+  stage_ctx ctx = {c, m, d, rtl, r, st};
+  int jobs = c->jobs > 0 ? c->jobs : bsq_pool_default_threads();
+  if (jobs > n) jobs = n;
+  if (n && bsq_pool_jobs(n, jobs < 1 ? 1 : jobs, stage_run, NULL, &ctx))
+    return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  int missing = 0;
+  for (int i = 0; i < n; i++) {
+    if (st[i].kind == ST_LATENCY && missing) continue;
+    if (st[i].rc) return bsq_diag_set(diag, st[i].rc, "%s", st[i].diag.msg);
+    if (st[i].missing) {
+      /* as the serial run: said once, the other banks not simulated */
+      missing = 1;
+      add_note(r, "iverilog not found in PATH: latency not cross-checked in "
+                  "simulation");
+      continue;
+    }
+    sink_replay(c, &st[i].out, r);
+  }
+  return BSQ_OK;
+}
+
 int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
                   bsq_synth_report *r, bsq_diag *diag) {
   memset(r, 0, sizeof *r);
@@ -409,11 +528,7 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
     r->r[a].present = 1;
     r->r[a].samples_per_frame = bsq_synth_read_bank_spf(rtl, c->name, a);
   }
-  if ((rc = run_latency(c, m, rtl, r, diag)) ||
-      (rc = run_flows(c, rtl, r, diag)) ||
-      (c->t_asic && r->yosys_ver[0] && (rc = run_asic(c, m, rtl, r, diag))) ||
-      (c->prove && (rc = run_proof(c, m, &d, rtl, r, diag))))
-    goto done;
+  if ((rc = run_stages(c, m, &d, rtl, r, diag))) goto done;
   if (c->pick) pick_arch(c, r);
   if (r->nfailed)
     rc = bsq_diag_set(diag, BSQ_EMISMATCH, "%d check%s failed", r->nfailed,
