@@ -263,8 +263,10 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   bsq_buf mk;
   bsq_buf_init(&mk);
   bsq_buf_puts(&mk, "# written by bsq sim\ninclude Vdut.mk\n");
-  bsq_buf_printf(&mk, "harness.o: CPPFLAGS += %s\n", cflags);
-  if (*san) bsq_buf_printf(&mk, "harness.o: CPPFLAGS += %s\n", san);
+  /* the harness's object, named after its source */
+  const char *ho = serial ? "serial_harness.o" : "harness.o";
+  bsq_buf_printf(&mk, "%s: CPPFLAGS += %s\n", ho, cflags);
+  if (*san) bsq_buf_printf(&mk, "%s: CPPFLAGS += %s\n", ho, san);
   char *text = bsq_buf_finish(&mk);
   if (!text) return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
 
