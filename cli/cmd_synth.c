@@ -17,7 +17,7 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-"usage: bsq synth MODEL.json|DIR [--arch flash|search|both]\n"
+"usage: bsq synth MODEL.json|DIR [--arch flash|search|serial|both|all|auto]\n"
 "                 [--target generic|ice40|cmos|asic|all|none] [--prove]\n"
 "                 [--seeds N] [--jobs N] [--json] [-o REPORT.md]\n"
 "                 [--keep DIR]\n"
@@ -45,14 +45,24 @@ static void usage(FILE *f) {
 "           skipped with a note when either is missing\n"
 "Latency (register stages from codes in to levels out) comes from the\n"
 "generator and is cross-checked by simulating each bank with Icarus\n"
-"against the C model; throughput is one frame per clock.\n"
+"against the C model; throughput is one frame per clock (serial: one per\n"
+"F clocks, checked in the same simulation). The frame-rate rows give the\n"
+"clock each needs per MS/s of frames and the frame rate at its Fmax.\n"
 "\n"
 "MODEL.json: the designs are generated (into --keep DIR, or a temporary\n"
 "directory). DIR: a directory written by an earlier `--keep DIR` run; its\n"
 "files (model.json, NAME_<arch>_quant.v, NAME_<arch>_bank.v) are used as\n"
 "they are, edited or not.\n"
 "\n"
-"  --arch A       flash, search or both (default both); naive always\n"
+"  --arch A       flash, search, serial, both (flash and search), all\n"
+"                 (default) or auto; naive always. serial: one code per\n"
+"                 clock -> shared quantizer -> frame register, one frame per\n"
+"                 F clocks, checked by simulation (not by --prove)\n"
+"                 auto: all of them, then picks the smallest (asic area,\n"
+"                 else iCE40 logic cells, else transistors, else cells) that\n"
+"                 meets --frame-rate at --clock-mhz (or at its Fmax: asic\n"
+"                 STA, else nextpnr); the report and stderr say which and\n"
+"                 why; exit 3 when none does\n"
 "  --target T     generic, ice40, cmos, asic, all (default) or none\n"
 "  --prove        prove with Yosys (sat) that for every feature the search\n"
 "                 and naive quantizers compute flash's level for every\n"
@@ -71,9 +81,10 @@ static void usage(FILE *f) {
 "  --cell-models FILE  asic: Verilog models of its cells for the\n"
 "                 gate-level check (needed with --liberty)\n"
 "  --clock-mhz F  asic: the clock the slack is reported at (default: one\n"
-"                 frame per clock at --frame-rate)\n"
+"                 frame per clock at --frame-rate, serial F clocks per\n"
+"                 frame); auto: the clock the design runs at\n"
 "  --frame-rate HZ  asic: frames per second for power and energy (default\n"
-"                 1e6)\n"
+"                 1e6); auto: the rate the encoder must meet (required)\n"
 "  --frames N     asic: frames simulated at gate level (default 1000)\n"
 "  --input-delay NS, --output-delay NS\n"
 "                 asic: I/O delays against clk for timing (default 0)\n"
@@ -118,23 +129,27 @@ int cmd_synth(int argc, char **argv) {
   bsq_synth_cfg j;
   bsq_synth_cfg_default(&j);
   const char *out_md = NULL, *keep = NULL;
-  int json = 0, c;
+  int json = 0, c, rate_given = 0;
   long v;
   double dv;
   cli_parser p = CLI_PARSER("synth", argc, argv, "ho:", opts, usage);
   while ((c = cli_next(&p)) != -1) {
     switch (c) {
-    case 'a':
-      if (!strcmp(optarg, "flash") || !strcmp(optarg, "search") ||
-          !strcmp(optarg, "both")) {
-        j.want[BSQ_SYN_FLASH] = strcmp(optarg, "search") != 0;
-        j.want[BSQ_SYN_SEARCH] = strcmp(optarg, "flash") != 0;
-      } else {
-        cli_error("synth", "--arch must be flash, search or both, not '%s'",
-                  optarg);
+    case 'a': {
+      const char *a = optarg;
+      int all = !strcmp(a, "all") || !strcmp(a, "auto");
+      if (!all && strcmp(a, "flash") && strcmp(a, "search") &&
+          strcmp(a, "serial") && strcmp(a, "both")) {
+        cli_error("synth", "--arch must be flash, search, serial, both, all "
+                           "or auto, not '%s'", a);
         return BSQ_EXIT_USAGE;
       }
+      j.want[BSQ_SYN_FLASH] = all || !strcmp(a, "flash") || !strcmp(a, "both");
+      j.want[BSQ_SYN_SEARCH] = all || !strcmp(a, "search") || !strcmp(a, "both");
+      j.want[BSQ_SYN_SERIAL] = all || !strcmp(a, "serial");
+      j.pick = !strcmp(a, "auto");
       break;
+    }
     case 't': {
       const char *t = optarg;
       int all = !strcmp(t, "all"), none = !strcmp(t, "none");
@@ -191,7 +206,7 @@ int cmd_synth(int argc, char **argv) {
         return BSQ_EXIT_USAGE;
       }
       if (c == O_CLOCK) j.asic.clock_mhz = dv;
-      else if (c == O_RATE) j.asic.frame_rate_hz = dv;
+      else if (c == O_RATE) j.asic.frame_rate_hz = dv, rate_given = 1;
       else if (c == O_IDELAY) j.asic.in_delay_ns = dv;
       else j.asic.out_delay_ns = dv;
       break;
@@ -227,7 +242,16 @@ int cmd_synth(int argc, char **argv) {
   }
   if (j.prove && !(j.want[BSQ_SYN_FLASH] && j.want[BSQ_SYN_SEARCH])) {
     cli_error("synth", "--prove compares flash and search: it needs --arch "
-                       "both");
+                       "both, all or auto");
+    return BSQ_EXIT_USAGE;
+  }
+  if (j.pick && !(j.t_generic || j.t_ice40 || j.t_cmos || j.t_asic)) {
+    cli_error("synth", "--arch auto compares areas: it needs a --target");
+    return BSQ_EXIT_USAGE;
+  }
+  if (j.pick && !rate_given) {
+    cli_error("synth", "--arch auto needs --frame-rate HZ: the frames per "
+                       "second the encoder must take");
     return BSQ_EXIT_USAGE;
   }
   const char *input = cli_arg(&p, 0);
@@ -268,6 +292,8 @@ int cmd_synth(int argc, char **argv) {
   }
   if (json) printf("%s\n", text);
   else fputs(text, stdout);
+  if (r.pick_why[0]) fprintf(stderr, "bsq synth: %s\n", r.pick_why);
+  if (j.pick && r.picked < 0 && rc == BSQ_OK) rc = BSQ_EMISMATCH;
 done:
   if (work && !keep) bsq_rmtree(work);
   free(work);

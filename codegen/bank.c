@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "serial_gen.h"
 #include "util.h"
 
-static const char *const ARCH[BSQ_SYN_NARCH] = {"flash", "search", "naive"};
+static const char *const ARCH[BSQ_SYN_NARCH] = {"flash", "search", "naive",
+                                                 "serial"};
 
 const char *bsq_synth_arch_name(int a) {
   return a >= 0 && a < BSQ_SYN_NARCH ? ARCH[a] : "?";
@@ -219,7 +221,9 @@ int bsq_synth_write_rtl(const bsq_model *m, const char *name,
     if (!want[a]) continue;
     bsq_gen_opts o;
     bsq_gen_opts_default(&o);
-    o.arch = a == BSQ_SYN_SEARCH ? BSQ_ARCH_SEARCH : BSQ_ARCH_FLASH;
+    o.arch = a == BSQ_SYN_SEARCH   ? BSQ_ARCH_SEARCH
+             : a == BSQ_SYN_SERIAL ? BSQ_ARCH_SERIAL
+                                   : BSQ_ARCH_FLASH;
     if (choices && a != BSQ_SYN_NAIVE) {
       o.pipeline = choices->pipeline;
       o.datapath_reset = choices->datapath_reset;
@@ -235,7 +239,8 @@ int bsq_synth_write_rtl(const bsq_model *m, const char *name,
     /* quantizer stages + the bank's input register */
     int latency = (a == BSQ_SYN_NAIVE ? 1 : d.stages) + 1;
     char *q = a == BSQ_SYN_NAIVE ? bsq_emit_naive_quant(&d) : bsq_emit_quant(&d);
-    char *w = bsq_emit_bank(&d, ARCH[a], latency);
+    char *w = a == BSQ_SYN_SERIAL ? bsq_emit_serial_bank(&d, ARCH[a], latency)
+                                  : bsq_emit_bank(&d, ARCH[a], latency);
     char fq[128], fb[128];
     snprintf(fq, sizeof fq, "%s_quant.v", o.name);
     snprintf(fb, sizeof fb, "%s_bank.v", o.name);
@@ -274,3 +279,17 @@ int bsq_synth_read_bank(const char *dir, const char *name, int arch,
   return rc;
 }
 
+
+int bsq_synth_read_bank_spf(const char *dir, const char *name, int arch) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s_%s_bank.v", dir, name, ARCH[arch]);
+  char *text = NULL;
+  if (bsq_read_file(path, &text, NULL, NULL) != BSQ_OK) return 1;
+  const char *mk = strstr(text, BSQ_SYNTH_MARK);
+  const char *eol = mk ? strchr(mk, '\n') : NULL;
+  const char *sp = mk ? strstr(mk, " samples_per_frame=") : NULL;
+  int spf = 1;
+  if (sp && (!eol || sp < eol)) spf = atoi(sp + 19);
+  free(text);
+  return spf >= 1 ? spf : 1;
+}

@@ -14,7 +14,12 @@
  *   // bsq-synth: arch=flash quant=NAME_flash_quant latency=3
  * Latency counts register stages from codes_i to levels_o (the input
  * register included); throughput is one frame per clock for all three.
- * The proof harness (bsq_emit_prove) puts the quantizers side by side. */
+ * The proof harness (bsq_emit_prove) puts the quantizers side by side.
+ *   serial  NAME_serial_quant.v, NAME_serial_bank.v (codegen/serial_gen.h):
+ *           one code per clock on codes_i, the frame on levels_o with
+ *           valid_o once every F clocks; its marker adds
+ *           samples_per_frame=F, and latency counts from the frame's last
+ *           code. It is checked by simulation, not by the proof. */
 #ifndef BSQ_BANK_H
 #define BSQ_BANK_H
 
@@ -23,7 +28,7 @@
 #include "model.h"
 
 enum { BSQ_SYN_FLASH = 0, BSQ_SYN_SEARCH = 1, BSQ_SYN_NAIVE = 2,
-       BSQ_SYN_NARCH = 3 };
+       BSQ_SYN_SERIAL = 3, BSQ_SYN_NARCH = 4 };
 #define BSQ_SYNTH_MARK "// bsq-synth:"
 
 const char *bsq_synth_arch_name(int a);
@@ -60,5 +65,7 @@ int bsq_synth_write_rtl(const bsq_model *m, const char *name,
  * BSQ_EIO (file absent) / BSQ_EFORMAT (no valid marker). */
 int bsq_synth_read_bank(const char *dir, const char *name, int arch,
                         int *latency, bsq_diag *diag);
+/* samples_per_frame of that marker: F for serial, 1 when absent. */
+int bsq_synth_read_bank_spf(const char *dir, const char *name, int arch);
 
 #endif

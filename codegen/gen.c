@@ -17,12 +17,15 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include "serial_gen.h"
 #include "util.h"
 
 /* ---- options ------------------------------------------------------------ */
 
 const char *bsq_arch_name(bsq_arch a) {
-  return a == BSQ_ARCH_SEARCH ? "search" : "flash";
+  return a == BSQ_ARCH_SEARCH   ? "search"
+         : a == BSQ_ARCH_SERIAL ? "serial"
+                                : "flash";
 }
 
 int bsq_arch_parse(const char *s, bsq_arch *a) {
@@ -32,6 +35,10 @@ int bsq_arch_parse(const char *s, bsq_arch *a) {
   }
   if (s && !strcmp(s, "search")) {
     *a = BSQ_ARCH_SEARCH;
+    return BSQ_OK;
+  }
+  if (s && !strcmp(s, "serial")) {
+    *a = BSQ_ARCH_SERIAL;
     return BSQ_OK;
   }
   return BSQ_EINVAL;
@@ -70,7 +77,7 @@ int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
   if (!strcmp(key, "arch")) {
     if (bsq_arch_parse(value, &o->arch))
       return bsq_diag_set(diag, BSQ_EINVAL,
-                          "arch must be flash or search, not '%s'", value);
+                          "arch must be flash, search or serial, not '%s'", value);
   } else if (!strcmp(key, "word-bits")) {
     char *end;
     long k = strtol(value, &end, 10);
@@ -112,7 +119,7 @@ int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
 /* A sized Verilog literal of v at width w: unsigned 12'd1875; signed
  * 12'sd5, -12'sd5, and the most negative value as its bit pattern 12'sh800
  * (its magnitude does not fit the width). */
-static void verilog_lit(char *out, size_t cap, int64_t v, int w, int is_signed) {
+void bsq_gen_lit(char *out, size_t cap, int64_t v, int w, int is_signed) {
   if (!is_signed) {
     snprintf(out, cap, "%d'd%" PRIu64, w, (uint64_t)v);
   } else if (v >= 0) {
@@ -141,6 +148,7 @@ static void escape_name(char *out, size_t cap, const char *s) {
 }
 
 void bsq_design_free(bsq_design *d) {
+  bsq_serial_design_free(d->ser);
   if (d->feat)
     for (int f = 0; f < d->F; f++) free(d->feat[f].thr);
   free(d->feat);
@@ -162,7 +170,8 @@ int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
                         o->word_bits, BSQ_MAX_WORD);
   if (bsq_gen_name_check(o->name))
     return bsq_diag_set(diag, BSQ_EINVAL, "bad design name '%s'", o->name);
-  if (o->arch != BSQ_ARCH_FLASH && o->arch != BSQ_ARCH_SEARCH)
+  if (o->arch != BSQ_ARCH_FLASH && o->arch != BSQ_ARCH_SEARCH &&
+      o->arch != BSQ_ARCH_SERIAL)
     return bsq_diag_set(diag, BSQ_EINVAL, "bad architecture");
   if (o->mode != BSQ_MODE_CONTINUOUS && o->mode != BSQ_MODE_ALIGNED)
     return bsq_diag_set(diag, BSQ_EINVAL, "bad stream mode");
@@ -220,8 +229,8 @@ int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
                 : t->T >= g->hi ? BSQ_CMP_NEVER
                                 : BSQ_CMP_LIT;
       if (t->kind != BSQ_CMP_ALWAYS) /* never exceeded: T = hi, in range */
-        verilog_lit(t->lit, sizeof t->lit, t->T, g->width, g->is_signed);
-      verilog_lit(t->lit_wide, sizeof t->lit_wide, t->T, g->width + 1, 1);
+        bsq_gen_lit(t->lit, sizeof t->lit, t->T, g->width, g->is_signed);
+      bsq_gen_lit(t->lit_wide, sizeof t->lit_wide, t->T, g->width + 1, 1);
       double t_phys = (double)m->thr[e->toff[f] + t->trained] * m->sigma[f] +
                       m->mu[f];
       snprintf(t->phys, sizeof t->phys, "%.9g", t_phys);
@@ -244,9 +253,13 @@ int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
           g->stage[s].uses_x || (s + 1 < g->bits && g->stage[s + 1].needs_x);
   }
   d->in_bits = in_lsb;
+  /* serial: its S = max b_f stages whatever the pipeline choice */
   d->stages = o->arch == BSQ_ARCH_FLASH ? 1 + (o->pipeline != 0)
-              : o->pipeline                ? maxb
-                                           : 1;
+              : o->pipeline || o->arch == BSQ_ARCH_SERIAL ? maxb
+                                                          : 1;
+  if (o->arch == BSQ_ARCH_SERIAL &&
+      (d->ser = bsq_serial_design_build(d, e)) == NULL)
+    goto oom;
   return BSQ_OK;
 oom:
   bsq_design_free(d);
@@ -612,6 +625,7 @@ static void emit_flash_regs(bsq_buf *b, const bsq_design *d) {
 }
 
 char *bsq_emit_quant(const bsq_design *d) {
+  if (d->opt.arch == BSQ_ARCH_SERIAL) return bsq_emit_serial_quant(d);
   bsq_buf b;
   bsq_buf_init(&b);
   char file[96];
@@ -673,6 +687,7 @@ char *bsq_emit_quant(const bsq_design *d) {
 
 
 char *bsq_emit_top(const bsq_design *d) {
+  if (d->opt.arch == BSQ_ARCH_SERIAL) return bsq_emit_serial_top(d);
   bsq_buf b;
   bsq_buf_init(&b);
   char file[96];

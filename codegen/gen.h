@@ -26,7 +26,11 @@
 /* The marker line of every generated top (bsq_gen_read_params). */
 #define BSQ_GEN_PARAMS_MARK "// bsq-design:"
 
-typedef enum { BSQ_ARCH_FLASH = 0, BSQ_ARCH_SEARCH = 1 } bsq_arch;
+typedef enum {
+  BSQ_ARCH_FLASH = 0,
+  BSQ_ARCH_SEARCH = 1,
+  BSQ_ARCH_SERIAL = 2 /* one code per beat, one shared quantizer (serial.h) */
+} bsq_arch;
 
 const char *bsq_arch_name(bsq_arch a);
 int bsq_arch_parse(const char *s, bsq_arch *a);
@@ -101,11 +105,16 @@ typedef struct {
   char hash_hex[17];
   int c_wide;         /* C header needs int64_t codes */
   bsq_gen_feat *feat; /* (F) */
+  struct bsq_gen_serial *ser; /* arch serial: its description, else NULL */
 } bsq_design;
 
 int bsq_design_build(bsq_design *d, const bsq_model *m,
                      const bsq_gen_opts *o, bsq_diag *diag);
 void bsq_design_free(bsq_design *d);
+
+/* A sized Verilog literal of v at width w (signed: 12'sd5, -12'sd5, the
+ * most negative value as its bit pattern 12'sh800). */
+void bsq_gen_lit(char *out, size_t cap, int64_t v, int w, int is_signed);
 
 /* The comment line of threshold j of feature g (sorted position, trained
  * index, integer and physical value), shared by the Verilog and C

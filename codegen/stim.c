@@ -267,3 +267,132 @@ done:
   free(last);
   return rc;
 }
+
+/* ---- serial input: beats ------------------------------------------------- */
+
+void bsq_beats_free(bsq_beats *bt) {
+  free(bt->beat);
+  memset(bt, 0, sizeof *bt);
+}
+
+int bsq_stim_beats(bsq_beats *bt, const bsq_stim *s, const bsq_model *m,
+                   uint64_t bad_every, bsq_diag *diag) {
+  memset(bt, 0, sizeof *bt);
+  int F = m->enc.F;
+  /* at most F + 3 beats per frame */
+  bt->beat = malloc((size_t)(s->n * (uint64_t)(F + 3)) * sizeof *bt->beat);
+  if (!bt->beat) return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  uint64_t nb = 0, nbad = 0;
+  for (uint64_t i = 0; i < s->n; i++) {
+    const int64_t *codes = s->codes + i * (uint64_t)F;
+    uint64_t r = i - s->n_sweep; /* index in the random section */
+    int bad = bad_every > 0 && i >= s->n_sweep &&
+              i < s->n_sweep + s->n_random && r % bad_every == bad_every / 2;
+    int early = bad && F > 1 && nbad % 2 == 0;
+    int stop = early ? (int)((nbad / 2) % (uint64_t)(F - 1)) : F - 1;
+    for (int c = 0; c <= stop; c++) {
+      bsq_beat *b = &bt->beat[nb++];
+      b->code = codes[c];
+      b->frame = (int64_t)i;
+      b->chan = c;
+      b->tlast = c == stop && !(bad && !early);
+    }
+    if (bad && !early) { /* late: extra beats, tlast on the last */
+      int extra = 1 + (int)(nbad % 3);
+      for (int k = 0; k < extra; k++) {
+        bsq_beat *b = &bt->beat[nb++];
+        b->chan = k % F;
+        b->code = codes[b->chan];
+        b->frame = -1;
+        b->tlast = k == extra - 1;
+      }
+    }
+    if (bad) {
+      if (early) bt->n_early++;
+      else bt->n_late++;
+      nbad++;
+    }
+  }
+  bt->n = nb;
+  return BSQ_OK;
+}
+
+int bsq_beats_write(const bsq_beats *bt, const bsq_stim *s,
+                    const bsq_model *m, const char *path, bsq_diag *diag) {
+  bsq_beat_header h;
+  memset(&h, 0, sizeof h);
+  memcpy(h.magic, BSQ_BEAT_MAGIC, sizeof h.magic);
+  h.F = (uint32_t)m->enc.F;
+  h.B = (uint32_t)m->enc.B;
+  h.nbeats = bt->n;
+  h.nframes = s->n;
+  h.n_early = bt->n_early;
+  h.n_late = bt->n_late;
+  h.model_hash = bsq_model_hash(m);
+  bsq_atomic_file af;
+  int rc = bsq_atomic_open(&af, path, diag);
+  if (rc) return rc;
+  int ok = fwrite(&h, sizeof h, 1, af.fp) == 1 &&
+           fwrite(bt->beat, sizeof *bt->beat, bt->n, af.fp) == bt->n;
+  return bsq_atomic_close(&af, ok, diag);
+}
+
+int bsq_beats_write_hex(const bsq_beats *bt, const bsq_model *m, int K,
+                        bsq_mode mode, const char *dir, uint64_t *nwords,
+                        int *err, unsigned *drops, bsq_diag *diag) {
+  const bsq_encoder *e = &m->enc;
+  int TW = bsq_serial_tdata_bits(e);
+  char pb[4096], pe[4096];
+  snprintf(pb, sizeof pb, "%s/beats.hex", dir);
+  snprintf(pe, sizeof pe, "%s/expect.hex", dir);
+  bsq_serial sr;
+  int rc = bsq_serial_init(&sr, e, K, mode);
+  if (rc) return bsq_diag_set(diag, rc, "out of memory");
+  int maxw = bsq_packer_max_words(e->B, K);
+  uint64_t *words = malloc((size_t)maxw * sizeof *words);
+  uint8_t *last = malloc((size_t)maxw);
+  bsq_atomic_file afb = {0}, afe = {0};
+  int open_b = 0, open_e = 0;
+  if (!words || !last) {
+    rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((rc = bsq_atomic_open(&afb, pb, diag))) goto done;
+  open_b = 1;
+  if ((rc = bsq_atomic_open(&afe, pe, diag))) goto done;
+  open_e = 1;
+  *nwords = 0;
+  uint8_t buf[9];
+  for (uint64_t i = 0; i < bt->n; i++) {
+    const bsq_beat *b = &bt->beat[i];
+    uint64_t td = bsq_serial_tdata(e, b->chan, b->code);
+    for (int k = 0; k < 8; k++) buf[k] = (uint8_t)(td >> (8 * k));
+    buf[8] = 0;
+    buf[TW >> 3] = (uint8_t)(buf[TW >> 3] | ((b->tlast != 0) << (TW & 7)));
+    bsq_stim_put_hex(afb.fp, buf, TW + 1);
+    int n = 0;
+    bsq_serial_push(&sr, b->code, b->tlast, words, last, &n);
+    for (int w = 0; w < n; w++) {
+      for (int k = 0; k < 8; k++) buf[k] = (uint8_t)(words[w] >> (8 * k));
+      buf[8] = 0;
+      buf[K >> 3] = (uint8_t)(buf[K >> 3] | (last[w] << (K & 7)));
+      bsq_stim_put_hex(afe.fp, buf, K + 1);
+    }
+    *nwords += (uint64_t)n;
+  }
+  *err = sr.err;
+  *drops = sr.drops;
+done:
+  if (open_b) {
+    int r = bsq_atomic_close(&afb, rc == BSQ_OK, rc == BSQ_OK ? diag : NULL);
+    if (rc == BSQ_OK) rc = r;
+  }
+  if (open_e) {
+    int r = bsq_atomic_close(&afe, rc == BSQ_OK, rc == BSQ_OK ? diag : NULL);
+    if (rc == BSQ_OK) rc = r;
+  }
+  free(words);
+  free(last);
+  bsq_serial_free(&sr);
+  return rc;
+}

@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "model.h"
+#include "serial.h"
 #include "stream.h"
 
 typedef struct {
@@ -53,5 +54,31 @@ int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
 /* One hex line of the low `bits` bits of buf (little-endian bytes), most
  * significant digit first, as $readmemh reads it. */
 void bsq_stim_put_hex(FILE *fp, const uint8_t *buf, int bits);
+
+/* ---- serial input (`--arch serial`): one code per beat ---------------- */
+
+/* The beats of s: frame i's codes on channels 0..F-1, tlast on the last.
+ * Every `bad_every`-th frame of the random section (0: none) gets a
+ * misplaced tlast instead, early and late in turn (late only for F = 1):
+ * early ends the frame on a channel before F-1, late leaves tlast off
+ * channel F-1 and sends one to three extra beats, the last with tlast. */
+typedef struct {
+  uint64_t n, n_early, n_late;
+  bsq_beat *beat; /* (n) */
+} bsq_beats;
+
+int bsq_stim_beats(bsq_beats *bt, const bsq_stim *s, const bsq_model *m,
+                   uint64_t bad_every, bsq_diag *diag);
+void bsq_beats_free(bsq_beats *bt);
+/* The binary beat file for the serial harness (model/serial.h). */
+int bsq_beats_write(const bsq_beats *bt, const bsq_stim *s,
+                    const bsq_model *m, const char *path, bsq_diag *diag);
+/* Icarus: DIR/beats.hex (one {tlast, s_axis_tdata} per line) and
+ * DIR/expect.hex (one {tlast, word} per line) from the serial reference
+ * over every beat, no reset; *nwords, *err and *drops get what the
+ * reference ends with. */
+int bsq_beats_write_hex(const bsq_beats *bt, const bsq_model *m, int K,
+                        bsq_mode mode, const char *dir, uint64_t *nwords,
+                        int *err, unsigned *drops, bsq_diag *diag);
 
 #endif

@@ -168,7 +168,7 @@ static void fixture_init(fixture *x, const char *dir, int n, int zero) {
   ck_assert_int_eq(bsq_model_load(&x->m, model, &d), 0);
   free(model);
   snprintf(x->work, sizeof x->work, "%s/k", dir);
-  int want[BSQ_SYN_NARCH] = {1, 1, 1};
+  int want[BSQ_SYN_NARCH] = {1, 1, 1, 1}; /* serial too */
   ck_assert_msg(bsq_synth_write_rtl(&x->m, "bsq", want, NULL, dir, &d) == 0, "%s",
                 d.msg);
   x->codes = calloc((size_t)n * 3, sizeof *x->codes);

@@ -58,6 +58,15 @@ static const design MATRIX[] = {
      "--datapath-reset off"},
     {10, 1, {4}, 1, {12}, 1, {0}, 32, "aligned", "search", 0.5,
      "friedman1:rows=400:seed=7", "--datapath-reset off"},
+    /* serial: one code per beat, mixed bits, widths and signedness (and
+     * test_cosim_serial_icarus_agrees) */
+    {1, 1, {3}, 1, {7}, 1, {1}, 5, "continuous", "serial", 0.5, NULL, NULL},
+    {10, 1, {4}, 1, {12}, 1, {0}, 32, "aligned", "serial", 0.0,
+     "friedman1:rows=400:seed=7", NULL},
+    {2, 2, {3, 5}, 2, {20, 32}, 2, {1, 0}, 8, "continuous", "serial", 0.5, NULL, NULL},
+    {6, 3, {8, 1, 3}, 3, {16, 6, 3}, 3, {1, 0, 0}, 64, "aligned", "serial", 0.2, NULL, NULL},
+    {4, 2, {3, 5}, 2, {10, 6}, 2, {1, 0}, 16, "aligned", "serial", 0.5, NULL,
+     "--datapath-reset off"},
 };
 #define NMATRIX ((int)(sizeof MATRIX / sizeof MATRIX[0]))
 
@@ -137,6 +146,12 @@ START_TEST(test_cosim_matrix) {
   ck_assert_int_gt(atoi(v), 1000);
   ck_assert_ptr_nonnull(strstr(out, "\"pass\": true}"));
   if (t->data) ck_assert_ptr_null(strstr(out, "\"data\": 0,"));
+  if (!strcmp(t->arch, "serial")) { /* misplaced tlasts were driven */
+    v = json_field(out, "tlast_late");
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_gt(atoi(v), 0);
+    if (t->F > 1) ck_assert_int_gt(atoi(json_field(out, "tlast_early")), 0);
+  }
   free(out);
   free(err);
   free(model);
@@ -233,6 +248,89 @@ START_TEST(test_cosim_detects_altered_threshold) {
 }
 END_TEST
 
+/* The serial encoder on Icarus too: the same beats, misplaced tlasts
+ * included, the error flag and drop counter checked at the end. */
+START_TEST(test_cosim_serial_icarus_agrees) {
+  design t = {4, 3, {3, 2, 4}, 2, {7, 10}, 2, {1, 0}, 16,
+              "aligned", "serial", 0.3, NULL, NULL};
+  char *dir = tu_tmpdir("serial-icarus");
+  char *model = make_model(&t, dir, 31);
+  char args[1024], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "sim '%s' --arch serial --word-bits 16 --mode aligned "
+           "--frames 600 --backpressure 0.3 --simulator both --json",
+           model);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  const char *ic = strstr(out, "\"icarus\": {");
+  ck_assert_ptr_nonnull(ic);
+  ck_assert_ptr_nonnull(strstr(ic, "\"mismatches\": 0"));
+  ck_assert_ptr_nonnull(strstr(ic, "\"pass\": true"));
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+/* Adds one to the first table entry of feature `feat` in the serial
+ * quantizer (stage 0, the case on the channel: its middle threshold); returns 0 if one was found. */
+static int alter_serial_entry(const char *path, int feat) {
+  size_t len;
+  char *text = tu_read(path, &len);
+  if (!text) return -1;
+  char pat[48];
+  snprintf(pat, sizeof pat, "// feature %d \"x%d\" t", feat, feat + 1);
+  char *p = strstr(text, pat);
+  int rc = -1;
+  if (p) {
+    char *bol = p;
+    while (bol > text && bol[-1] != '\n') bol--;
+    /* unsigned 8'd12 or signed 9'sd12 / -9'sd12 (some entry is negative) */
+    char *lit = strstr(bol, "'sd");
+    if (!lit || lit > p) lit = strstr(bol, "'d");
+    if (lit && lit < p && strstr(bol, "thr_s0 =") && strstr(bol, "thr_s0 =") < p) {
+      char *num = lit + (lit[1] == 's' ? 3 : 2);
+      long v = strtol(num, NULL, 10);
+      char *end = num + strspn(num, "0123456789");
+      size_t n = len + 32;
+      char *out = malloc(n);
+      snprintf(out, n, "%.*s%ld%s", (int)(num - text), text, v + 1, end);
+      FILE *fp = fopen(path, "wb");
+      fputs(out, fp);
+      fclose(fp);
+      free(out);
+      rc = 0;
+    }
+  }
+  free(text);
+  return rc;
+}
+
+START_TEST(test_cosim_serial_detects_altered_entry) {
+  design t = {3, 1, {3}, 1, {8}, 1, {0}, 8, "aligned", "serial", 0.0, NULL,
+              NULL};
+  char *dir = tu_tmpdir("neg-serial");
+  char *model = make_model(&t, dir, 5);
+  char args[1024], path[1024], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "gen '%s' -o '%s/rtl' --arch serial "
+                              "--word-bits 8", model, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  snprintf(path, sizeof path, "%s/rtl/bsq_quant.v", dir);
+  ck_assert_int_eq(alter_serial_entry(path, 1), 0);
+  snprintf(args, sizeof args, "sim '%s' --rtl '%s/rtl' --frames 300", model,
+           dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 3, "exit %d\n%s%s", rc, out, err);
+  ck_assert_msg(strstr(err, "feature=1 \"x2\"") != NULL, "%s", err);
+  ck_assert_ptr_nonnull(strstr(out, "FAIL"));
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
 START_TEST(test_cosim_detects_dropped_word) {
   design t = {4, 1, {4}, 1, {6}, 1, {1}, 16, "continuous", "search", 0.2, NULL, NULL};
   char *dir = tu_tmpdir("neg-drop");
@@ -265,11 +363,13 @@ Suite *cosim_suite(void) {
   tcase_add_loop_test(tc, test_cosim_matrix, 0,
                       (NMATRIX + matrix_stride - 1) / matrix_stride);
   tcase_add_test(tc, test_cosim_icarus_agrees);
+  tcase_add_test(tc, test_cosim_serial_icarus_agrees);
   suite_add_tcase(s, tc);
   TCase *te = tcase_create("Errors");
   tcase_set_timeout(te, 600);
   tcase_add_test(te, test_cosim_detects_altered_threshold);
   tcase_add_test(te, test_cosim_detects_dropped_word);
+  tcase_add_test(te, test_cosim_serial_detects_altered_entry);
   suite_add_tcase(s, te);
   return s;
 }

@@ -305,6 +305,96 @@ START_TEST(test_synth_proof_fails_on_altered_search_threshold) {
 }
 END_TEST
 
+/* Serial beside the others: its bank's latency and one frame per F clocks
+ * checked in simulation, the frame-rate fields, and --arch auto picking
+ * the smallest architecture that meets the rate (generic target: no
+ * timing, so every one meets it unless --clock-mhz is too slow for F
+ * clocks per frame). */
+START_TEST(test_synth_serial_and_auto) {
+  int bits[3] = {3, 2, 4}, width[2] = {7, 10}, sgn[2] = {1, 0};
+  char *dir = tu_tmpdir("synth-serial");
+  char *model = make_model(dir, 3, bits, 3, width, 2, sgn, 2, 21);
+  char args[2048], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "synth '%s' --target generic --arch auto --frame-rate 2e6 --json "
+           "--keep '%s/k'",
+           model, dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  cJSON *root = cJSON_Parse(out);
+  ck_assert_ptr_nonnull(root);
+  const cJSON *se = tu_json_field(root, "serial");
+  int lat = gen_stages(model, BSQ_ARCH_SERIAL) + 1;
+  ck_assert_int_eq((int)tu_json_num(se, "latency_cycles"), lat);
+  ck_assert_int_eq((int)tu_json_num(se, "latency_cycles_sim"), lat);
+  ck_assert_int_eq((int)tu_json_num(se, "samples_per_frame"), 3);
+  ck_assert_double_eq_tol(tu_json_num(se, "frames_per_clock"), 1.0 / 3, 1e-12);
+  ck_assert_int_eq((int)tu_json_num(se, "clock_mhz_per_msps"), 3);
+  ck_assert_int_eq((int)tu_json_num(tu_json_field(root, "flash"),
+                                    "clock_mhz_per_msps"), 1);
+  /* auto: the smallest generic cell count of the three */
+  const char *names[3] = {"flash", "search", "serial"};
+  const char *smallest = NULL;
+  double best = 0;
+  for (int a = 0; a < 3; a++) {
+    double v = tu_json_num(tu_json_field(root, names[a]), "cells_generic");
+    if (!smallest || v < best) smallest = names[a], best = v;
+  }
+  const cJSON *pk = tu_json_field(tu_json_field(root, "auto"), "arch");
+  ck_assert_str_eq(pk->valuestring, smallest);
+  ck_assert_ptr_nonnull(strstr(err, "auto: "));
+  cJSON_Delete(root);
+  free(out);
+  free(err);
+  /* at 5 MHz a 2 MS/s stream leaves serial (6 MHz needed) out */
+  snprintf(args, sizeof args,
+           "synth '%s/k' --target generic --arch auto --frame-rate 2e6 "
+           "--clock-mhz 5 --json", dir);
+  rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  root = cJSON_Parse(out);
+  ck_assert_ptr_nonnull(root);
+  pk = tu_json_field(tu_json_field(root, "auto"), "arch");
+  ck_assert_str_ne(pk->valuestring, "serial");
+  ck_assert_ptr_nonnull(strstr(err, "serial"));
+  cJSON_Delete(root);
+  free(out);
+  free(err);
+  /* nothing meets 2 MS/s at 1 MHz: exit 3, and says so */
+  snprintf(args, sizeof args,
+           "synth '%s/k' --target generic --arch auto --frame-rate 2e6 "
+           "--clock-mhz 1", dir);
+  rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 3, "exit %d\n%s%s", rc, out, err);
+  ck_assert_ptr_nonnull(strstr(err, "no architecture meets"));
+  free(out);
+  free(err);
+  /* the serial bank's latency claim is checked in simulation too */
+  char path[2048];
+  snprintf(path, sizeof path, "%s/k/bsq_serial_bank.v", dir);
+  char *text = tu_read(path, NULL);
+  ck_assert_ptr_nonnull(text);
+  char *at = strstr(text, "latency=");
+  ck_assert_ptr_nonnull(at);
+  FILE *fp = fopen(path, "wb");
+  fprintf(fp, "%.*slatency=%d%s", (int)(at - text), text, lat + 1,
+          at + 8 + strspn(at + 8, "0123456789"));
+  fclose(fp);
+  free(text);
+  snprintf(args, sizeof args, "synth '%s/k' --arch serial --target none", dir);
+  rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 3, "exit %d\n%s%s", rc, out, err);
+  char msg[128];
+  snprintf(msg, sizeof msg, "design says latency %d, simulation measures %d",
+           lat + 1, lat);
+  ck_assert_msg(strstr(err, msg) != NULL, "%s", err);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
 /* A bank whose marker claims one more cycle than it has: the simulation
  * cross-check catches it. */
 START_TEST(test_synth_latency_claim_checked_in_simulation) {
@@ -403,7 +493,8 @@ START_TEST(test_synth_usage_and_input_errors) {
                        "--seeds 10", "--prove --arch flash", "--name 9x",
                        "--frobnicate", "--frames 3", "--clock-mhz 0",
                        "--frame-rate -1", "--input-delay x",
-                       "--target asic --liberty my.lib"};
+                       "--target asic --liberty my.lib", "--arch auto",
+                       "--arch fastest", "--arch auto --frame-rate 1e6 --target none"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     snprintf(args, sizeof args, "synth '%s' %s", model, bad[i]);
     ck_assert_msg(tu_bsq(args, NULL, NULL) == 1, "%s", bad[i]);
@@ -430,6 +521,7 @@ Suite *synth_suite(void) {
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_synth_report_fields_and_proof);
   tcase_add_test(tc, test_synth_all_targets_tiny_design);
+  tcase_add_test(tc, test_synth_serial_and_auto);
   suite_add_tcase(s, tc);
   TCase *te = tcase_create("Errors");
   tcase_set_timeout(te, 300);

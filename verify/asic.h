@@ -71,6 +71,7 @@ typedef struct {
   int ntypes;
   bsq_asic_cell type[BSQ_ASIC_MAX_TYPES]; /* by type, as yosys lists them */
   int latency;           /* register stages codes -> levels (bank header) */
+  int samples_per_frame; /* clocks per frame: 1, or F for serial (header) */
   /* ---- timing (OpenSTA, library's default corner) */
   double clock_mhz;        /* the target the slack is at */
   double in_delay_ns, out_delay_ns;
@@ -95,7 +96,9 @@ typedef struct {
   double leakage_pj_per_frame; /* p_leakage / frame_rate */
 } bsq_synth_asic_result;
 
-/* arch is BSQ_SYN_FLASH, BSQ_SYN_SEARCH or BSQ_SYN_NAIVE.
+/* arch is BSQ_SYN_FLASH, BSQ_SYN_SEARCH, BSQ_SYN_NAIVE or BSQ_SYN_SERIAL
+ * (one code per clock: the clock is F times the frame rate, and the
+ * gate-level check drives F codes per frame and checks valid_o too).
  * Maps DIR/NAME_ARCH_quant.v + NAME_ARCH_bank.v (top NAME_ARCH_bank, ports
  * clk, rst_n, codes_i, levels_o) to the liberty, then times the netlist
  * with OpenSTA at o->clock_mhz (rst_n a false path). Fills the mapping and

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -217,7 +218,12 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   char f_pk[4096], ldlibs[4096], san[1024], san_ld[1200], mkpath[4096];
   char entry[4096], hex[BSQ_CACHEKEY_HEX], rt_hex[BSQ_CACHEKEY_HEX];
   bsq_pathf(top, sizeof top, "%s_encoder", j->opt.name);
-  bsq_pathf(harness, sizeof harness, "%s/harness.cpp", tp->sim_dir);
+  int serial = j->opt.arch == BSQ_ARCH_SERIAL;
+  bsq_pathf(harness, sizeof harness, "%s/%s", tp->sim_dir,
+            serial ? "serial_harness.cpp" : "harness.cpp");
+  if (serial && access(harness, R_OK) != 0) /* the CLI checks harness.cpp */
+    return bsq_diag_set(diag, BSQ_EIO, "%s: cannot read (the serial harness)",
+                        harness);
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
@@ -227,9 +233,10 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   const char *trace_flag = !j->trace ? "" : fst ? "--trace-fst" : "--trace";
   /* The harness's own flags, given to harness.o only (see below). */
   bsq_pathf(cflags, sizeof cflags,
-            "-I%s -DBSQ_K=%d -DBSQ_ALIGNED=%d -DBSQ_IN_BITS=%d -DBSQ_B=%d%s",
+            "-I%s -DBSQ_K=%d -DBSQ_ALIGNED=%d -DBSQ_%s=%d -DBSQ_B=%d%s",
             tp->include_dir, j->opt.word_bits,
-            j->opt.mode == BSQ_MODE_ALIGNED, bsq_tdata_bits(&m->enc),
+            j->opt.mode == BSQ_MODE_ALIGNED, serial ? "TW" : "IN_BITS",
+            serial ? bsq_serial_tdata_bits(&m->enc) : bsq_tdata_bits(&m->enc),
             m->enc.B,
             !j->trace ? "" : fst ? " -DBSQ_TRACE_FST" : " -DBSQ_TRACE_VCD");
   char *pc_argv[] = {"pkg-config", "--libs", "libcjson", "openblas", NULL};
@@ -256,8 +263,10 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   bsq_buf mk;
   bsq_buf_init(&mk);
   bsq_buf_puts(&mk, "# written by bsq sim\ninclude Vdut.mk\n");
-  bsq_buf_printf(&mk, "harness.o: CPPFLAGS += %s\n", cflags);
-  if (*san) bsq_buf_printf(&mk, "harness.o: CPPFLAGS += %s\n", san);
+  /* the harness's object, named after its source */
+  const char *ho = serial ? "serial_harness.o" : "harness.o";
+  bsq_buf_printf(&mk, "%s: CPPFLAGS += %s\n", ho, cflags);
+  if (*san) bsq_buf_printf(&mk, "%s: CPPFLAGS += %s\n", ho, san);
   char *text = bsq_buf_finish(&mk);
   if (!text) return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
 
@@ -393,25 +402,49 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   bsq_pathf(log, sizeof log, "%s/iverilog.log", dir);
   bsq_pathf(out, sizeof out, "%s/vvp.out", dir);
   bsq_pathf(vvp, sizeof vvp, "%s/tb.vvp", dir);
-  bsq_pathf(tb, sizeof tb, "%s/bsq_tb.v", j->paths->sim_dir);
+  int serial = j->opt.arch == BSQ_ARCH_SERIAL;
+  if (serial && !j->beats)
+    return bsq_diag_set(diag, BSQ_EINVAL, "serial co-simulation needs beats");
+  bsq_pathf(tb, sizeof tb, "%s/%s", j->paths->sim_dir,
+            serial ? "bsq_serial_tb.v" : "bsq_tb.v");
+  if (serial && access(tb, R_OK) != 0)
+    return bsq_diag_set(diag, BSQ_EIO, "%s: cannot read (the serial testbench)",
+                        tb);
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
   uint64_t nwords = 0;
-  if ((rc = bsq_stim_write_hex(s, m, j->opt.word_bits, j->opt.mode, dir,
-                               &nwords, diag)))
+  int exp_err = 0;
+  unsigned exp_drops = 0;
+  char p_err[64] = "-Pbsq_tb.ExpErr=0", p_drops[64] = "-Pbsq_tb.ExpDrops=0";
+  if (serial) {
+    if ((rc = bsq_beats_write_hex(j->beats, m, j->opt.word_bits, j->opt.mode,
+                                  dir, &nwords, &exp_err, &exp_drops, diag)))
+      return rc;
+    snprintf(p_err, sizeof p_err, "-Pbsq_tb.ExpErr=%d", exp_err);
+    snprintf(p_drops, sizeof p_drops, "-Pbsq_tb.ExpDrops=%u", exp_drops);
+  } else if ((rc = bsq_stim_write_hex(s, m, j->opt.word_bits, j->opt.mode,
+                                      dir, &nwords, diag))) {
     return rc;
+  }
   bsq_pathf(dut, sizeof dut, "-DBSQ_TB_DUT=%s_encoder", j->opt.name);
-  snprintf(p_in, sizeof p_in, "-Pbsq_tb.InBits=%d", bsq_tdata_bits(&m->enc));
+  snprintf(p_in, sizeof p_in, "-Pbsq_tb.InBits=%d",
+           serial ? bsq_serial_tdata_bits(&m->enc) : bsq_tdata_bits(&m->enc));
   snprintf(p_k, sizeof p_k, "-Pbsq_tb.WordBits=%d", j->opt.word_bits);
-  snprintf(p_nf, sizeof p_nf, "-Pbsq_tb.NFrames=%" PRIu64, s->n);
+  snprintf(p_nf, sizeof p_nf, "-Pbsq_tb.NFrames=%" PRIu64,
+           serial ? j->beats->n : s->n);
   snprintf(p_nw, sizeof p_nw, "-Pbsq_tb.NWords=%" PRIu64, nwords);
   snprintf(p_st, sizeof p_st, "-Pbsq_tb.StallPct=%d",
            (int)lround(j->backpressure * 100.0));
   snprintf(p_sd, sizeof p_sd, "-Pbsq_tb.Seed=%d", (int)(j->seed & 0x7fffffff));
   char *argv[] = {"iverilog", "-g2001", "-o", vvp, "-s", "bsq_tb", dut,
                   p_in, p_k, p_nf, p_nw, p_st, p_sd, tb, f_top, f_quant,
-                  f_pk, NULL};
+                  f_pk, NULL, NULL, NULL};
+  if (serial) { /* the expected error flag and drop count, before the files */
+    memmove(&argv[15], &argv[13], 4 * sizeof argv[0]);
+    argv[13] = p_err;
+    argv[14] = p_drops;
+  }
   remove(log);
   double tb0 = bsq_now();
   int st = bsq_run(argv, NULL, log, log);
@@ -438,8 +471,8 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   relay_lines(out, "icarus: ", 1, j->log, j->log_user, r);
   r->seconds = t1 - t0;
   r->accepted = r->frames;
-  r->total = s->n;
-  r->ok = r->mismatches == 0 && r->frames == s->n && r->words == nwords;
+  r->total = serial ? j->beats->n : s->n;
+  r->ok = r->mismatches == 0 && r->frames == r->total && r->words == nwords;
   if (r->ok) return BSQ_OK;
   return mismatches(diag, "icarus", r);
 }
@@ -473,6 +506,8 @@ int bsq_sim_run(const bsq_sim_cfg *c, const bsq_model *m, bsq_sim_report *r,
            bsq_model_hash(m));
   bsq_stim stim;
   memset(&stim, 0, sizeof stim);
+  bsq_beats beats;
+  memset(&beats, 0, sizeof beats);
   bsq_design d;
   memset(&d, 0, sizeof d);
   char rtl[4096], vec[4096];
@@ -497,12 +532,30 @@ int bsq_sim_run(const bsq_sim_cfg *c, const bsq_model *m, bsq_sim_report *r,
   r->n_random = stim.n_random;
   r->n_data = stim.n_data;
   if (stim.note[0]) say(c->log, c->log_user, BSQ_LOG_NOTE, "%s", stim.note);
-  bsq_pathf(vec, sizeof vec, "%s/vectors.bin", c->work);
-  if ((rc = bsq_stim_write(&stim, m, vec, diag))) goto done;
+  uint64_t reset_at = c->reset ? stim.n / 2 : UINT64_MAX;
+  if (r->opt.arch == BSQ_ARCH_SERIAL) {
+    /* one code per beat, every 23rd random frame with its tlast misplaced;
+     * the reset lands in the middle of a frame */
+    if ((rc = bsq_stim_beats(&beats, &stim, m, 23, diag))) goto done;
+    r->n_beats = beats.n;
+    r->n_early = beats.n_early;
+    r->n_late = beats.n_late;
+    bsq_pathf(vec, sizeof vec, "%s/beats.bin", c->work);
+    if ((rc = bsq_beats_write(&beats, &stim, m, vec, diag))) goto done;
+    if (c->reset) {
+      reset_at = beats.n / 2;
+      while (reset_at < beats.n && m->F > 1 &&
+             beats.beat[reset_at].chan != m->F / 2)
+        reset_at++;
+    }
+  } else {
+    bsq_pathf(vec, sizeof vec, "%s/vectors.bin", c->work);
+    if ((rc = bsq_stim_write(&stim, m, vec, diag))) goto done;
+  }
   bsq_sim_job job = {c->paths, c->work, rtl, c->model_path, vec, c->trace,
-                     r->opt, c->backpressure, c->seed,
-                     c->reset ? stim.n / 2 : UINT64_MAX, c->drop_word,
-                     c->log, c->log_user, c->cache_dir};
+                     r->opt, c->backpressure, c->seed, reset_at, c->drop_word,
+                     c->log, c->log_user, c->cache_dir,
+                     r->opt.arch == BSQ_ARCH_SERIAL ? &beats : NULL};
   int failed = 0;
   bsq_diag first = {{0}};
   for (int s = 0; s < 2; s++) {
@@ -524,6 +577,7 @@ int bsq_sim_run(const bsq_sim_cfg *c, const bsq_model *m, bsq_sim_report *r,
   }
   rc = failed ? bsq_diag_set(diag, BSQ_EMISMATCH, "%s", first.msg) : BSQ_OK;
 done:
+  bsq_beats_free(&beats);
   bsq_stim_free(&stim);
   if (d.feat) bsq_design_free(&d);
   return rc;
@@ -568,12 +622,14 @@ char *bsq_sim_report_json(const bsq_sim_cfg *c, const bsq_sim_report *r,
                  "\"%s\", \"stimulus\": {\"sweep\": %" PRIu64
                  ", \"random\": %" PRIu64 ", \"data\": %" PRIu64
                  ", \"backpressure\": %g, \"seed\": %" PRIu64
-                 "}, \"frames\": %" PRIu64 ", \"words\": %" PRIu64
+                 "}, \"beats\": %" PRIu64 ", \"tlast_early\": %" PRIu64
+                 ", \"tlast_late\": %" PRIu64
+                 ", \"frames\": %" PRIu64 ", \"words\": %" PRIu64
                  ", \"mismatches\": %" PRIu64 ", \"frames_per_s\": %.1f, ",
                  o->name, bsq_arch_name(o->arch), o->word_bits,
                  bsq_mode_name(o->mode), r->model_hash, sim_which(c),
                  r->n_sweep, r->n_random, r->n_data, c->backpressure, c->seed,
-                 main_r->frames, main_r->words, main_r->mismatches,
+                 r->n_beats, r->n_early, r->n_late, main_r->frames, main_r->words, main_r->mismatches,
                  bsq_sim_fps(main_r));
   if (c->verilator) json_result(&b, "verilator", &r->verilator);
   if (c->icarus) json_result(&b, "icarus", &r->icarus);
@@ -612,6 +668,12 @@ char *bsq_sim_report_text(const bsq_sim_cfg *c, const bsq_sim_report *r) {
                  " data set frames; backpressure %g, seed %" PRIu64 "%s\n",
                  r->n_sweep, r->n_random, r->n_data, c->backpressure, c->seed,
                  c->reset ? ", reset mid-stream" : "");
+  if (r->opt.arch == BSQ_ARCH_SERIAL)
+    bsq_buf_printf(&b,
+                   "serial: %" PRIu64 " beats, one code each; %" PRIu64
+                   " frames with tlast early, %" PRIu64 " late (dropped)%s\n",
+                   r->n_beats, r->n_early, r->n_late,
+                   c->reset ? "; the reset lands mid-frame" : "");
   if (c->verilator) text_result(&b, "verilator", &r->verilator);
   if (c->icarus) text_result(&b, "icarus", &r->icarus);
   if (ratio > 0)

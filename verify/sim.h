@@ -51,6 +51,8 @@ typedef struct {
   bsq_log_fn log;          /* simulator lines (BSQ_LOG_TOOL); may be NULL */
   void *log_user;
   const char *cache_dir;   /* build cache (verify/simcache.h); NULL none */
+  const bsq_beats *beats;  /* arch serial: the beats vec_path holds (Icarus
+                              drives them too); NULL otherwise */
 } bsq_sim_job;
 
 /* Both: 0 pass; BSQ_EMISMATCH the simulation failed or gave no result
@@ -95,6 +97,8 @@ typedef struct {
   char model_hash[17];
   int F, B, in_bits;
   uint64_t n_sweep, n_random, n_data;
+  uint64_t n_beats, n_early, n_late; /* arch serial: beats, and frames with
+                                        a misplaced tlast among them */
   bsq_sim_result verilator, icarus;
   char tail_log[4096];     /* a failed tool's log to show, or "" */
 } bsq_sim_report;

@@ -259,6 +259,8 @@ static int hex_bytes(const char *s, uint8_t *buf, int bits) {
 int bsq_synth_latency_sim(const bsq_model *m, const char *dir,
                           const char *work, const char *name, int arch,
                           int *latency, bsq_diag *diag) {
+  if (arch == BSQ_SYN_SERIAL)
+    return bsq_synth_latency_sim_serial(m, dir, work, name, latency, diag);
   enum { NFRAMES = 256, EXTRA = 24 };
   const bsq_encoder *e = &m->enc;
   int F = e->F, IN = 0, B = e->B;

@@ -34,6 +34,7 @@
 typedef struct {
   int present;          /* the files exist and were synthesized */
   int latency;          /* from the design (marker line) */
+  int samples_per_frame; /* clocks per frame: 1, or F for serial (marker) */
   int latency_sim;      /* measured in simulation */
   long cells_generic;
   char cells_by_type[2048]; /* JSON object text, "{}" when not run */
@@ -69,6 +70,14 @@ int bsq_synth_cmos(const char *dir, const char *work, const char *name,
 int bsq_synth_latency_sim(const bsq_model *m, const char *dir,
                           const char *work, const char *name, int arch,
                           int *latency, bsq_diag *diag);
+
+/* The same for the serial bank (arch BSQ_SYN_SERIAL, verify/synth_serial.c;
+ * bsq_synth_latency_sim calls it): one code per clock, and the frame's
+ * levels must show with valid_o exactly once every F clocks, L clocks
+ * after its last code entered; valid_o low in between. */
+int bsq_synth_latency_sim_serial(const bsq_model *m, const char *dir,
+                                 const char *work, const char *name,
+                                 int *latency, bsq_diag *diag);
 
 /* Formal equivalence with Yosys: for every feature, the level computed by
  * the search and by the naive quantizer equals flash's for every input
@@ -106,7 +115,12 @@ typedef struct {
   bsq_gen_opts choices; /* pipeline, datapath_reset of flash and search
                           when the designs are generated (defaults: as
                           `bsq gen` writes them) */
-  int prove;           /* the proof (needs flash and search) */
+  int prove;           /* the proof (needs flash and search; serial is
+                          checked by simulation instead) */
+  int pick;            /* --arch auto: pick the smallest of flash, search
+                          and serial (by the target's area figure) that
+                          meets asic.frame_rate_hz (at asic.clock_mhz when
+                          given, else at the clock its Fmax allows) */
   int seeds;           /* nextpnr seeds, 1..BSQ_SYNTH_MAX_SEEDS (default 3) */
   int jobs;            /* tool runs side by side (the latency check, the
                           flows of each bank, asic, the proof); default 0:
@@ -134,6 +148,9 @@ typedef struct {
   int proved;          /* the proof ran */
   int all_eq;          /* ... and found every architecture equal */
   int nfailed;         /* failed checks (latency, proof) */
+  int picked;          /* --arch auto: the architecture (BSQ_SYN_*), or -1
+                          none meets the frame rate */
+  char pick_why[800];  /* ... and why, for the report and stderr */
   char notes[BSQ_SYNTH_MAX_NOTES][800];
   int nnotes;
 } bsq_synth_report;

@@ -19,6 +19,7 @@ void bsq_synth_cfg_default(bsq_synth_cfg *c) {
   memset(c, 0, sizeof *c);
   c->name = "bsq";
   c->want[BSQ_SYN_FLASH] = c->want[BSQ_SYN_SEARCH] = c->want[BSQ_SYN_NAIVE] = 1;
+  c->want[BSQ_SYN_SERIAL] = 1;
   c->t_generic = c->t_ice40 = c->t_cmos = 1;
   c->t_asic = 2;
   bsq_asic_opts_default(&c->asic);
@@ -118,6 +119,7 @@ static void tool_version(char *out, size_t cap, char *const argv[],
 static void arch_unmeasured(bsq_synth_arch *a) {
   memset(a, 0, sizeof *a);
   a->latency_sim = -1;
+  a->samples_per_frame = 1;
   a->cells_generic = a->luts = a->carry_cells = a->dffs = a->logic_cells = -1;
   a->brams = -1;
   a->transistors = -1;
@@ -269,7 +271,7 @@ static int run_asic(const bsq_synth_cfg *c, const bsq_model *m,
     snprintf(r->liberty_name, sizeof r->liberty_name, "%s",
              x->asic.liberty_name);
     snprintf(r->area_unit, sizeof r->area_unit, "%s", x->asic.area_unit);
-    r->clock_mhz = x->asic.clock_mhz;
+    if (a != BSQ_SYN_SERIAL || !r->clock_mhz) r->clock_mhz = x->asic.clock_mhz;
     r->in_delay_ns = x->asic.in_delay_ns;
     r->out_delay_ns = x->asic.out_delay_ns;
     say(c, BSQ_LOG_PROGRESS, "%s: gate-level check and power, %d frames", an,
@@ -278,7 +280,8 @@ static int run_asic(const bsq_synth_cfg *c, const bsq_model *m,
                                        width, m->enc.bits, n, codes, lv,
                                        &x->asic, &d);
     r->frame_rate_hz = x->asic.frame_rate_hz;
-    r->power_clock_mhz = x->asic.power_clock_mhz;
+    if (a != BSQ_SYN_SERIAL || !r->power_clock_mhz)
+      r->power_clock_mhz = x->asic.power_clock_mhz;
     if (rc == BSQ_EMISMATCH) {
       FAILED_CHECK(s, "%s", d.msg);
       rc = BSQ_OK;
@@ -296,7 +299,7 @@ static int run_proof(const bsq_synth_cfg *c, const bsq_model *m,
                      bsq_synth_report *r, sink *s, bsq_diag *diag) {
   int present[BSQ_SYN_NARCH], lat[BSQ_SYN_NARCH];
   for (int a = 0; a < BSQ_SYN_NARCH; a++) {
-    present[a] = r->r[a].present;
+    present[a] = r->r[a].present && a != BSQ_SYN_SERIAL; /* by simulation */
     lat[a] = r->r[a].latency;
   }
   int *eq = calloc((size_t)(BSQ_SYN_NARCH * m->F), sizeof *eq);
@@ -325,6 +328,68 @@ static int run_proof(const bsq_synth_cfg *c, const bsq_model *m,
   }
   free(eq);
   return BSQ_OK;
+}
+
+/* --arch auto: the target's area figure and Fmax of architecture x (the
+ * most specific target that ran: asic, ice40, cmos, generic), or -1. */
+static double area_of(const bsq_synth_arch *x, const char **unit) {
+  if (x->asic_mapped) return *unit = "um^2 (asic)", x->asic.area;
+  if (x->logic_cells >= 0) return *unit = "iCE40 logic cells", (double)x->logic_cells;
+  if (x->transistors >= 0) return *unit = "transistors (cmos)", (double)x->transistors;
+  if (x->cells_generic >= 0) return *unit = "generic cells", (double)x->cells_generic;
+  return *unit = "", -1;
+}
+
+static double fmax_of(const bsq_synth_arch *x, const char **src) {
+  if (x->asic_mapped && x->asic.fmax_mhz_sta > 0)
+    return *src = "OpenSTA", x->asic.fmax_mhz_sta;
+  if (x->fmax_mhz > 0) return *src = "nextpnr-ice40", x->fmax_mhz;
+  return *src = "", -1;
+}
+
+static void pick_arch(const bsq_synth_cfg *c, bsq_synth_report *r) {
+  static const int cand[] = {BSQ_SYN_FLASH, BSQ_SYN_SEARCH, BSQ_SYN_SERIAL};
+  double rate = c->asic.frame_rate_hz > 0 ? c->asic.frame_rate_hz : 1e6;
+  double clk = c->asic.clock_mhz;
+  int best = -1;
+  double best_area = 0;
+  const char *unit = "";
+  bsq_buf b;
+  bsq_buf_init(&b);
+  for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++) {
+    const bsq_synth_arch *x = &r->r[cand[i]];
+    if (!x->present) continue;
+    const char *u, *src;
+    double area = area_of(x, &u), fmax = fmax_of(x, &src);
+    double need = rate * x->samples_per_frame / 1e6; /* MHz */
+    int meets = clk > 0 ? need <= clk * (1 + 1e-12) && (fmax < 0 || clk <= fmax)
+                        : fmax < 0 || need <= fmax;
+    bsq_buf_printf(&b, "%s%s %.0f %s, needs %.6g MHz", b.len ? "; " : "",
+                   bsq_synth_arch_name(cand[i]), area, u, need);
+    if (fmax > 0) bsq_buf_printf(&b, ", Fmax %.1f MHz (%s)", fmax, src);
+    else bsq_buf_printf(&b, ", no Fmax on this target");
+    bsq_buf_printf(&b, meets ? ": meets" : ": does not meet");
+    if (meets && area >= 0 && (best < 0 || area < best_area)) {
+      best = cand[i];
+      best_area = area;
+      unit = u;
+    }
+  }
+  char *why = bsq_buf_finish(&b);
+  r->picked = best;
+  char at[64] = "";
+  if (clk > 0) snprintf(at, sizeof at, " at %.6g MHz", clk);
+  if (best >= 0)
+    snprintf(r->pick_why, sizeof r->pick_why,
+             "auto: %s, the smallest (%.0f %s) that meets %g frames/s%s (%s)",
+             bsq_synth_arch_name(best), best_area, unit, rate, at,
+             why ? why : "");
+  else
+    snprintf(r->pick_why, sizeof r->pick_why,
+             "auto: no architecture meets %g frames/s%s (%s)", rate, at,
+             why ? why : "");
+  free(why);
+  add_note(r, r->pick_why);
 }
 
 /* ---- the stages, side by side -------------------------------------------- */
@@ -410,6 +475,7 @@ static int run_stages(const bsq_synth_cfg *c, const bsq_model *m,
 int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
                   bsq_synth_report *r, bsq_diag *diag) {
   memset(r, 0, sizeof *r);
+  r->picked = -1;
   r->t_generic = c->t_generic;
   r->t_ice40 = c->t_ice40;
   r->t_cmos = c->t_cmos;
@@ -460,8 +526,10 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
     if ((rc = bsq_synth_read_bank(rtl, c->name, a, &r->r[a].latency, diag)))
       goto done;
     r->r[a].present = 1;
+    r->r[a].samples_per_frame = bsq_synth_read_bank_spf(rtl, c->name, a);
   }
   if ((rc = run_stages(c, m, &d, rtl, r, diag))) goto done;
+  if (c->pick) pick_arch(c, r);
   if (r->nfailed)
     rc = bsq_diag_set(diag, BSQ_EMISMATCH, "%d check%s failed", r->nfailed,
                       r->nfailed == 1 ? "" : "s");
@@ -520,6 +588,8 @@ static void asic_json(cJSON *o, const bsq_synth_asic_result *x,
       cJSON_AddNumberToObject(dby, x->type[k].name, x->type[k].count);
   }
   cJSON_AddNumberToObject(o, "latency_cycles", x->latency);
+  cJSON_AddNumberToObject(o, "clock_mhz", x->clock_mhz);
+  cJSON_AddNumberToObject(o, "power_clock_mhz", x->power_clock_mhz);
   /* STA prints 4 digits: period - slack would show float noise */
   add_num(o, "critical_path_ns", round(x->critical_path_ns * 1e4) / 1e4,
           x->critical_path_ns > 0);
@@ -628,10 +698,23 @@ char *bsq_synth_report_json(const bsq_synth_report *j) {
     }
     cJSON_AddNumberToObject(o, "latency_cycles", r->latency);
     add_num(o, "latency_cycles_sim", r->latency_sim, r->latency_sim >= 0);
-    cJSON_AddNumberToObject(o, "frames_per_clock", 1);
+    cJSON_AddNumberToObject(o, "frames_per_clock", 1.0 / r->samples_per_frame);
+    cJSON_AddNumberToObject(o, "samples_per_frame", r->samples_per_frame);
+    /* the frame-rate columns: clock needed per MS/s of frames, and the
+     * frame rate its Fmax allows */
+    cJSON_AddNumberToObject(o, "clock_mhz_per_msps", r->samples_per_frame);
+    add_num(o, "msps_at_fmax", r->fmax_mhz / r->samples_per_frame,
+            r->fmax_mhz > 0);
+    if (r->asic_mapped)
+      add_num(o, "msps_at_fmax_sta",
+              r->asic.fmax_mhz_sta / r->samples_per_frame,
+              r->asic.fmax_mhz_sta > 0);
     cJSON *by = cJSON_Parse(r->cells_by_type[0] ? r->cells_by_type : "{}");
     cJSON_AddItemToObject(o, "cells_by_type", by ? by : cJSON_CreateObject());
-    if (j->proved) cJSON_AddBoolToObject(o, "equivalent", r->equivalent == 1);
+    if (j->proved && a == BSQ_SYN_SERIAL)
+      cJSON_AddNullToObject(o, "equivalent"); /* checked by simulation */
+    else if (j->proved)
+      cJSON_AddBoolToObject(o, "equivalent", r->equivalent == 1);
     if (r->asic_mapped)
       asic_json(cJSON_AddObjectToObject(o, "asic"), &r->asic,
                 a != BSQ_SYN_NAIVE && nv->asic_mapped ? &nv->asic : NULL);
@@ -647,6 +730,13 @@ char *bsq_synth_report_json(const bsq_synth_report *j) {
     }
   }
   if (j->proved) cJSON_AddBoolToObject(root, "equivalent", j->all_eq);
+  if (j->pick_why[0]) {
+    cJSON *pk = cJSON_AddObjectToObject(root, "auto");
+    if (j->picked >= 0)
+      cJSON_AddStringToObject(pk, "arch", bsq_synth_arch_name(j->picked));
+    else cJSON_AddNullToObject(pk, "arch");
+    cJSON_AddStringToObject(pk, "why", j->pick_why);
+  }
   cJSON *notes = cJSON_AddArrayToObject(root, "notes");
   for (int i = 0; i < j->nnotes; i++)
     cJSON_AddItemToArray(notes, cJSON_CreateString(j->notes[i]));
@@ -679,23 +769,24 @@ static void table_head(bsq_buf *b, const int *cols, int nc) {
 /* The ASIC table: one row per figure, the ratio to naive beside it. */
 static void asic_md(bsq_buf *b, const bsq_synth_report *j, const int *cols,
                     int nc) {
-  enum { R_AREA, R_CELLS, R_DFFS, R_CRIT, R_FMAX, R_SLACK, R_INT, R_SW,
-         R_LEAK, R_E, R_LE, R_CHECK, NROW };
+  enum { R_AREA, R_CELLS, R_DFFS, R_CRIT, R_FMAX, R_CLK, R_SLACK, R_INT,
+         R_SW, R_LEAK, R_E, R_LE, R_CHECK, NROW };
   char lab[NROW][64];
   snprintf(lab[R_AREA], 64, "area, %s", j->area_unit);
   snprintf(lab[R_CELLS], 64, "cells");
   snprintf(lab[R_DFFS], 64, "flip-flops");
   snprintf(lab[R_CRIT], 64, "critical path, ns");
   snprintf(lab[R_FMAX], 64, "Fmax (STA), MHz");
-  snprintf(lab[R_SLACK], 64, "slack at %g MHz, ns", j->clock_mhz);
+  snprintf(lab[R_CLK], 64, "clock, MHz");
+  snprintf(lab[R_SLACK], 64, "slack at that clock, ns");
   snprintf(lab[R_INT], 64, "internal power, uW");
   snprintf(lab[R_SW], 64, "switching power, uW");
   snprintf(lab[R_LEAK], 64, "leakage power, uW");
   snprintf(lab[R_E], 64, "energy per frame, pJ");
   snprintf(lab[R_LE], 64, "leakage per frame, pJ");
   snprintf(lab[R_CHECK], 64, "gate-level check");
-  bsq_buf_printf(b, "\nASIC, library %s (%s), one frame per clock at %g "
-                    "frames/s:\n\n| %-30s |",
+  bsq_buf_printf(b, "\nASIC, library %s (%s), one frame per clock (serial: "
+                    "one code per clock) at %g frames/s:\n\n| %-30s |",
                  j->liberty_name, j->liberty, j->frame_rate_hz, "");
   table_head(b, cols, nc);
   const bsq_synth_arch *nv = &j->r[BSQ_SYN_NAIVE];
@@ -712,6 +803,7 @@ static void asic_md(bsq_buf *b, const bsq_synth_report *j, const int *cols,
                    : k == R_DFFS   ? x->dffs
                    : k == R_CRIT   ? x->critical_path_ns
                    : k == R_FMAX   ? x->fmax_mhz_sta
+                   : k == R_CLK    ? x->clock_mhz
                    : k == R_SLACK  ? x->slack_ns
                    : k == R_CHECK  ? x->gate_level_check
                    : !sim          ? -1
@@ -744,7 +836,8 @@ static void asic_md(bsq_buf *b, const bsq_synth_report *j, const int *cols,
     }
     for (int c = 0; c < nc; c++) {
       if (cols[c] == BSQ_SYN_NAIVE) continue;
-      double q = k == R_CHECK || k == R_SLACK || !nv->present ? -1
+      double q = k == R_CHECK || k == R_SLACK || k == R_CLK || !nv->present
+                     ? -1
                                                               : ratio(v[c], v[nc]);
       char s[32];
       if (q < 0) snprintf(s, sizeof s, "-");
@@ -766,6 +859,16 @@ static void asic_md(bsq_buf *b, const bsq_synth_report *j, const int *cols,
                  j->asic_data_frames);
 }
 
+/* Row k of the Markdown table: a metric, then latency, frames per clock,
+ * clock per MS/s of frames and frames at Fmax. */
+static double row_value(const bsq_synth_arch *r, int k) {
+  if (k < NMETRICS) return metric_value(r, &METRICS[k]);
+  if (k == NMETRICS) return r->latency;
+  if (k == NMETRICS + 1) return 1.0 / r->samples_per_frame;
+  if (k == NMETRICS + 2) return r->samples_per_frame;
+  return r->fmax_mhz > 0 ? r->fmax_mhz / r->samples_per_frame : -1;
+}
+
 char *bsq_synth_report_md(const bsq_synth_report *j) {
   bsq_buf buf, *b = &buf;
   bsq_buf_init(b);
@@ -773,7 +876,9 @@ char *bsq_synth_report_md(const bsq_synth_report *j) {
   bsq_buf_printf(b, "%d features, %d input bits, %d level bits per frame. "
                     "Unit synthesized for every\narchitecture: the quantizer "
                     "bank (codes registered -> quantizers -> levels\n"
-                    "registered), one frame per clock; the packer is not "
+                    "registered), one frame per clock; serial: one code per "
+                    "clock registered ->\nshared quantizer -> frame of levels "
+                    "registered, one frame per F clocks.\nThe packer is not "
                     "included.\n\n",
                  j->F, j->in_bits, j->B);
   int cols[BSQ_SYN_NARCH], nc = 0;
@@ -782,25 +887,24 @@ char *bsq_synth_report_md(const bsq_synth_report *j) {
   const bsq_synth_arch *nv = &j->r[BSQ_SYN_NAIVE];
   bsq_buf_printf(b, "| %-30s |", "");
   table_head(b, cols, nc);
-  for (int k = 0; k <= NMETRICS + 1; k++) {
-    const char *label = k < NMETRICS    ? METRICS[k].label
-                        : k == NMETRICS ? "latency, cycles"
-                                        : "throughput, frames per clock";
+  for (int k = 0; k <= NMETRICS + 3; k++) {
+    const char *label = k < NMETRICS        ? METRICS[k].label
+                        : k == NMETRICS     ? "latency, cycles"
+                        : k == NMETRICS + 1 ? "throughput, frames per clock"
+                        : k == NMETRICS + 2 ? "clock per MS/s of frames, MHz"
+                                            : "frames at Fmax, MS/s";
     bsq_buf_printf(b, "| %-30s |", label);
     double vals[BSQ_SYN_NARCH];
     for (int c = 0; c < nc; c++) {
       const bsq_synth_arch *r = &j->r[cols[c]];
-      double v = k < NMETRICS    ? metric_value(r, &METRICS[k])
-                 : k == NMETRICS ? r->latency
-                                 : 1.0;
+      double v = row_value(r, k);
       vals[c] = v;
       char s[32];
-      fmt_value(s, sizeof s, v, k < NMETRICS && METRICS[k].dbl);
+      if (k == NMETRICS + 1) snprintf(s, sizeof s, "%.3g", v);
+      else fmt_value(s, sizeof s, v, k >= NMETRICS + 3 || (k < NMETRICS && METRICS[k].dbl));
       bsq_buf_printf(b, " %10s |", s);
     }
-    double nvv = k < NMETRICS    ? metric_value(nv, &METRICS[k])
-                 : k == NMETRICS ? nv->latency
-                                 : 1.0;
+    double nvv = row_value(nv, k);
     for (int c = 0; c < nc; c++) {
       if (cols[c] == BSQ_SYN_NAIVE) continue;
       double q = nv->present ? ratio(vals[c], nvv) : -1;
@@ -814,7 +918,9 @@ char *bsq_synth_report_md(const bsq_synth_report *j) {
   if (j->proved) {
     bsq_buf_printf(b, "| %-30s |", "equivalent to flash (proof)");
     for (int c = 0; c < nc; c++)
-      bsq_buf_printf(b, " %10s |", j->r[cols[c]].equivalent == 1 ? "yes" : "NO");
+      bsq_buf_printf(b, " %10s |", cols[c] == BSQ_SYN_SERIAL ? "(sim)"
+                                   : j->r[cols[c]].equivalent == 1 ? "yes"
+                                                                   : "NO");
     for (int c = 0; c < nc; c++)
       if (cols[c] != BSQ_SYN_NAIVE) bsq_buf_printf(b, " %14s |", "");
     bsq_buf_puts(b, "\n");
