@@ -47,7 +47,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/bsq-train-speed-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 deps=$(pkg-config --cflags --libs openblas libcjson)
 # shellcheck disable=SC2086
-cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Imodel \
+cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Imodel -I"$build/generated" \
   bench/train_speed.c "$build/libbsq.a" $deps -lpthread -lm -o "$work/train_speed"
 # shellcheck disable=SC2086
 cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Wall -Wextra bench/sgemm_speed.c \

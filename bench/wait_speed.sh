@@ -12,19 +12,26 @@
 #                 64-bit aligned words (one frame per clock), no stalls
 #   synth         `bsq synth --arch both --target all --prove` (with
 #                 --synth only: it takes minutes per run)
+#   train         training samples/s of Bw-SQ on the small network (5
+#                 hidden layers of 32, friedman1 at 4 bits, batch 512:
+#                 bench/train_speed.c, built against each side's library)
+#                 with the kernels capped at the AVX2 tier, as a CPU
+#                 without AVX-512 runs them (BENCH_SIMD=avx2)
 # Every figure is the median of RUNS runs (default 3), A and B alternating,
 # so that a shared machine's load falls on both alike; the ratios B/A are
 # what to read, the seconds only describe this machine at this time.
-#   bench/wait_speed.sh [--base REV] [--runs N] [--synth]
+#   bench/wait_speed.sh [--base REV] [--runs N] [--synth] [--train-only]
+# (--train-only: the train figure alone.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-base=HEAD~1 runs=3 synth=0
+base=HEAD~1 runs=3 synth=0 only=
 while [ $# -gt 0 ]; do
   case $1 in
   --base) base=$2; shift 2 ;;
   --runs) runs=$2; shift 2 ;;
   --synth) synth=1; shift ;;
-  *) echo "usage: bench/wait_speed.sh [--base REV] [--runs N] [--synth]" >&2
+  --train-only) only=train; shift ;;
+  *) echo "usage: bench/wait_speed.sh [--base REV] [--runs N] [--synth] [--train-only]" >&2
      exit 2 ;;
   esac
 done
@@ -32,9 +39,13 @@ rev=$(git rev-parse --verify "$base^{commit}")
 work=$(mktemp -d "${TMPDIR:-/tmp}/bsq-wait-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-build() { # SRC_DIR BUILD_DIR
+build() { # SRC_DIR BUILD_DIR: bsq, and the training driver on its library
   cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-  cmake --build "$2" -j"$(nproc)" --target bsq >/dev/null
+  cmake --build "$2" -j"$(nproc)" --target bsq bsq_model >/dev/null
+  # shellcheck disable=SC2046
+  cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -I"$1/model" -I"$2/generated" \
+    bench/train_speed.c "$2/libbsq.a" $(pkg-config --cflags --libs openblas libcjson) \
+    -lpthread -lm -o "$2/train_speed"
 }
 mkdir -p "$work/a-src"
 git archive "$rev" | tar -x -C "$work/a-src"
@@ -44,7 +55,7 @@ echo "building B = this tree ($(git log -1 --format=%h HEAD)$(git diff --quiet H
 build . "$work/b-build"
 A=$work/a-build/bsq B=$work/b-build/bsq
 
-$B train --data friedman1 --bits 4 --epochs 20 --seed 1 -q \
+[ -z "$only" ] && $B train --data friedman1 --bits 4 --epochs 20 --seed 1 -q \
   -o "$work/model.json" >/dev/null
 
 # Wall seconds of a command (its output discarded; a failure stops all).
@@ -73,11 +84,16 @@ for ((i = 1; i <= runs; i++)); do
   for side in A B; do
     bsq=${!side}
     c=$work/cache-$side-$i
-    echo "$side first $(sim "$bsq" "$c")" >>"$work/times"
-    echo "$side design $(sim "$bsq" "$c" --name other$i)" >>"$work/times"
-    echo "$side repeat $(sim "$bsq" "$c")" >>"$work/times"
-    echo "$side rate $(rate "$bsq")" >>"$work/times"
-    if [ "$synth" = 1 ]; then
+    if [ -z "$only" ]; then
+      echo "$side first $(sim "$bsq" "$c")" >>"$work/times"
+      echo "$side design $(sim "$bsq" "$c" --name other$i)" >>"$work/times"
+      echo "$side repeat $(sim "$bsq" "$c")" >>"$work/times"
+      echo "$side rate $(rate "$bsq")" >>"$work/times"
+    fi
+    echo "$side train $(BENCH_SIMD=avx2 "$(dirname "$bsq")/train_speed" 5x32 12 |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["samples_per_s_median"])')" \
+      >>"$work/times"
+    if [ "$synth" = 1 ] && [ -z "$only" ]; then
       echo "$side synth $(wall "$bsq" synth "$work/model.json" --arch both \
         --target all --prove -o "$work/synth-$side.md")" >>"$work/times"
     fi
@@ -87,10 +103,13 @@ done
 
 pick() { awk -v s="$1" -v k="$2" '$1 == s && $2 == k { print $3 }' "$work/times" | median; }
 printf '%-12s %12s %12s %8s\n' measure A B B/A
-for k in first design repeat rate $([ "$synth" = 1 ] && echo synth); do
+measures="first design repeat rate train $([ "$synth" = 1 ] && echo synth)"
+[ -n "$only" ] && measures=$only
+for k in $measures; do
   a=$(pick A "$k") b=$(pick B "$k")
   unit=s
   [ "$k" = rate ] && unit=frames/s
+  [ "$k" = train ] && unit=samples/s
   printf '%-12s %12.3f %12.3f %8.3f  (%s, median of %d)\n' "$k" "$a" "$b" \
     "$(echo "$b / $a" | bc -l)" "$unit" "$runs"
 done

@@ -21,11 +21,13 @@
 void bsq_zero(float *p, size_t n);
 
 /* Kernel choice. The tiers, best last: BSQ_SIMD_GENERIC, generic C at the
- * baseline ISA and OpenBLAS for every GEMM; BSQ_SIMD_AVX2, the same C
- * compiled for AVX2 (the same bits: no fused multiply-adds); and
- * BSQ_SIMD_AVX512, hand-vectorized kernels for the soft bits, Adam and the
- * GEMMs of layers with at most 64 outputs (within float rounding of the
- * others). A CPU gets the best tier it has. bsq_nn_simd(mode) caps it:
+ * baseline ISA and OpenBLAS for every GEMM; BSQ_SIMD_AVX2 (a CPU with AVX2
+ * and FMA), the same C compiled for AVX2 (the same bits: no fused
+ * multiply-adds) and hand-written GEMMs for layers with at most 64
+ * outputs; and BSQ_SIMD_AVX512, hand-vectorized kernels for the soft bits,
+ * Adam and those GEMMs. The two tiers' GEMMs give the same bits as each
+ * other, within float rounding of OpenBLAS's; the AVX-512 soft bits are
+ * within float rounding of the others. A CPU gets the best tier it has. bsq_nn_simd(mode) caps it:
  * BSQ_SIMD_GENERIC or BSQ_SIMD_AVX2 (what a CPU without AVX-512 runs), or
  * BSQ_SIMD_AUTO to restore the automatic choice; -1 only asks. Returns
  * the tier in use before the call. For tests and benchmarks; set it
@@ -91,8 +93,8 @@ void bsq_linear_backward(float *dinp /* (B, I), may be NULL */,
  * for the calls that share w (the chunks of one step, the blocks of an
  * inference): bsq_linear_wt_floats(I, O) floats (a multiple of 16, so
  * aligned_alloc(64, ...) takes it), 64-byte aligned (0: the layer needs
- * none, pass NULL), filled by bsq_linear_wt() (only the AVX-512 kernels
- * read it; elsewhere it is left as it is); wt NULL makes the copy per
+ * none, pass NULL), filled by bsq_linear_wt() (only the AVX2 and AVX-512
+ * GEMMs read it; elsewhere it is left as it is); wt NULL makes the copy per
  * call.
  *   forward_ex:  out = inp @ w^T + b, then max(out, +0) when relu is set
  *                (NaN gives +0, as bsq_relu_forward)

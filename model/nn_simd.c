@@ -11,17 +11,21 @@
  * The library is built for the baseline x86-64 (no -march), so it runs on
  * any machine; the kernels here are compiled for their ISA with target
  * attributes and taken when the CPU has it:
- *   AVX2     the generic loops of nn_kernels.h compiled again for AVX2
- *            (the same bits as the baseline copy in nn.c);
- *   AVX-512  hand-written kernels for the soft bits, Adam and the GEMMs
- *            of layers with at most 64 outputs (within float rounding of
- *            the generic path: fused multiply-adds, sums in another
- *            order); wider layers stay with OpenBLAS.
+ *   AVX2     (with FMA) the generic loops of nn_kernels.h compiled again
+ *            for AVX2 (the same bits as the baseline copy in nn.c), and
+ *            hand-written GEMMs for layers with at most 64 outputs;
+ *   AVX-512  hand-written kernels for the soft bits, Adam and those
+ *            GEMMs.
+ * The hand-written GEMMs of the two tiers give the same bits as each
+ * other, and are within float rounding of the generic path's OpenBLAS
+ * (fused multiply-adds, sums in another order); wider layers stay with
+ * OpenBLAS on every tier. The AVX-512 soft bits are within float rounding
+ * of the generic ones.
  * Both are deterministic, and the parallel kernels cut their work into
  * fixed blocks on the thread pool (pool.c), so their results are the same
  * bits for any number of threads.
- * Layout of the file: kernel choice; AVX2 copies; AVX-512 kernels; the
- * entry points nn.c calls. */
+ * Layout of the file: kernel choice; AVX2 copies; AVX2 GEMMs; AVX-512
+ * kernels; the entry points nn.c calls. */
 #include "nn_simd.h"
 
 #include <stdatomic.h>
@@ -35,6 +39,9 @@
 #include <immintrin.h>
 #define NN_X86 1
 #define NN_AVX2 __attribute__((target("avx2")))
+#define NN_AVX2FMA __attribute__((target("avx2,fma")))
+#define NN_INLINE_AVX2 \
+  static inline __attribute__((always_inline, target("avx2,fma")))
 #define NN_AVX512 __attribute__((target("avx512f")))
 #define NN_INLINE_AVX512 \
   static inline __attribute__((always_inline, target("avx512f")))
@@ -59,7 +66,8 @@ static int cpu_tier(void) {
 #if NN_X86
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f")) return BSQ_SIMD_AVX512;
-  if (__builtin_cpu_supports("avx2")) return BSQ_SIMD_AVX2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return BSQ_SIMD_AVX2;
 #endif
   return BSQ_SIMD_GENERIC;
 }
@@ -124,6 +132,296 @@ NN_AVX2 static void adam_avx2(float *restrict p, const float *restrict g,
 }
 
 /* ------------------------------------------------------------------------
+ * AVX2 GEMM kernels (with FMA: every AVX2 CPU has it, and the tier asks
+ * for both).
+ *
+ * The same register-blocked GEMMs as the AVX-512 ones below, 8 columns a
+ * vector: each output element is the same chain of fused multiply-adds
+ * in the same order (bias or the old value, then k = 0, 1, ...), so the
+ * two tiers give the same bits for the layers they cover; only how the
+ * columns are grouped differs. The O = 1 dot product keeps the AVX-512
+ * kernel's 16 partial sums (two vectors of 8) and its reduction order.
+ * Against the generic path (OpenBLAS) they agree within float rounding. */
+
+/* All ones in the first n lanes (none for n <= 0, all for n >= 8). */
+NN_INLINE_AVX2 __m256i lanes8(long n) {
+  int c = n <= 0 ? 0 : n >= 8 ? 8 : (int)n;
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(c),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* Loads and stores of vector c of NC: the last one through the lane mask
+ * kl when ML is set (a masked move costs a mask register, and a masked
+ * store is slow on some CPUs, so the full vectors take plain ones). */
+#define LD8(p, c, NC, ML, kl)                                                  \
+  ((ML) && (c) == (NC)-1 ? _mm256_maskload_ps((p), (kl)) : _mm256_loadu_ps(p))
+#define ST8(p, c, NC, ML, kl, v)                                               \
+  do {                                                                         \
+    if ((ML) && (c) == (NC)-1)                                                 \
+      _mm256_maskstore_ps((p), (kl), (v));                                     \
+    else                                                                       \
+      _mm256_storeu_ps((p), (v));                                              \
+  } while (0)
+
+/* out (R, O) = bias + inp (R, I) @ wt (I, Op); wt padded with zeros to
+ * Op = 16 ceil(O / 16) columns (transpose_pad8 below), so its loads need
+ * no mask. */
+NN_INLINE_AVX2 void fwd_block8(float *out, const float *inp, const float *wt,
+                               const __m256 *bias, __m256i kl, int I, int O,
+                               int Op, int relu, const int R, const int NC,
+                               const int ML) {
+  __m256 acc[8][4];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++) acc[r][c] = bias[c];
+  for (int i = 0; i < I; i++) {
+    __m256 w[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      w[c] = _mm256_loadu_ps(wt + (size_t)i * (size_t)Op + 8 * c);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      __m256 a = _mm256_broadcast_ss(inp + (size_t)r * (size_t)I + i);
+#pragma GCC unroll 4
+      for (int c = 0; c < NC; c++)
+        acc[r][c] = _mm256_fmadd_ps(a, w[c], acc[r][c]);
+    }
+  }
+  /* ReLU: maxps returns its second operand (+0) for x <= 0 and for NaN */
+  if (relu)
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+      for (int c = 0; c < NC; c++)
+        acc[r][c] = _mm256_max_ps(acc[r][c], _mm256_setzero_ps());
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      ST8(out + (size_t)r * (size_t)O + 8 * c, c, NC, ML, kl, acc[r][c]);
+}
+
+/* c (R, 8 NC) += a (R, K) @ b (K, 8 NC), summed in order k = 0 .. K-1;
+ * a[r][k] = a[r * ar + k * ak], rows of c and b ld floats apart, the last
+ * vector masked by kl when ML is set, and c kept only where pos > 0 when
+ * pos is not NULL (as acc_block below). */
+NN_INLINE_AVX2 void acc_block8(float *c_, const float *a, const float *b,
+                               __m256i kl, int K, int ld, int ar, int ak,
+                               const float *pos, const int R, const int NC,
+                               const int ML) {
+  __m256 acc[8][4];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      acc[r][c] = LD8(c_ + (size_t)r * (size_t)ld + 8 * c, c, NC, ML, kl);
+  for (int q = 0; q < K; q++) {
+    __m256 bv[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      bv[c] = LD8(b + (size_t)q * (size_t)ld + 8 * c, c, NC, ML, kl);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      __m256 av = _mm256_broadcast_ss(a + (size_t)r * (size_t)ar +
+                                      (size_t)q * (size_t)ak);
+#pragma GCC unroll 4
+      for (int c = 0; c < NC; c++)
+        acc[r][c] = _mm256_fmadd_ps(av, bv[c], acc[r][c]);
+    }
+  }
+  if (pos)
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+      for (int c = 0; c < NC; c++)
+        acc[r][c] = _mm256_and_ps(
+            _mm256_cmp_ps(LD8(pos + (size_t)r * (size_t)ld + 8 * c, c, NC, ML,
+                              kl),
+                          _mm256_setzero_ps(), _CMP_GT_OQ),
+            acc[r][c]);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int c = 0; c < NC; c++)
+      ST8(c_ + (size_t)r * (size_t)ld + 8 * c, c, NC, ML, kl, acc[r][c]);
+}
+
+/* wt (I, Op) = w^T, zero columns up to Op = 16 ceil(O / 16): the layout
+ * of the AVX-512 tier's transpose_pad(), so bsq_linear_wt() serves both. */
+static void transpose_pad8(float *restrict wt, const float *restrict w, int I,
+                           int O) {
+  const int Op = (O + 15) / 16 * 16;
+  for (int i = 0; i < I; i++)
+    for (int o = 0; o < Op; o++)
+      wt[(size_t)i * (size_t)Op + (size_t)o] =
+          o < O ? w[(size_t)o * (size_t)I + (size_t)i] : 0.0f;
+}
+
+/* Rows r0 .. r1-1 of the forward, ReLU applied when relu is set. */
+NN_AVX2FMA static void linear_forward_avx2(float *restrict out,
+                                        const float *restrict inp,
+                                        const float *restrict w,
+                                        const float *restrict wt,
+                                        const float *restrict b, int r0,
+                                        int r1, int I, int O, int relu) {
+  out += (size_t)r0 * (size_t)O;
+  inp += (size_t)r0 * (size_t)I;
+  const int n = r1 - r0;
+  if (O == 1) { /* 16 partial sums, as the AVX-512 kernel's one register */
+    const float b0 = b ? b[0] : 0.0f;
+    for (int r = 0; r < n; r++) {
+      const float *x = inp + (size_t)r * (size_t)I; /* (I) */
+      __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+      for (int i = 0; i < I; i += 16) {
+        __m256i kl = lanes8(I - i), kh = lanes8(I - i - 8);
+        lo = _mm256_fmadd_ps(_mm256_maskload_ps(x + i, kl),
+                             _mm256_maskload_ps(w + i, kl), lo);
+        hi = _mm256_fmadd_ps(_mm256_maskload_ps(x + i + 8, kh),
+                             _mm256_maskload_ps(w + i + 8, kh), hi);
+      }
+      /* _mm512_reduce_add_ps's order: halves, quarters, pairs, the two */
+      __m256 s8 = _mm256_add_ps(hi, lo);
+      __m128 s4 = _mm_add_ps(_mm256_extractf128_ps(s8, 1),
+                             _mm256_castps256_ps128(s8));
+      __m128 s2 = _mm_add_ps(s4, _mm_shuffle_ps(s4, s4, _MM_SHUFFLE(1, 0, 3, 2)));
+      float v = b0 + (_mm_cvtss_f32(s2) +
+                      _mm_cvtss_f32(_mm_shuffle_ps(s2, s2, _MM_SHUFFLE(1, 1, 1, 1))));
+      out[r] = relu ? u2f(f2u(v) & positive_mask(v)) : v;
+    }
+    return;
+  }
+  const int Op = (O + 15) / 16 * 16;
+  for (int o0 = 0; o0 < O; o0 += 32) { /* panels of 32 outputs */
+    const int NC = O - o0 >= 32 ? 4 : (O - o0 + 7) / 8;
+    const int ml = (O - o0) % 8 != 0 && O - o0 < 32; /* a part vector */
+    __m256 bias[4];
+    for (int c = 0; c < NC; c++)
+      bias[c] = b ? _mm256_maskload_ps(b + o0 + 8 * c, lanes8(O - o0 - 8 * c))
+                  : _mm256_setzero_ps();
+    const __m256i kl = lanes8(O - o0 - 8 * (NC - 1));
+    int r = 0;
+#define FWD8(R_, NC_, ML_)                                                     \
+  for (; r + (R_) <= n; r += (R_))                                             \
+    fwd_block8(out + (size_t)r * (size_t)O + o0, inp + (size_t)r * (size_t)I,  \
+               wt + o0, bias, kl, I, O, Op, relu, R_, NC_, ML_);               \
+  for (; r < n; r++)                                                           \
+    fwd_block8(out + (size_t)r * (size_t)O + o0, inp + (size_t)r * (size_t)I,  \
+               wt + o0, bias, kl, I, O, Op, relu, 1, NC_, ML_);
+    switch (NC * 2 + ml) {
+    case 2:
+      FWD8(8, 1, 0) break;
+    case 3:
+      FWD8(8, 1, 1) break;
+    case 4:
+      FWD8(6, 2, 0) break;
+    case 5:
+      FWD8(6, 2, 1) break;
+    case 6:
+      FWD8(4, 3, 0) break;
+    case 7:
+      FWD8(3, 3, 1) break;
+    default:
+      FWD8(3, 4, 0) break;
+    }
+#undef FWD8
+  }
+}
+
+/* Rows r0 .. r1-1 of dinp, kept only where pos (B, I) > 0 when pos is
+ * not NULL. */
+NN_AVX2FMA static void linear_dinp_avx2(float *restrict dinp,
+                                     const float *restrict dout,
+                                     const float *restrict w,
+                                     const float *restrict pos, int r0,
+                                     int r1, int I, int O) {
+  dinp += (size_t)r0 * (size_t)I;
+  dout += (size_t)r0 * (size_t)O;
+  if (pos) pos += (size_t)r0 * (size_t)I;
+  const int n = r1 - r0;
+  for (int j = 0; j < I; j += 32) { /* panels of 32 columns */
+    const int NC = I - j >= 32 ? 4 : (I - j + 7) / 8; /* the last: fewer */
+    const int ml = (I - j) % 8 != 0 && I - j < 32;   /* a part vector */
+    const __m256i kl = lanes8(I - j - 8 * (NC - 1));
+    int r = 0;
+#define DINP8(R_, NC_, ML_)                                                    \
+  for (; r + (R_) <= n; r += (R_))                                             \
+    acc_block8(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O, \
+               w + j, kl, O, I, O, 1,                                          \
+               pos ? pos + (size_t)r * (size_t)I + j : NULL, R_, NC_, ML_);    \
+  for (; r < n; r++)                                                           \
+    acc_block8(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O, \
+               w + j, kl, O, I, O, 1,                                          \
+               pos ? pos + (size_t)r * (size_t)I + j : NULL, 1, NC_, ML_);
+    switch (NC * 2 + ml) {
+    case 2:
+      DINP8(8, 1, 0) break;
+    case 3:
+      DINP8(8, 1, 1) break;
+    case 4:
+      DINP8(6, 2, 0) break;
+    case 5:
+      DINP8(6, 2, 1) break;
+    case 6:
+      DINP8(4, 3, 0) break;
+    case 7:
+      DINP8(3, 3, 1) break;
+    default:
+      DINP8(3, 4, 0) break;
+    }
+#undef DINP8
+  }
+}
+
+/* Output rows o0 .. o1-1 of dw in the 32-column panel from j, and of db
+ * when it is not NULL (the sums in order b = 0, 1, ..., as the generic
+ * loop and the AVX-512 kernel). */
+NN_AVX2FMA static void linear_dw_avx2(float *restrict dw, float *restrict db,
+                                   const float *restrict dout,
+                                   const float *restrict inp, int o0, int o1,
+                                   int j, int B, int I, int O) {
+  if (dw) {
+    const int NC = I - j >= 32 ? 4 : (I - j + 7) / 8;
+    const int ml = (I - j) % 8 != 0 && I - j < 32; /* a part vector */
+    const __m256i kl = lanes8(I - j - 8 * (NC - 1));
+    int o = o0;
+#define DW8(R_, NC_, ML_)                                                      \
+  for (; o + (R_) <= o1; o += (R_))                                            \
+    acc_block8(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, kl, B, I, 1, \
+               O, NULL, R_, NC_, ML_);                                         \
+  for (; o < o1; o++)                                                          \
+    acc_block8(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, kl, B, I, 1, \
+               O, NULL, 1, NC_, ML_);
+    switch (NC * 2 + ml) {
+    case 2:
+      DW8(8, 1, 0) break;
+    case 3:
+      DW8(8, 1, 1) break;
+    case 4:
+      DW8(6, 2, 0) break;
+    case 5:
+      DW8(6, 2, 1) break;
+    case 6:
+      DW8(4, 3, 0) break;
+    case 7:
+      DW8(3, 3, 1) break;
+    default:
+      DW8(3, 4, 0) break;
+    }
+#undef DW8
+  }
+  if (db)
+    for (int o = o0; o < o1; o += 8) {
+      __m256i kk = lanes8(o1 - o);
+      __m256 acc = _mm256_maskload_ps(db + o, kk);
+      for (int b = 0; b < B; b++)
+        acc = _mm256_add_ps(
+            acc, _mm256_maskload_ps(dout + (size_t)b * (size_t)O + o, kk));
+      _mm256_maskstore_ps(db + o, kk, acc);
+    }
+}
+
+/* ------------------------------------------------------------------------
  * AVX-512 kernels.
  *
  * The hand-written GEMMs serve layers with few outputs (O <= 64), where
@@ -133,7 +431,7 @@ NN_AVX2 static void adam_avx2(float *restrict p, const float *restrict g,
  * multiple of 16 columns on the stack: at most WT_MAX floats (64 KiB). */
 static int hand_gemm(int I, int O) {
   int Op = (O + 15) / 16 * 16;
-  return O <= 64 && I >= 1 && (size_t)I * (size_t)Op <= WT_MAX && use_avx512();
+  return O <= 64 && I >= 1 && (size_t)I * (size_t)Op <= WT_MAX && use_avx2();
 }
 
 /* Denormals. Once tau is small, most soft bits saturate near e^-87, and
@@ -630,11 +928,35 @@ static void adam_chunk(void *ctx, int c) {
   adam_avx512(j->p + i0, j->g + i0, j->m + i0, j->v + i0, n, j->b1, j->b2,
               j->eps, j->wd, j->step, j->inv_sqrt_bc2);
 }
+
+/* The AVX2 GEMMs' chunks: rows as above; dw in 16 output rows by one
+ * panel of 32 columns. */
+static void lin_forward_chunk8(void *ctx, int c) {
+  const lin_job *j = ctx;
+  int r0 = c * ROWS_PER_CHUNK, r1 = r0 + ROWS_PER_CHUNK;
+  linear_forward_avx2(j->out, j->inp, j->w, j->wt, j->b, r0,
+                      r1 < j->B ? r1 : j->B, j->I, j->O, j->relu);
+}
+
+static void lin_dinp_chunk8(void *ctx, int c) {
+  const lin_job *j = ctx;
+  int r0 = c * ROWS_PER_CHUNK, r1 = r0 + ROWS_PER_CHUNK;
+  linear_dinp_avx2(j->dinp, j->dout, j->w, j->pos, r0, r1 < j->B ? r1 : j->B,
+                   j->I, j->O);
+}
+
+static void lin_dw_chunk8(void *ctx, int c) {
+  const lin_job *j = ctx;
+  int panel = c % j->npanel, o0 = c / j->npanel * 16;
+  int o1 = o0 + 16 < j->O ? o0 + 16 : j->O;
+  linear_dw_avx2(j->dw, panel == 0 ? j->db : NULL, j->dout, j->inp, o0, o1,
+                 panel * 32, j->B, j->I, j->O);
+}
 #endif /* NN_X86 */
 
 /* ------------------------------------------------------------------------
  * The entry points (nn_simd.h): AVX-512 where it is in use and covers the
- * sizes, else the AVX2 copy, else 0 (nn.c runs the generic code). */
+ * sizes, else the AVX2 kernel, else 0 (nn.c runs the generic code). */
 
 size_t bsq_linear_wt_floats(int I, int O) {
   size_t Op = (size_t)(O + 15) / 16 * 16;
@@ -645,7 +967,11 @@ size_t bsq_linear_wt_floats(int I, int O) {
 
 void bsq_linear_wt(float *wt, const float *w, int I, int O) {
 #if NN_X86
-  if (bsq_linear_wt_floats(I, O) && use_avx512()) transpose_pad(wt, w, I, O);
+  if (!bsq_linear_wt_floats(I, O)) return;
+  if (use_avx512())
+    transpose_pad(wt, w, I, O);
+  else if (use_avx2())
+    transpose_pad8(wt, w, I, O);
 #else
   (void)wt, (void)w, (void)I, (void)O;
 #endif
@@ -726,8 +1052,12 @@ int bsq_simd_linear_forward(float *restrict out, const float *restrict inp,
 #if NN_X86
   if (hand_gemm(I, O)) {
     float wt_own[WT_MAX] __attribute__((aligned(64))); /* (I, Op) */
+    const int wide = use_avx512();
     if (O > 1 && !wt) {
-      transpose_pad(wt_own, w, I, O);
+      if (wide)
+        transpose_pad(wt_own, w, I, O);
+      else
+        transpose_pad8(wt_own, w, I, O);
       wt = wt_own;
     }
     lin_job j = {.out = out,
@@ -739,7 +1069,8 @@ int bsq_simd_linear_forward(float *restrict out, const float *restrict inp,
                  .I = I,
                  .O = O,
                  .relu = relu};
-    bsq_parallel(lin_forward_chunk, &j, row_chunks(B));
+    bsq_parallel(wide ? lin_forward_chunk : lin_forward_chunk8, &j,
+                 row_chunks(B));
     return 1;
   }
 #else
@@ -756,7 +1087,8 @@ int bsq_simd_linear_backward(float *restrict dinp, float *restrict dw,
                              const float *restrict pos) {
 #if NN_X86
   if (hand_gemm(I, O)) {
-    int pw = panel_width(I);
+    const int wide = use_avx512();
+    int pw = wide ? panel_width(I) : 32;
     lin_job j = {.dinp = dinp,
                  .dw = dw,
                  .db = db,
@@ -768,8 +1100,11 @@ int bsq_simd_linear_backward(float *restrict dinp, float *restrict dw,
                  .I = I,
                  .O = O,
                  .npanel = (I + pw - 1) / pw};
-    if (dinp) bsq_parallel(lin_dinp_chunk, &j, row_chunks(B));
-    if (dw || db) bsq_parallel(lin_dw_chunk, &j, j.npanel * ((O + 15) / 16));
+    if (dinp)
+      bsq_parallel(wide ? lin_dinp_chunk : lin_dinp_chunk8, &j, row_chunks(B));
+    if (dw || db)
+      bsq_parallel(wide ? lin_dw_chunk : lin_dw_chunk8, &j,
+                   j.npanel * ((O + 15) / 16));
     return 1;
   }
 #else
@@ -784,6 +1119,10 @@ int bsq_simd_linear_db(float *restrict db, const float *restrict dout, int B,
 #if NN_X86
   if (use_avx512()) { /* the same sums, held in registers */
     linear_dw_avx512(NULL, db, dout, NULL, 0, O, 0, B, 0, O);
+    return 1;
+  }
+  if (use_avx2()) {
+    linear_dw_avx2(NULL, db, dout, NULL, 0, O, 0, B, 0, O);
     return 1;
   }
 #else

@@ -9,8 +9,8 @@
  *   N  element count of an elementwise layer
  *
  * Each function does its layer's work on the best kernel tier in use
- * (bsq_nn_simd: AVX-512, else the AVX2 copy of the generic loops) and
- * returns 1, or returns 0 having done nothing: the tier in use is the
+ * (bsq_nn_simd: AVX-512, else AVX2: hand-written GEMMs and the AVX2
+ * copy of the generic loops) and returns 1, or returns 0 having done nothing: the tier in use is the
  * generic one, or the kernels do not cover these sizes, and nn.c runs its
  * generic code (baseline loops, OpenBLAS) instead. Arguments as the nn.h
  * function of the same name. */
