@@ -103,7 +103,8 @@ done
 
 pick() { awk -v s="$1" -v k="$2" '$1 == s && $2 == k { print $3 }' "$work/times" | median; }
 printf '%-12s %12s %12s %8s\n' measure A B B/A
-measures="first design repeat rate train $([ "$synth" = 1 ] && echo synth)"
+measures="first design repeat rate train"
+[ "$synth" = 1 ] && measures="$measures synth"
 [ -n "$only" ] && measures=$only
 for k in $measures; do
   a=$(pick A "$k") b=$(pick B "$k")
