@@ -321,6 +321,8 @@ NN_AVX2FMA static void linear_forward_avx2(float *restrict out,
       FWD8(4, 3, 0) break;
     case 7:
       FWD8(3, 3, 1) break;
+    case 9:
+      FWD8(2, 4, 1) break;
     default:
       FWD8(3, 4, 0) break;
     }
@@ -366,6 +368,8 @@ NN_AVX2FMA static void linear_dinp_avx2(float *restrict dinp,
       DINP8(4, 3, 0) break;
     case 7:
       DINP8(3, 3, 1) break;
+    case 9:
+      DINP8(2, 4, 1) break;
     default:
       DINP8(3, 4, 0) break;
     }
@@ -405,6 +409,8 @@ NN_AVX2FMA static void linear_dw_avx2(float *restrict dw, float *restrict db,
       DW8(4, 3, 0) break;
     case 7:
       DW8(3, 3, 1) break;
+    case 9:
+      DW8(2, 4, 1) break;
     default:
       DW8(3, 4, 0) break;
     }
