@@ -247,6 +247,30 @@ NN_INLINE_AVX2 void acc_block8(float *c_, const float *a, const float *b,
       ST8(c_ + (size_t)r * (size_t)ld + 8 * c, c, NC, ML, kl, acc[r][c]);
 }
 
+/* The register blocking of a panel of NC vectors, the last one part of a
+ * vector when ML is set: X(R, NC, ML) runs blocks of R rows, R chosen so
+ * that R * NC accumulators, NC operand vectors, a broadcast and the lane
+ * mask fit the 16 ymm registers. */
+#define PANEL8(X, NC, ML)                                                      \
+  switch ((NC) * 2 + (ML)) {                                                   \
+  case 2:                                                                      \
+    X(8, 1, 0) break;                                                          \
+  case 3:                                                                      \
+    X(8, 1, 1) break;                                                          \
+  case 4:                                                                      \
+    X(6, 2, 0) break;                                                          \
+  case 5:                                                                      \
+    X(6, 2, 1) break;                                                          \
+  case 6:                                                                      \
+    X(4, 3, 0) break;                                                          \
+  case 7:                                                                      \
+    X(3, 3, 1) break;                                                          \
+  case 9:                                                                      \
+    X(2, 4, 1) break;                                                          \
+  default:                                                                     \
+    X(3, 4, 0) break;                                                          \
+  }
+
 /* wt (I, Op) = w^T, zero columns up to Op = 16 ceil(O / 16): the layout
  * of the AVX-512 tier's transpose_pad(), so bsq_linear_wt() serves both. */
 static void transpose_pad8(float *restrict wt, const float *restrict w, int I,
@@ -308,24 +332,7 @@ NN_AVX2FMA static void linear_forward_avx2(float *restrict out,
   for (; r < n; r++)                                                           \
     fwd_block8(out + (size_t)r * (size_t)O + o0, inp + (size_t)r * (size_t)I,  \
                wt + o0, bias, kl, I, O, Op, relu, 1, NC_, ML_);
-    switch (NC * 2 + ml) {
-    case 2:
-      FWD8(8, 1, 0) break;
-    case 3:
-      FWD8(8, 1, 1) break;
-    case 4:
-      FWD8(6, 2, 0) break;
-    case 5:
-      FWD8(6, 2, 1) break;
-    case 6:
-      FWD8(4, 3, 0) break;
-    case 7:
-      FWD8(3, 3, 1) break;
-    case 9:
-      FWD8(2, 4, 1) break;
-    default:
-      FWD8(3, 4, 0) break;
-    }
+    PANEL8(FWD8, NC, ml)
 #undef FWD8
   }
 }
@@ -355,24 +362,7 @@ NN_AVX2FMA static void linear_dinp_avx2(float *restrict dinp,
     acc_block8(dinp + (size_t)r * (size_t)I + j, dout + (size_t)r * (size_t)O, \
                w + j, kl, O, I, O, 1,                                          \
                pos ? pos + (size_t)r * (size_t)I + j : NULL, 1, NC_, ML_);
-    switch (NC * 2 + ml) {
-    case 2:
-      DINP8(8, 1, 0) break;
-    case 3:
-      DINP8(8, 1, 1) break;
-    case 4:
-      DINP8(6, 2, 0) break;
-    case 5:
-      DINP8(6, 2, 1) break;
-    case 6:
-      DINP8(4, 3, 0) break;
-    case 7:
-      DINP8(3, 3, 1) break;
-    case 9:
-      DINP8(2, 4, 1) break;
-    default:
-      DINP8(3, 4, 0) break;
-    }
+    PANEL8(DINP8, NC, ml)
 #undef DINP8
   }
 }
@@ -396,24 +386,7 @@ NN_AVX2FMA static void linear_dw_avx2(float *restrict dw, float *restrict db,
   for (; o < o1; o++)                                                          \
     acc_block8(dw + (size_t)o * (size_t)I + j, dout + o, inp + j, kl, B, I, 1, \
                O, NULL, 1, NC_, ML_);
-    switch (NC * 2 + ml) {
-    case 2:
-      DW8(8, 1, 0) break;
-    case 3:
-      DW8(8, 1, 1) break;
-    case 4:
-      DW8(6, 2, 0) break;
-    case 5:
-      DW8(6, 2, 1) break;
-    case 6:
-      DW8(4, 3, 0) break;
-    case 7:
-      DW8(3, 3, 1) break;
-    case 9:
-      DW8(2, 4, 1) break;
-    default:
-      DW8(3, 4, 0) break;
-    }
+    PANEL8(DW8, NC, ml)
 #undef DW8
   }
   if (db)
