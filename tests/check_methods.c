@@ -9,6 +9,7 @@
 
 #include "data.h"
 #include "model.h"
+#include "testutil.h"
 #include "train.h"
 
 START_TEST(test_methods_names_parse_back) {
@@ -204,6 +205,38 @@ START_TEST(test_methods_fp_parent_means_post_training) {
 }
 END_TEST
 
+/* The methods with learned values (SQ+, LLT4, LLT9) reach the hardware as
+ * the others do: trained through the command line, their model's encoder
+ * generated and co-simulated against the C model (Verilator). */
+static const char *const HW_METHODS[] = {"sq+", "llt4", "llt9"};
+
+START_TEST(test_methods_learned_values_cosimulate) {
+  const char *meth = HW_METHODS[_i];
+  char *dir = tu_tmpdir("methods-cosim");
+  char args[1024], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "train --data friedman1 --rows 600 --data-seed 4 --method %s --bits 3 "
+           "--epochs 3 --hidden 1x8 --seed 2 -o '%s/model.json' -q",
+           meth, dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "%s: %s%s", meth, out ? out : "", err ? err : "");
+  free(out);
+  free(err);
+  snprintf(args, sizeof args,
+           "sim '%s/model.json' --arch %s --word-bits 16 --frames 400 "
+           "--backpressure 0.5 --json",
+           dir, _i == 1 ? "search" : "flash");
+  rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "%s: sim exit %d\n%s%s", meth, rc, out ? out : "",
+                err ? err : "");
+  ck_assert_ptr_nonnull(strstr(out, "\"mismatches\": 0,"));
+  ck_assert_ptr_nonnull(strstr(out, "\"pass\": true}"));
+  free(out);
+  free(err);
+  free(dir);
+}
+END_TEST
+
 Suite *methods_suite(void);
 Suite *methods_suite(void) {
   Suite *s = suite_create("methods");
@@ -218,5 +251,10 @@ Suite *methods_suite(void) {
   tcase_add_test(prop, test_methods_grid_is_where_the_thresholds_are);
   tcase_add_test(prop, test_methods_fp_parent_means_post_training);
   suite_add_tcase(s, prop);
+  TCase *hw = tcase_create("Hardware");
+  tcase_set_timeout(hw, 300);
+  tcase_add_loop_test(hw, test_methods_learned_values_cosimulate, 0,
+                      (int)(sizeof HW_METHODS / sizeof HW_METHODS[0]));
+  suite_add_tcase(s, hw);
   return s;
 }
