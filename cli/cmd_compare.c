@@ -76,6 +76,10 @@ static void usage(FILE *f) {
 "                      job writes DIR/results/job-NNNN.json and skips itself\n"
 "                      when that is already there (a rerun resumes)\n"
 "  --plan DIR --job N  run job N of the plan (what jobs.txt says)\n"
+"  --tuned-plan DIR    the chosen settings of a tuning's plan whose jobs\n"
+"                      have all run (bsq tune --plan DIR), as --tune gives\n"
+"                      them; bsq tune --collect DIR writes the plan of this\n"
+"                      test (DIR/test) with it\n"
 "  --collect DIR       the report of a plan whose jobs have all run: the same\n"
 "                      as in process, timings aside; takes -o, --json, --plot\n"
 "  -q, --quiet         no progress even on a terminal\n",
