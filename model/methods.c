@@ -296,6 +296,7 @@ void bsq_llt_table(double *p, double *C, const float *s, int n, int N) {
 
 int bsq_llt_cell(const bsq_llt_feature *lf, float x) {
   /* #{ j in 1..N : x > lo + (j - 1/2) w } = ceil(z) - 1, z = (x-lo)/w + 1/2 */
+  if (!(lf->hi > lf->lo)) return 0; /* a constant feature: one cell */
   double w = ((double)lf->hi - (double)lf->lo) / lf->N;
   double z = ((double)x - (double)lf->lo) / w + 0.5;
   if (!(z > 1.0)) return 0; /* also NaN */
