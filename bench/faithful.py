@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""Faithfulness check of bsq's Bw-SQ trainer against a PyTorch reference.
+"""Faithfulness check of bsq's trainer against a PyTorch reference.
+
+Methods: bw-sq (the paper's method), sq+ and llt4 / llt9 (baselines), each
+written here from its paper's equations (see the classes below), not from
+bsq's C code.
 
 bsq exports its exact starting point with `bsq train --dump-init DIR`:
 init.json (network, thresholds, standardization, input formats, split,
@@ -48,6 +52,34 @@ def load(dirname):
     return init, x, y, order, losses, epochs
 
 
+def make_mlp(init):
+    dims = init["dims"]
+    layers = []
+    for l, spec in enumerate(init["layers"]):
+        lin = torch.nn.Linear(dims[l], dims[l + 1])
+        with torch.no_grad():
+            lin.weight.copy_(torch.tensor(spec["weight"], dtype=torch.float32).reshape(dims[l + 1], dims[l]))
+            lin.bias.copy_(torch.tensor(spec["bias"], dtype=torch.float32))
+        layers.append(lin)
+        if l + 1 < len(init["layers"]):
+            layers.append(torch.nn.ReLU())
+            if init["dropout"] > 0:
+                layers.append(torch.nn.Dropout(init["dropout"]))
+    return torch.nn.Sequential(*layers)
+
+
+def int_thresholds(init, thr, feat):
+    """Integer thresholds of standardized float thresholds (design 2.2)."""
+    mu, sigma = np.array(init["mu"]), np.array(init["sigma"])
+    fmts = init["formats"]
+    T = np.empty(len(thr), dtype=np.int64)
+    for d, f in enumerate(feat):
+        fm = fmts[f]
+        tc = (float(thr[d]) * sigma[f] + mu[f] - fm["offset"]) / fm["scale"]
+        T[d] = int(np.clip(math.floor(tc), fm["lo"] - 1, fm["hi"]))
+    return T
+
+
 class BwSQ(torch.nn.Module):
     """Soft bits of every threshold, then the MLP (Schrödter et al. 2026)."""
 
@@ -55,19 +87,7 @@ class BwSQ(torch.nn.Module):
         super().__init__()
         self.feat_of = torch.tensor(init["feat_of"], dtype=torch.long)
         self.thr = torch.nn.Parameter(torch.tensor(init["thresholds"], dtype=torch.float32))
-        dims = init["dims"]
-        layers = []
-        for l, spec in enumerate(init["layers"]):
-            lin = torch.nn.Linear(dims[l], dims[l + 1])
-            with torch.no_grad():
-                lin.weight.copy_(torch.tensor(spec["weight"], dtype=torch.float32).reshape(dims[l + 1], dims[l]))
-                lin.bias.copy_(torch.tensor(spec["bias"], dtype=torch.float32))
-            layers.append(lin)
-            if l + 1 < len(init["layers"]):
-                layers.append(torch.nn.ReLU())
-                if init["dropout"] > 0:
-                    layers.append(torch.nn.Dropout(init["dropout"]))
-        self.mlp = torch.nn.Sequential(*layers)
+        self.mlp = make_mlp(init)
 
     def soft(self, x, tau):
         return torch.sigmoid((x[:, self.feat_of] - self.thr) / tau)
@@ -78,26 +98,119 @@ class BwSQ(torch.nn.Module):
     def forward(self, bits):
         return self.mlp(bits).squeeze(1)
 
+    def hw(self, init, codes):
+        feat = np.array(init["feat_of"])
+        T = int_thresholds(init, self.thr.detach().numpy(), feat)
+        return torch.from_numpy((codes[:, feat] > T[None, :]).astype(np.float32))
+
+
+class SQPlus(BwSQ):
+    """SQplus: SQ's soft steps with a learned height each (Schrödter et al.,
+    the paper's SQplus baseline). Feature f's value is
+        v_f = a0_f + sum_{i of f} a_i sigmoid((x_f - t_i) / tau),
+    heights a_i starting at 2 / n_f and the base a0_f at -1 (SQ's
+    2 / n sum - 1); at hard bits sigmoid becomes (x > t)."""
+
+    def __init__(self, init):
+        super().__init__(init)
+        F, D = init["F"], init["D"]
+        n = np.array([2 ** b - 1 for b in init["bits"]])
+        feat = np.array(init["feat_of"])
+        self.a = torch.nn.Parameter(torch.tensor(2.0 / n[feat], dtype=torch.float32))
+        self.a0 = torch.nn.Parameter(-torch.ones(F, dtype=torch.float32))
+        onehot = np.zeros((D, F), dtype=np.float32)
+        onehot[np.arange(D), feat] = 1
+        self.M = torch.from_numpy(onehot)
+
+    def soft(self, x, tau):
+        return (torch.sigmoid((x[:, self.feat_of] - self.thr) / tau) * self.a) @ self.M + self.a0
+
+    def hard(self, x):
+        return ((x[:, self.feat_of] > self.thr).to(torch.float32) * self.a) @ self.M + self.a0
+
+    def hw(self, init, codes):
+        bits = super().hw(init, codes)
+        with torch.no_grad():
+            return (bits * self.a) @ self.M + self.a0
+
+
+class LLT(torch.nn.Module):
+    """Learnable lookup table (Wang et al., CVPR 2022) on each input
+    feature: the training range [lo, hi] gets a fine grid of N = g n cells
+    (n = 2^b - 1), a table T = softmax(s) of N learned scores, and the
+    quantizer looks up the cumulative table at the input's cell,
+        q(x) = round(n * sum_{j <= u(x)} T_j),   u(x) = round((x - lo) / w),
+    w = (hi - lo) / N, rounded straight through; the value sent on is
+    lo + q (hi - lo) / n. Scores start at 0: a uniform table."""
+
+    def __init__(self, init, xs_train, xs_all, g):
+        super().__init__()
+        self.g = g
+        self.n = [2 ** b - 1 for b in init["bits"]]
+        # the range of the standardized training inputs, in double
+        self.lo = [float(np.float32(v)) for v in xs_train.min(axis=0)]
+        self.hi = [float(np.float32(v)) for v in xs_train.max(axis=0)]
+        self.s = torch.nn.ParameterList(
+            [torch.nn.Parameter(torch.zeros(g * n, dtype=torch.float32)) for n in self.n])
+        # cells u of every row (inputs and range do not change)
+        cells = []
+        for f in range(init["F"]):
+            N = g * self.n[f]
+            w = (self.hi[f] - self.lo[f]) / N
+            z = (xs_all[:, f].astype(np.float64) - self.lo[f]) / w + 0.5
+            cells.append(np.clip(np.ceil(z) - 1, 0, N).astype(np.int64))
+        self.cells = torch.from_numpy(np.stack(cells, axis=1))
+        self.mlp = make_mlp(init)
+
+    def table(self, f):
+        e = torch.exp(self.s[f].double() - self.s[f].double().max())
+        c = self.n[f] * torch.cumsum(e, 0) / e.sum()
+        return torch.cat([torch.zeros(1, dtype=torch.float64), c])
+
+    def values_of(self, rows):
+        cols = []
+        for f in range(len(self.n)):
+            c = self.table(f)[self.cells[rows, f]]
+            q = c + (torch.floor(c + 0.5) - c).detach()
+            cols.append(self.lo[f] + q * ((self.hi[f] - self.lo[f]) / self.n[f]))
+        return torch.stack(cols, dim=1).to(torch.float32)
+
+    def thresholds(self):
+        """t_k = lo + (u_k - 1/2) w, u_k the first cell with q >= k."""
+        out = []
+        for f in range(len(self.n)):
+            N, w = self.g * self.n[f], (self.hi[f] - self.lo[f]) / (self.g * self.n[f])
+            with torch.no_grad():
+                q = np.floor(self.table(f).numpy() + 0.5)
+            for k in range(1, self.n[f] + 1):
+                u = int(np.argmax(q >= k))
+                out.append(np.float32(self.lo[f] + (u - 0.5) * w))
+        return np.array(out, dtype=np.float32)
+
+    def forward(self, v):
+        return self.mlp(v).squeeze(1)
+
+    def hw(self, init, codes):
+        feat = np.array(init["feat_of"])
+        T = int_thresholds(init, self.thresholds(), feat)
+        cols = []
+        for f in range(len(self.n)):
+            k = (codes[:, f:f + 1] > T[None, feat == f]).sum(axis=1)
+            v = np.float32(self.lo[f] + k * ((self.hi[f] - self.lo[f]) / self.n[f]))
+            cols.append(v.astype(np.float32))
+        return torch.from_numpy(np.stack(cols, axis=1))
+
 
 def hw_mse(model, init, x, y_std, rows):
     """Hardware-true MSE: physical x -> integer codes -> integer thresholds
-    -> levels (as bits in trained order) -> the network."""
-    mu, sigma = np.array(init["mu"]), np.array(init["sigma"])
+    -> levels -> the network's input (bits or values) -> the network."""
     fmts = init["formats"]
-    thr = model.thr.detach().numpy().astype(np.float64)
-    feat = np.array(init["feat_of"])
     codes = np.empty((len(rows), init["F"]), dtype=np.int64)
     for f, fm in enumerate(fmts):
         c = np.floor((x[rows, f] - fm["offset"]) / fm["scale"] + 0.5)
         codes[:, f] = np.clip(c, fm["lo"], fm["hi"]).astype(np.int64)
-    T = np.empty(len(thr), dtype=np.int64)
-    for d, f in enumerate(feat):
-        fm = fmts[f]
-        tc = (thr[d] * sigma[f] + mu[f] - fm["offset"]) / fm["scale"]
-        T[d] = int(np.clip(math.floor(tc), fm["lo"] - 1, fm["hi"]))
-    bits = (codes[:, feat] > T[None, :]).astype(np.float32)
     with torch.no_grad():
-        pred = model(torch.from_numpy(bits)).double().numpy()
+        pred = model(model.hw(init, codes)).double().numpy()
     return float(np.mean((pred - y_std[rows]) ** 2))
 
 
@@ -112,8 +225,10 @@ def main():
 
     torch.set_num_threads(1)
     init, x, y, order, bsq_losses, bsq_epochs = load(a.dir)
-    if init["method"] != "bw-sq":
-        sys.exit("faithful.py: the reference implements bw-sq, the dump is %s" % init["method"])
+    meth = init["method"]
+    if meth not in ("bw-sq", "sq+", "llt4", "llt9"):
+        sys.exit("faithful.py: the reference implements bw-sq, sq+, llt4 and llt9, "
+                 "the dump is %s" % meth)
     mu, sigma = np.array(init["mu"]), np.array(init["sigma"])
     # bsq standardizes in double, then rounds to float32
     xs = torch.from_numpy(((x - mu) / sigma).astype(np.float32))
@@ -123,7 +238,24 @@ def main():
     E, Bsz, n_train = init["epochs"], init["batch"], len(train)
     assert order.size == E * n_train, "batches.bin: %d rows, expected %d" % (order.size, E * n_train)
 
-    model = BwSQ(init)
+    if meth == "bw-sq":
+        model = BwSQ(init)
+    elif meth == "sq+":
+        model = SQPlus(init)
+    else:
+        xd = (x - mu) / sigma
+        model = LLT(init, xd[train], xs.numpy(), 4 if meth == "llt4" else 9)
+        t0 = model.thresholds()
+        bt = np.array(init["thresholds"], dtype=np.float32)
+        print("initial thresholds: max |torch - bsq| %.2e" % float(np.max(np.abs(t0 - bt))))
+    llt = meth in ("llt4", "llt9")
+
+    def quantized(rows_t, soft_tau=None):
+        if llt:
+            return model.values_of(rows_t)
+        if soft_tau is None:
+            return model.hard(xs[rows_t])
+        return model.soft(xs[rows_t], soft_tau)
     opt = torch.optim.Adam(model.parameters(), lr=init["lr"], betas=(0.9, 0.999),
                            eps=1e-8, weight_decay=init["weight_decay"])
     tau = 1.0
@@ -136,9 +268,9 @@ def main():
         loss_sum = 0.0
         for b0 in range(0, n_train, Bsz):
             r = torch.from_numpy(rows[b0:b0 + Bsz].astype(np.int64))
-            xb, yb = xs[r], ys[r]
+            yb = ys[r]
             opt.zero_grad()
-            pred = model(model.soft(xb, np.float32(tau)))
+            pred = model(quantized(r, np.float32(tau)))
             loss = torch.mean((pred - yb) ** 2)
             loss.backward()
             opt.step()
@@ -148,7 +280,7 @@ def main():
         model.eval()
         with torch.no_grad():
             rv = torch.from_numpy(val.astype(np.int64))
-            pv = model(model.hard(xs[rv])).double().numpy()
+            pv = model(quantized(rv)).double().numpy()
             v = float(np.mean((pv - y_std[val]) ** 2))
         if v < best_val:
             best_val, best_epoch = v, e + 1

@@ -76,6 +76,10 @@ static void usage(FILE *f) {
 "                      job writes DIR/results/job-NNNN.json and skips itself\n"
 "                      when that is already there (a rerun resumes)\n"
 "  --plan DIR --job N  run job N of the plan (what jobs.txt says)\n"
+"  --tuned-plan DIR    the chosen settings of a tuning's plan whose jobs\n"
+"                      have all run (bsq tune --plan DIR), as --tune gives\n"
+"                      them; bsq tune --collect DIR writes the plan of this\n"
+"                      test (DIR/test) with it\n"
 "  --collect DIR       the report of a plan whose jobs have all run: the same\n"
 "                      as in process, timings aside; takes -o, --json, --plot\n"
 "  -q, --quiet         no progress even on a terminal\n",
@@ -102,6 +106,7 @@ typedef struct {
   long nseeds, job;
   int tune, seeds_set;
   const char *plot, *from, *plan, *collect;
+  const char *tuned_plan; /* a tuning's plan (bsq tune --plan) to test */
   char *args[256]; /* the options that define the comparison, for a plan */
   int nargs;
   char **argv;     /* a collected plan's options, which so points into */
@@ -123,13 +128,13 @@ static int push_arg(compare_cmd *a, const char *s) {
 
 /* Parses argv into a; -1 to go on, or the exit code. */
 static int parse(int argc, char **argv, compare_cmd *a) {
-  enum { O_PLAN = 256, O_JOB, O_COLLECT, O_PROTOCOL };
+  enum { O_PLAN = 256, O_JOB, O_COLLECT, O_PROTOCOL, O_TUNED_PLAN };
   static const struct option opts[] = {
       CLI_DATA_OPTIONS, CLI_TRAIN_OPTIONS, CLI_TUNE_OPTIONS, CLI_SWEEP_OPTIONS,
       CLI_ARG("seeds", 'n'), CLI_FLAG("tune", 'U'), CLI_ARG("plot", 'P'),
       CLI_ARG("from", 'F'), CLI_ARG("plan", O_PLAN), CLI_ARG("job", O_JOB),
       CLI_ARG("collect", O_COLLECT), CLI_ARG("protocol", O_PROTOCOL),
-      CLI_END};
+      CLI_ARG("tuned-plan", O_TUNED_PLAN), CLI_END};
   cli_parser p = CLI_PARSER("compare", argc, argv, "o:qh", opts, usage);
   memset(a, 0, sizeof *a);
   a->nseeds = 5;
@@ -156,6 +161,7 @@ static int parse(int argc, char **argv, compare_cmd *a) {
     case 'F': a->from = optarg; break;
     case O_PLAN: a->plan = optarg; break;
     case O_COLLECT: a->collect = optarg; break;
+    case O_TUNED_PLAN: a->tuned_plan = optarg; break;
     case O_JOB:
       if (cli_parse_int(optarg, 0, 1000000, &a->job)) bad = "--job";
       break;
@@ -175,7 +181,7 @@ static int parse(int argc, char **argv, compare_cmd *a) {
       snprintf(name, sizeof name, "--%s", o->name);
       const char *v = optarg;
       if (((!strcmp(o->name, "data") && strcmp(v, "friedman1")) ||
-           !strcmp(o->name, "sensor")) &&
+           !strcmp(o->name, "sensor") || !strcmp(o->name, "tuned-plan")) &&
           realpath(v, path))
         v = path; /* a job may run in another directory */
       if (push_arg(a, name) || (o->has_arg && push_arg(a, v))) {
@@ -187,7 +193,8 @@ static int parse(int argc, char **argv, compare_cmd *a) {
   if (p.exit >= 0) return p.exit;
   if (cli_no_args(&p)) return BSQ_EXIT_USAGE;
   cli_tune_finish(&a->so.tune);
-  if (a->so.tune.space == BSQ_SPACE_PAPER && a->tune && !a->seeds_set)
+  if (a->so.tune.space == BSQ_SPACE_PAPER && (a->tune || a->tuned_plan) &&
+      !a->seeds_set)
     a->nseeds = 10;
   return -1;
 }
@@ -295,8 +302,14 @@ int cmd_compare(int argc, char **argv) {
   }
   if (A->plan && (tune || from)) {
     cmd_free(A);
-    return cli_usage_fail("compare", "--plan: not with %s (tune first with "
-                          "bsq tune, in process)", tune ? "--tune" : "--from");
+    return cli_usage_fail("compare", "--plan: not with %s (a tuning's plan "
+                          "is bsq tune --plan DIR, whose --collect writes "
+                          "the test's plan)", tune ? "--tune" : "--from");
+  }
+  if (A->tuned_plan && (tune || from)) {
+    cmd_free(A);
+    return cli_usage_fail("compare", "--tuned-plan: not with %s",
+                          tune ? "--tune" : "--from");
   }
   if (from) { /* re-render an earlier report, no training */
     cmd_free(A);
@@ -348,18 +361,41 @@ int cmd_compare(int argc, char **argv) {
   bsq_compare_opts co = {so->want, so->bits, so->nbits, (int)nseeds,
                          (uint64_t)so->seed, &so->cfg, NULL, (int)so->jobs,
                          bsq_now(), progress ? cli_log_stderr : NULL, NULL};
-  if (A->plan || A->collect) {
-    rc = sweep(A, &d, &co);
-    bsq_sensor_free(&sensor);
-    bsq_dataset_free(&d);
-    cmd_free(A);
-    return rc;
-  }
-  cmd_free(A);
   bsq_tuning tuned = {0};
   bsq_report R;
   bsq_report_init(&R);
   bsq_diag diag = {{0}};
+  if (A->tuned_plan) { /* the tuning of a complete tune plan */
+    char **targs, *missing = NULL;
+    int ntargs;
+    bsq_tune_spec sp = {&so->cfg, so->want,          so->bits,
+                        so->nbits, (uint64_t)so->seed, &so->tune};
+    rc = bsq_sweep_read_args(A->tuned_plan, &targs, &ntargs, &diag);
+    if (rc == BSQ_OK) {
+      uint64_t tid = bsq_sweep_id(targs, ntargs);
+      bsq_sweep_args_free(targs, ntargs);
+      rc = bsq_sweep_collect_tune(&tuned, A->tuned_plan, tid, &d, &sp,
+                                  &missing, &diag);
+    }
+    if (rc) {
+      cli_error("compare", "--tuned-plan: %s", diag.msg);
+      if (missing) fprintf(stderr, "missing jobs:\n%s", missing);
+      free(missing);
+      cmd_free(A);
+      goto done;
+    }
+    co.tuned = &tuned;
+  }
+  if (A->plan || A->collect) {
+    rc = sweep(A, &d, &co);
+    cmd_free(A);
+    bsq_report_free(&R);
+    bsq_tuning_free(&tuned);
+    bsq_sensor_free(&sensor);
+    bsq_dataset_free(&d);
+    return rc;
+  }
+  cmd_free(A);
   if (tune) {
     so->tune.jobs = (int)so->jobs;
     so->tune.log = co.log;

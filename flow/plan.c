@@ -8,7 +8,8 @@ double bsq_plan_cost(const bsq_plan_run *r, int F) {
   /* thresholds in all; FP (32 "bits") has none */
   double n = r->method == BSQ_METHOD_FP ? 0 : (double)F * ((1 << r->bits) - 1);
   double in = bsq_method_input(r->method) == BSQ_INPUT_BITS ? n : (double)F;
-  if (r->method == BSQ_METHOD_SQ) in += n; /* its soft bits, then the sums */
+  if (r->method == BSQ_METHOD_SQ || r->method == BSQ_METHOD_SQ_PLUS)
+    in += n; /* its soft bits, then the sums */
   return (double)r->cfg.epochs * (in + 64.0);
 }
 

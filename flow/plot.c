@@ -21,7 +21,9 @@ static const char *const COLOR[BSQ_METHOD_COUNT] = {
     [BSQ_METHOD_PO_MQ] = "#ff7f0e", [BSQ_METHOD_PO_QQ] = "#bcbd22",
     [BSQ_METHOD_PR_MQ] = "#1f77b4", [BSQ_METHOD_PR_QQ] = "#17becf",
     [BSQ_METHOD_BW_MQ] = "#2ca02c", [BSQ_METHOD_BW_QQ] = "#9467bd",
-    [BSQ_METHOD_SQ] = "#8c564b",    [BSQ_METHOD_LSQ] = "#e377c2"};
+    [BSQ_METHOD_SQ] = "#8c564b",    [BSQ_METHOD_LSQ] = "#e377c2",
+    [BSQ_METHOD_SQ_PLUS] = "#c49c94", [BSQ_METHOD_LLT4] = "#7f7f7f",
+    [BSQ_METHOD_LLT9] = "#393b79"};
 
 /* a baseline that breaks down at low bits would flatten the rest: then a
  * log scale with these labelled ticks, not decades */

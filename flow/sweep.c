@@ -10,9 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tune.h"
 #include "util.h"
 
 #define RESULT_FORMAT "bsq-sweep-result"
+#define TUNE_FORMAT "bsq-tune-result"
 
 uint64_t bsq_sweep_id(char *const *args, int nargs) {
   unsigned long long h = BSQ_FNV_INIT;
@@ -360,5 +362,143 @@ done:
   if (!*missing) free(bsq_buf_finish(&mb));
   free(jobs);
   free(all);
+  return rc;
+}
+
+/* ---- a tuning's plan: one training (method, bits, trial, fold) a job ---- */
+
+static char *tune_result_json(uint64_t id, int job,
+                              const bsq_tune_job_result *r) {
+  cJSON *root = cJSON_CreateObject();
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016" PRIx64, id);
+  cJSON_AddStringToObject(root, "format", TUNE_FORMAT);
+  cJSON_AddNumberToObject(root, "version", 1);
+  cJSON_AddStringToObject(root, "plan", hex);
+  cJSON_AddNumberToObject(root, "job", job);
+  cJSON_AddStringToObject(root, "method", bsq_method_name(r->method));
+  cJSON_AddNumberToObject(root, "bits", r->bits);
+  cJSON_AddNumberToObject(root, "trial", r->trial);
+  cJSON_AddNumberToObject(root, "fold", r->fold);
+  add_exact(root, "mse_hw", r->mse_hw);
+  char *text = cJSON_Print(root);
+  cJSON_Delete(root);
+  return text;
+}
+
+/* Parses one tuning result into r, which must be the training `want`
+ * describes: BSQ_EFORMAT naming path and field. */
+static int tune_result_read(const char *path, uint64_t id, int job,
+                            const bsq_tune_job_result *want,
+                            bsq_tune_job_result *r, bsq_diag *diag) {
+  char *text = NULL;
+  int rc = bsq_read_file(path, &text, NULL, diag);
+  if (rc) return rc;
+  cJSON *root = cJSON_Parse(text);
+  free(text);
+  const char *bad = NULL;
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016" PRIx64, id);
+  const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "format");
+  const cJSON *pl = cJSON_GetObjectItemCaseSensitive(root, "plan");
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "method");
+  double v, bits, trial, fold;
+  *r = *want;
+  if (!root) bad = "not JSON";
+  else if (!cJSON_IsString(f) || strcmp(f->valuestring, TUNE_FORMAT))
+    bad = "format: not " TUNE_FORMAT;
+  else if (!cJSON_IsString(pl) || strcmp(pl->valuestring, hex))
+    bad = "plan: a result of another plan";
+  else if (num(root, "job", job, job, 1, &v))
+    bad = "job: not this file's job";
+  else if (!cJSON_IsString(m) ||
+           bsq_method_parse(m->valuestring) != (int)want->method)
+    bad = "method: not this job's method";
+  else if (num(root, "bits", want->bits, want->bits, 1, &bits))
+    bad = "bits: not this job's bits";
+  else if (num(root, "trial", want->trial, want->trial, 1, &trial))
+    bad = "trial: not this job's trial";
+  else if (num(root, "fold", want->fold, want->fold, 1, &fold))
+    bad = "fold: not this job's fold";
+  else if (num(root, "mse_hw", 0, 1e300, 0, &r->mse_hw))
+    bad = "mse_hw: missing or not a number >= 0";
+  cJSON_Delete(root);
+  if (bad) return bsq_diag_set(diag, BSQ_EFORMAT, "%s: %s", path, bad);
+  return BSQ_OK;
+}
+
+int bsq_sweep_run_tune_job(const char *dir, uint64_t id, const bsq_dataset *d,
+                           const bsq_tune_spec *sp, int job, int *skipped,
+                           bsq_diag *diag) {
+  *skipped = 0;
+  int n = bsq_tune_trainings(d, sp, diag);
+  if (n < 0) return BSQ_EINVAL;
+  if (job < 0 || job >= n)
+    return bsq_diag_set(diag, BSQ_EINVAL, "--job %d: the plan has %d jobs",
+                        job, n);
+  bsq_tune_job_result *want = calloc((size_t)n, sizeof *want), r;
+  if (!want) return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  char path[4096];
+  int rc;
+  bsq_diag quiet;
+  if ((rc = bsq_tune_describe(want, n, d, sp, diag)) ||
+      (rc = result_path(path, sizeof path, dir, job, diag)))
+    goto done;
+  if (tune_result_read(path, id, job, &want[job], &r, &quiet) == BSQ_OK) {
+    *skipped = 1; /* done before: a resumed sweep */
+    goto done;
+  }
+  if ((rc = bsq_tune_job(&r, d, sp, job, diag))) goto done;
+  char *text = tune_result_json(id, job, &r);
+  if (!text) rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  else {
+    rc = bsq_write_if_changed(path, text, strlen(text), NULL, diag);
+    free(text);
+  }
+done:
+  free(want);
+  return rc;
+}
+
+int bsq_sweep_collect_tune(bsq_tuning *t, const char *dir, uint64_t id,
+                           const bsq_dataset *d, const bsq_tune_spec *sp,
+                           char **missing, bsq_diag *diag) {
+  *missing = NULL;
+  memset(t, 0, sizeof *t);
+  int n = bsq_tune_trainings(d, sp, diag);
+  if (n < 0) return BSQ_EINVAL;
+  bsq_tune_job_result *r = calloc((size_t)(n ? n : 1), sizeof *r);
+  if (!r) return bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+  char path[4096], *jobs = NULL;
+  int rc, nmissing = 0;
+  bsq_buf mb;
+  bsq_buf_init(&mb);
+  if ((rc = bsq_tune_describe(r, n, d, sp, diag)) ||
+      (rc = path_in(path, sizeof path, dir, "jobs.txt", diag)) ||
+      (rc = bsq_read_file(path, &jobs, NULL, diag)))
+    goto done;
+  for (int j = 0; j < n; j++) {
+    if ((rc = result_path(path, sizeof path, dir, j, diag))) goto done;
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT) {
+      nmissing++;
+      append_line(&mb, jobs, j);
+      continue;
+    }
+    bsq_tune_job_result want = r[j];
+    if ((rc = tune_result_read(path, id, j, &want, &r[j], diag))) goto done;
+  }
+  if (nmissing) {
+    *missing = bsq_buf_finish(&mb);
+    rc = bsq_diag_set(diag, BSQ_EINVAL,
+                      "%s: %d of %d jobs have no result; no tuning is made "
+                      "from a partial sweep", dir, nmissing, n);
+    goto done;
+  }
+  rc = bsq_tune_assemble(t, d, sp, r, n, 0.0, diag);
+done:
+  if (!*missing) free(bsq_buf_finish(&mb));
+  free(jobs);
+  free(r);
   return rc;
 }

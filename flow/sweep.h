@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "compare.h"
+#include "tune.h"
 
 /* The plan's id: FNV-1a over the options, in order. */
 uint64_t bsq_sweep_id(char *const *args, int nargs);
@@ -51,5 +52,16 @@ int bsq_sweep_run_job(const char *dir, uint64_t id, const bsq_dataset *d,
 int bsq_sweep_collect(bsq_report *R, const char *dir, uint64_t id,
                       const bsq_dataset *d, const bsq_compare_opts *o,
                       char **missing, bsq_diag *diag);
+
+/* The same for a tuning (bsq tune --plan): job j is training j of the
+ * tuning (bsq_tune_job) and writes DIR/results/job-NNNN.json; collecting
+ * makes the tuning bsq_tune_run makes (its seconds 0), or lists the
+ * missing jobs as bsq_sweep_collect does. */
+int bsq_sweep_run_tune_job(const char *dir, uint64_t id, const bsq_dataset *d,
+                           const bsq_tune_spec *sp, int job, int *skipped,
+                           bsq_diag *diag);
+int bsq_sweep_collect_tune(bsq_tuning *t, const char *dir, uint64_t id,
+                           const bsq_dataset *d, const bsq_tune_spec *sp,
+                           char **missing, bsq_diag *diag);
 
 #endif

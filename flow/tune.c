@@ -202,41 +202,66 @@ static int choose(bsq_tune_entry *e, int u, const tjob *jobs, int nj, int T,
   return hit;
 }
 
-int bsq_tune_run(bsq_tuning *out, const bsq_dataset *d,
-                 const bsq_train_cfg *base, const int *want, const int *bits,
-                 int nbits, uint64_t seed, const bsq_tune_opts *o,
+/* Everything a tuning is made of before anything runs: the folds, the
+ * units and the jobs in trial-major order (with a time budget, every unit
+ * gets its first trials before any gets its last ones). The same for an
+ * in-process run and for a plan's jobs, so both train the same. */
+typedef struct {
+  int K, T, nu, nj;
+  bsq_split s;
+  bsq_split *folds;      /* (K) */
+  bsq_tune_entry *units; /* (nu) */
+  tjob *ord;             /* (nj) */
+} tsetup;
+
+static void setup_free(tsetup *ts) {
+  bsq_split_free(&ts->s);
+  if (ts->folds)
+    for (int k = 0; k < ts->K; k++) free(ts->folds[k].test);
+  free(ts->folds);
+  free(ts->units);
+  free(ts->ord);
+  memset(ts, 0, sizeof *ts);
+}
+
+static int setup(tsetup *ts, const bsq_dataset *d, const bsq_tune_spec *sp,
                  bsq_diag *diag) {
-  memset(out, 0, sizeof *out);
-  int K = o->folds, T = o->trials, rc = BSQ_ENOMEM;
-  bsq_split s = {0};
-  bsq_split *folds = calloc((size_t)K, sizeof *folds);
+  const bsq_tune_opts *o = sp->o;
+  memset(ts, 0, sizeof *ts);
+  int K = o->folds, T = o->trials, rc = BSQ_ENOMEM, nbits = sp->nbits;
+  uint64_t seed = sp->seed;
+  ts->K = K;
+  ts->T = T;
+  ts->folds = calloc((size_t)K, sizeof *ts->folds);
   int maxu = 1 + BSQ_METHOD_COUNT * nbits;
-  bsq_tune_entry *units = calloc((size_t)maxu, sizeof *units);
+  ts->units = calloc((size_t)maxu, sizeof *ts->units);
   tjob *jobs = calloc((size_t)maxu * (size_t)T * (size_t)K, sizeof *jobs);
-  tjob *ord = NULL;
-  if (!folds || !units || !jobs) goto fail_mem;
-  if ((rc = bsq_split_make(&s, d->rows, seed))) {
+  if (!ts->folds || !ts->units || !jobs) goto fail_mem;
+  if ((rc = bsq_split_make(&ts->s, d->rows, seed))) {
     bsq_diag_set(diag, rc, "%s: cannot split %d rows", d->source, d->rows);
     goto fail;
   }
-  int ndev = s.n_train + s.n_val;
+  int ndev = ts->s.n_train + ts->s.n_val;
   if (ndev < BSQ_TUNE_MIN_FOLD_ROWS * K) {
     rc = bsq_diag_set(diag, BSQ_EINVAL, "folds %d: only %d rows to fold", K,
                       ndev);
     goto fail;
   }
-  if ((rc = make_folds(folds, K, &s))) goto fail_mem;
+  if ((rc = make_folds(ts->folds, K, &ts->s))) goto fail_mem;
   /* units: FP (also for the Po-* methods), then every other method at
    * every width */
   int nu = 0, need_fp = 0;
+  bsq_tune_entry *units = ts->units;
   for (int m = 0; m < BSQ_METHOD_COUNT; m++)
-    need_fp |= want[m] && (m == BSQ_METHOD_FP || bsq_method_get(m)->fp_parent);
+    need_fp |= sp->want[m] &&
+               (m == BSQ_METHOD_FP || bsq_method_get(m)->fp_parent);
   if (need_fp) units[nu++] = (bsq_tune_entry){.method = BSQ_METHOD_FP};
   for (int m = 0; m < BSQ_METHOD_COUNT; m++) {
-    if (!want[m] || m == BSQ_METHOD_FP || bsq_method_get(m)->fp_parent)
+    if (!sp->want[m] || m == BSQ_METHOD_FP || bsq_method_get(m)->fp_parent)
       continue;
     for (int b = 0; b < nbits; b++)
-      units[nu++] = (bsq_tune_entry){.method = (bsq_method)m, .bits = bits[b]};
+      units[nu++] =
+          (bsq_tune_entry){.method = (bsq_method)m, .bits = sp->bits[b]};
   }
   int nj = 0;
   for (int u = 0; u < nu; u++) {
@@ -245,7 +270,7 @@ int bsq_tune_run(bsq_tuning *out, const bsq_dataset *d,
                          (uint64_t)units[u].bits);
     for (int t = 0; t < T; t++) {
       bsq_train_cfg c;
-      draw(&c, base, o, &r);
+      draw(&c, sp->base, o, &r);
       c.method = units[u].method;
       c.nbits = 1;
       c.bits[0] = units[u].bits ? units[u].bits : 1;
@@ -254,53 +279,162 @@ int bsq_tune_run(bsq_tuning *out, const bsq_dataset *d,
         jobs[nj++] = (tjob){.unit = u, .trial = t, .fold = k, .cfg = c};
     }
   }
-  /* trial-major order: with a time budget, every unit gets its first
-   * trials before any gets its last ones */
-  ord = malloc(sizeof *ord * (size_t)(nj ? nj : 1));
-  if (!ord) goto fail_mem;
+  ts->ord = malloc(sizeof *ts->ord * (size_t)(nj ? nj : 1));
+  if (!ts->ord) goto fail_mem;
   int w = 0;
   for (int t = 0; t < T; t++)
     for (int i = 0; i < nj; i++)
-      if (jobs[i].trial == t) ord[w++] = jobs[i];
-  double t0 = bsq_now();
-  tctx ctx = {d, ord, nj, folds, t0, o->time_budget, o->log, o->user};
-  if ((rc = bsq_pool_jobs(nj, o->jobs, tune_one, tune_done, &ctx))) {
-    bsq_diag_set(diag, rc, "cannot start the workers");
-    goto fail;
-  }
-  for (int i = 0; i < nj; i++)
-    if (ord[i].ran && ord[i].rc) {
-      rc = bsq_diag_set(diag, ord[i].rc, "%s at %d bits: %.400s",
-                        bsq_method_name(ord[i].cfg.method), ord[i].cfg.bits[0],
-                        ord[i].err);
-      goto fail;
-    }
-  int hit = 0;
-  for (int u = 0; u < nu; u++) hit |= choose(&units[u], u, ord, nj, T, K, base);
-  out->n = nu;
-  out->e = units;
-  out->folds = K;
-  out->trials = T;
-  out->space = o->space;
-  out->max_width = o->max_width;
-  out->budget_hit = hit;
-  out->seconds = bsq_now() - t0;
-  out->time_budget = o->time_budget;
-  out->seed = seed;
-  units = NULL;
-  rc = BSQ_OK;
-  goto done;
+      if (jobs[i].trial == t) ts->ord[w++] = jobs[i];
+  ts->nu = nu;
+  ts->nj = nj;
+  free(jobs);
+  return BSQ_OK;
 fail_mem:
   rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
 fail:
-done:
-  bsq_split_free(&s);
-  if (folds)
-    for (int k = 0; k < K; k++) free(folds[k].test);
-  free(folds);
-  free(units);
   free(jobs);
-  free(ord);
+  setup_free(ts);
+  return rc;
+}
+
+/* The tuning from the jobs' outcomes (ts->ord[i].ran, .score); takes the
+ * units over from ts. */
+static void finish(bsq_tuning *out, tsetup *ts, const bsq_tune_spec *sp,
+                   double seconds) {
+  int hit = 0;
+  for (int u = 0; u < ts->nu; u++)
+    hit |= choose(&ts->units[u], u, ts->ord, ts->nj, ts->T, ts->K, sp->base);
+  out->n = ts->nu;
+  out->e = ts->units;
+  out->folds = ts->K;
+  out->trials = ts->T;
+  out->space = sp->o->space;
+  out->max_width = sp->o->max_width;
+  out->budget_hit = hit;
+  out->seconds = seconds;
+  out->time_budget = sp->o->time_budget;
+  out->seed = sp->seed;
+  ts->units = NULL;
+}
+
+int bsq_tune_run(bsq_tuning *out, const bsq_dataset *d,
+                 const bsq_train_cfg *base, const int *want, const int *bits,
+                 int nbits, uint64_t seed, const bsq_tune_opts *o,
+                 bsq_diag *diag) {
+  memset(out, 0, sizeof *out);
+  bsq_tune_spec sp = {base, want, bits, nbits, seed, o};
+  tsetup ts;
+  int rc = setup(&ts, d, &sp, diag);
+  if (rc) return rc;
+  double t0 = bsq_now();
+  tctx ctx = {d, ts.ord, ts.nj, ts.folds, t0, o->time_budget, o->log, o->user};
+  if ((rc = bsq_pool_jobs(ts.nj, o->jobs, tune_one, tune_done, &ctx))) {
+    bsq_diag_set(diag, rc, "cannot start the workers");
+    goto done;
+  }
+  for (int i = 0; i < ts.nj; i++)
+    if (ts.ord[i].ran && ts.ord[i].rc) {
+      rc = bsq_diag_set(diag, ts.ord[i].rc, "%s at %d bits: %.400s",
+                        bsq_method_name(ts.ord[i].cfg.method),
+                        ts.ord[i].cfg.bits[0], ts.ord[i].err);
+      goto done;
+    }
+  finish(out, &ts, &sp, bsq_now() - t0);
+done:
+  setup_free(&ts);
+  return rc;
+}
+
+int bsq_tune_trainings(const bsq_dataset *d, const bsq_tune_spec *sp,
+                       bsq_diag *diag) {
+  tsetup ts;
+  int rc = setup(&ts, d, sp, diag);
+  if (rc) return -1;
+  int n = ts.nj;
+  setup_free(&ts);
+  return n;
+}
+
+int bsq_tune_job(bsq_tune_job_result *r, const bsq_dataset *d,
+                 const bsq_tune_spec *sp, int job, bsq_diag *diag) {
+  memset(r, 0, sizeof *r);
+  tsetup ts;
+  int rc = setup(&ts, d, sp, diag);
+  if (rc) return rc;
+  if (job < 0 || job >= ts.nj) {
+    rc = bsq_diag_set(diag, BSQ_EINVAL, "job %d: the tuning has %d trainings",
+                      job, ts.nj);
+    goto done;
+  }
+  tjob *j = &ts.ord[job];
+  tctx ctx = {d, ts.ord, ts.nj, ts.folds, bsq_now(), INFINITY, NULL, NULL};
+  tune_one(job, &ctx);
+  if (j->rc) {
+    rc = bsq_diag_set(diag, j->rc, "%s at %d bits: %.400s",
+                      bsq_method_name(j->cfg.method), j->cfg.bits[0], j->err);
+    goto done;
+  }
+  r->method = j->cfg.method;
+  r->bits = ts.units[j->unit].bits;
+  r->trial = j->trial;
+  r->fold = j->fold;
+  r->mse_hw = j->score;
+done:
+  setup_free(&ts);
+  return rc;
+}
+
+int bsq_tune_describe(bsq_tune_job_result *r, int n, const bsq_dataset *d,
+                      const bsq_tune_spec *sp, bsq_diag *diag) {
+  tsetup ts;
+  int rc = setup(&ts, d, sp, diag);
+  if (rc) return rc;
+  if (n != ts.nj) {
+    setup_free(&ts);
+    return bsq_diag_set(diag, BSQ_EINVAL, "%d trainings, the tuning has %d",
+                        n, ts.nj);
+  }
+  for (int i = 0; i < n; i++) {
+    r[i].method = ts.ord[i].cfg.method;
+    r[i].bits = ts.units[ts.ord[i].unit].bits;
+    r[i].trial = ts.ord[i].trial;
+    r[i].fold = ts.ord[i].fold;
+  }
+  setup_free(&ts);
+  return BSQ_OK;
+}
+
+int bsq_tune_assemble(bsq_tuning *out, const bsq_dataset *d,
+                      const bsq_tune_spec *sp, const bsq_tune_job_result *r,
+                      int n, double seconds, bsq_diag *diag) {
+  memset(out, 0, sizeof *out);
+  tsetup ts;
+  int rc = setup(&ts, d, sp, diag);
+  if (rc) return rc;
+  if (n != ts.nj) {
+    rc = bsq_diag_set(diag, BSQ_EINVAL, "%d results, the tuning has %d "
+                      "trainings", n, ts.nj);
+    goto done;
+  }
+  for (int i = 0; i < n; i++) {
+    tjob *j = &ts.ord[i];
+    if (r[i].method != j->cfg.method || r[i].bits != ts.units[j->unit].bits ||
+        r[i].trial != j->trial || r[i].fold != j->fold) {
+      rc = bsq_diag_set(diag, BSQ_EFORMAT,
+                        "result %d is of %s at %d bits, trial %d, fold %d; "
+                        "training %d is %s at %d bits, trial %d, fold %d",
+                        i, bsq_method_name(r[i].method), r[i].bits,
+                        r[i].trial + 1, r[i].fold + 1, i,
+                        bsq_method_name(j->cfg.method),
+                        ts.units[j->unit].bits, j->trial + 1, j->fold + 1);
+      goto done;
+    }
+    j->ran = 1;
+    j->score = r[i].mse_hw;
+  }
+  finish(out, &ts, sp, seconds);
+done:
+  setup_free(&ts);
   return rc;
 }
 

@@ -78,4 +78,39 @@ const bsq_train_cfg *bsq_tune_cfg_for(const bsq_tuning *t, bsq_method method,
                                       int bits, const bsq_train_cfg *fallback);
 void bsq_tuning_free(bsq_tuning *t);
 
+/* A tuning as a job list (bsq tune --plan, sweep.h): its inputs, the same
+ * as bsq_tune_run's, and one training (method, bits, trial, fold) per job,
+ * numbered in the order an in-process run starts them. */
+typedef struct {
+  const bsq_train_cfg *base;
+  const int *want; /* (BSQ_METHOD_COUNT) */
+  const int *bits;
+  int nbits;
+  uint64_t seed;
+  const bsq_tune_opts *o; /* time_budget, jobs and log are not used */
+} bsq_tune_spec;
+
+typedef struct {
+  bsq_method method;
+  int bits;   /* 0 for FP */
+  int trial, fold; /* 0-based */
+  double mse_hw;   /* the fold's hardware-true MSE */
+} bsq_tune_job_result;
+
+/* How many trainings; -1 when the tuning cannot be set up (diag says). */
+int bsq_tune_trainings(const bsq_dataset *d, const bsq_tune_spec *sp,
+                       bsq_diag *diag);
+/* Runs training `job` (as bsq_tune_run would) into r. */
+int bsq_tune_job(bsq_tune_job_result *r, const bsq_dataset *d,
+                 const bsq_tune_spec *sp, int job, bsq_diag *diag);
+/* What training i is (method, bits, trial, fold; not mse_hw), for r (n). */
+int bsq_tune_describe(bsq_tune_job_result *r, int n, const bsq_dataset *d,
+                      const bsq_tune_spec *sp, bsq_diag *diag);
+/* The tuning from every training's result (n of them, in job order; each
+ * must be the training of its number, else BSQ_EFORMAT): what
+ * bsq_tune_run gives when nothing hits its budget, `seconds` aside. */
+int bsq_tune_assemble(bsq_tuning *t, const bsq_dataset *d,
+                      const bsq_tune_spec *sp, const bsq_tune_job_result *r,
+                      int n, double seconds, bsq_diag *diag);
+
 #endif

@@ -4,7 +4,7 @@
  * thresholds of feature f, toff[f] the first of them.
  *
  * docs/design.md 1.6 lists the baselines (Schrödter et al., CPAL 2026,
- * section 5): FP, Po-MQ/QQ, Pr-MQ/QQ, Bw-MQ/QQ, SQ, LSQ. What each one
+ * section 5): FP, Po-MQ/QQ, Pr-MQ/QQ, Bw-MQ/QQ, SQ, SQ+, LSQ, LLT4/9. What each one
  * feeds the network is its decoder input (bsq_input): the Bw-* methods
  * send bits of the level, everything else one value per feature. */
 #include "methods.h"
@@ -41,6 +41,12 @@ static const bsq_method_info METHODS[BSQ_METHOD_COUNT] = {
                        "soft bits summed to one value per feature"},
     [BSQ_METHOD_LSQ] = {"lsq", "LSQ", BSQ_INPUT_VALUES, 0, BSQ_GRID_NONE, 0,
                         "learned step size (Esser et al. 2020)"},
+    [BSQ_METHOD_SQ_PLUS] = {"sq+", "SQ+", BSQ_INPUT_VALUES, 1, BSQ_GRID_NONE,
+                            0, "soft steps with learned heights per level"},
+    [BSQ_METHOD_LLT4] = {"llt4", "LLT4", BSQ_INPUT_VALUES, 0, BSQ_GRID_NONE, 0,
+                         "learnable lookup table, granularity 4 (Wang 2022)"},
+    [BSQ_METHOD_LLT9] = {"llt9", "LLT9", BSQ_INPUT_VALUES, 0, BSQ_GRID_NONE, 0,
+                         "learnable lookup table, granularity 9 (Wang 2022)"},
 };
 
 const bsq_method_info *bsq_method_get(int m) {
@@ -218,5 +224,138 @@ void bsq_midpoint_values(float *values, const float *thr, int n, double lo,
     double a = k == 0 ? lo : (double)thr[k - 1];
     double b = k == n ? hi : (double)thr[k];
     values[k] = (float)(0.5 * (a + b));
+  }
+}
+
+/* ---- SQ+ ----------------------------------------------------------------- */
+
+void bsq_sqplus_forward(float *out, const float *sb, const float *a,
+                        const float *a0, const int *toff, int B, int F,
+                        int D) {
+  for (int b = 0; b < B; b++) {
+    const float *s = sb + (size_t)b * (size_t)D; /* (D) */
+    float *o = out + (size_t)b * (size_t)F;      /* (F) */
+    for (int f = 0; f < F; f++) {
+      float sum = a0[f];
+      for (int d = toff[f]; d < toff[f + 1]; d++) sum += a[d] * s[d];
+      o[f] = sum;
+    }
+  }
+}
+
+void bsq_sqplus_backward(float *dsb, float *da, float *da0, const float *dout,
+                         const float *sb, const float *a, const int *toff,
+                         int B, int F, int D) {
+  /* forward: out[b,f] = a0_f + sum_{d of f} a_d sb[b,d] */
+  for (int b = 0; b < B; b++) {
+    const float *g = dout + (size_t)b * (size_t)F; /* (F) */
+    const float *s = sb + (size_t)b * (size_t)D;   /* (D) */
+    float *ds = dsb + (size_t)b * (size_t)D;       /* (D) */
+    for (int f = 0; f < F; f++) {
+      da0[f] += g[f];
+      for (int d = toff[f]; d < toff[f + 1]; d++) {
+        ds[d] += a[d] * g[f];
+        da[d] += s[d] * g[f];
+      }
+    }
+  }
+}
+
+void bsq_sqplus_values(float *values, const float *thr, const float *a,
+                       float a0, int n) {
+  /* rank of threshold i: those below it, ties in trained order (as
+   * bsq_encoder_set_thresholds sorts); value k sums the k lowest ranks */
+  int order[255]; /* n <= 2^8 - 1 */
+  for (int i = 0; i < n; i++) {
+    int r = 0;
+    for (int j = 0; j < n; j++)
+      r += thr[j] < thr[i] || (thr[j] == thr[i] && j < i);
+    order[r] = i;
+  }
+  values[0] = a0;
+  for (int k = 1; k <= n; k++) values[k] = values[k - 1] + a[order[k - 1]];
+}
+
+/* ---- LLT ----------------------------------------------------------------- */
+
+void bsq_llt_table(double *p, double *C, const float *s, int n, int N) {
+  double mx = s[0], sum = 0;
+  for (int j = 1; j < N; j++) mx = s[j] > mx ? s[j] : mx;
+  for (int j = 0; j < N; j++) sum += (p[j] = exp((double)s[j] - mx));
+  /* C from the running sum of the exponentials, divided once: a uniform
+   * table (scores all equal) gives C_u = n u / N exactly, so its ties
+   * (g even) round up the same way everywhere */
+  C[0] = 0;
+  double run = 0;
+  for (int j = 0; j < N; j++) {
+    run += p[j];
+    C[j + 1] = (double)n * run / sum;
+    p[j] /= sum;
+  }
+}
+
+int bsq_llt_cell(const bsq_llt_feature *lf, float x) {
+  /* #{ j in 1..N : x > lo + (j - 1/2) w } = ceil(z) - 1, z = (x-lo)/w + 1/2 */
+  if (!(lf->hi > lf->lo)) return 0; /* a constant feature: one cell */
+  double w = ((double)lf->hi - (double)lf->lo) / lf->N;
+  double z = ((double)x - (double)lf->lo) / w + 0.5;
+  if (!(z > 1.0)) return 0; /* also NaN */
+  if (z > (double)lf->N) return lf->N;
+  return (int)ceil(z) - 1;
+}
+
+int bsq_llt_level(const double *C, int u) { return (int)floor(C[u] + 0.5); }
+
+void bsq_llt_sync(float *thr, float *values, const bsq_llt_feature *lf,
+                  const double *C) {
+  double w = ((double)lf->hi - (double)lf->lo) / lf->N;
+  int u = 0;
+  for (int k = 1; k <= lf->n; k++) {
+    while (u < lf->N && bsq_llt_level(C, u) < k) u++;
+    thr[k - 1] = (float)((double)lf->lo + ((double)u - 0.5) * w);
+  }
+  for (int k = 0; k <= lf->n; k++)
+    values[k] = (float)((double)lf->lo +
+                        (double)k * ((double)lf->hi - (double)lf->lo) / lf->n);
+}
+
+void bsq_llt_forward(float *out, int *cell, const float *x,
+                     const bsq_llt_feature *lf, const double *const *C, int B,
+                     int F) {
+  for (int b = 0; b < B; b++)
+    for (int f = 0; f < F; f++) {
+      size_t i = (size_t)b * (size_t)F + (size_t)f;
+      const bsq_llt_feature *q = &lf[f];
+      int u = bsq_llt_cell(q, x[i]);
+      cell[i] = u;
+      out[i] = (float)((double)q->lo + (double)bsq_llt_level(C[f], u) *
+                                           ((double)q->hi - (double)q->lo) /
+                                           q->n);
+    }
+}
+
+void bsq_llt_backward(float *ds, double *hist, const float *dout,
+                      const int *cell, const bsq_llt_feature *lf,
+                      const double *const *p, const double *const *C,
+                      const int *soff, int B, int F) {
+  /* forward: out = lo + (hi - lo) / n round(C_u), C_u = n sum_{j<=u} p_j,
+   * p = softmax(s); round straight through. With G_u the summed dout of
+   * the rows in cell u:
+   *   d / d s_j = (hi - lo) p_j (sum_{u >= j} G_u - sum_u G_u C_u / n) */
+  for (int f = 0; f < F; f++) {
+    const bsq_llt_feature *q = &lf[f];
+    double *h = hist + soff[f] + f; /* (N_f + 1) */
+    for (int u = 0; u <= q->N; u++) h[u] = 0;
+    for (int b = 0; b < B; b++) {
+      size_t i = (size_t)b * (size_t)F + (size_t)f;
+      h[cell[i]] += dout[i];
+    }
+    double mean = 0;
+    for (int u = 0; u <= q->N; u++) mean += h[u] * C[f][u] / q->n;
+    double tail = 0, span = (double)q->hi - (double)q->lo;
+    for (int j = q->N; j >= 1; j--) { /* table entry j is p[j - 1] */
+      tail += h[j];
+      ds[soff[f] + j - 1] += (float)(span * p[f][j - 1] * (tail - mean));
+    }
   }
 }

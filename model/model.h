@@ -37,6 +37,9 @@ typedef enum {
   BSQ_METHOD_BW_QQ,     /* hard bits, fixed quantile thresholds */
   BSQ_METHOD_SQ,        /* soft quantization summed to one value per feature */
   BSQ_METHOD_LSQ,       /* learned step size quantization (Esser et al.) */
+  BSQ_METHOD_SQ_PLUS,   /* SQ with a learned value per level (SQplus) */
+  BSQ_METHOD_LLT4,      /* learnable lookup table, granularity 4 (Wang et al.) */
+  BSQ_METHOD_LLT9,      /* learnable lookup table, granularity 9 */
   BSQ_METHOD_COUNT
 } bsq_method;
 
@@ -49,7 +52,7 @@ typedef enum {
 
 /* Where a method's thresholds come from when it does not learn them. */
 typedef enum {
-  BSQ_GRID_NONE = 0,     /* learned (Bw-SQ, SQ, LSQ) or none at all (FP) */
+  BSQ_GRID_NONE = 0,     /* learned (Bw-SQ, SQ, SQ+, LSQ, LLT) or none (FP) */
   BSQ_GRID_MINMAX = 1,   /* lo + k (hi - lo) / 2^b on the training split */
   BSQ_GRID_QUANTILE = 2  /* the training quantiles k / 2^b */
 } bsq_grid;

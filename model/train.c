@@ -15,6 +15,11 @@
  *   Bw-MQ/QQ hard bits (x > t) of a fixed grid (B, D)
  *   SQ      soft bits summed per feature to one value (B, F), learned t
  *   LSQ     q(x / s) s with a learned step per feature (B, F)
+ *   SQ+     soft bits weighted by learned heights, summed per feature (B, F)
+ *   LLT4/9  a learned lookup table over a fine grid, uniform output (B, F)
+ * LSQ's steps, SQ+'s heights and LLT's table scores are trained past the
+ * model's parameters (the "extra" block, E floats): the model keeps only
+ * what the decoder needs, thresholds and values, synced from them.
  * "MQ" grids are the min-max levels lo + k (hi - lo) / 2^b, "QQ" grids the
  * training quantiles k / 2^b (k = 1 .. 2^b - 1).
  * tau starts at 1 and is multiplied by tau_decay^(1/epochs) after every
@@ -197,6 +202,56 @@ static void lsq_sync(bsq_model *m, const float *step, const int *qn) {
   }
 }
 
+/* SQ+: value tables of the current heights a (D) and bases a0 (F). */
+static void sqplus_sync(bsq_model *m, const float *a, const float *a0) {
+  for (int f = 0; f < m->F; f++) {
+    int off = m->enc.toff[f], n = m->enc.toff[f + 1] - off;
+    bsq_sqplus_values(m->values + m->voff[f], m->thr + off, a + off, a0[f], n);
+  }
+}
+
+/* LLT: granularity of a method (0: not LLT) */
+static int llt_granularity(bsq_method meth) {
+  return meth == BSQ_METHOD_LLT4 ? 4 : meth == BSQ_METHOD_LLT9 ? 9 : 0;
+}
+
+/* Floats of the extra block of meth on m, and for LLT the offsets of
+ * each feature's scores (soff, F+1). */
+static size_t extra_count(const bsq_model *m, bsq_method meth, int *soff) {
+  int F = m->F, g = llt_granularity(meth);
+  if (meth == BSQ_METHOD_LSQ) return (size_t)F;
+  if (meth == BSQ_METHOD_SQ_PLUS) return (size_t)m->enc.D + (size_t)F;
+  if (!g) return 0;
+  int n = 0;
+  for (int f = 0; f < F; f++) {
+    if (soff) soff[f] = n;
+    n += g * (m->enc.toff[f + 1] - m->enc.toff[f]);
+  }
+  if (soff) soff[F] = n;
+  return (size_t)n;
+}
+
+/* LLT: tables p, C of the scores s, then (sync) thresholds and values */
+typedef struct {
+  bsq_llt_feature lf[BSQ_MAX_FEATURES];
+  int soff[BSQ_MAX_FEATURES + 1];
+  double *pbuf, *cbuf; /* (N), (N + F) */
+  const double *p[BSQ_MAX_FEATURES], *C[BSQ_MAX_FEATURES];
+} llt_state;
+
+static void llt_tables(llt_state *t, const float *s, int F) {
+  for (int f = 0; f < F; f++)
+    bsq_llt_table(t->pbuf + t->soff[f], t->cbuf + t->soff[f] + f,
+                  s + t->soff[f], t->lf[f].n, t->lf[f].N);
+}
+
+static void llt_sync(bsq_model *m, llt_state *t, const float *s) {
+  llt_tables(t, s, m->F);
+  for (int f = 0; f < m->F; f++)
+    bsq_llt_sync(m->thr + m->enc.toff[f], m->values + m->voff[f], &t->lf[f],
+                 t->C[f]);
+}
+
 static void finish_metrics(bsq_model *m, const bsq_eval_result *er) {
   m->mse_test = er->mse;
   m->mse_test_hw = er->mse_hw;
@@ -245,12 +300,16 @@ static int split_copy(bsq_split *s, const bsq_split *from, int rows) {
 
 typedef struct {
   const bsq_model *m;
-  int meth, soft, bitsin, lsq, drop;
+  int meth, soft, bitsin, lsq, sqp, llt, drop;
   int Bn, per, nch, H, Bmax;
-  size_t P, G; /* parameters; gradient floats per chunk (P, then F) */
+  size_t P, E, G; /* parameters, extra; gradient floats per chunk (P + E) */
   float tau, dropout;
   const float *step, *lsq_g; /* LSQ, (F) each */
   const int *qn, *qp;
+  const float *ext;          /* (E) the extra block (SQ+: heights, bases) */
+  const llt_state *lt;       /* LLT: the step's tables */
+  int *cell;                 /* LLT: (Bmax, F) cell of each input */
+  double *hist;              /* LLT: (STEP_CHUNKS, N + F) */
   /* owned (step_init), all (Bmax, ...) and sliced by rows per chunk */
   float *xb, *yb;                        /* the batch, (Bmax, F), (Bmax) */
   float *sb, *dsb, *vin, *dvin, *dact;   /* scratch */
@@ -283,12 +342,15 @@ static int step_init(step_job *j, const bsq_model *m, bsq_method meth, int Bmax,
   j->soft = mi->soft;
   j->bitsin = j->soft || mi->input == BSQ_INPUT_BITS;
   j->lsq = meth == BSQ_METHOD_LSQ;
+  j->sqp = meth == BSQ_METHOD_SQ_PLUS;
+  j->llt = llt_granularity(meth) > 0;
   j->drop = dropout > 0.0f;
   j->dropout = dropout;
   j->H = H;
   j->Bmax = Bmax;
   j->P = m->nparams;
-  j->G = m->nparams + (size_t)F;
+  j->E = extra_count(m, meth, NULL);
+  j->G = m->nparams + (j->E > (size_t)F ? j->E : (size_t)F);
   size_t B = (size_t)Bmax;
   j->xb = malloc(sizeof(float) * B * (size_t)F);
   j->yb = malloc(sizeof(float) * B);
@@ -301,6 +363,11 @@ static int step_init(step_job *j, const bsq_model *m, bsq_method meth, int Bmax,
   j->grad = malloc(sizeof(float) * j->G);
   int ok = j->xb && j->yb && j->sb && j->dsb && j->vin && j->dvin &&
            j->dact && j->gradc && j->grad;
+  if (j->llt) {
+    j->cell = malloc(sizeof(int) * B * (size_t)F);
+    j->hist = malloc(sizeof(double) * STEP_CHUNKS * (j->E + (size_t)F));
+    ok = ok && j->cell && j->hist;
+  }
   for (int l = 0; l < L; l++) {
     j->act[l] = malloc(sizeof(float) * B * (size_t)m->dims[l + 1]);
     ok = ok && j->act[l];
@@ -327,6 +394,8 @@ static void step_free(step_job *j) {
   free(j->dact);
   free(j->gradc);
   free(j->grad);
+  free(j->cell);
+  free(j->hist);
   for (int l = 0; l < BSQ_MAX_LAYERS; l++) {
     free(j->act[l]);
     free(j->mask[l]);
@@ -384,6 +453,17 @@ static void step_chunk(void *ctx, int c) {
     bsq_lsq_forward(vin, xb, j->step, j->qn, j->qp, n, F);
     in = vin;
     break;
+  case BSQ_METHOD_SQ_PLUS:
+    bsq_softbits_forward(sb, xb, m->thr, m->feat_of, n, F, D, j->tau);
+    bsq_sqplus_forward(vin, sb, j->ext, j->ext + D, m->enc.toff, n, F, D);
+    in = vin;
+    break;
+  case BSQ_METHOD_LLT4:
+  case BSQ_METHOD_LLT9:
+    bsq_llt_forward(vin, j->cell + (size_t)r0 * (size_t)F, xb, j->lt->lf,
+                    j->lt->C, n, F);
+    in = vin;
+    break;
   default:
     break;
   }
@@ -412,7 +492,8 @@ static void step_chunk(void *ctx, int c) {
   float *dthr = grad; /* the thresholds lead the parameters */
   /* the gradient of the MLP input, where the quantizer learns */
   float *din0 = meth == BSQ_METHOD_BW_SQ                 ? dsb
-                : (meth == BSQ_METHOD_SQ || j->lsq) ? dvin
+                : (meth == BSQ_METHOD_SQ || j->lsq || j->sqp || j->llt)
+                    ? dvin
                                                          : NULL;
   for (int l = L - 1; l >= 0; l--) {
     int I = m->dims[l], O = m->dims[l + 1];
@@ -442,6 +523,15 @@ static void step_chunk(void *ctx, int c) {
   } else if (j->lsq) {
     bsq_lsq_backward(NULL, grad + j->P, dvin, xb, j->step, j->qn, j->qp,
                      j->lsq_g, n, F);
+  } else if (j->sqp) {
+    bsq_zero(dsb, (size_t)n * (size_t)D);
+    bsq_sqplus_backward(dsb, grad + j->P, grad + j->P + D, dvin, sb, j->ext,
+                        m->enc.toff, n, F, D);
+    bsq_softbits_backward(NULL, dthr, dsb, sb, m->feat_of, n, F, D, j->tau);
+  } else if (j->llt) {
+    bsq_llt_backward(grad + j->P, j->hist + (size_t)c * (j->E + (size_t)F),
+                     dvin, j->cell + (size_t)r0 * (size_t)F, j->lt->lf,
+                     j->lt->p, j->lt->C, j->lt->soff, n, F);
   }
 }
 
@@ -492,7 +582,9 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   float *adam_m = NULL, *adam_v = NULL, *best = NULL;
   step_job sj = {0};
   float *xstd = NULL, *ystd = NULL; /* (rows, F), (rows): standardized once */
-  float *step = NULL; /* (F) LSQ steps, then moments, best */
+  float *step = NULL; /* (E) the extra block (LSQ steps, SQ+ heights and
+                         bases, LLT scores), then moments, best */
+  llt_state lt = {0};
   double *col = NULL, *xbuf = NULL, *pred = NULL, *lo = NULL, *hi = NULL;
   int *qn = NULL, *qp = NULL;
   int bits[BSQ_MAX_FEATURES];
@@ -517,7 +609,9 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
 
   int Bmax = cfg->batch;
   size_t P = m->nparams;
-  int lsq = meth == BSQ_METHOD_LSQ;
+  int lsq = meth == BSQ_METHOD_LSQ, sqp = meth == BSQ_METHOD_SQ_PLUS;
+  int llt = llt_granularity(meth);
+  size_t E = extra_count(m, meth, lt.soff), E4 = E > (size_t)F ? E : (size_t)F;
   if ((rc = step_init(&sj, m, meth, Bmax, cfg->dropout))) goto fail;
   rc = BSQ_ENOMEM;
   col = malloc(sizeof(double) * (size_t)s.n_train);
@@ -526,7 +620,12 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   adam_m = calloc(P, sizeof(float));
   adam_v = calloc(P, sizeof(float));
   best = malloc(sizeof(float) * P);
-  step = calloc(4 * (size_t)F, sizeof(float));
+  step = calloc(4 * E4, sizeof(float));
+  if (llt) {
+    lt.pbuf = malloc(sizeof(double) * E);
+    lt.cbuf = malloc(sizeof(double) * (E + (size_t)F));
+    if (!lt.pbuf || !lt.cbuf) goto fail;
+  }
   qn = calloc((size_t)F, sizeof(int));
   qp = calloc((size_t)F, sizeof(int));
   xbuf = malloc(sizeof(double) * (size_t)s.n_val * (size_t)F);
@@ -537,7 +636,7 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   xstd = malloc(sizeof(float) * (size_t)d->rows * (size_t)F);
   ystd = malloc(sizeof(float) * (size_t)d->rows);
   if (!xstd || !ystd) goto fail;
-  float *mstep = step + F, *vstep = step + 2 * F, *best_step = step + 3 * F;
+  float *mstep = step + E4, *vstep = step + 2 * E4, *best_step = step + 3 * E4;
 
   /* ---- initialization ---- */
   bsq_rng rng;
@@ -571,6 +670,24 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
     }
     lsq_sync(m, step, qn);
   }
+  if (sqp) { /* as SQ: heights 2 / n_f, base -1 */
+    for (int f = 0; f < F; f++) {
+      int n = m->enc.toff[f + 1] - m->enc.toff[f];
+      for (int i = m->enc.toff[f]; i < m->enc.toff[f + 1]; i++)
+        step[i] = 2.0f / (float)n;
+      step[m->enc.D + f] = -1.0f;
+    }
+    sqplus_sync(m, step, step + m->enc.D);
+  }
+  if (llt) { /* scores 0: a uniform table over the training range */
+    for (int f = 0; f < F; f++) {
+      int n = m->enc.toff[f + 1] - m->enc.toff[f];
+      lt.lf[f] = (bsq_llt_feature){llt, n, llt * n, (float)lo[f], (float)hi[f]};
+      lt.p[f] = lt.pbuf + lt.soff[f];
+      lt.C[f] = lt.cbuf + lt.soff[f] + f;
+    }
+    llt_sync(m, &lt, step);
+  }
   init_weights(m, &rng);
   if (hk && hk->on_init) hk->on_init(m, &s, hk->user);
 
@@ -581,7 +698,7 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   int t_adam = 0;
   int *order = s.train; /* shuffled in place each epoch */
   memcpy(best, m->params, sizeof(float) * P);
-  memcpy(best_step, step, sizeof(float) * (size_t)F);
+  memcpy(best_step, step, sizeof(float) * E4);
   m->best_epoch = 0;
 
   /* the batches gather rows that are standardized here, once */
@@ -593,6 +710,8 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
     ystd[r] = (float)((d->y[r] - m->y_mu) / m->y_sigma);
   }
   sj.step = step;
+  sj.ext = step;
+  sj.lt = &lt;
   sj.lsq_g = lsq_g;
   sj.qn = qn;
   sj.qp = qp;
@@ -617,24 +736,26 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
       if (sj.drop)
         for (int c = 0; c < nch; c++) sj.seed[c] = bsq_rng_next(&rng);
       sj.t_adam = ++t_adam;
+      if (llt) llt_tables(&lt, step, F);
       double loss = step_run(&sj, Bn, (float)tau);
       loss_sum += loss * Bn;
-      if (lsq) { /* the same Adam over the steps; a step stays positive */
-        bsq_adam_step(step, sj.grad + P, mstep, vstep, (size_t)F, &acfg,
-                      t_adam);
+      if (E) /* the same Adam over the extra block */
+        bsq_adam_step(step, sj.grad + P, mstep, vstep, E, &acfg, t_adam);
+      if (lsq) /* a step stays positive */
         for (int f = 0; f < F; f++) step[f] = step[f] > 1e-4f ? step[f] : 1e-4f;
-      }
       if (hk && hk->on_batch)
         hk->on_batch(epoch, batch, order + b0, Bn, loss, hk->user);
     }
     tau = fmax(tau * tau_step, TAU_FLOOR);
     if (lsq) lsq_sync(m, step, qn);
+    if (sqp) sqplus_sync(m, step, step + m->enc.D);
+    if (llt) llt_sync(m, &lt, step);
     double val = mse_rows(m, d, s.val, s.n_val, xbuf, pred);
     if (val < best_val) {
       best_val = val;
       m->best_epoch = epoch;
       memcpy(best, m->params, sizeof(float) * P);
-      memcpy(best_step, step, sizeof(float) * (size_t)F);
+      memcpy(best_step, step, sizeof(float) * E4);
     }
     if (hk && hk->progress) {
       bsq_progress p = {epoch, cfg->epochs, loss_sum / s.n_train, val, tau};
@@ -643,6 +764,8 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   }
   memcpy(m->params, best, sizeof(float) * P);
   if (lsq) lsq_sync(m, best_step, qn);
+  if (sqp) sqplus_sync(m, best_step, best_step + m->enc.D);
+  if (llt) llt_sync(m, &lt, best_step);
   bsq_model_quantize(m);
   m->mse_val = best_val;
 
@@ -666,6 +789,8 @@ done:
   free(adam_v);
   free(best);
   free(step);
+  free(lt.pbuf);
+  free(lt.cbuf);
   free(qn);
   free(qp);
   free(xbuf);
@@ -746,7 +871,7 @@ int bsq_train_gradient(const bsq_model *m, bsq_method method,
                        const float *x, const float *y, int B, float tau,
                        float *grad, double *loss) {
   const bsq_method_info *mi = bsq_method_get(method);
-  if (!mi || mi->fp_parent || method == BSQ_METHOD_LSQ || B < 1 ||
+  if (!mi || mi->fp_parent || extra_count(m, method, NULL) > 0 || B < 1 ||
       mi->input != m->input)
     return BSQ_EINVAL;
   step_job j;

@@ -58,7 +58,7 @@ int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
                     bsq_diag *diag);
 
 /* One training step's loss and gradient, without the step: the mean
- * squared error of m with method `method` (any but Po-* and LSQ) on B rows
+ * squared error of m with method `method` (any but Po-* and those with an extra block: LSQ, SQ+, LLT) on B rows
  * of standardized inputs x (B, F) and targets y (B), soft bits at
  * temperature tau, no dropout; grad receives its gradient over m->params
  * (m->nparams floats, thresholds first), computed as training computes it:

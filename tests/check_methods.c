@@ -9,6 +9,7 @@
 
 #include "data.h"
 #include "model.h"
+#include "testutil.h"
 #include "train.h"
 
 START_TEST(test_methods_names_parse_back) {
@@ -62,8 +63,9 @@ START_TEST(test_methods_list_is_the_table) {
   bsq_method_list(all, sizeof all, ", ", 1);
   bsq_method_list(enc, sizeof enc, ",", 0);
   ck_assert_str_eq(all, "bw-sq, fp, po-mq, po-qq, pr-mq, pr-qq, bw-mq, "
-                        "bw-qq, sq, lsq");
-  ck_assert_str_eq(enc, "bw-sq,po-mq,po-qq,pr-mq,pr-qq,bw-mq,bw-qq,sq,lsq");
+                        "bw-qq, sq, lsq, sq+, llt4, llt9");
+  ck_assert_str_eq(enc, "bw-sq,po-mq,po-qq,pr-mq,pr-qq,bw-mq,bw-qq,sq,lsq,"
+                        "sq+,llt4,llt9");
   bsq_method_list(tiny, sizeof tiny, ", ", 1); /* truncated, terminated */
   ck_assert_str_eq(tiny, "bw-sq, ");
 }
@@ -125,6 +127,9 @@ START_TEST(test_methods_grid_is_where_the_thresholds_are) {
     bsq_model a, b;
     bsq_diag diag = {{0}};
     tiny_cfg(&c, (bsq_method)m, 1, 1e-3f);
+    /* LLT's thresholds move a whole cell at a time, once its table has
+     * moved enough: a few steps of a larger rate */
+    if (m == BSQ_METHOD_LLT4 || m == BSQ_METHOD_LLT9) c.lr = 0.1f;
     ck_assert_int_eq(bsq_train(&a, &d, &c, NULL, NULL, &diag), 0);
     c.epochs = 4;
     ck_assert_int_eq(bsq_train(&b, &d, &c, NULL, NULL, &diag), 0);
@@ -200,6 +205,38 @@ START_TEST(test_methods_fp_parent_means_post_training) {
 }
 END_TEST
 
+/* The methods with learned values (SQ+, LLT4, LLT9) reach the hardware as
+ * the others do: trained through the command line, their model's encoder
+ * generated and co-simulated against the C model (Verilator). */
+static const char *const HW_METHODS[] = {"sq+", "llt4", "llt9"};
+
+START_TEST(test_methods_learned_values_cosimulate) {
+  const char *meth = HW_METHODS[_i];
+  char *dir = tu_tmpdir("methods-cosim");
+  char args[1024], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "train --data friedman1 --rows 600 --data-seed 4 --method %s --bits 3 "
+           "--epochs 3 --hidden 1x8 --seed 2 -o '%s/model.json' -q",
+           meth, dir);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "%s: %s%s", meth, out ? out : "", err ? err : "");
+  free(out);
+  free(err);
+  snprintf(args, sizeof args,
+           "sim '%s/model.json' --arch %s --word-bits 16 --frames 400 "
+           "--backpressure 0.5 --json",
+           dir, _i == 1 ? "search" : "flash");
+  rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "%s: sim exit %d\n%s%s", meth, rc, out ? out : "",
+                err ? err : "");
+  ck_assert_ptr_nonnull(strstr(out, "\"mismatches\": 0,"));
+  ck_assert_ptr_nonnull(strstr(out, "\"pass\": true}"));
+  free(out);
+  free(err);
+  free(dir);
+}
+END_TEST
+
 Suite *methods_suite(void);
 Suite *methods_suite(void) {
   Suite *s = suite_create("methods");
@@ -214,5 +251,10 @@ Suite *methods_suite(void) {
   tcase_add_test(prop, test_methods_grid_is_where_the_thresholds_are);
   tcase_add_test(prop, test_methods_fp_parent_means_post_training);
   suite_add_tcase(s, prop);
+  TCase *hw = tcase_create("Hardware");
+  tcase_set_timeout(hw, 300);
+  tcase_add_loop_test(hw, test_methods_learned_values_cosimulate, 0,
+                      (int)(sizeof HW_METHODS / sizeof HW_METHODS[0]));
+  suite_add_tcase(s, hw);
   return s;
 }

@@ -428,7 +428,10 @@ START_TEST(test_train_rejects_unknown_method) {
   bsq_model m;
   bsq_diag diag;
   ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), BSQ_EINVAL);
-  ck_assert_ptr_nonnull(strstr(diag.msg, "method: 10 is not a method"));
+  char want_msg[64];
+  snprintf(want_msg, sizeof want_msg, "method: %d is not a method",
+           (int)BSQ_METHOD_COUNT);
+  ck_assert_ptr_nonnull(strstr(diag.msg, want_msg));
   ck_assert_ptr_null(strstr(diag.msg, "--")); /* the CLI names its flags */
   c.method = BSQ_METHOD_PO_MQ; /* no training on a given split */
   bsq_split s;
@@ -575,6 +578,180 @@ START_TEST(test_train_sq_gradient_matches_finite_differences) {
     double fd = (lv[1] - lv[0]) / 2e-3;
     ck_assert_double_eq_tol(dthr[d], fd, 2e-3 * (1 + fabs(fd)));
   }
+}
+END_TEST
+
+/* SQ+ against central differences of sum(w * out) in its thresholds,
+ * heights and bases. */
+START_TEST(test_train_sqplus_gradient_matches_finite_differences) {
+  enum { B = 5, F = 2, D = 10 };
+  int toff[F + 1] = {0, 3, 10}, feat_of[D];
+  for (int f = 0; f < F; f++)
+    for (int d = toff[f]; d < toff[f + 1]; d++) feat_of[d] = f;
+  float x[B * F], w[B * F], sb[B * D], out[B * F], dsb[B * D];
+  float p[D + D + F]; /* thresholds, heights, bases */
+  float g[D + D + F] = {0};
+  bsq_rng r;
+  bsq_rng_seed(&r, 5);
+  for (int i = 0; i < B * F; i++) {
+    x[i] = (float)(2 * bsq_rng_uniform(&r) - 1);
+    w[i] = (float)bsq_rng_normal(&r);
+  }
+  for (int i = 0; i < D; i++) p[i] = (float)(1.6 * bsq_rng_uniform(&r) - 0.8);
+  for (int i = D; i < D + D + F; i++) p[i] = (float)bsq_rng_normal(&r);
+  const float tau = 0.5f;
+  bsq_softbits_forward(sb, x, p, feat_of, B, F, D, tau);
+  bsq_sqplus_forward(out, sb, p + D, p + 2 * D, toff, B, F, D);
+  for (int i = 0; i < B * D; i++) dsb[i] = 0;
+  bsq_sqplus_backward(dsb, g + D, g + 2 * D, w, sb, p + D, toff, B, F, D);
+  bsq_softbits_backward(NULL, g, dsb, sb, feat_of, B, F, D, tau);
+  for (int k = 0; k < D + D + F; k++) {
+    double lv[2];
+    for (int side = 0; side < 2; side++) {
+      float q[D + D + F];
+      memcpy(q, p, sizeof q);
+      q[k] += side ? 1e-3f : -1e-3f;
+      bsq_softbits_forward(sb, x, q, feat_of, B, F, D, tau);
+      bsq_sqplus_forward(out, sb, q + D, q + 2 * D, toff, B, F, D);
+      double s = 0;
+      for (int i = 0; i < B * F; i++) s += (double)w[i] * out[i];
+      lv[side] = s;
+    }
+    double fd = (lv[1] - lv[0]) / 2e-3;
+    ck_assert_double_eq_tol(g[k], fd, 2e-3 * (1 + fabs(fd)));
+  }
+}
+END_TEST
+
+/* LLT's straight-through gradient is the exact gradient of the unrounded
+ * lookup lo + (hi - lo) / n C_u: against central differences of that. */
+START_TEST(test_train_llt_gradient_matches_finite_differences) {
+  enum { B = 40, F = 2, G = 4 };
+  bsq_llt_feature lf[F] = {{G, 3, 3 * G, -1.5f, 1.2f},
+                           {G, 7, 7 * G, -0.5f, 2.0f}};
+  int soff[F + 1] = {0, 3 * G, 10 * G};
+  enum { N = 10 * G };
+  float s[N], x[B * F], w[B * F], out[B * F], g[N] = {0};
+  double pb[N], cb[N + F], hist[N + F];
+  int cell[B * F];
+  bsq_rng r;
+  bsq_rng_seed(&r, 9);
+  for (int i = 0; i < N; i++) s[i] = (float)bsq_rng_normal(&r);
+  for (int i = 0; i < B * F; i++) {
+    x[i] = (float)(4 * bsq_rng_uniform(&r) - 2); /* some beyond the range */
+    w[i] = (float)bsq_rng_normal(&r);
+  }
+  const double *pp[F], *cc[F];
+  for (int f = 0; f < F; f++) {
+    pp[f] = pb + soff[f];
+    cc[f] = cb + soff[f] + f;
+    bsq_llt_table(pb + soff[f], cb + soff[f] + f, s + soff[f], lf[f].n,
+                  lf[f].N);
+    ck_assert_double_eq_tol(cc[f][lf[f].N], lf[f].n, 1e-9);
+  }
+  bsq_llt_forward(out, cell, x, lf, cc, B, F);
+  for (int i = 0; i < B * F; i++) { /* the output is a level's value */
+    int f = i % F;
+    double k = ((double)out[i] - lf[f].lo) / ((double)lf[f].hi - lf[f].lo) * lf[f].n;
+    ck_assert_double_eq_tol(k, floor(k + 0.5), 1e-4);
+  }
+  bsq_llt_backward(g, hist, w, cell, lf, pp, cc, soff, B, F);
+  for (int j = 0; j < N; j++) {
+    double lv[2];
+    for (int side = 0; side < 2; side++) {
+      float q[N];
+      double p2[N], c2[N + F];
+      memcpy(q, s, sizeof q);
+      q[j] += side ? 1e-3f : -1e-3f;
+      double v = 0;
+      for (int f = 0; f < F; f++) {
+        bsq_llt_table(p2 + soff[f], c2 + soff[f] + f, q + soff[f], lf[f].n,
+                      lf[f].N);
+        for (int b = 0; b < B; b++) {
+          int u = bsq_llt_cell(&lf[f], x[b * F + f]);
+          v += w[b * F + f] * (lf[f].lo + (double)(lf[f].hi - lf[f].lo) /
+                                              lf[f].n * c2[soff[f] + f + u]);
+        }
+      }
+      lv[side] = v;
+    }
+    double fd = (lv[1] - lv[0]) / 2e-3;
+    ck_assert_double_eq_tol(g[j], fd, 2e-3 * (1 + fabs(fd)));
+  }
+}
+END_TEST
+
+/* With lr 0 nothing learns: SQ+ is then SQ (its heights start at 2 / n,
+ * its bases at -1), and LLT's table is uniform. Trained, SQ+'s values
+ * leave SQ's, and LLT's thresholds stay on its fine grid and its values
+ * on the uniform grid over the training range. */
+START_TEST(test_train_sqplus_and_llt_start_and_grids) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 1500, 2), 0);
+  bsq_train_cfg c;
+  bsq_diag diag = {{0}};
+  bsq_model sq, sqp, llt;
+  small_cfg(&c, 2);
+  c.lr = 0;
+  c.method = BSQ_METHOD_SQ;
+  ck_assert_int_eq(bsq_train(&sq, &d, &c, NULL, NULL, &diag), 0);
+  c.method = BSQ_METHOD_SQ_PLUS;
+  ck_assert_int_eq(bsq_train(&sqp, &d, &c, NULL, NULL, &diag), 0);
+  ck_assert_mem_eq(sq.params, sqp.params, sizeof(float) * sq.nparams);
+  for (int v = 0; v < sq.voff[sq.F]; v++)
+    ck_assert_float_eq_tol(sq.values[v], sqp.values[v], 1e-6f);
+  ck_assert_double_eq_tol(sq.mse_test_hw, sqp.mse_test_hw, 1e-6);
+  bsq_model_free(&sqp);
+  c.lr = 1e-2f;
+  c.epochs = 4;
+  ck_assert_int_eq(bsq_train(&sqp, &d, &c, NULL, NULL, &diag), 0);
+  int moved = 0;
+  for (int v = 0; v < sq.voff[sq.F]; v++)
+    moved += fabsf(sq.values[v] - sqp.values[v]) > 1e-3f;
+  ck_assert_int_gt(moved, 0);
+  bsq_model_free(&sqp);
+  bsq_model_free(&sq);
+
+  bsq_split sp;
+  ck_assert_int_eq(bsq_split_make(&sp, d.rows, c.seed), 0);
+  const bsq_method lm[] = {BSQ_METHOD_LLT4, BSQ_METHOD_LLT9};
+  for (int i = 0; i < 2; i++)
+    for (int trained = 0; trained < 2; trained++) {
+      int g = i ? 9 : 4, n = 7; /* 3 bits */
+      c.method = lm[i];
+      c.lr = trained ? 1e-2f : 0.0f;
+      ck_assert_int_eq(bsq_train(&llt, &d, &c, NULL, NULL, &diag), 0);
+      int off_grid = 0, nonuniform = 0;
+      for (int f = 0; f < llt.F; f++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (int r = 0; r < sp.n_train; r++) {
+          double v = (d.x[(size_t)sp.train[r] * (size_t)d.F + f] -
+                      llt.mu[f]) / llt.sigma[f];
+          lo = fmin(lo, v);
+          hi = fmax(hi, v);
+        }
+        const float *v = llt.values + llt.voff[f];
+        const float *t = llt.thr + llt.enc.toff[f];
+        ck_assert_double_eq_tol(v[0], lo, 1e-5);
+        ck_assert_double_eq_tol(v[n], hi, 1e-5);
+        double w = (hi - lo) / (g * n);
+        for (int k = 0; k < n; k++) {
+          double u = (t[k] - lo) / w + 0.5;
+          off_grid += fabs(u - floor(u + 0.5)) > 1e-3;
+          /* the uniform start: level k + 1 at the cell nearest k + 1/2 */
+          double u0 = ceil(g * (k + 0.5) - 1e-9);
+          if (g % 2 == 0) u0 = g * (k + 0.5); /* a tie, rounded up */
+          nonuniform += fabs(u - u0) > 1e-3;
+          if (k) ck_assert_float_ge(t[k], t[k - 1]);
+        }
+      }
+      ck_assert_int_eq(off_grid, 0);
+      if (!trained) ck_assert_int_eq(nonuniform, 0);
+      else ck_assert_int_gt(nonuniform, 0);
+      bsq_model_free(&llt);
+    }
+  bsq_split_free(&sp);
+  bsq_dataset_free(&d);
 }
 END_TEST
 
@@ -795,6 +972,8 @@ Suite *train_suite(void) {
   tcase_add_test(num, test_train_hw_differs_at_w3);
   tcase_add_test(num, test_train_sq_gradient_matches_finite_differences);
   tcase_add_test(num, test_train_lsq_gradient_matches_finite_differences);
+  tcase_add_test(num, test_train_sqplus_gradient_matches_finite_differences);
+  tcase_add_test(num, test_train_llt_gradient_matches_finite_differences);
   tcase_add_test(num, test_train_step_gradient_matches_finite_differences);
   tcase_add_test(num, test_train_predict_keeps_denormal_inputs);
   tcase_add_test(core, test_train_same_bytes_any_threads);
@@ -803,6 +982,7 @@ Suite *train_suite(void) {
   tcase_set_timeout(meth, 300);
   tcase_add_test(meth, test_train_every_method_beats_the_mean_and_round_trips);
   tcase_add_test(meth, test_train_method_grids);
+  tcase_add_test(meth, test_train_sqplus_and_llt_start_and_grids);
   tcase_add_test(meth, test_train_post_quantization_reuses_fp);
   tcase_add_test(meth, test_train_given_split_is_the_same_training);
   suite_add_tcase(s, meth);
