@@ -56,6 +56,8 @@ static void input_table(bsq_buf *b, const bsq_design *d) {
                      g->scale, g->unit[0] ? " " : "", g->unit,
                      g->from == BSQ_FMT_SENSOR ? "sensor spec"
                                                : "fitted to the data");
+    if (g->bits == 0)
+      bsq_buf_printf(b, " *     0 bits: not sent, its code is ignored\n");
   }
   bsq_buf_printf(b, " */\n");
 }
