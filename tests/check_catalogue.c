@@ -117,8 +117,12 @@ static const bad_case CASES[] = {
     {"model_threshold_mismatch.json", "", 2,
      "@: features[1].thresholds[6]: does not match thresholds_float "
      "(expected 4)"},
-    {"model_bits_0.json", "", 2, "@: features[0].bits: 0 is outside 1..8"},
-    {"model_bits_9.json", "", 2, "@: features[1].bits: 9 is outside 1..8"},
+    {"model_bits_all_0.json", "", 2,
+     "@: features: every feature has 0 bits: nothing is sent"},
+    {"model_bits_0_values.json", "", 2,
+     "@: features[0].bits: 0, but mlp.input \"values\" needs at least 1 bit "
+     "per feature"},
+    {"model_bits_9.json", "", 2, "@: features[1].bits: 9 is outside 0..8"},
     {"model_width_0.json", "", 2, "@: features[0].width: 0 is outside 1..32"},
     {"model_width_33.json", "", 2,
      "@: features[0].width: 33 is outside 1..32"},
