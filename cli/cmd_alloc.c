@@ -16,7 +16,7 @@
  * range needs the data (bsq_alloc_check). */
 static int parse_budget(const char *s, long *v) {
   if (cli_parse_int(s, -(1L << 30), 1L << 30, v) == 0) return 0;
-  cli_error("alloc", "--frame-bits: '%s' is not an integer", s);
+  cli_error("alloc", "--frame-bits '%s': not an integer", s);
   return -1;
 }
 
@@ -97,8 +97,9 @@ int cmd_alloc(int argc, char **argv) {
   int rc = cli_load_data_opts("alloc", &dopt, &d);
   if (rc) return cli_exit_for(rc);
   bsq_diag diag = {{0}};
-  if (bsq_alloc_check(d.F, (int)budget_v, ao.max_bits, &diag)) {
-    cli_error("alloc", "--frame-bits: %s", diag.msg);
+  if (bsq_alloc_check(d.F, (int)budget_v, ao.max_bits, "--frame-bits",
+                      &diag)) {
+    cli_error("alloc", "%s", diag.msg);
     bsq_dataset_free(&d);
     return BSQ_EXIT_INPUT;
   }

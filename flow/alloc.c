@@ -30,19 +30,20 @@ void bsq_alloc_opts_default(bsq_alloc_opts *o) {
   o->jobs = bsq_pool_default_threads();
 }
 
-int bsq_alloc_check(int F, int N, int M, bsq_diag *diag) {
+int bsq_alloc_check(int F, int N, int M, const char *name, bsq_diag *diag) {
+  if (!name) name = "frame bits";
   if (M < 1 || M > BSQ_MAX_BITS)
     return bsq_diag_set(diag, BSQ_EINVAL, "max bits %d: outside 1..%d", M,
                         BSQ_MAX_BITS);
   if (N < 0)
-    return bsq_diag_set(diag, BSQ_EINVAL, "frame bits %d: below 0", N);
+    return bsq_diag_set(diag, BSQ_EINVAL, "%s %d: below 0", name, N);
   if (N == 0)
     return bsq_diag_set(diag, BSQ_EINVAL,
-                        "frame bits 0: at least 1 is needed (a frame of 0 "
-                        "bits sends nothing)");
+                        "%s 0: at least 1 is needed (a frame of 0 bits sends "
+                        "nothing)", name);
   if ((long)N > (long)F * M)
     return bsq_diag_set(diag, BSQ_EINVAL,
-                        "frame bits %d: above %d features x %d bits = %d", N,
+                        "%s %d: above %d features x %d bits = %d", name, N,
                         F, M, F * M);
   return BSQ_OK;
 }
@@ -143,7 +144,7 @@ int bsq_alloc_run(bsq_allocation *a, bsq_model *model, const bsq_dataset *d,
   memset(a, 0, sizeof *a);
   if (model) memset(model, 0, sizeof *model);
   int F = d->F, N = o->frame_bits, M = o->max_bits, K = o->folds, rc;
-  if ((rc = bsq_alloc_check(F, N, M, diag))) return rc;
+  if ((rc = bsq_alloc_check(F, N, M, NULL, diag))) return rc;
   if (bsq_method_input(base->method) != BSQ_INPUT_BITS)
     return bsq_diag_set(diag, BSQ_EINVAL,
                         "method %s: the allocation needs a bits-input "

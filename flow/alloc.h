@@ -40,9 +40,11 @@ typedef struct {
 
 void bsq_alloc_opts_default(bsq_alloc_opts *o);
 
-/* The budget check: 0, or BSQ_EINVAL with diag saying why ("frame bits
- * 90: above 10 features x 8 bits = 80"). */
-int bsq_alloc_check(int F, int frame_bits, int max_bits, bsq_diag *diag);
+/* The budget check: 0, or BSQ_EINVAL with diag saying why, the budget
+ * called name (NULL: "frame bits"): "frame bits 90: above 10 features x
+ * 8 bits = 80". A budget below F is legal (features may get 0 bits). */
+int bsq_alloc_check(int F, int frame_bits, int max_bits, const char *name,
+                    bsq_diag *diag);
 
 /* Uniform allocation of N bits over F features: floor(N / F) each, one
  * more for the first N mod F features (column order), at most max_bits. */

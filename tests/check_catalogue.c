@@ -9,7 +9,8 @@
  * message "@" stands for the path of the input as given on the command
  * line. CSV inputs go through `bsq train`, sensor specs through `bsq train
  * --data sensor_data.csv --sensor`, raw-code CSVs through `bsq train
- * --sensor codes_spec.json`, model files through `bsq gen`,
+ * --sensor codes_spec.json`, bit budgets through `bsq alloc --data FILE
+ * --frame-bits N`, model files through `bsq gen`,
  * stream files through `bsq decode` with tests/bad/ref_model.json (the
  * model ref_stream.bin was encoded for). */
 #include <check.h>
@@ -147,6 +148,17 @@ static const bad_case CASES[] = {
      "@: hash mismatch: file says 3e97d253d3efb8c1, content gives "
      "3e97d253d3efb8c0"},
 
+    /* --- bit budgets: bsq alloc --data FILE --frame-bits N (2 features) */
+    {"alloc_budget_negative.csv", "--frame-bits -1", 2,
+     "--frame-bits -1: below 0"},
+    {"alloc_budget_zero.csv", "--frame-bits 0", 2,
+     "--frame-bits 0: at least 1 is needed (a frame of 0 bits sends "
+     "nothing)"},
+    {"alloc_budget_above.csv", "--frame-bits 17", 2,
+     "--frame-bits 17: above 2 features x 8 bits = 16"},
+    {"alloc_budget_fraction.csv", "--frame-bits 2.5", 2,
+     "--frame-bits '2.5': not an integer"},
+
     /* --- frame streams: bsq decode ref_model.json FILE */
     {"stream_empty.bin", "", 2, "@: truncated header (0 of 56 bytes)"},
     {"stream_header_truncated.bin", "", 2,
@@ -262,6 +274,12 @@ static char *command_for(const char *file, const char *path, const char *extra,
     return str_printf("train --data '%s' --sensor '%s/codes_spec.json' %s -o "
                       "'%s/out.json' --epochs 1 --hidden 2 --bits 2 -q",
                       path, BAD_DIR, extra, dir);
+  }
+  if (!strncmp(file, "alloc_", 6)) {
+    *cmd = "alloc";
+    return str_printf("alloc --data '%s' %s -o '%s/out.json' --epochs 1 "
+                      "--hidden 2 -q",
+                      path, extra, dir);
   }
   if (!strncmp(file, "model_", 6)) {
     *cmd = "gen";
