@@ -84,6 +84,59 @@ int bsq_alloc_run(bsq_allocation *a, bsq_model *model, const bsq_dataset *d,
                   bsq_diag *diag);
 void bsq_allocation_free(bsq_allocation *a);
 
+/* The allocation at N <= a->N bits: the first N steps of a's greedy path
+ * (fewer when the search stopped earlier). */
+void bsq_alloc_prefix(const bsq_allocation *a, int N, int *bits /* (F) */);
+
+/* ---- the accuracy-cost front: bsq pareto ---------------------------------
+ *
+ * One greedy search up to the largest budget (the path is nested), then,
+ * for every budget, the allocation and uniform allocation trained over the
+ * seeds, and FP over the same seeds (the band), all on the seed's split.
+ * The hardware cost of each first-seed model is the caller's to fill in
+ * (bsq synth: cli/, with verify/); -1 where it was not measured. */
+#define BSQ_PARETO_MAX 32
+
+typedef struct {
+  int N;                       /* the budget */
+  int bpf_alloc, bpf_unif;     /* bits per frame actually used */
+  int *alloc, *unif;           /* (F) the bits */
+  double *mse_alloc, *mse_unif; /* (seeds) hardware-true test MSE */
+  bsq_ci ci_alloc, ci_unif;
+  long cells_alloc, cells_unif; /* iCE40 logic cells of the encoder, or -1 */
+  double area_alloc, area_unif; /* ASIC cell area, or < 0 */
+} bsq_pareto_point;
+
+typedef struct {
+  bsq_allocation path;         /* the search at the largest budget */
+  int n;
+  bsq_pareto_point pt[BSQ_PARETO_MAX];
+  int seeds;
+  double *mse_fp;              /* (seeds) FP test MSE */
+  bsq_ci ci_fp;
+  char cost_note[256];         /* how the cost was measured, or why not */
+  char area_unit[32];
+  double seconds;
+} bsq_pareto;
+
+/* budgets (n of them, 1..BSQ_PARETO_MAX, each checked as for alloc) over
+ * o->seeds seeds. models (may be NULL) receives 2 n first-seed models:
+ * [2 i] allocated and [2 i + 1] uniform at budget i, the caller's to free.
+ * p is the caller's, to free with bsq_pareto_free; zeroed on failure. */
+int bsq_pareto_run(bsq_pareto *p, bsq_model *models, const bsq_dataset *d,
+                   const bsq_train_cfg *base, const int *budgets, int n,
+                   const bsq_alloc_opts *o, bsq_diag *diag);
+void bsq_pareto_free(bsq_pareto *p);
+char *bsq_pareto_to_markdown(const bsq_pareto *p, const char *source);
+char *bsq_pareto_to_json(const bsq_pareto *p, const char *source);
+/* The gnuplot script of the plot: test MSE against frame bits, one line
+ * for allocated and one for uniform with their 95% intervals, FP as a
+ * band. Run it with bsq_plot_script_write (plot.h). */
+char *bsq_pareto_plot_script(const bsq_pareto *p, const char *source);
+int bsq_pareto_save(const bsq_pareto *p, const char *source,
+                    const char *md_path, const char *json_path,
+                    const char *svg_path, bsq_diag *diag);
+
 /* Reports: Markdown (the allocation table and uniform side by side) and
  * JSON; the save functions write atomically. */
 char *bsq_allocation_to_markdown(const bsq_allocation *a, const char *source);
