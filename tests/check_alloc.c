@@ -205,6 +205,88 @@ START_TEST(test_alloc_cli_writes_model_and_reports) {
 }
 END_TEST
 
+/* bsq pareto: the Markdown, JSON and SVG files; one point per budget,
+ * allocated and uniform at the budget's bits, FP; the cost columns say
+ * skipped without --cost; a bad budget list is bad input. */
+START_TEST(test_alloc_pareto_writes_its_files) {
+  char *dir = tu_tmpdir("pareto");
+  char *csv = signal_and_noise_csv(900);
+  char *data = tu_write(dir, "sn.csv", csv);
+  int plot = system("command -v gnuplot > /dev/null 2>&1") == 0;
+  char args[4096], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "pareto --data '%s' --frame-bits 1,3 --max-bits 3 --folds 2 "
+           "--search-epochs 10 --epochs 15 --batch 64 --hidden 8 --seeds 2 "
+           "--jobs 2 -q "
+           "-o '%s/p.md' --json '%s/p.json' %s%s%s",
+           data, dir, dir, plot ? "--plot '" : "", plot ? dir : "",
+           plot ? "/p.svg'" : "");
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/p.md", dir);
+  char *md = tu_read(path, NULL);
+  ck_assert_ptr_nonnull(md);
+  ck_assert_ptr_nonnull(strstr(md, "skipped (--cost none)"));
+  ck_assert_ptr_nonnull(strstr(md, "\n| 3 | "));
+  snprintf(path, sizeof path, "%s/p.json", dir);
+  char *js = tu_read(path, NULL);
+  ck_assert_ptr_nonnull(js);
+  cJSON *root = cJSON_Parse(js);
+  ck_assert_ptr_nonnull(root);
+  const cJSON *pts = tu_json_field(root, "points");
+  ck_assert_int_eq(cJSON_GetArraySize(pts), 2);
+  for (int i = 0; i < 2; i++) {
+    const cJSON *pt = cJSON_GetArrayItem(pts, i);
+    int N = (int)tu_json_num(pt, "frame_bits");
+    ck_assert_int_eq(N, i ? 3 : 1);
+    const cJSON *al = tu_json_field(pt, "allocated");
+    ck_assert_int_le((int)tu_json_num(al, "bits_per_frame"), N);
+    ck_assert(cJSON_IsNull(tu_json_field(al, "ice40_logic_cells")));
+    ck_assert_int_eq(cJSON_GetArraySize(tu_json_field(al, "mse_runs")), 2);
+    /* x1 carries y: all its bits go there, none to the noise */
+    const cJSON *bits = tu_json_field(al, "bits");
+    ck_assert_int_eq(cJSON_GetArrayItem(bits, 1)->valueint, 0);
+    ck_assert_int_eq(cJSON_GetArrayItem(bits, 2)->valueint, 0);
+    ck_assert_int_eq((int)tu_json_num(tu_json_field(pt, "uniform"),
+                                      "bits_per_frame"), N);
+  }
+  ck_assert_int_eq(cJSON_GetArraySize(tu_json_field(tu_json_field(root, "fp"),
+                                                    "mse_runs")), 2);
+  cJSON_Delete(root);
+  if (plot) {
+    snprintf(path, sizeof path, "%s/p.svg", dir);
+    char *svg = tu_read(path, NULL);
+    ck_assert_ptr_nonnull(svg);
+    ck_assert_ptr_nonnull(strstr(svg, "<svg"));
+    ck_assert_ptr_nonnull(strstr(svg, "allocated"));
+    free(svg);
+  } else {
+    printf("skipped: the SVG (gnuplot not found)\n");
+  }
+  free(out);
+  free(err);
+  out = err = NULL;
+  snprintf(args, sizeof args, "pareto --data '%s' --frame-bits 2,x", data);
+  ck_assert_int_eq(tu_bsq(args, &out, &err), 2);
+  ck_assert_str_eq(err, "bsq pareto: --frame-bits 'x': not an integer\n");
+  free(out);
+  free(err);
+  out = err = NULL;
+  snprintf(args, sizeof args, "pareto --data '%s' --frame-bits 2,25", data);
+  ck_assert_int_eq(tu_bsq(args, &out, &err), 2);
+  ck_assert_str_eq(err, "bsq pareto: --frame-bits 25: above 3 features x 8 "
+                        "bits = 24\n");
+  free(out);
+  free(err);
+  free(js);
+  free(md);
+  free(data);
+  free(csv);
+  free(dir);
+}
+END_TEST
+
 Suite *alloc_suite(void);
 Suite *alloc_suite(void) {
   Suite *s = suite_create("alloc");
@@ -213,6 +295,7 @@ Suite *alloc_suite(void) {
   tcase_add_test(tc, test_alloc_noise_features_get_no_bits);
   tcase_add_test(tc, test_alloc_uniform_spreads_the_budget);
   tcase_add_test(tc, test_alloc_cli_writes_model_and_reports);
+  tcase_add_test(tc, test_alloc_pareto_writes_its_files);
   suite_add_tcase(s, tc);
   tc = tcase_create("Errors");
   tcase_set_timeout(tc, 120);
