@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "nn.h"
 #include "options.h"
+#include "util.h"
 #include "cost.h"
 
 /* --frame-bits LIST: integers, else bad input (exit 2) with the reason;
@@ -163,6 +164,7 @@ int cmd_pareto(int argc, char **argv) {
     bsq_dataset_free(&d);
     return cli_exit_for(rc);
   }
+  double tc = bsq_now();
   if (cost) { /* the flash quantizer bank of each first-seed model */
     snprintf(r.cost_note, sizeof r.cost_note,
              cost == 1 ? "iCE40 logic cells of the flash quantizer bank "
@@ -186,6 +188,7 @@ int cmd_pareto(int argc, char **argv) {
   } else {
     snprintf(r.cost_note, sizeof r.cost_note, "skipped (--cost none)");
   }
+  r.cost_seconds = cost ? bsq_now() - tc : 0;
   for (int i = 0; i < 2 * nb; i++) bsq_model_free(&models[i]);
   free(models);
   if (rc == BSQ_OK)

@@ -644,7 +644,9 @@ char *bsq_pareto_to_markdown(const bsq_pareto *p, const char *source) {
       bsq_buf_printf(&b, "%s%d", f ? ", " : "", p->pt[i].unif[f]);
     bsq_buf_puts(&b, ")\n");
   }
-  bsq_buf_printf(&b, "\nWall time %.1f s.\n", p->seconds);
+  bsq_buf_printf(&b, "\nWall time %.1f s: %.1f s search and trainings, %.1f s "
+                     "cost.\n",
+                 p->seconds + p->cost_seconds, p->seconds, p->cost_seconds);
   return bsq_buf_finish(&b);
 }
 
@@ -693,7 +695,8 @@ char *bsq_pareto_to_json(const bsq_pareto *p, const char *source) {
   }
   cJSON *fp = runs_obj(p->mse_fp, &p->ci_fp, p->seeds);
   if (fp) cJSON_AddItemToObject(root, "fp", fp);
-  cJSON_AddNumberToObject(root, "wall_seconds", p->seconds);
+  cJSON_AddNumberToObject(root, "wall_seconds", p->seconds + p->cost_seconds);
+  cJSON_AddNumberToObject(root, "cost_seconds", p->cost_seconds);
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
   return text;

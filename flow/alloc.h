@@ -116,7 +116,8 @@ typedef struct {
   bsq_ci ci_fp;
   char cost_note[256];         /* how the cost was measured, or why not */
   char area_unit[32];
-  double seconds;
+  double seconds;              /* the search and the trainings */
+  double cost_seconds;         /* the caller's cost measurement, or 0 */
 } bsq_pareto;
 
 /* budgets (n of them, 1..BSQ_PARETO_MAX, each checked as for alloc) over
