@@ -15,6 +15,8 @@ enum { BSQ_EXIT_OK = 0, BSQ_EXIT_USAGE = 1, BSQ_EXIT_INPUT = 2,
 int cmd_train(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_alloc(int argc, char **argv);
+int cmd_pareto(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);

@@ -95,7 +95,7 @@ int cmd_train(int argc, char **argv) {
       c = 0;
     switch (c) {
     case 'b':
-      v = cli_parse_int_list(optarg, 1, BSQ_MAX_BITS, cfg.bits,
+      v = cli_parse_int_list(optarg, 0, BSQ_MAX_BITS, cfg.bits,
                              BSQ_MAX_FEATURES);
       if (v < 1) bad = "--bits";
       else cfg.nbits = (int)v;

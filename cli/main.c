@@ -17,6 +17,8 @@ static const command COMMANDS[] = {
     {"train", cmd_train, "train a quantizer + network on a table"},
     {"compare", cmd_compare, "train every method at every bit width: table, JSON, plot"},
     {"tune", cmd_tune, "random search with k-fold cross-validation per method"},
+    {"alloc", cmd_alloc, "bits per feature within a frame budget, by cross-validation"},
+    {"pareto", cmd_pareto, "test MSE against frame bits: allocated and uniform, with cost"},
     {"eval", cmd_eval, "evaluate a model on its test split (float and hardware-true)"},
     {"encode", cmd_encode, "encode a CSV into a packed frame stream"},
     {"decode", cmd_decode, "decode a packed frame stream into predictions"},

@@ -59,9 +59,16 @@ char *bsq_emit_naive_quant(const bsq_design *d) {
   bsq_buf_printf(b, ");\n");
   for (int f = 0; f < d->F; f++) {
     const bsq_gen_feat *g = &d->feat[f];
-    bsq_buf_printf(b, "\n  // feature %d \"%s\": %d-bit %s codes_i[%d:%d]\n", f,
+    bsq_buf_printf(b, "\n  // feature %d \"%s\": %d-bit %s codes_i[%d:%d]%s\n", f,
             g->name, g->width, g->is_signed ? "signed" : "unsigned",
-            g->in_lsb + g->width - 1, g->in_lsb);
+            g->in_lsb + g->width - 1, g->in_lsb,
+            g->bits == 0 ? ", 0 bits: not sent, ignored" : "");
+    if (g->bits == 0) {
+      bsq_buf_printf(b, "  wire unused_f%d_code;\n  assign unused_f%d_code = "
+                  "^codes_i[%d:%d];\n", f, f, g->in_lsb + g->width - 1,
+                  g->in_lsb);
+      continue;
+    }
     bsq_buf_printf(b, "  wire [%d:0] f%d_code;\n  assign f%d_code = codes_i[%d:%d];\n",
             g->width - 1, f, f, g->in_lsb + g->width - 1, g->in_lsb);
     if (!g->code_used)
@@ -87,8 +94,12 @@ char *bsq_emit_naive_quant(const bsq_design *d) {
   }
   bsq_buf_printf(b, "\n  // ---- register stage\n  wire [%d:0] levels;\n"
               "  assign levels = {", d->B - 1);
-  for (int f = d->F - 1; f >= 0; f--)
-    bsq_buf_printf(b, "%sf%d_level", f == d->F - 1 ? "" : ", ", f);
+  const char *sep = "";
+  for (int f = d->F - 1; f >= 0; f--) {
+    if (d->feat[f].bits == 0) continue; /* not sent */
+    bsq_buf_printf(b, "%sf%d_level", sep, f);
+    sep = ", ";
+  }
   bsq_buf_printf(b, "};\n");
   bsq_buf_printf(b, "  reg  vld_s1_q;\n  wire vld_s1_d;\n"
               "  reg  [%d:0] levels_q;\n  wire [%d:0] levels_d;\n"
@@ -192,6 +203,11 @@ char *bsq_emit_prove(const bsq_design *d, const char *name,
     for (int f = 0; f < F; f++) {
       const bsq_gen_feat *g = &d->feat[f];
       int hi = g->out_lsb + g->bits - 1, lo = g->out_lsb;
+      if (g->bits == 0) { /* not sent: no level to compare */
+        bsq_buf_printf(b, "  assign eq_%s_f%d = 1'b1;  // feature %d: 0 bits\n",
+                       ARCH[a], f, f);
+        continue;
+      }
       bsq_buf_printf(b, "  assign eq_%s_f%d = lv_flash_%d[%d:%d] == lv_%s_%d[%d:%d];\n",
               ARCH[a], f, lmax - latency[BSQ_SYN_FLASH], hi, lo, ARCH[a],
               lmax - latency[a], hi, lo);

@@ -56,6 +56,8 @@ static void input_table(bsq_buf *b, const bsq_design *d) {
                      g->scale, g->unit[0] ? " " : "", g->unit,
                      g->from == BSQ_FMT_SENSOR ? "sensor spec"
                                                : "fitted to the data");
+    if (g->bits == 0)
+      bsq_buf_printf(b, " *     0 bits: not sent, its code is ignored\n");
   }
   bsq_buf_printf(b, " */\n");
 }
@@ -158,7 +160,7 @@ char *bsq_emit_c_header(const bsq_design *d) {
             "  unsigned level = 0, step;\n"
             "  if (code < %s_lo[f]) code = %s_lo[f];\n"
             "  if (code > %s_hi[f]) code = %s_hi[f];\n"
-            "  for (step = 1u << (%s_bits[f] - 1u); step > 0; step >>= 1)\n"
+            "  for (step = (1u << %s_bits[f]) >> 1; step > 0; step >>= 1)\n"
             "    if (code > t[level + step - 1u]) level += step;\n"
             "  return level;\n}\n\n",
             n, n, n, n, n, n, n, n, n, n);

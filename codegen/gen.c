@@ -312,6 +312,32 @@ static void emit_unused_code(bsq_buf *b, const bsq_gen_feat *g) {
   bsq_buf_printf(b, "  assign unused_f%d_code = ^f%d_code;\n", g->index, g->index);
 }
 
+/* A feature of 0 bits is not sent: its codes stay in the input layout
+ * (the sensor wiring does not change) and are read by nothing. */
+static void emit_zero_feature(bsq_buf *b, const bsq_gen_feat *g) {
+  bsq_buf_printf(b, "\n  // ---- feature %d \"%s\": 0 bits, not sent; its %d-bit "
+                 "%s codes_i[%d:%d]\n  // stay in the input layout and are "
+                 "ignored\n",
+                 g->index, g->name, g->width,
+                 g->is_signed ? "signed" : "unsigned", g->in_lsb + g->width - 1,
+                 g->in_lsb);
+  bsq_buf_printf(b, "  wire unused_f%d_code;\n", g->index);
+  bsq_buf_printf(b, "  assign unused_f%d_code = ^codes_i[%d:%d];\n", g->index,
+                 g->in_lsb + g->width - 1, g->in_lsb);
+}
+
+/* The frame from the sent features' levels, feature 0 in the LSBs. */
+static void emit_levels_concat(bsq_buf *b, const bsq_design *d) {
+  const char *sep = "";
+  bsq_buf_printf(b, "{");
+  for (int f = d->F - 1; f >= 0; f--) {
+    if (d->feat[f].bits == 0) continue;
+    bsq_buf_printf(b, "%sf%d_level", sep, f);
+    sep = ", ";
+  }
+  bsq_buf_printf(b, "}");
+}
+
 /* Name of the comparison function for a feature's code class. */
 static void gt_name(char *out, size_t cap, int width, int is_signed) {
   snprintf(out, cap, "gt_%c%d", is_signed ? 's' : 'u', width);
@@ -556,6 +582,7 @@ static void emit_search_regs(bsq_buf *b, const bsq_design *d) {
       else bsq_buf_printf(b, "      vld_s%d_q <= vld_s%d_d;\n", s, s);
     for (int f = 0; f < d->F && (rst ? pass < 2 : pass == 2); f++) {
       const bsq_gen_feat *g = &d->feat[f];
+      if (g->bits == 0) continue; /* not sent: no registers */
       for (int s = 1; s < g->bits && d->opt.pipeline; s++)
         if (g->stage[s].needs_x) {
           if (pass == 0)
@@ -582,10 +609,9 @@ static void emit_flash_regs(bsq_buf *b, const bsq_design *d) {
   int S = d->stages, therm = S == 2, rst = d->opt.datapath_reset != 0;
   bsq_buf_printf(b, "\n  // ---- register stages: %s\n",
                  therm ? "thermometers (s1), levels (s2)" : "levels (s1)");
-  bsq_buf_printf(b, "  wire [%d:0] levels;\n  assign levels = {", d->B - 1);
-  for (int f = d->F - 1; f >= 0; f--)
-    bsq_buf_printf(b, "%sf%d_level", f == d->F - 1 ? "" : ", ", f);
-  bsq_buf_printf(b, "};\n");
+  bsq_buf_printf(b, "  wire [%d:0] levels;\n  assign levels = ", d->B - 1);
+  emit_levels_concat(b, d);
+  bsq_buf_printf(b, ";\n");
   for (int s = 1; s <= S; s++)
     bsq_buf_printf(b, "  reg  vld_s%d_q;\n  wire vld_s%d_d;\n", s, s);
   bsq_buf_printf(b, "  reg  [%d:0] levels_q;\n  wire [%d:0] levels_d;\n",
@@ -604,6 +630,7 @@ static void emit_flash_regs(bsq_buf *b, const bsq_design *d) {
       else bsq_buf_printf(b, "      vld_s%d_q <= vld_s%d_d;\n", s, s);
     if (!rst) continue;
     for (int f = 0; f < d->F && therm; f++) {
+      if (d->feat[f].bits == 0) continue;
       if (pass == 0)
         bsq_buf_printf(b, "      f%d_therm_q <= %d'd0;\n", f, d->feat[f].n);
       else
@@ -617,7 +644,8 @@ static void emit_flash_regs(bsq_buf *b, const bsq_design *d) {
     bsq_buf_printf(b, "  // data registers: no reset (only the valid chain "
                       "resets)\n  always @(posedge clk) begin\n");
     for (int f = 0; f < d->F && therm; f++)
-      bsq_buf_printf(b, "    f%d_therm_q <= f%d_therm_d;\n", f, f);
+      if (d->feat[f].bits > 0)
+        bsq_buf_printf(b, "    f%d_therm_q <= f%d_therm_d;\n", f, f);
     bsq_buf_printf(b, "    levels_q <= levels_d;\n  end\n\n");
   }
   bsq_buf_printf(b, "  assign valid_o  = vld_s%d_q;\n"
@@ -661,7 +689,8 @@ char *bsq_emit_quant(const bsq_design *d) {
   if (d->opt.arch == BSQ_ARCH_FLASH) {
     emit_gt_functions(&b, d);
     for (int f = 0; f < d->F; f++)
-      emit_flash_feature(&b, &d->feat[f], d->opt.pipeline != 0);
+      if (d->feat[f].bits == 0) emit_zero_feature(&b, &d->feat[f]);
+      else emit_flash_feature(&b, &d->feat[f], d->opt.pipeline != 0);
     emit_flash_regs(&b, d);
   } else {
     emit_gt_functions(&b, d);
@@ -673,13 +702,14 @@ char *bsq_emit_quant(const bsq_design *d) {
         bsq_buf_printf(&b, "  assign vld_s%d_d = en ? vld_s%d_q : vld_s%d_q;\n", s,
                   s - 1, s);
     }
-    for (int f = 0; f < d->F; f++) emit_search_feature(&b, d, &d->feat[f]);
+    for (int f = 0; f < d->F; f++)
+      if (d->feat[f].bits == 0) emit_zero_feature(&b, &d->feat[f]);
+      else emit_search_feature(&b, d, &d->feat[f]);
     emit_search_regs(&b, d);
-    bsq_buf_printf(&b, "\n  assign valid_o  = vld_s%d_q;\n  assign levels_o = {",
+    bsq_buf_printf(&b, "\n  assign valid_o  = vld_s%d_q;\n  assign levels_o = ",
               d->stages);
-    for (int f = d->F - 1; f >= 0; f--)
-      bsq_buf_printf(&b, "%sf%d_level", f == d->F - 1 ? "" : ", ", f);
-    bsq_buf_printf(&b, "};\n");
+    emit_levels_concat(&b, d);
+    bsq_buf_printf(&b, ";\n");
   }
   bsq_buf_printf(&b, "\nendmodule\n\n`default_nettype wire\n");
   return bsq_buf_finish(&b);
@@ -713,7 +743,8 @@ char *bsq_emit_top(const bsq_design *d) {
     snprintf(nm, sizeof nm, "%d \"%s\"", f, g->name);
     snprintf(td, sizeof td, "[%d:%d]", g->in_lsb + g->width - 1, g->in_lsb);
     snprintf(cd, sizeof cd, "%s%d", g->is_signed ? "s" : "u", g->width);
-    snprintf(fr, sizeof fr, "[%d:%d]", g->out_lsb + g->bits - 1, g->out_lsb);
+    if (g->bits == 0) snprintf(fr, sizeof fr, "not sent (0 bits)");
+    else snprintf(fr, sizeof fr, "[%d:%d]", g->out_lsb + g->bits - 1, g->out_lsb);
     bsq_buf_printf(&b, "//   %-40s %-12s %-10s %s\n", nm, td, cd, fr);
   }
   bsq_buf_printf(&b,

@@ -331,6 +331,11 @@ char *bsq_emit_serial_quant(const bsq_design *d) {
   for (int c = 0; c < F; c++) {
     const bsq_gen_feat *g = &d->feat[c];
     int hi = g->out_lsb + g->bits - 1, lo = g->out_lsb;
+    if (g->bits == 0) { /* its beat passes through the search, unwritten */
+      bsq_buf_printf(b, "  // feature %d \"%s\": 0 bits, not sent (its beat is "
+                     "ignored)\n", c, g->name);
+      continue;
+    }
     bsq_buf_printf(b,
                    "  assign frame_d[%d:%d] = wr && %s == %d'd%d ? level[%d:0] "
                    ": frame_q[%d:%d];  // feature %d \"%s\"\n",
@@ -395,7 +400,8 @@ char *bsq_emit_serial_top(const bsq_design *d) {
     snprintf(nm, sizeof nm, "%d \"%s\"", f, g->name);
     snprintf(td, sizeof td, "[%d:0]", g->width - 1);
     snprintf(cd, sizeof cd, "%s%d", g->is_signed ? "s" : "u", g->width);
-    snprintf(fr, sizeof fr, "[%d:%d]", g->out_lsb + g->bits - 1, g->out_lsb);
+    if (g->bits == 0) snprintf(fr, sizeof fr, "not sent (0 bits)");
+    else snprintf(fr, sizeof fr, "[%d:%d]", g->out_lsb + g->bits - 1, g->out_lsb);
     bsq_buf_printf(b, "//   %-40s %-12s %-10s %s\n", nm, td, cd, fr);
   }
   bsq_buf_printf(b,

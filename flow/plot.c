@@ -179,10 +179,16 @@ int bsq_plot_write(const bsq_report *r, const char *path, const char *gnuplot,
                    bsq_diag *diag) {
   char *text = bsq_plot_script(r);
   if (!text) return bsq_diag_set(diag, BSQ_ENOMEM, "%s: out of memory", path);
+  int rc = bsq_plot_script_write(text, path, gnuplot, diag);
+  free(text);
+  return rc;
+}
+
+int bsq_plot_script_write(const char *text, const char *path,
+                          const char *gnuplot, bsq_diag *diag) {
   char tmpl[] = "/tmp/bsq-plot-XXXXXX";
   int fd = mkstemp(tmpl);
   if (fd < 0) {
-    free(text);
     return bsq_diag_set(diag, BSQ_EIO, "cannot create a temporary file: %s",
                         strerror(errno));
   }
@@ -192,7 +198,6 @@ int bsq_plot_write(const bsq_report *r, const char *path, const char *gnuplot,
     if (w <= 0) break;
     off += (size_t)w;
   }
-  free(text);
   if (close(fd) || off < len) {
     unlink(tmpl);
     return bsq_diag_set(diag, BSQ_EIO, "%s: cannot write", tmpl);

@@ -13,5 +13,9 @@ char *bsq_plot_script(const bsq_report *r);
  * fails, BSQ_EIO for the files. */
 int bsq_plot_write(const bsq_report *r, const char *path, const char *gnuplot,
                    bsq_diag *diag);
+/* The same for any gnuplot script text (an SVG terminal), e.g. the bit
+ * budget's front (alloc.h). */
+int bsq_plot_script_write(const char *script, const char *path,
+                          const char *gnuplot, bsq_diag *diag);
 
 #endif

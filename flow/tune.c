@@ -166,6 +166,18 @@ static int make_folds(bsq_split *folds, int K, const bsq_split *s) {
   return BSQ_OK;
 }
 
+int bsq_tune_folds(bsq_split *folds, int K, const bsq_split *s) {
+  memset(folds, 0, sizeof *folds * (size_t)K);
+  int rc = make_folds(folds, K, s);
+  if (rc) bsq_tune_folds_free(folds, K);
+  return rc;
+}
+
+void bsq_tune_folds_free(bsq_split *folds, int K) {
+  for (int k = 0; k < K; k++) free(folds[k].test); /* the block */
+  memset(folds, 0, sizeof *folds * (size_t)K);
+}
+
 /* The best complete trial of unit u (lowest mean over the folds); 1 when
  * some trial of it did not run in full. */
 static int choose(bsq_tune_entry *e, int u, const tjob *jobs, int nj, int T,

@@ -46,6 +46,13 @@ void bsq_tune_opts_default(bsq_tune_opts *o);
  * split at all. */
 int bsq_tune_dev_rows(int rows);
 
+/* The k folds of the development rows of s (its train rows, with its
+ * validation rows following them in memory): fold i scores part i and
+ * splits the rest 3:1 into training and early-stopping validation rows.
+ * 0 or BSQ_ENOMEM; free with bsq_tune_folds_free. */
+int bsq_tune_folds(bsq_split *folds /* (K) */, int K, const bsq_split *s);
+void bsq_tune_folds_free(bsq_split *folds, int K);
+
 typedef struct {
   bsq_method method;
   int bits;              /* FP: 0 (the Po-* methods use FP's setting) */

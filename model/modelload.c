@@ -265,11 +265,33 @@ static int parse_feature_bits(const jctx *c, const cJSON *feats, int *bits,
     int rc = check_obj(c, o, fp, 1);
     if (rc)
       return rc;
-    rc = get_int32(c, o, fp, "bits", p, 1, BSQ_MAX_BITS, &bits[f]);
+    rc = get_int32(c, o, fp, "bits", p, 0, BSQ_MAX_BITS, &bits[f]);
     if (rc)
       return rc;
     *D += (1 << bits[f]) - 1;
   }
+  return 0;
+}
+
+/* A feature of 0 bits is not sent: it has no thresholds and no MLP input,
+ * which only the bits input can express (values feeds one per feature).
+ * At least one feature must be sent. */
+static int check_zero_bits(const jctx *c, const int *bits, int F,
+                           bsq_input input) {
+  char fp[BSQ_JSON_PATH_MAX], p[BSQ_JSON_PATH_MAX];
+  int B = 0;
+  for (int f = 0; f < F; f++) {
+    B += bits[f];
+    if (bits[f] == 0 && input != BSQ_INPUT_BITS) {
+      path_idx(fp, "features", f);
+      path_key(p, fp, "bits");
+      return jfail(c, BSQ_EFORMAT, p, "0, but mlp.input \"%s\" needs at "
+                   "least 1 bit per feature", bsq_input_name(input));
+    }
+  }
+  if (B == 0)
+    return jfail(c, BSQ_EFORMAT, "features",
+                 "every feature has 0 bits: nothing is sent");
   return 0;
 }
 
@@ -639,7 +661,7 @@ static int parse_training(const jctx *c, const cJSON *root, bsq_model *m) {
   int i = 0;
   for (const cJSON *it = arr->child; it; it = it->next, i++) {
     path_idx(ep, p, i);
-    if ((rc = check_int32(c, it, ep, 1, 1, BSQ_MAX_BITS, &cfg->bits[i])))
+    if ((rc = check_int32(c, it, ep, 1, 0, BSQ_MAX_BITS, &cfg->bits[i])))
       return rc;
   }
   if ((rc = get_arr(c, hp, hn, "hidden", p, -1, &arr, &n)))
@@ -776,6 +798,8 @@ static int parse_model(const jctx *c, const cJSON *root, bsq_model *m) {
     goto done;
   bsq_input input;
   if ((rc = parse_input(c, mlp, &input)))
+    goto done;
+  if ((rc = check_zero_bits(c, bits, F, input)))
     goto done;
   if ((rc = parse_dims(c, mlp, D, F, input, dims, &L)))
     goto done;

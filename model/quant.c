@@ -101,11 +101,12 @@ int bsq_encoder_init(bsq_encoder *e, int F, const int *bits) {
   if (F < 1 || !bits) return BSQ_EINVAL;
   long long D = 0, B = 0;
   for (int f = 0; f < F; f++) {
-    if (bits[f] < 1 || bits[f] > BSQ_MAX_BITS) return BSQ_EINVAL;
+    if (bits[f] < 0 || bits[f] > BSQ_MAX_BITS) return BSQ_EINVAL;
     D += (1LL << bits[f]) - 1;
     B += bits[f];
   }
-  if (D > INT_MAX) return BSQ_EINVAL;
+  /* a feature of 0 bits is not sent, but a frame of 0 bits is nothing */
+  if (B < 1 || D > INT_MAX) return BSQ_EINVAL;
   e->F = F;
   e->D = (int)D;
   e->B = (int)B;

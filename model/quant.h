@@ -15,7 +15,7 @@
 
 #include "err.h"
 
-#define BSQ_MAX_BITS 8     /* bits per feature: 1..8 */
+#define BSQ_MAX_BITS 8     /* bits per feature: 0..8 (0: not sent) */
 #define BSQ_MAX_WIDTH 32   /* input code width: 1..32 */
 #define BSQ_MAX_WORD 64    /* output word width K: 1..64 */
 
@@ -48,7 +48,8 @@ typedef struct {
   int F;             /* features */
   int D;             /* thresholds in all, sum of n_f */
   int B;             /* frame bits, sum of b_f */
-  int *bits;         /* (F) b_f in 1..8 */
+  int *bits;         /* (F) b_f in 0..8; 0: not sent (no thresholds,
+                        no frame field, its input bits ignored); B >= 1 */
   int *toff;         /* (F+1) offset of feature f's thresholds; n_f = 2^b_f-1 */
   bsq_format *fmt;   /* (F) */
   int64_t *T;        /* (D) integer thresholds, ascending within a feature */
@@ -56,8 +57,8 @@ typedef struct {
                         the j-th smallest threshold of feature f */
 } bsq_encoder;
 
-/* Allocates bits/toff/fmt/T/perm for F features with the given bit widths;
- * fmt, T and perm are zeroed. */
+/* Allocates bits/toff/fmt/T/perm for F features with the given bit widths
+ * (0..8 each, at least one bit in all); fmt, T and perm are zeroed. */
 int bsq_encoder_init(bsq_encoder *e, int F, const int *bits);
 void bsq_encoder_free(bsq_encoder *e);
 

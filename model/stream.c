@@ -64,7 +64,7 @@ int bsq_stream_decode(bsq_stream *s, const uint8_t *buf, size_t len,
   if (mode > 1)
     return bsq_diag_set(diag, BSQ_EFORMAT, "%s: unknown mode %llu", name,
                         (unsigned long long)mode);
-  if (F < 1 || F > BSQ_MAX_FEATURES || B < F || B > F * BSQ_MAX_BITS)
+  if (F < 1 || F > BSQ_MAX_FEATURES || B < 1 || B > F * BSQ_MAX_BITS)
     return bsq_diag_set(diag, BSQ_EFORMAT,
                         "%s: %llu frame bits for %llu features is impossible",
                         name, (unsigned long long)B, (unsigned long long)F);

@@ -101,18 +101,34 @@ static double mse_rows(const bsq_model *m, const bsq_dataset *d,
   return s / n;
 }
 
-/* The per-feature bit widths of cfg (one value for all, or one each). */
+/* The per-feature bit widths of cfg (one value for all, or one each).
+ * A feature may get 0 bits (it is not sent) when the decoder feeds the MLP
+ * bits (with_zero): it then has no thresholds and no MLP input. The value
+ * methods feed one value per feature and need at least one bit each. At
+ * least one feature must be sent: a frame of 0 bits carries nothing. */
 static int cfg_bits(int nbits, const int *cbits, int F, int *bits,
-                    bsq_diag *diag) {
+                    int with_zero, bsq_diag *diag) {
   if (nbits != 1 && nbits != F)
     return bsq_diag_set(diag, BSQ_EINVAL,
                         "bits: %d values given for %d features", nbits, F);
+  int B = 0;
   for (int f = 0; f < F; f++) {
     bits[f] = cbits[nbits == 1 ? 0 : f];
-    if (bits[f] < 1 || bits[f] > BSQ_MAX_BITS)
-      return bsq_diag_set(diag, BSQ_EINVAL, "bits: %d is outside 1..%d",
+    if (bits[f] < 0 || bits[f] > BSQ_MAX_BITS)
+      return bsq_diag_set(diag, BSQ_EINVAL, "bits: %d is outside 0..%d",
                           bits[f], BSQ_MAX_BITS);
+    if (bits[f] == 0 && !with_zero)
+      return bsq_diag_set(diag, BSQ_EINVAL,
+                          "bits: feature %d has 0 bits, but this method "
+                          "feeds the network one value per feature and "
+                          "needs at least 1 bit each (0 bits: bw-* only)",
+                          f);
+    B += bits[f];
   }
+  if (B == 0)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "bits: every feature has 0 bits, so nothing would "
+                        "be sent; give at least one feature 1 bit or more");
   return BSQ_OK;
 }
 
@@ -591,7 +607,9 @@ static int train_core(bsq_model *m, const bsq_dataset *d,
   double t_start = bsq_now();
 
   memset(m, 0, sizeof *m);
-  if ((rc = cfg_bits(cfg->nbits, cfg->bits, F, bits, diag))) return rc;
+  if ((rc = cfg_bits(cfg->nbits, cfg->bits, F, bits,
+                     bsq_method_input(meth) == BSQ_INPUT_BITS, diag)))
+    return rc;
   if (cfg->epochs < 1 || cfg->batch < 1)
     return bsq_diag_set(diag, BSQ_EINVAL, "epochs and batch must be >= 1");
   if (given) {
@@ -818,7 +836,7 @@ int bsq_quantize_fp(bsq_model *out, const bsq_model *fp, const bsq_dataset *d,
     return bsq_diag_set(diag, BSQ_EINVAL,
                         "post-training quantization needs an FP model of "
                         "the same %d features", d->F);
-  if ((rc = cfg_bits(nbits, cbits, F, bits, diag))) return rc;
+  if ((rc = cfg_bits(nbits, cbits, F, bits, 0, diag))) return rc;
   if ((rc = bsq_split_make(&s, d->rows, fp->cfg.seed)))
     return bsq_diag_set(diag, BSQ_EFORMAT,
                         "%s: need at least 3 data rows to split into train, "

@@ -9,7 +9,8 @@
  * message "@" stands for the path of the input as given on the command
  * line. CSV inputs go through `bsq train`, sensor specs through `bsq train
  * --data sensor_data.csv --sensor`, raw-code CSVs through `bsq train
- * --sensor codes_spec.json`, model files through `bsq gen`,
+ * --sensor codes_spec.json`, bit budgets through `bsq alloc --data FILE
+ * --frame-bits N`, model files through `bsq gen`,
  * stream files through `bsq decode` with tests/bad/ref_model.json (the
  * model ref_stream.bin was encoded for). */
 #include <check.h>
@@ -117,8 +118,12 @@ static const bad_case CASES[] = {
     {"model_threshold_mismatch.json", "", 2,
      "@: features[1].thresholds[6]: does not match thresholds_float "
      "(expected 4)"},
-    {"model_bits_0.json", "", 2, "@: features[0].bits: 0 is outside 1..8"},
-    {"model_bits_9.json", "", 2, "@: features[1].bits: 9 is outside 1..8"},
+    {"model_bits_all_0.json", "", 2,
+     "@: features: every feature has 0 bits: nothing is sent"},
+    {"model_bits_0_values.json", "", 2,
+     "@: features[0].bits: 0, but mlp.input \"values\" needs at least 1 bit "
+     "per feature"},
+    {"model_bits_9.json", "", 2, "@: features[1].bits: 9 is outside 0..8"},
     {"model_width_0.json", "", 2, "@: features[0].width: 0 is outside 1..32"},
     {"model_width_33.json", "", 2,
      "@: features[0].width: 33 is outside 1..32"},
@@ -142,6 +147,17 @@ static const bad_case CASES[] = {
     {"model_hash_mismatch.json", "", 2,
      "@: hash mismatch: file says 3e97d253d3efb8c1, content gives "
      "3e97d253d3efb8c0"},
+
+    /* --- bit budgets: bsq alloc --data FILE --frame-bits N (2 features) */
+    {"alloc_budget_negative.csv", "--frame-bits -1", 2,
+     "--frame-bits -1: below 0"},
+    {"alloc_budget_zero.csv", "--frame-bits 0", 2,
+     "--frame-bits 0: at least 1 is needed (a frame of 0 bits sends "
+     "nothing)"},
+    {"alloc_budget_above.csv", "--frame-bits 17", 2,
+     "--frame-bits 17: above 2 features x 8 bits = 16"},
+    {"alloc_budget_fraction.csv", "--frame-bits 2.5", 2,
+     "--frame-bits '2.5': not an integer"},
 
     /* --- frame streams: bsq decode ref_model.json FILE */
     {"stream_empty.bin", "", 2, "@: truncated header (0 of 56 bytes)"},
@@ -258,6 +274,12 @@ static char *command_for(const char *file, const char *path, const char *extra,
     return str_printf("train --data '%s' --sensor '%s/codes_spec.json' %s -o "
                       "'%s/out.json' --epochs 1 --hidden 2 --bits 2 -q",
                       path, BAD_DIR, extra, dir);
+  }
+  if (!strncmp(file, "alloc_", 6)) {
+    *cmd = "alloc";
+    return str_printf("alloc --data '%s' %s -o '%s/out.json' --epochs 1 "
+                      "--hidden 2 -q",
+                      path, extra, dir);
   }
   if (!strncmp(file, "model_", 6)) {
     *cmd = "gen";

@@ -51,6 +51,45 @@ START_TEST(test_codec_encode_decode_matches_hw_path) {
 }
 END_TEST
 
+/* A model with features of 0 bits: the stream carries only the sent
+ * features' levels (B bits a frame) and decodes to the hardware-true
+ * predictions. */
+START_TEST(test_codec_zero_bit_features_round_trip) {
+  bsq_train_cfg c;
+  bsq_diag diag = {{0}};
+  bsq_train_cfg_default(&c);
+  c.epochs = 2;
+  c.nhidden = 1;
+  c.hidden[0] = 8;
+  c.nbits = 10;
+  const int bits[10] = {0, 4, 1, 0, 3, 0, 0, 0, 0, 2};
+  memcpy(c.bits, bits, sizeof bits);
+  bsq_dataset d;
+  bsq_model m;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 600, 0), 0);
+  ck_assert_msg(bsq_train(&m, &d, &c, NULL, NULL, &diag) == 0, "%s", diag.msg);
+  double *ref = malloc(sizeof(double) * (size_t)d.rows);
+  ck_assert_ptr_nonnull(ref);
+  ck_assert_int_eq(bsq_model_predict_hw(&m, d.x, d.rows, 7, BSQ_MODE_ALIGNED,
+                                        ref), 0);
+  bsq_stream st;
+  double *y;
+  ck_assert_int_eq(bsq_codec_encode(&st, &m, &d, NULL, 0, 7, BSQ_MODE_ALIGNED,
+                                    &diag), 0);
+  ck_assert_int_eq(st.B, 10);
+  ck_assert_uint_eq(st.nwords, bsq_stream_words(10, 7, BSQ_MODE_ALIGNED,
+                                                (uint64_t)d.rows));
+  ck_assert_int_eq(bsq_codec_decode(&m, "m", &st, "s", &y, &diag), 0);
+  for (int i = 0; i < d.rows; i++)
+    ck_assert_double_eq_tol(y[i], ref[i] * m.y_sigma + m.y_mu, 1e-9);
+  free(y);
+  free(ref);
+  bsq_stream_free(&st);
+  bsq_model_free(&m);
+  bsq_dataset_free(&d);
+}
+END_TEST
+
 START_TEST(test_codec_encode_selected_rows) {
   bsq_model m;
   bsq_dataset d;
@@ -179,6 +218,7 @@ Suite *codec_suite(void) {
   tcase_set_timeout(core, 120);
   tcase_add_test(core, test_codec_encode_decode_matches_hw_path);
   tcase_add_test(core, test_codec_encode_selected_rows);
+  tcase_add_test(core, test_codec_zero_bit_features_round_trip);
   tcase_add_test(core, test_codec_prediction_files);
   tcase_add_test(core, test_codec_hidden_spec);
   suite_add_tcase(s, core);

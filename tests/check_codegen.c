@@ -269,6 +269,49 @@ START_TEST(test_codegen_c_header_matches_library) {
   int b2[4] = {3, 7, 2, 5}, w2[4] = {32, 32, 20, 9}, s2[4] = {0, 1, 1, 0};
   check_c_header(4, b2, w2, s2, 1, BSQ_MODE_ALIGNED, 5);
   check_c_header(4, b2, w2, s2, 13, BSQ_MODE_CONTINUOUS, 6);
+  /* features of 0 bits, first and last among them: not sent */
+  int b3[5] = {0, 3, 0, 2, 0}, w3[5] = {6, 12, 32, 4, 9}, s3[5] = {1, 0, 1, 0, 0};
+  check_c_header(5, b3, w3, s3, 3, BSQ_MODE_CONTINUOUS, 7);
+  check_c_header(5, b3, w3, s3, 16, BSQ_MODE_ALIGNED, 8);
+}
+END_TEST
+
+/* Features of 0 bits in every architecture and RTL choice: lint-clean,
+ * their codes keep their place in s_axis_tdata and are marked ignored,
+ * and the frame is only the sent features' bits. */
+START_TEST(test_codegen_zero_bit_features_lint_clean) {
+  int bits[4] = {0, 3, 0, 2}, width[4] = {7, 10, 5, 4}, sgn[4] = {0, 1, 1, 0};
+  bsq_model m;
+  make_model(&m, 4, bits, width, sgn, 31);
+  char *dir = tu_tmpdir("lint0");
+  char *model = save_model(&m, dir);
+  const char *variants[5] = {
+      "--arch flash", "--arch search", "--arch serial",
+      "--arch flash --pipeline 0 --datapath-reset off",
+      "--arch search --pipeline 0 --datapath-reset off"};
+  for (int i = 0; i < 5; i++) {
+    char args[1024], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "gen '%s' -o '%s/v%d' %s", model, dir, i,
+             variants[i]);
+    ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "lint '%s/v%d' --json", dir, i);
+    int rc = tu_bsq(args, &out, &err);
+    ck_assert_msg(rc == 0, "%s: exit %d\n%s%s", variants[i], rc, out, err);
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "%s/v%d/bsq_encoder.v", dir, i);
+    char *top = tu_read(args, NULL);
+    ck_assert_ptr_nonnull(top);
+    ck_assert_msg(line_with(top, "0 \"x1\"", "not sent (0 bits)"), "%s", top);
+    ck_assert_msg(line_with(top, "2 \"x3\"", "not sent (0 bits)"), "%s", top);
+    ck_assert_msg(line_with(top, "FRAME_BITS", "= 5;"), "%s", top);
+    if (i != 2) /* parallel input: x3 sits at [21:17] */
+      ck_assert_msg(line_with(top, "2 \"x3\"", "[21:17]"), "%s", top);
+    free(top);
+  }
+  free(model);
+  free(dir);
+  bsq_model_free(&m);
 }
 END_TEST
 
@@ -524,6 +567,7 @@ Suite *codegen_suite(void) {
   tcase_add_test(tc, test_codegen_output_is_byte_identical);
   tcase_add_test(tc, test_codegen_c_header_matches_library);
   tcase_add_test(tc, test_codegen_designs_lint_clean);
+  tcase_add_test(tc, test_codegen_zero_bit_features_lint_clean);
   tcase_add_test(tc, test_codegen_rtl_choices);
   tcase_add_test(tc, test_codegen_tready_low_in_reset);
   tcase_add_loop_test(tc, test_codegen_packer_alone, 0,

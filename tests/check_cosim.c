@@ -67,6 +67,14 @@ static const design MATRIX[] = {
     {6, 3, {8, 1, 3}, 3, {16, 6, 3}, 3, {1, 0, 0}, 64, "aligned", "serial", 0.2, NULL, NULL},
     {4, 2, {3, 5}, 2, {10, 6}, 2, {1, 0}, 16, "aligned", "serial", 0.5, NULL,
      "--datapath-reset off"},
+    /* features of 0 bits (not sent: codes in tdata, ignored), the first
+     * and the last among them, in each architecture */
+    {5, 5, {0, 3, 2, 0, 4}, 2, {10, 7}, 2, {0, 1}, 8, "continuous", "flash",
+     0.5, NULL, NULL},
+    {4, 4, {2, 0, 5, 0}, 1, {9}, 1, {1}, 16, "aligned", "search", 0.5, NULL,
+     "--pipeline 0"},
+    {4, 4, {0, 2, 0, 3}, 2, {8, 12}, 1, {0}, 5, "aligned", "serial", 0.5, NULL,
+     NULL},
 };
 #define NMATRIX ((int)(sizeof MATRIX / sizeof MATRIX[0]))
 

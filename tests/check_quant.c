@@ -321,6 +321,88 @@ START_TEST(test_quant_levels_range_and_frames) {
 }
 END_TEST
 
+/* A feature of 0 bits has no thresholds and no frame field: its level is
+ * always 0, the next feature's field starts where it would have, and its
+ * code still has its place in s_axis_tdata. bits {2, 0, 3}, levels
+ * {3, 0, 5}: 3 | 5 << 2 = 0x17. */
+START_TEST(test_quant_zero_bit_feature_is_not_sent) {
+  bsq_encoder e;
+  const int bits[] = {2, 0, 3};
+  ck_assert_int_eq(bsq_encoder_init(&e, 3, bits), BSQ_OK);
+  ck_assert_int_eq(e.D, 3 + 0 + 7);
+  ck_assert_int_eq(e.B, 5);
+  const int toff[] = {0, 3, 3, 10};
+  ck_assert_mem_eq(e.toff, toff, sizeof toff);
+  const double t0[] = {-0.5, 0.0, 0.5}, t2[] = {-3, -2, -1, 0, 1, 2, 3};
+  for (int f = 0; f < 3; f++)
+    ck_assert_int_eq(bsq_format_fit(&e.fmt[f], 4 + f, 1, -4.0, 4.0, 0.0), 0);
+  bsq_encoder_set_thresholds(&e, 0, t0);
+  bsq_encoder_set_thresholds(&e, 1, NULL); /* no thresholds: not read */
+  bsq_encoder_set_thresholds(&e, 2, t2);
+  for (int64_t c = bsq_format_lo(&e.fmt[1]); c <= bsq_format_hi(&e.fmt[1]); c++)
+    ck_assert_int_eq(bsq_level(&e, 1, c), 0);
+  const uint8_t lev[] = {3, 0, 5};
+  uint8_t frame[1], back[3] = {9, 9, 9};
+  bsq_frame_pack(&e, lev, frame);
+  ck_assert_int_eq(frame[0], 0x17);
+  bsq_frame_unpack(&e, frame, back);
+  ck_assert_mem_eq(back, lev, 3);
+  float in[10];
+  bsq_levels_to_bits(&e, lev, in);
+  int ones = 0;
+  for (int i = 0; i < e.D; i++) ones += in[i] == 1.0f;
+  ck_assert_int_eq(ones, 3 + 5);
+  /* widths 4, 5, 6: tdata keeps feature 1's 5 bits between the others */
+  ck_assert_int_eq(bsq_tdata_bits(&e), 15);
+  const int64_t codes[] = {1, -1, 2};
+  uint8_t td[2];
+  bsq_tdata_pack(&e, codes, td);
+  unsigned v = (unsigned)td[0] | (unsigned)td[1] << 8;
+  ck_assert_uint_eq(v, 1u | 0x1fu << 4 | 2u << 9);
+  bsq_encoder_free(&e);
+}
+END_TEST
+
+/* Random encoders with some features of 0 bits: every sent feature's level
+ * lies in its field, the frame round-trips, and B counts the sent bits. */
+START_TEST(test_quant_zero_bit_features_random) {
+  bsq_rng r;
+  bsq_rng_seed(&r, 0x2e40b175);
+  for (int trial = 0; trial < 200; trial++) {
+    int F = rnd_int(&r, 1, 40), bits[40], B = 0;
+    for (int f = 0; f < F; f++) {
+      bits[f] = rnd_int(&r, 0, 2) ? 0 : rnd_int(&r, 1, 8);
+      B += bits[f];
+    }
+    if (B == 0) bits[rnd_int(&r, 0, F - 1)] = B = 1;
+    bsq_encoder e;
+    ck_assert_int_eq(bsq_encoder_init(&e, F, bits), BSQ_OK);
+    ck_assert_int_eq(e.B, B);
+    double t[255];
+    for (int f = 0; f < F; f++) {
+      e.fmt[f] = rnd_format(&r, 1, 32);
+      for (int j = 0; j < e.toff[f + 1] - e.toff[f]; j++)
+        t[j] = rnd_threshold(&r, &e.fmt[f]);
+      bsq_encoder_set_thresholds(&e, f, t);
+    }
+    int64_t codes[40];
+    uint8_t lev[40], back[40], frame[40];
+    for (int f = 0; f < F; f++) codes[f] = rnd_code(&r, &e.fmt[f]);
+    bsq_encoder_levels(&e, codes, lev);
+    for (int f = 0; f < F; f++)
+      ck_assert_int_le(lev[f], (1 << bits[f]) - 1);
+    bsq_frame_pack(&e, lev, frame);
+    int pos = 0;
+    for (int f = 0; f < F; f++)
+      for (int k = 0; k < bits[f]; k++, pos++)
+        ck_assert_int_eq((frame[pos / 8] >> (pos % 8)) & 1, (lev[f] >> k) & 1);
+    bsq_frame_unpack(&e, frame, back);
+    ck_assert_mem_eq(back, lev, (size_t)F);
+    bsq_encoder_free(&e);
+  }
+}
+END_TEST
+
 START_TEST(test_quant_frame_fixed_vector) {
   /* bits {3, 5, 1}, levels {5, 17, 1}: 5 | 17 << 3 | 1 << 8 = 0x18d. */
   bsq_encoder e;
@@ -796,7 +878,8 @@ END_TEST
 
 START_TEST(test_quant_encoder_init_rejects_bad_sizes) {
   bsq_encoder e;
-  const int b0[] = {3, 0}, b9[] = {9}, bneg[] = {-1}, ok[] = {2};
+  /* 0 bits for one feature is legal, for every feature not (no frame) */
+  const int b0[] = {0, 0}, b9[] = {9}, bneg[] = {-1}, ok[] = {2};
   ck_assert_int_eq(bsq_encoder_init(&e, 2, b0), BSQ_EINVAL);
   ck_assert_ptr_null(e.T);
   bsq_encoder_free(&e);
@@ -1073,6 +1156,8 @@ Suite *quant_suite(void) {
   tcase_add_test(tc, test_quant_set_thresholds_sorted_stable);
   tcase_add_test(tc, test_quant_levels_range_and_frames);
   tcase_add_test(tc, test_quant_frame_fixed_vector);
+  tcase_add_test(tc, test_quant_zero_bit_feature_is_not_sent);
+  tcase_add_test(tc, test_quant_zero_bit_features_random);
   tcase_add_test(tc, test_quant_tdata_fixed_vector);
   tcase_add_test(tc, test_quant_tdata_and_encode_push_random);
   tcase_add_test(tc, test_quant_levels_to_bits_matches_hard_bits);

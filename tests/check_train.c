@@ -956,6 +956,74 @@ START_TEST(test_train_lsq_gradient_matches_finite_differences) {
 }
 END_TEST
 
+/* A feature of 0 bits: no thresholds, no MLP input, no frame field; the
+ * predictions do not depend on its values; the model file keeps it; only
+ * the bits-input methods accept it, and not for every feature. */
+START_TEST(test_train_zero_bit_features) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 2000, 1), 0);
+  bsq_train_cfg c;
+  small_cfg(&c, 2);
+  c.nbits = 10;
+  int bits[10] = {3, 3, 0, 3, 3, 0, 0, 2, 0, 0};
+  memcpy(c.bits, bits, sizeof bits);
+  bsq_model m;
+  bsq_diag diag;
+  ck_assert_msg(bsq_train(&m, &d, &c, NULL, NULL, &diag) == 0, "%s", diag.msg);
+  ck_assert_int_eq(m.enc.B, 14);
+  ck_assert_int_eq(m.enc.D, 4 * 7 + 3);
+  ck_assert_int_eq(m.dims[0], m.enc.D);
+  for (int i = 0; i < m.enc.D; i++)
+    ck_assert_int_ne(bits[m.feat_of[i]], 0);
+  bsq_split s;
+  ck_assert_int_eq(bsq_split_make(&s, d.rows, c.seed), 0);
+  ck_assert_double_eq_tol(m.mse_test_hw, levels_path_mse(&m, &d, &s), 1e-9);
+  /* the unsent features' values do not matter */
+  double *p0 = malloc(sizeof(double) * (size_t)d.rows);
+  double *p1 = malloc(sizeof(double) * (size_t)d.rows);
+  ck_assert_ptr_nonnull(p0);
+  ck_assert_ptr_nonnull(p1);
+  ck_assert_int_eq(bsq_model_predict_hw(&m, d.x, d.rows, 32,
+                                        BSQ_MODE_CONTINUOUS, p0), 0);
+  for (int r = 0; r < d.rows; r++)
+    for (int f = 0; f < 10; f++)
+      if (bits[f] == 0) d.x[(size_t)r * 10 + (size_t)f] = (double)(r % 7) - 3;
+  ck_assert_int_eq(bsq_model_predict_hw(&m, d.x, d.rows, 32,
+                                        BSQ_MODE_CONTINUOUS, p1), 0);
+  ck_assert_mem_eq(p0, p1, sizeof(double) * (size_t)d.rows);
+  /* the model file round-trips it */
+  char *json = bsq_model_to_json(&m);
+  ck_assert_ptr_nonnull(json);
+  bsq_model l;
+  ck_assert_msg(bsq_model_from_json(&l, json, strlen(json), "m.json", &diag) == 0,
+                "%s", diag.msg);
+  ck_assert_uint_eq(bsq_model_hash(&l), bsq_model_hash(&m));
+  ck_assert_mem_eq(l.enc.bits, bits, sizeof bits);
+  bsq_model_free(&l);
+  free(json);
+  free(p0);
+  free(p1);
+  bsq_split_free(&s);
+  bsq_model_free(&m);
+  /* every feature at 0 bits: nothing would be sent */
+  c.nbits = 1;
+  c.bits[0] = 0;
+  ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), BSQ_EINVAL);
+  ck_assert_str_eq(diag.msg, "bits: every feature has 0 bits, so nothing "
+                             "would be sent; give at least one feature 1 bit "
+                             "or more");
+  /* a values-input method feeds one value per feature */
+  c.nbits = 10;
+  memcpy(c.bits, bits, sizeof bits);
+  c.method = BSQ_METHOD_SQ;
+  ck_assert_int_eq(bsq_train(&m, &d, &c, NULL, NULL, &diag), BSQ_EINVAL);
+  ck_assert_str_eq(diag.msg, "bits: feature 2 has 0 bits, but this method "
+                             "feeds the network one value per feature and "
+                             "needs at least 1 bit each (0 bits: bw-* only)");
+  bsq_dataset_free(&d);
+}
+END_TEST
+
 Suite *train_suite(void);
 Suite *train_suite(void) {
   Suite *s = suite_create("train");
@@ -964,6 +1032,7 @@ Suite *train_suite(void) {
   tcase_add_test(core, test_train_lowers_validation_loss);
   tcase_add_test(core, test_train_same_seed_same_bytes);
   tcase_add_test(core, test_train_per_feature_bits);
+  tcase_add_test(core, test_train_zero_bit_features);
   tcase_add_test(core, test_train_refuses_more_levels_than_codes);
   suite_add_tcase(s, core);
   TCase *num = tcase_create("Numerics");

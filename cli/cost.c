@@ -1,0 +1,40 @@
+/* bsq — the encoder's cost of one model for bsq pareto (cost.h). */
+#include "cost.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "run.h"
+#include "synth.h"
+#include "tools.h"
+
+/* The encoder's cost of one model by bsq synth's flash bank: iCE40 logic
+ * cells or ASIC cell area. 0, or a library code with diag. */
+int cli_encoder_cost(const bsq_model *m, int asic, long *cells, double *area,
+                     char *unit, size_t unitn, bsq_diag *diag) {
+  bsq_synth_cfg j;
+  bsq_synth_cfg_default(&j);
+  for (int a = 0; a < BSQ_SYN_NARCH; a++) j.want[a] = a == BSQ_SYN_FLASH;
+  j.t_generic = j.t_cmos = 0;
+  j.t_ice40 = !asic;
+  j.t_asic = asic ? 1 : 0;
+  j.seeds = 1;
+  char *work = cli_work_dir("pareto", NULL, "pareto");
+  if (!work) return bsq_diag_set(diag, BSQ_EIO, "cannot make a work directory");
+  j.work = work;
+  bsq_synth_report r;
+  int rc = bsq_synth_run(&j, m, &r, diag);
+  if (rc == BSQ_OK || rc == BSQ_EMISMATCH) {
+    const bsq_synth_arch *f = &r.r[BSQ_SYN_FLASH];
+    if (!asic && f->logic_cells >= 0) *cells = f->logic_cells;
+    if (asic && f->asic_mapped) {
+      *area = f->asic.area;
+      snprintf(unit, unitn, "%s", f->asic.area_unit);
+    }
+    rc = BSQ_OK;
+  }
+  bsq_rmtree(work);
+  free(work);
+  return rc;
+}
+
