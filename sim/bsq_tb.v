@@ -6,10 +6,15 @@
 // gaps and compares every output beat. No mid-stream reset here: the
 // expected words are precomputed, so the stream must be whole.
 //
+// Every cycle it checks the AXI4-Stream rules (bsq_tb_axis.vh, shared
+// with bsq_serial_tb.v); its master holds a frame until the handshake.
+//
 // Parameters (iverilog -P bsq_tb.X=...): InBits, WordBits, NFrames,
-// NWords, StallPct (0..99, chance in percent that a valid or ready drops),
-// Seed. The DUT module is chosen with -DBSQ_TB_DUT=<name>_encoder.
-// Prints "RESULT frames=.. words=.. mismatches=.. cycles=.." and finishes.
+// NWords, StallPct (0..99, chance in percent that a valid or ready drops;
+// above 0 m_axis_tready is also held low for spans), Seed, FrameBits (B),
+// Aligned. The DUT module is chosen with -DBSQ_TB_DUT=<name>_encoder.
+// Prints "RESULT frames=.. words=.. mismatches=.. cycles=..
+// axi_violations=.." and finishes.
 
 `default_nettype none
 `timescale 1ns / 1ps
@@ -25,6 +30,8 @@ module bsq_tb;
   parameter integer NWords   = 1;
   parameter integer StallPct = 0;
   parameter integer Seed     = 1;
+  parameter integer FrameBits = 8;
+  parameter integer Aligned  = 1;
 
   reg                 clk;
   reg                 rst_n;
@@ -52,7 +59,10 @@ module bsq_tb;
   );
 
   integer next, nword, mismatches, cycle, idle, seed_q, stall;
-  reg in_fire, out_fire;
+  reg in_fire, out_fire, presenting;
+  integer avail, due;
+
+`include "bsq_tb_axis.vh"
 
   initial begin
     $readmemh("frames.hex", frames);
@@ -63,6 +73,9 @@ module bsq_tb;
     mismatches = 0;
     cycle = 0;
     idle = 0;
+    presenting = 1'b0;
+    due = -1;
+    axis_init;
     clk = 1'b0;
     rst_n = 1'b0;
     s_axis_tvalid = 1'b0;
@@ -75,13 +88,14 @@ module bsq_tb;
     #5 clk = 1'b0;
     while (idle < 64 + 4 * NWords / (NFrames > 0 ? NFrames : 1)) begin
       // inputs change with clk low, away from the rising edge
+      // a frame once presented stays until the handshake
       stall = $random(seed_q);
-      s_axis_tvalid = (next < NFrames) &&
-                      !(StallPct > 0 && ((stall & 32'h7fffffff) % 100) < StallPct);
+      s_axis_tvalid = presenting || ((next < NFrames) &&
+                      !(StallPct > 0 && ((stall & 32'h7fffffff) % 100) < StallPct));
       if (next < NFrames) s_axis_tdata = frames[next];
-      stall = $random(seed_q);
-      m_axis_tready = !(StallPct > 0 && ((stall & 32'h7fffffff) % 100) < StallPct);
-      #5;
+      axis_ready;
+      #3;
+      axis_check(due);
       in_fire = s_axis_tvalid && s_axis_tready;
       out_fire = m_axis_tvalid && m_axis_tready;
       if (out_fire) begin
@@ -99,7 +113,14 @@ module bsq_tb;
         end
         nword = nword + 1;
       end
+      presenting = s_axis_tvalid && !in_fire;
       if (in_fire) next = next + 1;
+      // the words the accepted frames complete; since when the oldest one
+      // not yet out is due
+      avail = Aligned ? next * ((FrameBits + WordBits - 1) / WordBits)
+                      : (next * FrameBits) / WordBits;
+      if (nword >= avail) due = -1;
+      else if (due < 0 || out_fire) due = cycle;
       if (next >= NFrames && nword >= NWords && !m_axis_tvalid) idle = idle + 1;
       if (cycle > 100 * (NFrames + NWords) + 1000) idle = 1 << 30;  // timeout
       #5 clk = 1'b1;
@@ -111,8 +132,8 @@ module bsq_tb;
       $display("%%Error: accepted %0d of %0d frames, saw %0d of %0d words",
                next, NFrames, nword, NWords);
     end
-    $display("RESULT frames=%0d words=%0d mismatches=%0d cycles=%0d",
-             next, nword, mismatches, cycle);
+    $display("RESULT frames=%0d words=%0d mismatches=%0d cycles=%0d axi_violations=%0d",
+             next, nword, mismatches, cycle, axi_violations);
     $finish;
   end
 endmodule

@@ -456,14 +456,26 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   snprintf(p_st, sizeof p_st, "-Pbsq_tb.StallPct=%d",
            (int)lround(j->backpressure * 100.0));
   snprintf(p_sd, sizeof p_sd, "-Pbsq_tb.Seed=%d", (int)(j->seed & 0x7fffffff));
-  char *argv[] = {"iverilog", "-g2001", "-o", vvp, "-s", "bsq_tb", dut,
-                  p_in, p_k, p_nf, p_nw, p_st, p_sd, tb, f_top, f_quant,
-                  f_pk, NULL, NULL, NULL};
-  if (serial) { /* the expected error flag and drop count, before the files */
-    memmove(&argv[15], &argv[13], 4 * sizeof argv[0]);
-    argv[13] = p_err;
-    argv[14] = p_drops;
+  char p_b[64], p_al[64], inc[4200];
+  snprintf(p_b, sizeof p_b, "-Pbsq_tb.FrameBits=%d", m->enc.B);
+  snprintf(p_al, sizeof p_al, "-Pbsq_tb.Aligned=%d",
+           j->opt.mode == BSQ_MODE_ALIGNED);
+  bsq_pathf(inc, sizeof inc, "-I%s", j->paths->sim_dir); /* bsq_tb_axis.vh */
+  char *argv[24] = {"iverilog", "-g2001", "-o", vvp, "-s", "bsq_tb", inc, dut,
+                    p_in, p_k, p_nf, p_nw, p_st, p_sd};
+  int na = 14;
+  if (serial) { /* the expected error flag and drop count */
+    argv[na++] = p_err;
+    argv[na++] = p_drops;
+  } else { /* the frame layout, for when a word is due */
+    argv[na++] = p_b;
+    argv[na++] = p_al;
   }
+  argv[na++] = tb;
+  argv[na++] = f_top;
+  argv[na++] = f_quant;
+  argv[na++] = f_pk;
+  argv[na] = NULL;
   remove(log);
   double tb0 = bsq_now();
   int st = bsq_run(argv, NULL, log, log);
@@ -491,7 +503,8 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   r->seconds = t1 - t0;
   r->accepted = r->frames;
   r->total = serial ? j->beats->n : s->n;
-  r->ok = r->mismatches == 0 && r->frames == r->total && r->words == nwords;
+  r->ok = r->mismatches == 0 && r->axi_violations == 0 &&
+          r->frames == r->total && r->words == nwords;
   if (r->ok) return BSQ_OK;
   return mismatches(diag, "icarus", r);
 }
