@@ -46,24 +46,6 @@ namespace {
 
 constexpr int TD32 = (BSQ_IN_BITS + 31) / 32 < 2 ? 2 : (BSQ_IN_BITS + 31) / 32;
 
-// Power-of-two ring of expected words not yet seen on m_axis.
-class Fifo {
- public:
-  explicit Fifo(size_t cap) : buf_(cap), mask_(cap - 1) {}
-  bool empty() const { return head_ == tail_; }
-  size_t size() const { return tail_ - head_; }
-  bool full() const { return size() == buf_.size(); }
-  void push(const Expected &e) { buf_[tail_++ & mask_] = e; }
-  const Expected &front() const { return buf_[head_ & mask_]; }
-  void pop() { head_++; }
-  void clear() { head_ = tail_; }
-
- private:
-  std::vector<Expected> buf_;
-  size_t mask_;
-  size_t head_ = 0, tail_ = 0;
-};
-
 template <typename T>
 inline void set_tdata(T &dst, const uint32_t *w) {
   if constexpr (std::is_integral<T>::value) {
@@ -156,20 +138,19 @@ int main(int argc, char **argv) {
   const int maxw = bsq_packer_max_words(e->B, K);
   std::vector<uint64_t> words(static_cast<size_t>(maxw));
   std::vector<uint8_t> lasts(static_cast<size_t>(maxw));
-  Fifo expect(1u << 16);
+  Outputs out;
 
   Stalls stalls(a.backpressure, a.seed);
   AxisRules rules;
 
   uint64_t next = 0;                     // next stimulus frame to present
-  uint64_t seg_first = 0, seg_frames = 0, seg_words = 0;  // since last reset
-  uint64_t delivered = 0, discarded = 0, words_checked = 0, beats = 0;
-  uint64_t mismatches = 0, unexpected = 0, reports = 0;
-  uint64_t front_due = UINT64_MAX;       // the oldest expected word's due cycle
+  uint64_t seg_first = 0, seg_frames = 0;  // since the last reset
+  uint64_t delivered = 0, discarded = 0;
   bool reset_done = a.reset_at >= n, presenting = false;
 
   auto seg_delivered = [&]() -> uint64_t {
-    return BSQ_ALIGNED ? seg_words / NW : seg_words * K / static_cast<uint64_t>(e->B);
+    return BSQ_ALIGNED ? out.seg_words / NW
+                       : out.seg_words * K / static_cast<uint64_t>(e->B);
   };
 
   // Explains a differing word: which frame, feature and code it came from.
@@ -178,9 +159,9 @@ int main(int argc, char **argv) {
     int bit = diff ? __builtin_ctzll(diff) : 0;
     uint64_t k;
     int fbit;
-    locate_bit(seg_words, bit, e->B, &k, &fbit);
+    locate_bit(out.seg_words, bit, e->B, &k, &fbit);
     const uint64_t frame = seg_first + k;
-    report_head(__FILE__, __LINE__, bench.cycle, beats, got, got_last, x);
+    report_head(__FILE__, __LINE__, bench.cycle, out.beats, got, got_last, x);
     if (!diff) {
       std::fprintf(stderr, " (tlast only) frame=%" PRIu64 "\n", frame);
       return;
@@ -197,7 +178,7 @@ int main(int argc, char **argv) {
                  " level EXP=%d GOT=%d\n",
                  frame, f, m.names && m.names[f] ? m.names[f] : "", codes[frame * F + f],
                  exp_level,
-                 got_level(got, exp_level, e->bits[f], feat_lsb[f], k, seg_words, e->B));
+                 got_level(got, exp_level, e->bits[f], feat_lsb[f], k, out.seg_words, e->B));
   };
 
   // ---- run
@@ -214,12 +195,11 @@ int main(int argc, char **argv) {
       discarded += seg_frames - seg_delivered();
       delivered += seg_delivered();
       bench.hold_reset();
-      expect.clear();
+      out.reset();
       bsq_packer_reset(&pk);
       rules.reset();
       seg_first = next;
-      seg_frames = seg_words = 0;
-      front_due = UINT64_MAX;
+      seg_frames = 0;
       reset_done = true;
       presenting = false;
     }
@@ -230,54 +210,23 @@ int main(int argc, char **argv) {
     top->s_axis_tvalid = valid;
     top->m_axis_tready = ready;
     top->eval();
-    rules.check(top.get(), bench.cycle, valid, next, ready, front_due);
+    rules.check(top.get(), bench.cycle, valid, next, ready, out.front_due);
     bench.dump_low();
     const bool in_fire = valid && top->s_axis_tready;
     const bool out_fire = top->m_axis_tvalid && ready;
     presenting = valid && !in_fire;
-    if (out_fire) {
-      const uint64_t got = static_cast<uint64_t>(top->m_axis_tdata);
-      const uint8_t got_last = top->m_axis_tlast;
-      if (beats++ == a.drop_word) {
-        // fault injection: this beat is lost on the way to the checker
-      } else if (expect.empty()) {
-        unexpected++;
-        mismatches++;
-        if (reports++ < MAX_REPORTS)
-          std::fprintf(stderr,
-                       "%%Error: %s:%d: cycle=%" PRIu64 " unexpected word GOT=0x%" PRIx64
-                       " (no frame left to produce it)\n",
-                       __FILE__, __LINE__, bench.cycle, got);
-      } else {
-        const Expected &x = expect.front();
-        if (got != x.word || got_last != x.last) {
-          mismatches++;
-          if (reports++ < MAX_REPORTS) report(got, got_last, x);
-        }
-        words_checked++;
-        expect.pop();
-        seg_words++;
-        // the next word is due from now at the earliest
-        front_due = expect.empty() ? UINT64_MAX
-                    : expect.front().due > bench.cycle ? expect.front().due
-                                                       : bench.cycle;
-      }
-    }
+    if (out_fire)
+      out.beat(static_cast<uint64_t>(top->m_axis_tdata) & WORD_MASK,
+               top->m_axis_tlast, bench.cycle, a.drop_word, report);
     if (in_fire) {
       const int nw = bsq_encode_push(e, &pk, &codes[next * F], lv_scratch.data(),
                                      frame_scratch.data(), words.data(), lasts.data());
-      for (int w = 0; w < nw; w++)
-        expect.push(Expected{words[w], lasts[w], bench.cycle});
-      if (expect.full()) {
-        std::fprintf(stderr, "%%Error: expected-word queue overflow\n");
-        break;
-      }
-      if (front_due == UINT64_MAX && !expect.empty()) front_due = bench.cycle;
+      if (!out.push(words.data(), lasts.data(), nw, bench.cycle)) break;
       next++;
       seg_frames++;
     }
     bench.tick();
-    if (next >= n && expect.empty() && !top->m_axis_tvalid) {
+    if (next >= n && out.empty() && !top->m_axis_tvalid) {
       if (++idle > drain) break;  // drained; watch a while for extra words
     }
   }
@@ -285,7 +234,7 @@ int main(int argc, char **argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   delivered += seg_delivered();
   const uint64_t partial = seg_frames - seg_delivered();
-  const uint64_t missing = expect.size();
+  const uint64_t missing = out.missing();
   if (next < n)
     std::fprintf(stderr, "%%Error: cycle=%" PRIu64 " timeout: %" PRIu64 " of %" PRIu64
                  " frames never accepted\n", bench.cycle, n - next, n);
@@ -295,13 +244,13 @@ int main(int argc, char **argv) {
                  static_cast<uint64_t>(missing));
   top->final();
   bench.close();
-  const bool pass = mismatches == 0 && rules.violations == 0 && missing == 0 &&
+  const bool pass = out.mismatches == 0 && rules.violations == 0 && missing == 0 &&
                     next == n && delivered + discarded + partial == n;
   std::printf("RESULT frames=%" PRIu64 " words=%" PRIu64 " mismatches=%" PRIu64
               " unexpected=%" PRIu64 " missing=%" PRIu64 " accepted=%" PRIu64
               " total=%" PRIu64 " discarded_by_reset=%" PRIu64 " in_partial_word=%" PRIu64
               " cycles=%" PRIu64 " seconds=%.6f axi_violations=%" PRIu64 " pass=%d\n",
-              delivered, words_checked, mismatches, unexpected, static_cast<uint64_t>(missing),
+              delivered, out.checked, out.mismatches, out.unexpected, missing,
               next, n, discarded, partial, bench.cycle, seconds, rules.violations,
               pass ? 1 : 0);
   bsq_model_free(&m);

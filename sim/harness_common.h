@@ -329,6 +329,89 @@ class AxisRules {
   int reported_[R_N] = {0};
 };
 
+// ---- the expected words and the check of every output beat
+
+// Power-of-two ring of expected words not yet seen on m_axis.
+class Fifo {
+ public:
+  explicit Fifo(size_t cap) : buf_(cap), mask_(cap - 1) {}
+  bool empty() const { return head_ == tail_; }
+  size_t size() const { return tail_ - head_; }
+  bool full() const { return size() == buf_.size(); }
+  void push(const Expected &e) { buf_[tail_++ & mask_] = e; }
+  const Expected &front() const { return buf_[head_ & mask_]; }
+  void pop() { head_++; }
+  void clear() { head_ = tail_; }
+
+ private:
+  std::vector<Expected> buf_;
+  size_t mask_;
+  size_t head_ = 0, tail_ = 0;
+};
+
+// The C model's words, in order, against the beats of m_axis.
+class Outputs {
+ public:
+  uint64_t beats = 0;      // handshakes on m_axis
+  uint64_t checked = 0;    // words compared
+  uint64_t seg_words = 0;  // words compared since the last reset
+  uint64_t mismatches = 0, unexpected = 0, reports = 0;
+  // The cycle since which the oldest expected word is due, or UINT64_MAX.
+  uint64_t front_due = UINT64_MAX;
+
+  bool empty() const { return expect_.empty(); }
+  uint64_t missing() const { return expect_.size(); }
+  // The words the input accepted in `cycle` completes; false when the
+  // queue overflowed.
+  bool push(const uint64_t *words, const uint8_t *lasts, int n,
+            uint64_t cycle) {
+    for (int w = 0; w < n; w++) expect_.push(Expected{words[w], lasts[w], cycle});
+    if (front_due == UINT64_MAX && !expect_.empty()) front_due = cycle;
+    if (!expect_.full()) return true;
+    std::fprintf(stderr, "%%Error: expected-word queue overflow\n");
+    return false;
+  }
+  // A reset: what was expected is gone, the segment starts afresh.
+  void reset() {
+    expect_.clear();
+    seg_words = 0;
+    front_due = UINT64_MAX;
+  }
+  // A handshake on m_axis in `cycle`. Beat drop_word is lost on the way
+  // (fault injection); a differing word is explained by explain(got,
+  // got_last, expected), called before it counts.
+  template <typename Explain>
+  void beat(uint64_t got, uint8_t got_last, uint64_t cycle, uint64_t drop_word,
+            Explain explain) {
+    if (beats++ == drop_word) return;
+    if (expect_.empty()) {
+      unexpected++;
+      mismatches++;
+      if (reports++ < MAX_REPORTS)
+        std::fprintf(stderr,
+                     "%%Error: cycle=%" PRIu64 " unexpected word GOT=0x%" PRIx64
+                     " (no frame left to produce it)\n",
+                     cycle, got);
+      return;
+    }
+    const Expected &x = expect_.front();
+    if (got != x.word || got_last != x.last) {
+      mismatches++;
+      if (reports++ < MAX_REPORTS) explain(got, got_last, x);
+    }
+    checked++;
+    expect_.pop();
+    seg_words++;
+    // the next word is due from now at the earliest
+    front_due = expect_.empty()              ? UINT64_MAX
+                : expect_.front().due > cycle ? expect_.front().due
+                                              : cycle;
+  }
+
+ private:
+  Fifo expect_{1u << 16};
+};
+
 // ---- explaining a differing word
 
 // Where bit `bit` of the seg_words-th word since the reset lies: the frame

@@ -113,8 +113,7 @@ int main(int argc, char **argv) {
   const int maxw = bsq_packer_max_words(e->B, K);
   std::vector<uint64_t> words(static_cast<size_t>(maxw));
   std::vector<uint8_t> lasts(static_cast<size_t>(maxw));
-  std::vector<Expected> expect;  // expected words of this segment, in order
-  size_t expect_head = 0;
+  Outputs out;
   // Per segment (since the last reset): the stimulus frame of each frame
   // the reference completed, and the first beat of each, for explaining a
   // mismatch.
@@ -126,15 +125,14 @@ int main(int argc, char **argv) {
   AxisRules rules;
 
   uint64_t next = 0;  // next beat to present
-  uint64_t front_due = UINT64_MAX;  // the oldest expected word's due cycle
   bool presenting = false;
-  uint64_t seg_words = 0, delivered = 0, discarded = 0, committed_all = 0;
-  uint64_t words_checked = 0, beats_out = 0;
-  uint64_t mismatches = 0, unexpected = 0, flag_mismatches = 0, reports = 0;
+  uint64_t delivered = 0, discarded = 0, committed_all = 0;
+  uint64_t flag_mismatches = 0;
   bool reset_done = a.reset_at >= n;
 
   auto seg_delivered = [&]() -> uint64_t {
-    return BSQ_ALIGNED ? seg_words / NW : seg_words * K / static_cast<uint64_t>(e->B);
+    return BSQ_ALIGNED ? out.seg_words / NW
+                       : out.seg_words * K / static_cast<uint64_t>(e->B);
   };
   // Explains a differing word: which frame, feature and code it came from.
   auto report = [&](uint64_t got, uint8_t got_last, const Expected &x) {
@@ -142,8 +140,8 @@ int main(int argc, char **argv) {
     int bit = diff ? __builtin_ctzll(diff) : 0;
     uint64_t k;  // the frame of the segment
     int fbit;
-    locate_bit(seg_words, bit, e->B, &k, &fbit);
-    report_head(__FILE__, __LINE__, bench.cycle, beats_out, got, got_last, x);
+    locate_bit(out.seg_words, bit, e->B, &k, &fbit);
+    report_head(__FILE__, __LINE__, bench.cycle, out.beats, got, got_last, x);
     if (!diff) {
       std::fprintf(stderr, " (tlast only)\n");
       return;
@@ -161,7 +159,7 @@ int main(int argc, char **argv) {
                  " level EXP=%d GOT=%d\n",
                  committed[k], f, m.names && m.names[f] ? m.names[f] : "", code,
                  exp_level,
-                 got_level(got, exp_level, e->bits[f], feat_lsb[f], k, seg_words, e->B));
+                 got_level(got, exp_level, e->bits[f], feat_lsb[f], k, out.seg_words, e->B));
   };
 
   // ---- run
@@ -181,15 +179,12 @@ int main(int argc, char **argv) {
       delivered += seg_delivered();
       bench.hold_reset();
       rules.reset();
-      expect.clear();
-      expect_head = 0;
-      front_due = UINT64_MAX;
+      out.reset();
       presenting = false;
       committed.clear();
       committed_beat.clear();
       bsq_serial_reset(&sr);
       frame_start = next;
-      seg_words = 0;
       reset_done = true;
     }
     // a beat once presented stays until the handshake
@@ -202,47 +197,19 @@ int main(int argc, char **argv) {
     top->s_axis_tvalid = valid;
     top->m_axis_tready = ready;
     top->eval();
-    rules.check(top.get(), bench.cycle, valid, next, ready, front_due);
+    rules.check(top.get(), bench.cycle, valid, next, ready, out.front_due);
     bench.dump_low();
     const bool in_fire = valid && top->s_axis_tready;
     const bool out_fire = top->m_axis_tvalid && ready;
     presenting = valid && !in_fire;
-    if (out_fire) {
-      const uint64_t got = static_cast<uint64_t>(top->m_axis_tdata);
-      const uint8_t got_last = top->m_axis_tlast;
-      if (beats_out++ == a.drop_word) {
-        // fault injection: this beat is lost on the way to the checker
-      } else if (expect_head == expect.size()) {
-        unexpected++;
-        mismatches++;
-        if (reports++ < MAX_REPORTS)
-          std::fprintf(stderr,
-                       "%%Error: %s:%d: cycle=%" PRIu64 " unexpected word GOT=0x%" PRIx64
-                       " (no frame left to produce it)\n",
-                       __FILE__, __LINE__, bench.cycle, got);
-      } else {
-        const Expected &x = expect[expect_head];
-        if (got != x.word || got_last != x.last) {
-          mismatches++;
-          if (reports++ < MAX_REPORTS) report(got, got_last, x);
-        }
-        words_checked++;
-        expect_head++;
-        seg_words++;
-        // the next word is due from now at the earliest
-        front_due = expect_head == expect.size() ? UINT64_MAX
-                    : expect[expect_head].due > bench.cycle ? expect[expect_head].due
-                                                            : bench.cycle;
-      }
-    }
+    if (out_fire)
+      out.beat(static_cast<uint64_t>(top->m_axis_tdata) & WORD_MASK,
+               top->m_axis_tlast, bench.cycle, a.drop_word, report);
     if (in_fire) {
       int nw = 0;
       const int st = bsq_serial_push(&sr, beats[next].code, beats[next].tlast,
                                      words.data(), lasts.data(), &nw);
-      for (int w = 0; w < nw; w++)
-        expect.push_back(Expected{words[w], lasts[w], bench.cycle});
-      if (front_due == UINT64_MAX && expect_head < expect.size())
-        front_due = bench.cycle;
+      if (!out.push(words.data(), lasts.data(), nw, bench.cycle)) break;
       if (st == BSQ_SERIAL_FRAME) {
         committed.push_back(beats[next].frame);
         committed_beat.push_back(frame_start);
@@ -257,14 +224,14 @@ int main(int argc, char **argv) {
     const unsigned got_drops = top->drop_count_o;
     if (got_err != sr.err || got_drops != sr.drops) {
       flag_mismatches++;
-      if (reports++ < MAX_REPORTS)
+      if (out.reports++ < MAX_REPORTS)
         std::fprintf(stderr,
                      "%%Error: %s:%d: cycle=%" PRIu64 " beat=%" PRIu64
                      " frame_err_o GOT=%d EXP=%d drop_count_o GOT=%u EXP=%u\n",
                      __FILE__, __LINE__, bench.cycle, next, got_err, sr.err, got_drops,
                      sr.drops);
     }
-    if (next >= n && expect_head == expect.size() && !top->m_axis_tvalid) {
+    if (next >= n && out.empty() && !top->m_axis_tvalid) {
       if (++idle > drain) break;  // drained; watch a while for extra words
     }
   }
@@ -272,7 +239,7 @@ int main(int argc, char **argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   delivered += seg_delivered();
   const uint64_t partial = committed.size() - seg_delivered();
-  const uint64_t missing = expect.size() - expect_head;
+  const uint64_t missing = out.missing();
   if (next < n)
     std::fprintf(stderr, "%%Error: cycle=%" PRIu64 " timeout: %" PRIu64 " of %" PRIu64
                  " beats never accepted\n", bench.cycle, n - next, n);
@@ -281,7 +248,7 @@ int main(int argc, char **argv) {
                  " expected words never came out\n", bench.cycle, missing);
   top->final();
   bench.close();
-  const bool pass = mismatches == 0 && flag_mismatches == 0 &&
+  const bool pass = out.mismatches == 0 && flag_mismatches == 0 &&
                     rules.violations == 0 && missing == 0 &&
                     next == n && delivered + discarded + partial == committed_all;
   std::printf("RESULT frames=%" PRIu64 " words=%" PRIu64 " mismatches=%" PRIu64
@@ -289,7 +256,7 @@ int main(int argc, char **argv) {
               " total=%" PRIu64 " discarded_by_reset=%" PRIu64 " in_partial_word=%" PRIu64
               " cycles=%" PRIu64 " seconds=%.6f beats=%" PRIu64 " dropped=%" PRIu64
               " flag_mismatches=%" PRIu64 " axi_violations=%" PRIu64 " pass=%d\n",
-              delivered, words_checked, mismatches + flag_mismatches, unexpected,
+              delivered, out.checked, out.mismatches + flag_mismatches, out.unexpected,
               missing, committed_all, h.nframes, discarded, partial, bench.cycle, seconds,
               next, sr.dropped, flag_mismatches, rules.violations, pass ? 1 : 0);
   bsq_serial_free(&sr);
