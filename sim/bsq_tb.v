@@ -6,7 +6,7 @@
 // gaps and compares every output beat. No mid-stream reset here: the
 // expected words are precomputed, so the stream must be whole.
 //
-// Every cycle it checks the AXI4-Stream rules (bsq_tb_axis.vh, shared
+// Every cycle it checks the AXI4-Stream rules (bsq_tb_common.vh, shared
 // with bsq_serial_tb.v); its master holds a frame until the handshake.
 //
 // Parameters (iverilog -P bsq_tb.X=...): InBits, WordBits, NFrames,
@@ -44,7 +44,6 @@ module bsq_tb;
   wire                m_axis_tlast;
 
   reg [InBits-1:0] frames [0:NFrames-1];
-  reg [WordBits:0] expect [0:(NWords > 0 ? NWords - 1 : 0)];
 
   `BSQ_TB_DUT dut (
     .clk           (clk),
@@ -58,74 +57,30 @@ module bsq_tb;
     .m_axis_tlast  (m_axis_tlast)
   );
 
-  integer next, nword, mismatches, cycle, idle, seed_q, stall;
-  reg in_fire, out_fire, presenting;
   integer avail, due;
 
-`include "bsq_tb_axis.vh"
+`include "bsq_tb_common.vh"
 
   initial begin
     $readmemh("frames.hex", frames);
-    if (NWords > 0) $readmemh("expect.hex", expect);
-    seed_q = Seed;
-    next = 0;
-    nword = 0;
-    mismatches = 0;
-    cycle = 0;
-    idle = 0;
-    presenting = 1'b0;
-    due = -1;
-    axis_init;
-    clk = 1'b0;
-    rst_n = 1'b0;
-    s_axis_tvalid = 1'b0;
     s_axis_tdata = {InBits{1'b0}};
-    m_axis_tready = 1'b0;
-    #10 clk = 1'b1;
-    #10 clk = 1'b0;
-    #10 clk = 1'b1;
-    #5 rst_n = 1'b1;
-    #5 clk = 1'b0;
-    while (idle < 64 + 4 * NWords / (NFrames > 0 ? NFrames : 1)) begin
+    due = -1;
+    tb_start;
+    while (tb_running(1'b0)) begin
       // inputs change with clk low, away from the rising edge
-      // a frame once presented stays until the handshake
-      stall = $random(seed_q);
-      s_axis_tvalid = presenting || ((next < NFrames) &&
-                      !(StallPct > 0 && ((stall & 32'h7fffffff) % 100) < StallPct));
+      tb_valid;
       if (next < NFrames) s_axis_tdata = frames[next];
       axis_ready;
       #3;
       axis_check(due);
-      in_fire = s_axis_tvalid && s_axis_tready;
-      out_fire = m_axis_tvalid && m_axis_tready;
-      if (out_fire) begin
-        if (nword >= NWords) begin
-          mismatches = mismatches + 1;
-          if (mismatches <= 5)
-            $display("%%Error: cycle=%0d unexpected word GOT=0x%h", cycle,
-                     m_axis_tdata);
-        end else if ({m_axis_tlast, m_axis_tdata} !== expect[nword]) begin
-          mismatches = mismatches + 1;
-          if (mismatches <= 5)
-            $display("%%Error: cycle=%0d word=%0d GOT=0x%h tlast=%b EXP=0x%h tlast=%b",
-                     cycle, nword, m_axis_tdata, m_axis_tlast,
-                     expect[nword][WordBits-1:0], expect[nword][WordBits]);
-        end
-        nword = nword + 1;
-      end
-      presenting = s_axis_tvalid && !in_fire;
-      if (in_fire) next = next + 1;
+      tb_sample;
       // the words the accepted frames complete; since when the oldest one
       // not yet out is due
       avail = Aligned ? next * ((FrameBits + WordBits - 1) / WordBits)
                       : (next * FrameBits) / WordBits;
       if (nword >= avail) due = -1;
       else if (due < 0 || out_fire) due = cycle;
-      if (next >= NFrames && nword >= NWords && !m_axis_tvalid) idle = idle + 1;
-      if (cycle > 100 * (NFrames + NWords) + 1000) idle = 1 << 30;  // timeout
-      #5 clk = 1'b1;
-      #10 clk = 1'b0;
-      cycle = cycle + 1;
+      tb_tick;
     end
     if (next != NFrames || nword != NWords) begin
       mismatches = mismatches + 1;

@@ -460,7 +460,7 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   snprintf(p_b, sizeof p_b, "-Pbsq_tb.FrameBits=%d", m->enc.B);
   snprintf(p_al, sizeof p_al, "-Pbsq_tb.Aligned=%d",
            j->opt.mode == BSQ_MODE_ALIGNED);
-  bsq_pathf(inc, sizeof inc, "-I%s", j->paths->sim_dir); /* bsq_tb_axis.vh */
+  bsq_pathf(inc, sizeof inc, "-I%s", j->paths->sim_dir); /* bsq_tb_common.vh */
   char *argv[24] = {"iverilog", "-g2001", "-o", vvp, "-s", "bsq_tb", inc, dut,
                     p_in, p_k, p_nf, p_nw, p_st, p_sd};
   int na = 14;

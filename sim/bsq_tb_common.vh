@@ -1,7 +1,9 @@
-// bsq_tb_axis.vh: what the Icarus testbenches (bsq_tb.v, bsq_serial_tb.v)
-// share, included inside module bsq_tb after its ports, `cycle`, `next`,
-// `seed_q` and `stall`: the m_axis_tready pattern and the AXI4-Stream rule
-// checks, the same rules as the Verilator harnesses' (harness_common.h):
+// bsq_tb_common.vh: what the Icarus testbenches (bsq_tb.v, bsq_serial_tb.v)
+// share, included inside module bsq_tb after its ports and parameters
+// (WordBits, NFrames, NWords, StallPct, Seed): the expected words, the
+// start with its reset, the stall pattern, the check of every output beat,
+// the clock, and the AXI4-Stream rule checks, the same rules as the
+// Verilator harnesses' (harness_common.h):
 //   tvalid-stable, tdata-stable, tlast-stable: m_axis_tvalid, m_axis_tdata
 //     and m_axis_tlast stay from a cycle with tvalid && !tready to the next;
 //   tvalid-no-wait: with m_axis_tready held low for a span, a word due for
@@ -13,6 +15,87 @@
 //     handshake.
 // A broken rule prints "%Error: axi: cycle=N rule=NAME: ..." (the first
 // few per rule) and counts in axi_violations.
+
+  reg [WordBits:0] expect [0:(NWords > 0 ? NWords - 1 : 0)];
+  integer next, nword, mismatches, cycle, idle, seed_q, stall;
+  reg in_fire, out_fire, presenting;
+
+  // Everything at its start, rst_n low over two rising edges, then clk low
+  // with the inputs idle.
+  task tb_start;
+    begin
+      if (NWords > 0) $readmemh("expect.hex", expect);
+      seed_q = Seed;
+      next = 0;
+      nword = 0;
+      mismatches = 0;
+      cycle = 0;
+      idle = 0;
+      presenting = 1'b0;
+      axis_init;
+      clk = 1'b0;
+      rst_n = 1'b0;
+      s_axis_tvalid = 1'b0;
+      m_axis_tready = 1'b0;
+      #10 clk = 1'b1;
+      #10 clk = 1'b0;
+      #10 clk = 1'b1;
+      #5 rst_n = 1'b1;
+      #5 clk = 1'b0;
+    end
+  endtask
+
+  // s_axis_tvalid for this cycle: a beat once presented stays until the
+  // handshake; otherwise up with chance 100 - StallPct while beats are left.
+  task tb_valid;
+    begin
+      stall = $random(seed_q);
+      s_axis_tvalid = presenting || ((next < NFrames) &&
+                      !(StallPct > 0 && ((stall & 32'h7fffffff) % 100) < StallPct));
+    end
+  endtask
+
+  // At the sampling point: the handshakes, and the output beat against the
+  // next expected word.
+  task tb_sample;
+    begin
+      in_fire = s_axis_tvalid && s_axis_tready;
+      out_fire = m_axis_tvalid && m_axis_tready;
+      if (out_fire) begin
+        if (nword >= NWords) begin
+          mismatches = mismatches + 1;
+          if (mismatches <= 5)
+            $display("%%Error: cycle=%0d unexpected word GOT=0x%h", cycle,
+                     m_axis_tdata);
+        end else if ({m_axis_tlast, m_axis_tdata} !== expect[nword]) begin
+          mismatches = mismatches + 1;
+          if (mismatches <= 5)
+            $display("%%Error: cycle=%0d word=%0d GOT=0x%h tlast=%b EXP=0x%h tlast=%b",
+                     cycle, nword, m_axis_tdata, m_axis_tlast,
+                     expect[nword][WordBits-1:0], expect[nword][WordBits]);
+        end
+        nword = nword + 1;
+      end
+      presenting = s_axis_tvalid && !in_fire;
+      if (in_fire) next = next + 1;
+    end
+  endtask
+
+  // The end of a cycle: drained (or timed out), and the rising edge.
+  task tb_tick;
+    begin
+      if (next >= NFrames && nword >= NWords && !m_axis_tvalid) idle = idle + 1;
+      if (cycle > 100 * (NFrames + NWords) + 1000) idle = 1 << 30;  // timeout
+      #5 clk = 1'b1;
+      #10 clk = 1'b0;
+      cycle = cycle + 1;
+    end
+  endtask
+
+  function tb_running;
+    input dummy;
+    tb_running = idle < 64 + 4 * NWords / (NFrames > 0 ? NFrames : 1);
+  endfunction
 
   localparam integer Latency  = 32;  // as AXIS_LATENCY in harness_common.h
   localparam integer SpanMin  = Latency + 8;
