@@ -67,11 +67,7 @@ int main(int argc, char **argv) {
 
   // ---- the model, through its C header
   bsq_model m;
-  bsq_diag diag;
-  if (bsq_model_load(&m, a.model_path, &diag) != BSQ_OK) {
-    std::fprintf(stderr, "%%Error: %s\n", diag.msg);
-    return 2;
-  }
+  if (load_model(a.model_path, &m)) return 2;
   const bsq_encoder *e = &m.enc;
   const int F = e->F;
   int in_bits = 0;
@@ -235,13 +231,7 @@ int main(int argc, char **argv) {
   delivered += seg_delivered();
   const uint64_t partial = seg_frames - seg_delivered();
   const uint64_t missing = out.missing();
-  if (next < n)
-    std::fprintf(stderr, "%%Error: cycle=%" PRIu64 " timeout: %" PRIu64 " of %" PRIu64
-                 " frames never accepted\n", bench.cycle, n - next, n);
-  if (missing)
-    std::fprintf(stderr, "%%Error: cycle=%" PRIu64 " %" PRIu64
-                 " expected words never came out\n", bench.cycle,
-                 static_cast<uint64_t>(missing));
+  report_unfinished(bench.cycle, n, next, missing, "frames");
   top->final();
   bench.close();
   const bool pass = out.mismatches == 0 && rules.violations == 0 && missing == 0 &&

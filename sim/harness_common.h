@@ -41,6 +41,7 @@
 #endif
 
 extern "C" {
+#include "model.h"
 #include "rng.h"
 }
 
@@ -114,6 +115,28 @@ inline int parse_args(int argc, char **argv, const char *prog,
     return 2;
   }
   return 0;
+}
+
+// ---- the model, through its C header
+
+// 0, or 2 after the %Error line.
+inline int load_model(const char *path, bsq_model *m) {
+  bsq_diag diag;
+  if (bsq_model_load(m, path, &diag) == BSQ_OK) return 0;
+  std::fprintf(stderr, "%%Error: %s\n", diag.msg);
+  return 2;
+}
+
+// The lines of a run that did not finish: inputs never accepted (what
+// names them: "frames", "beats"), expected words that never came out.
+inline void report_unfinished(uint64_t cycle, uint64_t n, uint64_t next,
+                              uint64_t missing, const char *what) {
+  if (next < n)
+    std::fprintf(stderr, "%%Error: cycle=%" PRIu64 " timeout: %" PRIu64
+                 " of %" PRIu64 " %s never accepted\n", cycle, n - next, n, what);
+  if (missing)
+    std::fprintf(stderr, "%%Error: cycle=%" PRIu64 " %" PRIu64
+                 " expected words never came out\n", cycle, missing);
 }
 
 // ---- the waveform (when built for tracing), the clock and reset

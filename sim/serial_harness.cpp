@@ -51,11 +51,7 @@ int main(int argc, char **argv) {
 
   // ---- the model, through its C header
   bsq_model m;
-  bsq_diag diag;
-  if (bsq_model_load(&m, a.model_path, &diag) != BSQ_OK) {
-    std::fprintf(stderr, "%%Error: %s\n", diag.msg);
-    return 2;
-  }
+  if (load_model(a.model_path, &m)) return 2;
   const bsq_encoder *e = &m.enc;
   const int F = e->F;
   if (e->B != BSQ_B || bsq_serial_tdata_bits(e) != BSQ_TW) {
@@ -240,12 +236,7 @@ int main(int argc, char **argv) {
   delivered += seg_delivered();
   const uint64_t partial = committed.size() - seg_delivered();
   const uint64_t missing = out.missing();
-  if (next < n)
-    std::fprintf(stderr, "%%Error: cycle=%" PRIu64 " timeout: %" PRIu64 " of %" PRIu64
-                 " beats never accepted\n", bench.cycle, n - next, n);
-  if (missing)
-    std::fprintf(stderr, "%%Error: cycle=%" PRIu64 " %" PRIu64
-                 " expected words never came out\n", bench.cycle, missing);
+  report_unfinished(bench.cycle, n, next, missing, "beats");
   top->final();
   bench.close();
   const bool pass = out.mismatches == 0 && flag_mismatches == 0 &&
