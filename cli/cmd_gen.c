@@ -15,7 +15,7 @@ int cmd_gen(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_ARG("out", 'o'), CLI_ARG("arch", 'a'), CLI_ARG("word-bits", 'k'),
       CLI_ARG("mode", 'm'), CLI_ARG("name", 'n'), CLI_ARG("pipeline", 'P'),
-      CLI_ARG("datapath-reset", 'R'), CLI_END};
+      CLI_ARG("datapath-reset", 'R'), CLI_ARG("reset-sync", 'S'), CLI_END};
   bsq_gen_opts o;
   bsq_gen_opts_default(&o);
   const char *out = NULL;

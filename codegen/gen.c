@@ -108,10 +108,37 @@ int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
       return bsq_diag_set(diag, BSQ_EINVAL,
                           "datapath-reset must be on or off, not '%s'", value);
     o->datapath_reset = !strcmp(value, "on");
+  } else if (!strcmp(key, "reset-sync")) {
+    if (strcmp(value, "on") && strcmp(value, "off"))
+      return bsq_diag_set(diag, BSQ_EINVAL,
+                          "reset-sync must be on or off, not '%s'", value);
+    o->reset_sync = !strcmp(value, "on");
   } else {
     return bsq_diag_set(diag, BSQ_EINVAL, "%s: not a design option", key);
   }
   return BSQ_OK;
+}
+
+const char *bsq_gen_reset_name(const bsq_gen_opts *o) {
+  return o->reset_sync ? "rst_n_s" : "rst_n";
+}
+
+void bsq_gen_emit_reset_sync(bsq_buf *b, const bsq_gen_opts *o) {
+  if (!o->reset_sync) return;
+  bsq_buf_printf(b,
+                 "  // ---- reset synchronizer: rst_n_s falls with rst_n at "
+                 "once (asynchronous\n"
+                 "  // assert) and rises on the second rising clk edge after "
+                 "rst_n rises\n"
+                 "  // (synchronous release); every register below resets "
+                 "on rst_n_s\n"
+                 "  reg  [1:0] rst_sync_q;\n"
+                 "  wire       rst_n_s;\n"
+                 "  always @(posedge clk or negedge rst_n) begin\n"
+                 "    if (!rst_n) rst_sync_q <= 2'b00;\n"
+                 "    else        rst_sync_q <= {rst_sync_q[0], 1'b1};\n"
+                 "  end\n"
+                 "  assign rst_n_s = rst_sync_q[1];\n\n");
 }
 
 /* ---- description ---------------------------------------------------------- */
@@ -726,11 +753,12 @@ char *bsq_emit_top(const bsq_design *d) {
                            "levels out");
   /* The RTL choices appear only when not the defaults, so that a default
    * design's files stay as they always were. */
-  bsq_buf_printf(&b, BSQ_GEN_PARAMS_MARK " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s\n",
+  bsq_buf_printf(&b, BSQ_GEN_PARAMS_MARK " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s%s\n",
             d->opt.name, bsq_arch_name(d->opt.arch), d->K,
             bsq_mode_name(d->opt.mode), d->hash_hex,
             d->opt.pipeline ? "" : " pipeline=0",
-            d->opt.datapath_reset ? "" : " datapath_reset=off");
+            d->opt.datapath_reset ? "" : " datapath_reset=off",
+            d->opt.reset_sync ? " reset_sync=on" : "");
   bsq_buf_printf(&b,
             "//\n"
             "// s_axis_tdata carries one frame of input codes, feature 0 in "
@@ -784,13 +812,15 @@ char *bsq_emit_top(const bsq_design *d) {
                 "  wire pk_ready;\n"
                 "  wire [%d:0] q_levels;\n\n",
             d->B - 1);
-  bsq_buf_printf(&b, "  // ---- out of reset: s_axis_tready is low while rst_n is low and until\n"
+  const char *rn = bsq_gen_reset_name(&d->opt);
+  bsq_gen_emit_reset_sync(&b, &d->opt);
+  bsq_buf_printf(&b, "  // ---- out of reset: s_axis_tready is low while %s is low and until\n"
                 "  // the first clock edge after it rises (live_q, a flop)\n"
                 "  reg  live_q;\n"
-                "  always @(posedge clk or negedge rst_n) begin\n"
-                "    if (!rst_n) live_q <= 1'b0;\n"
+                "  always @(posedge clk or negedge %s) begin\n"
+                "    if (!%s) live_q <= 1'b0;\n"
                 "    else        live_q <= 1'b1;\n"
-                "  end\n\n");
+                "  end\n\n", rn, rn, rn);
   bsq_buf_printf(&b, "  // ---- input register\n"
                 "  reg  in_valid_q;\n"
                 "  wire in_valid_d;\n"
@@ -800,33 +830,33 @@ char *bsq_emit_top(const bsq_design *d) {
                 "  assign codes_d    = en ? s_axis_tdata : codes_q;\n\n",
             d->in_bits - 1, d->in_bits - 1);
   if (d->opt.datapath_reset)
-    bsq_buf_printf(&b, "  always @(posedge clk or negedge rst_n) begin\n"
-                  "    if (!rst_n) begin\n"
+    bsq_buf_printf(&b, "  always @(posedge clk or negedge %s) begin\n"
+                  "    if (!%s) begin\n"
                   "      in_valid_q <= 1'b0;\n"
                   "      codes_q    <= %d'd0;\n"
                   "    end else begin\n"
                   "      in_valid_q <= in_valid_d;\n"
                   "      codes_q    <= codes_d;\n"
                   "    end\n  end\n\n",
-              d->in_bits);
+              rn, rn, d->in_bits);
   else
-    bsq_buf_printf(&b, "  always @(posedge clk or negedge rst_n) begin\n"
-                  "    if (!rst_n) in_valid_q <= 1'b0;\n"
+    bsq_buf_printf(&b, "  always @(posedge clk or negedge %s) begin\n"
+                  "    if (!%s) in_valid_q <= 1'b0;\n"
                   "    else        in_valid_q <= in_valid_d;\n"
                   "  end\n\n"
                   "  // data register: no reset (only the valid chain resets)\n"
-                  "  always @(posedge clk) codes_q <= codes_d;\n\n");
+                  "  always @(posedge clk) codes_q <= codes_d;\n\n", rn, rn);
   bsq_buf_printf(&b, "  // ---- quantizers\n"
                 "  %s_quant u_quant (\n"
                 "    .clk      (clk),\n"
-                "    .rst_n    (rst_n),\n"
+                "    .rst_n    (%s),\n"
                 "    .en       (en),\n"
                 "    .valid_i  (in_valid_q),\n"
                 "    .codes_i  (codes_q),\n"
                 "    .valid_o  (q_valid),\n"
                 "    .levels_o (q_levels)\n"
                 "  );\n\n",
-            d->opt.name);
+            d->opt.name, rn);
   bsq_buf_printf(&b, "  // ---- gearbox\n"
                 "  bsq_packer #(\n"
                 "    .FrameBits (FRAME_BITS),\n"
@@ -834,7 +864,7 @@ char *bsq_emit_top(const bsq_design *d) {
                 "    .Aligned   (ALIGNED)\n"
                 "  ) u_packer (\n"
                 "    .clk         (clk),\n"
-                "    .rst_n       (rst_n),\n"
+                "    .rst_n       (%s),\n"
                 "    .frame_valid (q_valid),\n"
                 "    .frame_ready (pk_ready),\n"
                 "    .frame_data  (q_levels),\n"
@@ -842,7 +872,7 @@ char *bsq_emit_top(const bsq_design *d) {
                 "    .word_ready  (m_axis_tready),\n"
                 "    .word_data   (m_axis_tdata),\n"
                 "    .word_last   (m_axis_tlast)\n"
-                "  );\n\n");
+                "  );\n\n", rn);
   bsq_buf_printf(&b, "  assign en            = ~q_valid | pk_ready;\n"
                 "  assign s_axis_tready = en & live_q;\n\n"
                 "endmodule\n\n`default_nettype wire\n");

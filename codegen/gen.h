@@ -21,6 +21,7 @@
 #include "err.h"
 #include "model.h"
 #include "quant.h"
+#include "util.h"
 
 #define BSQ_GEN_NAME_MAX 48
 /* The marker line of every generated top (bsq_gen_read_params). */
@@ -47,15 +48,25 @@ typedef struct {
                          comparators feed the level register directly */
   int datapath_reset; /* 1 (default) every register resets; 0 only the
                          valid chain does, data registers are plain flops */
+  int reset_sync;     /* 0 (default): rst_n is used as it comes (release it
+                         synchronously outside); 1: a two-flop synchronizer
+                         inside the top, asynchronous assert, release on
+                         the second clk edge (--reset-sync of gen, sim,
+                         synth) */
 } bsq_gen_opts;
 
 void bsq_gen_opts_default(bsq_gen_opts *o);
 /* Sets one option by name: key "arch", "word-bits", "mode", "name",
- * "pipeline" (0 or 1) or "datapath-reset" (on or off).
+ * "pipeline" (0 or 1), "datapath-reset" or "reset-sync" (on or off).
  * 0, or BSQ_EINVAL with diag starting with the key and saying what is
  * allowed ("mode must be continuous or aligned, not 'x'"). */
 int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
                      bsq_diag *diag);
+/* The top's reset synchronizer (nothing when reset_sync is off), and the
+ * name of the reset every register of the top and below uses: "rst_n_s"
+ * behind the synchronizer, "rst_n" without. */
+const char *bsq_gen_reset_name(const bsq_gen_opts *o);
+void bsq_gen_emit_reset_sync(bsq_buf *b, const bsq_gen_opts *o);
 /* A valid prefix: [A-Za-z][A-Za-z0-9_]*, at most BSQ_GEN_NAME_MAX chars,
  * not ending in '_' followed by digits only. 0 or BSQ_EINVAL. */
 int bsq_gen_name_check(const char *name);

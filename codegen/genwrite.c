@@ -115,6 +115,7 @@ int bsq_gen_read_params(const char *dir, bsq_gen_opts *o, char *hash_hex,
         if (eol) *eol = '\0';
         if (strstr(mark, " pipeline=0")) o->pipeline = 0;
         if (strstr(mark, " datapath_reset=off")) o->datapath_reset = 0;
+        if (strstr(mark, " reset_sync=on")) o->reset_sync = 1;
         if (hash_hex) snprintf(hash_hex, 17, "%s", hash);
         rc = BSQ_OK;
       }

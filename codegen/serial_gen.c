@@ -382,10 +382,11 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                           "in, packed levels out");
   /* the pipeline choice does not apply to serial (its S stages stay) */
   bsq_buf_printf(b, BSQ_GEN_PARAMS_MARK
-                 " name=%s arch=%s word_bits=%d mode=%s model=%s%s\n",
+                 " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s\n",
                  d->opt.name, bsq_arch_name(d->opt.arch), d->K,
                  bsq_mode_name(d->opt.mode), d->hash_hex,
-                 d->opt.datapath_reset ? "" : " datapath_reset=off");
+                 d->opt.datapath_reset ? "" : " datapath_reset=off",
+                 d->opt.reset_sync ? " reset_sync=on" : "");
   bsq_buf_printf(b,
                  "//\n// s_axis_tdata carries the code of one channel per "
                  "beat, channels 0..%d in\n// order, s_axis_tlast on channel "
@@ -449,14 +450,16 @@ char *bsq_emit_serial_top(const bsq_design *d) {
   bsq_buf_printf(b, "  wire en;\n  wire q_valid;\n  wire pk_ready;\n"
                     "  wire [%d:0] q_levels;\n\n",
                  d->B - 1);
-  bsq_buf_printf(b, "  // ---- out of reset: s_axis_tready is low while rst_n is low and "
+  const char *rn = bsq_gen_reset_name(&d->opt);
+  bsq_gen_emit_reset_sync(b, &d->opt);
+  bsq_buf_printf(b, "  // ---- out of reset: s_axis_tready is low while %s is low and "
                     "until\n  // the first clock edge after it rises (live_q, a "
                     "flop)\n"
                     "  reg  live_q;\n"
-                    "  always @(posedge clk or negedge rst_n) begin\n"
-                    "    if (!rst_n) live_q <= 1'b0;\n"
+                    "  always @(posedge clk or negedge %s) begin\n"
+                    "    if (!%s) live_q <= 1'b0;\n"
                     "    else        live_q <= 1'b1;\n"
-                    "  end\n\n");
+                    "  end\n\n", rn, rn, rn);
   bsq_buf_printf(
       b,
       "  // ---- frame check: the channel of the next beat, skipping the rest "
@@ -491,12 +494,12 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                  "  assign code_d     = en ? s_axis_tdata : code_q;\n\n",
                  F - 1, F - 1, cw - 1, cw - 1, x->tw - 1, x->tw - 1);
   bsq_buf_printf(b,
-                 "  always @(posedge clk or negedge rst_n) begin\n"
-                 "    if (!rst_n) begin\n"
+                 "  always @(posedge clk or negedge %s) begin\n"
+                 "    if (!%s) begin\n"
                  "      chan_q     <= %d'd0;\n      skip_q     <= 1'b0;\n"
                  "      err_q      <= 1'b0;\n      drops_q    <= %d'd0;\n"
                  "      in_valid_q <= 1'b0;\n",
-                 cw, db);
+                 rn, rn, cw, db);
   if (rst)
     bsq_buf_printf(b, "      in_chan_q  <= %d'd0;\n"
                       "      code_q     <= %d'd0;\n",
@@ -516,12 +519,12 @@ char *bsq_emit_serial_top(const bsq_design *d) {
   bsq_buf_printf(b,
                  "  // ---- shared quantizer and frame register\n"
                  "  %s_quant u_quant (\n"
-                 "    .clk      (clk),\n    .rst_n    (rst_n),\n"
+                 "    .clk      (clk),\n    .rst_n    (%s),\n"
                  "    .en       (en),\n    .valid_i  (in_valid_q),\n"
                  "    .chan_i   (in_chan_q),\n"
                  "    .code_i   (code_q),\n    .valid_o  (q_valid),\n"
                  "    .levels_o (q_levels)\n  );\n\n",
-                 d->opt.name);
+                 d->opt.name, rn);
   bsq_buf_printf(b, "  // ---- gearbox\n"
                     "  bsq_packer #(\n"
                     "    .FrameBits (FRAME_BITS),\n"
@@ -529,7 +532,7 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                     "    .Aligned   (ALIGNED)\n"
                     "  ) u_packer (\n"
                     "    .clk         (clk),\n"
-                    "    .rst_n       (rst_n),\n"
+                    "    .rst_n       (%s),\n"
                     "    .frame_valid (q_valid),\n"
                     "    .frame_ready (pk_ready),\n"
                     "    .frame_data  (q_levels),\n"
@@ -537,7 +540,7 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                     "    .word_ready  (m_axis_tready),\n"
                     "    .word_data   (m_axis_tdata),\n"
                     "    .word_last   (m_axis_tlast)\n"
-                    "  );\n\n");
+                    "  );\n\n", rn);
   bsq_buf_printf(b, "  assign en            = ~q_valid | pk_ready;\n"
                     "  assign s_axis_tready = en & live_q;\n"
                     "  assign frame_err_o   = err_q;\n"

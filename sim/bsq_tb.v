@@ -6,10 +6,15 @@
 // gaps and compares every output beat. No mid-stream reset here: the
 // expected words are precomputed, so the stream must be whole.
 //
+// Every cycle it checks the AXI4-Stream rules (bsq_tb_common.vh, shared
+// with bsq_serial_tb.v); its master holds a frame until the handshake.
+//
 // Parameters (iverilog -P bsq_tb.X=...): InBits, WordBits, NFrames,
-// NWords, StallPct (0..99, chance in percent that a valid or ready drops),
-// Seed. The DUT module is chosen with -DBSQ_TB_DUT=<name>_encoder.
-// Prints "RESULT frames=.. words=.. mismatches=.. cycles=.." and finishes.
+// NWords, StallPct (0..99, chance in percent that a valid or ready drops;
+// above 0 m_axis_tready is also held low for spans), Seed, FrameBits (B),
+// Aligned. The DUT module is chosen with -DBSQ_TB_DUT=<name>_encoder.
+// Prints "RESULT frames=.. words=.. mismatches=.. cycles=..
+// axi_violations=.." and finishes.
 
 `default_nettype none
 `timescale 1ns / 1ps
@@ -25,6 +30,8 @@ module bsq_tb;
   parameter integer NWords   = 1;
   parameter integer StallPct = 0;
   parameter integer Seed     = 1;
+  parameter integer FrameBits = 8;
+  parameter integer Aligned  = 1;
 
   reg                 clk;
   reg                 rst_n;
@@ -37,7 +44,6 @@ module bsq_tb;
   wire                m_axis_tlast;
 
   reg [InBits-1:0] frames [0:NFrames-1];
-  reg [WordBits:0] expect [0:(NWords > 0 ? NWords - 1 : 0)];
 
   `BSQ_TB_DUT dut (
     .clk           (clk),
@@ -51,68 +57,38 @@ module bsq_tb;
     .m_axis_tlast  (m_axis_tlast)
   );
 
-  integer next, nword, mismatches, cycle, idle, seed_q, stall;
-  reg in_fire, out_fire;
+  integer avail, due;
+
+`include "bsq_tb_common.vh"
 
   initial begin
     $readmemh("frames.hex", frames);
-    if (NWords > 0) $readmemh("expect.hex", expect);
-    seed_q = Seed;
-    next = 0;
-    nword = 0;
-    mismatches = 0;
-    cycle = 0;
-    idle = 0;
-    clk = 1'b0;
-    rst_n = 1'b0;
-    s_axis_tvalid = 1'b0;
     s_axis_tdata = {InBits{1'b0}};
-    m_axis_tready = 1'b0;
-    #10 clk = 1'b1;
-    #10 clk = 1'b0;
-    #10 clk = 1'b1;
-    #5 rst_n = 1'b1;
-    #5 clk = 1'b0;
-    while (idle < 64 + 4 * NWords / (NFrames > 0 ? NFrames : 1)) begin
+    due = -1;
+    tb_start;
+    while (tb_running(1'b0)) begin
       // inputs change with clk low, away from the rising edge
-      stall = $random(seed_q);
-      s_axis_tvalid = (next < NFrames) &&
-                      !(StallPct > 0 && ((stall & 32'h7fffffff) % 100) < StallPct);
+      tb_valid;
       if (next < NFrames) s_axis_tdata = frames[next];
-      stall = $random(seed_q);
-      m_axis_tready = !(StallPct > 0 && ((stall & 32'h7fffffff) % 100) < StallPct);
-      #5;
-      in_fire = s_axis_tvalid && s_axis_tready;
-      out_fire = m_axis_tvalid && m_axis_tready;
-      if (out_fire) begin
-        if (nword >= NWords) begin
-          mismatches = mismatches + 1;
-          if (mismatches <= 5)
-            $display("%%Error: cycle=%0d unexpected word GOT=0x%h", cycle,
-                     m_axis_tdata);
-        end else if ({m_axis_tlast, m_axis_tdata} !== expect[nword]) begin
-          mismatches = mismatches + 1;
-          if (mismatches <= 5)
-            $display("%%Error: cycle=%0d word=%0d GOT=0x%h tlast=%b EXP=0x%h tlast=%b",
-                     cycle, nword, m_axis_tdata, m_axis_tlast,
-                     expect[nword][WordBits-1:0], expect[nword][WordBits]);
-        end
-        nword = nword + 1;
-      end
-      if (in_fire) next = next + 1;
-      if (next >= NFrames && nword >= NWords && !m_axis_tvalid) idle = idle + 1;
-      if (cycle > 100 * (NFrames + NWords) + 1000) idle = 1 << 30;  // timeout
-      #5 clk = 1'b1;
-      #10 clk = 1'b0;
-      cycle = cycle + 1;
+      axis_ready;
+      #3;
+      axis_check(due);
+      tb_sample;
+      // the words the accepted frames complete; since when the oldest one
+      // not yet out is due
+      avail = Aligned ? next * ((FrameBits + WordBits - 1) / WordBits)
+                      : (next * FrameBits) / WordBits;
+      if (nword >= avail) due = -1;
+      else if (due < 0 || out_fire) due = cycle;
+      tb_tick;
     end
     if (next != NFrames || nword != NWords) begin
       mismatches = mismatches + 1;
       $display("%%Error: accepted %0d of %0d frames, saw %0d of %0d words",
                next, NFrames, nword, NWords);
     end
-    $display("RESULT frames=%0d words=%0d mismatches=%0d cycles=%0d",
-             next, nword, mismatches, cycle);
+    $display("RESULT frames=%0d words=%0d mismatches=%0d cycles=%0d axi_violations=%0d",
+             next, nword, mismatches, cycle, axi_violations);
     $finish;
   end
 endmodule

@@ -315,18 +315,82 @@ START_TEST(test_codegen_zero_bit_features_lint_clean) {
 }
 END_TEST
 
+/* Counts the occurrences of pat in s. */
+static int count_of(const char *s, const char *pat) {
+  int n = 0;
+  for (const char *p = s; (p = strstr(p, pat)) != NULL; p += strlen(pat)) n++;
+  return n;
+}
+
+/* --reset-sync on: a two-flop synchronizer in the top (flash and serial),
+ * the only register on rst_n itself, everything else on rst_n_s; recorded on
+ * the marker line and read back; off (the default) leaves the top as it
+ * was; bad values are refused. */
+START_TEST(test_codegen_reset_sync) {
+  int bits[3] = {3, 2, 4}, width[3] = {8, 5, 10}, sgn[3] = {0, 1, 0};
+  bsq_model m;
+  make_model(&m, 3, bits, width, sgn, 41);
+  char *dir = tu_tmpdir("gen-rsync");
+  for (int k = 0; k < 4; k++) {
+    bsq_gen_opts o, back;
+    bsq_gen_opts_default(&o);
+    ck_assert_int_eq(o.reset_sync, 0);
+    bsq_diag diag;
+    ck_assert_int_eq(bsq_gen_opts_set(&o, "arch", k & 2 ? "serial" : "flash",
+                                      &diag), 0);
+    ck_assert_int_eq(bsq_gen_opts_set(&o, "reset-sync", k & 1 ? "on" : "off",
+                                      &diag), 0);
+    bsq_design d;
+    ck_assert_int_eq(bsq_design_build(&d, &m, &o, &diag), 0);
+    char *top = bsq_emit_top(&d);
+    ck_assert_ptr_nonnull(top);
+    if (k & 1) {
+      ck_assert_ptr_nonnull(strstr(top, " reset_sync=on"));
+      ck_assert_ptr_nonnull(strstr(top, "rst_sync_q <= {rst_sync_q[0], 1'b1};"));
+      ck_assert_int_eq(count_of(top, "negedge rst_n)"), 1);
+      ck_assert_int_eq(count_of(top, "(rst_n)"), 0);
+      ck_assert_int_eq(count_of(top, "(rst_n_s)"), 2); /* quantizer, packer */
+    } else {
+      ck_assert_ptr_null(strstr(top, "reset_sync"));
+      ck_assert_ptr_null(strstr(top, "rst_n_s"));
+    }
+    char sub[16];
+    snprintf(sub, sizeof sub, "r%d", k);
+    char *out = file_in(dir, sub);
+    ck_assert_msg(bsq_gen_write(&d, BSQ_RTL_DIR, out, NULL, &diag) == 0, "%s",
+                  diag.msg);
+    char hash[17];
+    ck_assert_int_eq(bsq_gen_read_params(out, &back, hash, &diag), 0);
+    ck_assert_int_eq(back.reset_sync, o.reset_sync);
+    free(top);
+    free(out);
+    bsq_design_free(&d);
+  }
+  bsq_gen_opts o;
+  bsq_gen_opts_default(&o);
+  bsq_diag diag;
+  ck_assert_int_eq(bsq_gen_opts_set(&o, "reset-sync", "yes", &diag), BSQ_EINVAL);
+  ck_assert_ptr_nonnull(strstr(diag.msg, "reset-sync must be on or off"));
+  ck_assert_int_eq(o.reset_sync, 0);
+  free(dir);
+  bsq_model_free(&m);
+}
+END_TEST
+
 START_TEST(test_codegen_designs_lint_clean) {
   int bits[3] = {5, 2, 8}, width[3] = {9, 32, 3}, sgn[3] = {1, 0, 0};
   bsq_model m;
   make_model(&m, 3, bits, width, sgn, 21);
   char *dir = tu_tmpdir("lint");
   char *model = save_model(&m, dir);
-  const char *variants[4] = {
+  const char *variants[6] = {
       "--arch flash --word-bits 3 --mode aligned",
       "--arch search --word-bits 64 --mode continuous",
       "--arch flash --pipeline 0 --datapath-reset off",
-      "--arch search --pipeline 0 --datapath-reset off"};
-  for (int i = 0; i < 4; i++) {
+      "--arch search --pipeline 0 --datapath-reset off",
+      "--arch flash --reset-sync on",
+      "--arch serial --reset-sync on --datapath-reset off"};
+  for (int i = 0; i < 6; i++) {
     char args[1024], *out = NULL, *err = NULL;
     snprintf(args, sizeof args, "gen '%s' -o '%s/v%d' %s", model, dir, i,
              variants[i]);
@@ -569,6 +633,7 @@ Suite *codegen_suite(void) {
   tcase_add_test(tc, test_codegen_designs_lint_clean);
   tcase_add_test(tc, test_codegen_zero_bit_features_lint_clean);
   tcase_add_test(tc, test_codegen_rtl_choices);
+  tcase_add_test(tc, test_codegen_reset_sync);
   tcase_add_test(tc, test_codegen_tready_low_in_reset);
   tcase_add_loop_test(tc, test_codegen_packer_alone, 0,
                       (int)(sizeof PACKERS / sizeof PACKERS[0]));

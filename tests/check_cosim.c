@@ -58,6 +58,10 @@ static const design MATRIX[] = {
      "--datapath-reset off"},
     {10, 1, {4}, 1, {12}, 1, {0}, 32, "aligned", "search", 0.5,
      "friedman1:rows=400:seed=7", "--datapath-reset off"},
+    /* the reset synchronizer: the reset mid-stream asserts at once and is
+     * released two clocks later */
+    {4, 2, {3, 5}, 2, {10, 7}, 2, {0, 1}, 8, "continuous", "flash", 0.3,
+     NULL, "--reset-sync on"},
     /* serial: one code per beat, mixed bits, widths and signedness (and
      * test_cosim_serial_icarus_agrees) */
     {1, 1, {3}, 1, {7}, 1, {1}, 5, "continuous", "serial", 0.5, NULL, NULL},

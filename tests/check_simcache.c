@@ -259,6 +259,12 @@ START_TEST(test_simcache_changed_harness_rebuilds) {
   snprintf(alt, n, "%s// another harness\n", text);
   free(tu_write(sim, "harness.cpp", alt));
   free(alt);
+  /* its header, as it is */
+  snprintf(src, sizeof src, "%s/harness_common.h", PATHS.sim_dir);
+  char *hdr = tu_read(src, NULL);
+  ck_assert_ptr_nonnull(hdr);
+  free(tu_write(sim, "harness_common.h", hdr));
+  free(hdr);
   x.paths.sim_dir = sim;
   ck_assert_int_eq(simulate(&x, &cached), BSQ_OK);
   ck_assert_int_eq(cached, 0);
@@ -270,6 +276,49 @@ START_TEST(test_simcache_changed_harness_rebuilds) {
   ck_assert_int_eq(simulate(&x, &cached), BSQ_OK);
   ck_assert_int_eq(cached, 1);
   free(text);
+  fixture_free(&x);
+}
+END_TEST
+
+/* The harness's header is no Verilator argument, but part of the key: one
+ * byte changed in harness_common.h (beside an unchanged harness.cpp) builds
+ * afresh. */
+START_TEST(test_simcache_changed_header_byte_rebuilds) {
+  fixture x;
+  fixture_init(&x, "simcache-header");
+  int cached = -1;
+  ck_assert_int_eq(simulate(&x, &cached), BSQ_OK);
+  ck_assert_int_eq(cached, 0);
+  char sim[1200];
+  snprintf(sim, sizeof sim, "%s/sim", x.dir);
+  bsq_diag diag = {{0}};
+  ck_assert_int_eq(bsq_mkdir_p(sim, &diag), 0);
+  const char *names[] = {"harness.cpp", "harness_common.h"};
+  for (int i = 0; i < 2; i++) {
+    char src[1200];
+    snprintf(src, sizeof src, "%s/%s", PATHS.sim_dir, names[i]);
+    char *text = tu_read(src, NULL);
+    ck_assert_ptr_nonnull(text);
+    free(tu_write(sim, names[i], text));
+    free(text);
+  }
+  x.paths.sim_dir = sim;
+  /* a copy of the same files: the same key */
+  ck_assert_int_eq(simulate(&x, &cached), BSQ_OK);
+  ck_assert_int_eq(cached, 1);
+  /* one byte of a comment in the header */
+  char hdr[1300];
+  snprintf(hdr, sizeof hdr, "%s/harness_common.h", sim);
+  char *text = tu_read(hdr, NULL);
+  ck_assert_ptr_nonnull(text);
+  char *c = strstr(text, "// ");
+  ck_assert_ptr_nonnull(c);
+  c[3] = c[3] == 'x' ? 'y' : 'x';
+  free(tu_write(sim, "harness_common.h", text));
+  free(text);
+  ck_assert_int_eq(simulate(&x, &cached), BSQ_OK);
+  ck_assert_int_eq(cached, 0);
+  ck_assert_int_eq(count_entries(x.cache, "harness-"), 2);
   fixture_free(&x);
 }
 END_TEST
@@ -342,6 +391,7 @@ Suite *simcache_suite(void) {
   tcase_add_test(tc, test_simcache_same_design_is_not_rebuilt);
   tcase_add_test(tc, test_simcache_changed_rtl_byte_rebuilds);
   tcase_add_test(tc, test_simcache_changed_harness_rebuilds);
+  tcase_add_test(tc, test_simcache_changed_header_byte_rebuilds);
   tcase_add_test(tc, test_simcache_cli_no_cache_leaves_cache_alone);
   suite_add_tcase(s, tc);
   TCase *te = tcase_create("Errors");

@@ -42,6 +42,12 @@ static void result_init(bsq_sim_result *r) {
 
 /* A failed run's summary: BSQ_EMISMATCH. */
 static int mismatches(bsq_diag *diag, const char *sim, const bsq_sim_result *r) {
+  if (r->axi_violations)
+    return bsq_diag_set(diag, BSQ_EMISMATCH,
+                        "%s: %" PRIu64 " AXI4-Stream rule violations, %" PRIu64
+                        " mismatches in %" PRIu64 " words; %s",
+                        sim, r->axi_violations, r->mismatches, r->words,
+                        r->first_axi);
   return bsq_diag_set(diag, BSQ_EMISMATCH,
                       "%s: %" PRIu64 " mismatches in %" PRIu64 " words%s%s",
                       sim, r->mismatches, r->words, r->first[0] ? "; " : "",
@@ -80,7 +86,8 @@ static int read_result(const char *path, bsq_sim_result *r) {
                 {" total=", &r->total},
                 {" discarded_by_reset=", &r->discarded},
                 {" in_partial_word=", &r->partial},
-                {" cycles=", &r->cycles}};
+                {" cycles=", &r->cycles},
+                {" axi_violations=", &r->axi_violations}};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
       const char *p = strstr(sp, keys[k].key);
       *keys[k].v = p ? strtoull(p + strlen(keys[k].key), NULL, 10) : 0;
@@ -95,8 +102,17 @@ static int read_result(const char *path, bsq_sim_result *r) {
 /* The first mismatch from an %Error line of the harness
  *   %Error: FILE:LINE: cycle=C word=W GOT=.. tlast=.. EXP=.. tlast=..
  *           frame=F feature=f "name" code=c level EXP=e GOT=g
- * or of the testbench (cycle and word only). */
+ * or of the testbench (cycle and word only); a broken rule's line goes to
+ * first_axi. */
 static void read_first(const char *line, bsq_sim_result *r) {
+  /* a broken AXI4-Stream rule: "%Error: axi: cycle=C rule=NAME: ..." */
+  const char *axi = strstr(line, "axi: cycle=");
+  if (axi) {
+    if (!r->first_axi[0])
+      snprintf(r->first_axi, sizeof r->first_axi, "%.*s",
+               (int)strcspn(axi, "\r\n"), axi);
+    return;
+  }
   if (r->first[0] || !strstr(line, " cycle=")) return;
   snprintf(r->first, sizeof r->first, "%.*s", (int)strcspn(line, "\r\n"),
            line);
@@ -182,7 +198,8 @@ static void key_tools(bsq_cachekey *k, const char *trace_flag) {
 
 /* The harness's key: the tools, then every argument of the Verilator run
  * (a file by its bytes, the build directory left out), our makefile, the
- * link line, the library's headers and the library itself. */
+ * link line, the headers next to the harness, the library's headers and
+ * the library itself. */
 static int key_harness(bsq_cachekey *k, char *const vargv[], const char *obj,
                        const char *trace_flag, const char *mk,
                        const char *ldlibs, const char *san_ld,
@@ -202,6 +219,8 @@ static int key_harness(bsq_cachekey *k, char *const vargv[], const char *obj,
   bsq_cachekey_add_str(k, "makefile", mk);
   bsq_cachekey_add_str(k, "ldlibs", ldlibs);
   bsq_cachekey_add_str(k, "ldflags", san_ld);
+  /* the harness's own headers (harness_common.h) are no Verilator argument */
+  if (!rc) rc = bsq_cachekey_add_dir(k, tp->sim_dir, ".h", diag);
   if (!rc) rc = bsq_cachekey_add_dir(k, tp->include_dir, ".h", diag);
   if (!rc) rc = bsq_cachekey_add_file(k, tp->model_lib, diag);
   return rc;
@@ -437,14 +456,26 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   snprintf(p_st, sizeof p_st, "-Pbsq_tb.StallPct=%d",
            (int)lround(j->backpressure * 100.0));
   snprintf(p_sd, sizeof p_sd, "-Pbsq_tb.Seed=%d", (int)(j->seed & 0x7fffffff));
-  char *argv[] = {"iverilog", "-g2001", "-o", vvp, "-s", "bsq_tb", dut,
-                  p_in, p_k, p_nf, p_nw, p_st, p_sd, tb, f_top, f_quant,
-                  f_pk, NULL, NULL, NULL};
-  if (serial) { /* the expected error flag and drop count, before the files */
-    memmove(&argv[15], &argv[13], 4 * sizeof argv[0]);
-    argv[13] = p_err;
-    argv[14] = p_drops;
+  char p_b[64], p_al[64], inc[4200];
+  snprintf(p_b, sizeof p_b, "-Pbsq_tb.FrameBits=%d", m->enc.B);
+  snprintf(p_al, sizeof p_al, "-Pbsq_tb.Aligned=%d",
+           j->opt.mode == BSQ_MODE_ALIGNED);
+  bsq_pathf(inc, sizeof inc, "-I%s", j->paths->sim_dir); /* bsq_tb_common.vh */
+  char *argv[24] = {"iverilog", "-g2001", "-o", vvp, "-s", "bsq_tb", inc, dut,
+                    p_in, p_k, p_nf, p_nw, p_st, p_sd};
+  int na = 14;
+  if (serial) { /* the expected error flag and drop count */
+    argv[na++] = p_err;
+    argv[na++] = p_drops;
+  } else { /* the frame layout, for when a word is due */
+    argv[na++] = p_b;
+    argv[na++] = p_al;
   }
+  argv[na++] = tb;
+  argv[na++] = f_top;
+  argv[na++] = f_quant;
+  argv[na++] = f_pk;
+  argv[na] = NULL;
   remove(log);
   double tb0 = bsq_now();
   int st = bsq_run(argv, NULL, log, log);
@@ -472,7 +503,8 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   r->seconds = t1 - t0;
   r->accepted = r->frames;
   r->total = serial ? j->beats->n : s->n;
-  r->ok = r->mismatches == 0 && r->frames == r->total && r->words == nwords;
+  r->ok = r->mismatches == 0 && r->axi_violations == 0 &&
+          r->frames == r->total && r->words == nwords;
   if (r->ok) return BSQ_OK;
   return mismatches(diag, "icarus", r);
 }
@@ -483,6 +515,7 @@ void bsq_sim_cfg_default(bsq_sim_cfg *c) {
   memset(c, 0, sizeof *c);
   bsq_gen_opts_default(&c->opt);
   c->frames = 10000;
+  c->backpressure = 0.3;
   c->sweep = c->reset = 1;
   c->seed = 1;
   c->drop_word = UINT64_MAX;
@@ -598,12 +631,14 @@ static double sim_ratio(const bsq_sim_cfg *c, const bsq_sim_report *r) {
 static void json_result(bsq_buf *b, const char *key, const bsq_sim_result *r) {
   bsq_buf_printf(b,
                  "\"%s\": {\"frames\": %" PRIu64 ", \"words\": %" PRIu64
-                 ", \"mismatches\": %" PRIu64 ", \"accepted\": %" PRIu64
+                 ", \"mismatches\": %" PRIu64 ", \"axi_violations\": %" PRIu64
+                 ", \"accepted\": %" PRIu64
                  ", \"total\": %" PRIu64 ", \"discarded_by_reset\": %" PRIu64
                  ", \"in_partial_word\": %" PRIu64 ", \"cycles\": %" PRIu64
                  ", \"seconds\": %.6f, \"frames_per_s\": %.1f, "
                  "\"build_seconds\": %.3f, \"cached\": %s, \"pass\": %s}, ",
-                 key, r->frames, r->words, r->mismatches, r->accepted,
+                 key, r->frames, r->words, r->mismatches, r->axi_violations,
+                 r->accepted,
                  r->total, r->discarded, r->partial, r->cycles, r->seconds,
                  bsq_sim_fps(r), r->build_seconds, r->cached ? "true" : "false",
                  r->ok ? "true" : "false");
@@ -648,6 +683,10 @@ static void text_result(bsq_buf *b, const char *sim, const bsq_sim_result *r) {
                    r->discarded, r->partial);
   bsq_buf_printf(b, "\n  words checked   %" PRIu64 "\n", r->words);
   bsq_buf_printf(b, "  mismatches      %" PRIu64 "\n", r->mismatches);
+  bsq_buf_printf(b, "  AXI4-Stream     %s", r->axi_violations ? "" : "rules kept\n");
+  if (r->axi_violations)
+    bsq_buf_printf(b, "%" PRIu64 " rule violations (%s)\n", r->axi_violations,
+                   r->first_axi);
   bsq_buf_printf(b, "  frames/s        %.0f (%" PRIu64 " cycles in %.3f s)\n",
                  bsq_sim_fps(r), r->cycles, r->seconds);
   bsq_buf_printf(b, "  result          %s\n", r->ok ? "PASS" : "FAIL");

@@ -24,6 +24,7 @@ typedef struct {
   int ok;              /* ... and every word and frame checked out */
   uint64_t frames, words, mismatches, accepted, total, discarded, partial,
       cycles;
+  uint64_t axi_violations; /* broken AXI4-Stream rules (sim/harness_common.h) */
   double seconds;      /* simulation time (not the build) */
   double build_seconds; /* building the simulator, or finding it cached */
   int cached;          /* Verilator: the harness came from the cache */
@@ -31,6 +32,7 @@ typedef struct {
   int64_t first_cycle, first_word, first_frame, first_code;
   int first_feature, first_exp_level, first_got_level;
   char first[512];     /* its %Error line, "" when there was none */
+  char first_axi[512]; /* the first broken rule's %Error line, or "" */
   char error[512];     /* why there is no result, when there is none */
 } bsq_sim_result;
 
@@ -79,7 +81,7 @@ typedef struct {
   uint64_t frames;         /* random frames and at most this many data set
                               frames (default 10000) */
   int sweep, reset;        /* code sweep, reset mid-stream (default 1, 1) */
-  double backpressure;     /* default 0 */
+  double backpressure;     /* default 0.3 (0: no stalls at all) */
   uint64_t seed;           /* default 1 */
   uint64_t drop_word;      /* default UINT64_MAX */
   const char *trace;       /* default NULL */
