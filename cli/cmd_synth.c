@@ -30,11 +30,19 @@ static void usage(FILE *f) {
 "registered -> quantizers -> levels registered; the packer is not\n"
 "included) with open tools, next to a naive reference generated from the\n"
 "same thresholds (level = sum of x > T terms, registered in and out), and\n"
-"reports every figure with its ratio to the naive one:\n"
+"reports every figure with its ratio to the naive one. Beside each flash\n"
+"and search bank it measures the whole encoder (NAME_<arch>_encoder as\n"
+"`bsq gen` writes it: input register, quantizers, packer, handshake;\n"
+"32-bit words, aligned) on the generic, ice40 and cmos targets, with its\n"
+"ratio to the bank:\n"
 "  generic  yosys synth: cells by type\n"
-"  ice40    yosys synth_ice40, nextpnr-ice40 --hx8k --package ct256:\n"
-"           logic cells, carry cells, flip-flops, Fmax (median over seeds\n"
-"           1..N); skipped with a note when nextpnr-ice40 is absent\n"
+"  ice40    yosys synth_ice40, nextpnr-ice40 --hx8k --package ct256\n"
+"           --freq (--clock-mhz, default 100): logic cells, carry cells,\n"
+"           flip-flops, Fmax (median over seeds 1..N) and the slack at\n"
+"           --freq; an encoder with more ports than the device's 206 pins\n"
+"           is placed inside a wrapper that shifts its codes in and its\n"
+"           words out on one pin each; skipped with a note when\n"
+"           nextpnr-ice40 is absent\n"
 "  cmos     yosys abc -g cmos2, stat -tech cmos: transistor estimate\n"
 "  asic     yosys dfflibmap + abc -liberty: area, cells and flip-flops by\n"
 "           type; OpenSTA: critical path, Fmax, slack; Icarus gate-level\n"
@@ -82,7 +90,8 @@ static void usage(FILE *f) {
 "                 gate-level check (needed with --liberty)\n"
 "  --clock-mhz F  asic: the clock the slack is reported at (default: one\n"
 "                 frame per clock at --frame-rate, serial F clocks per\n"
-"                 frame); auto: the clock the design runs at\n"
+"                 frame); ice40: nextpnr's --freq (default 100); auto:\n"
+"                 the clock the design runs at\n"
 "  --frame-rate HZ  asic: frames per second for power and energy (default\n"
 "                 1e6); auto: the rate the encoder must meet (required)\n"
 "  --frames N     asic: frames simulated at gate level (default 1000)\n"
@@ -264,6 +273,16 @@ int cmd_synth(int argc, char **argv) {
     cli_error("synth", "%s: no model.json: not a directory written by `bsq "
                        "synth MODEL.json --keep DIR`", input);
     return BSQ_EXIT_INPUT;
+  }
+  /* the packer RTL, for the whole encoders (generated ones only: a kept
+   * directory has its own copy) */
+  bsq_tool_paths paths;
+  char packer_v[4200];
+  if (!from_dir) {
+    int prc = cli_tool_paths("synth", CLI_NEED_RTL, &paths);
+    if (prc) return prc;
+    snprintf(packer_v, sizeof packer_v, "%s/bsq_packer.v", paths.rtl_dir);
+    j.packer_v = packer_v;
   }
   bsq_model m;
   bsq_diag diag = {{0}};

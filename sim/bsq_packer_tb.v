@@ -7,21 +7,34 @@
 //
 //   iverilog -g2001 -Pbsq_packer_tb.FrameBits=37 -Pbsq_packer_tb.WordBits=5
 //            -Pbsq_packer_tb.Aligned=1 sim/bsq_packer_tb.v rtl/bsq_packer.v
-// Prints "RESULT frames=.. words=.. mismatches=.." and finishes.
+// Prints "RESULT frames=.. words=.. mismatches=.." and finishes. With
+// Standalone=0 it finishes nothing: it raises `done` with the mismatch
+// count in `fails` (sim/bsq_packer_sweep_tb.v runs many side by side).
+// With the output always ready, a frame wider than a word (padded, in
+// aligned mode) must keep word_valid high every cycle.
 
 `default_nettype none
 `timescale 1ns / 1ps
 
-module bsq_packer_tb;
-  parameter integer FrameBits = 8;
-  parameter integer WordBits  = 8;
-  parameter integer Aligned   = 0;
-  parameter integer NFrames   = 400;
-  parameter integer StallPct  = 30;
-  parameter integer Seed      = 7;
+module bsq_packer_tb #(
+  parameter integer FrameBits  = 8,
+  parameter integer WordBits   = 8,
+  parameter integer Aligned    = 0,
+  parameter integer Arch       = 0,  // the packer's datapath (0 its own choice)
+  parameter integer NFrames    = 400,
+  parameter integer StallPct   = 30,
+  parameter integer Seed       = 7,
+  parameter integer Standalone = 1,
+  parameter integer FastCycles = 100,  // cycles without stalls at the start
+  parameter integer QBits      = 1 << 16  // reference queue, far above in flight
+) (
+  output reg         done,
+  output reg [31:0]  fails
+);
 
-  localparam integer QBITS = 1 << 16;  // reference queue, far above in flight
+  localparam integer QBITS = QBits;
   localparam integer WPF   = (FrameBits + WordBits - 1) / WordBits;
+  localparam integer PAD   = (Aligned != 0) ? WPF * WordBits : FrameBits;
 
   reg                  clk;
   reg                  rst_n;
@@ -36,7 +49,8 @@ module bsq_packer_tb;
   bsq_packer #(
     .FrameBits (FrameBits),
     .WordBits  (WordBits),
-    .Aligned   (Aligned)
+    .Aligned   (Aligned),
+    .Arch      (Arch)
   ) dut (
     .clk         (clk),
     .rst_n       (rst_n),
@@ -66,6 +80,8 @@ module bsq_packer_tb;
   endtask
 
   initial begin
+    done = 1'b0;
+    fails = 32'd0;
     seed_q = Seed;
     head = 0;
     tail = 0;
@@ -85,10 +101,10 @@ module bsq_packer_tb;
     #5 rst_n = 1'b1;
     #5 clk = 1'b0;
     while (idle < 8 * WPF + 16) begin
-      // the first 100 cycles run without stalls (throughput check)
+      // the first FastCycles cycles run without stalls (throughput check)
       if (nframes != prev_frames) new_frame;  // after the edge took the last
       prev_frames = nframes;
-      stall_phase = cycle >= 100 && StallPct > 0;
+      stall_phase = cycle >= FastCycles && StallPct > 0;
       r = $random(seed_q);
       frame_valid = nframes < NFrames &&
                     !(stall_phase && ((r & 32'h7fffffff) % 100) < StallPct);
@@ -127,9 +143,17 @@ module bsq_packer_tb;
           end
         nframes = nframes + 1;
       end
-      if (cycle == 60 && FrameBits <= WordBits && nframes < 58) begin
+      if (cycle >= 8 && cycle < FastCycles && PAD > WordBits && !word_valid &&
+          nframes < NFrames) begin
         mismatches = mismatches + 1;
-        $display("%%Error: only %0d frames in 60 unstalled cycles", nframes);
+        if (mismatches <= 5)
+          $display("%%Error: cycle=%0d output idle with frames offered", cycle);
+      end
+      if (cycle == FastCycles - 1 && FrameBits <= WordBits &&
+          nframes < FastCycles - 2 && nframes < NFrames) begin
+        mismatches = mismatches + 1;
+        $display("%%Error: only %0d frames in %0d unstalled cycles", nframes,
+                 FastCycles);
       end
       if (nframes >= NFrames && !word_valid) idle = idle + 1;
       if (cycle > 200 * NFrames * (WPF + 1)) idle = 1 << 30;  // timeout
@@ -143,9 +167,16 @@ module bsq_packer_tb;
       $display("%%Error: %0d of %0d frames accepted, %0d bits left over",
                nframes, NFrames, tail - head);
     end
-    $display("RESULT frames=%0d words=%0d mismatches=%0d cycles=%0d", nframes,
-             nwords, mismatches, cycle);
-    $finish;
+    if (Standalone != 0) begin
+      $display("RESULT frames=%0d words=%0d mismatches=%0d cycles=%0d", nframes,
+               nwords, mismatches, cycle);
+      $finish;
+    end
+    if (mismatches != 0)
+      $display("%%Error: B=%0d K=%0d aligned=%0d arch=%0d: %0d mismatches",
+               FrameBits, WordBits, Aligned, Arch, mismatches);
+    fails = mismatches;
+    done = 1'b1;
   end
 endmodule
 

@@ -570,6 +570,30 @@ START_TEST(test_codegen_packer_alone) {
 }
 END_TEST
 
+/* Every frame width and word width from 1 to 16 bits, both modes, both
+ * datapaths, in one Icarus run (sim/bsq_packer_sweep_tb.v): each packer
+ * against its own bit-queue reference under random stalls, with the
+ * throughput checks. */
+START_TEST(test_codegen_packer_sweep) {
+  char *dir = tu_tmpdir("packer_sweep");
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && iverilog -g2001 -Wall -s bsq_packer_sweep_tb -o sw.vvp "
+           "'%s/sim/bsq_packer_sweep_tb.v' '%s/sim/bsq_packer_tb.v' "
+           "'%s/rtl/bsq_packer.v' >build.log 2>&1 && vvp -n sw.vvp >run.log",
+           dir, BSQ_SOURCE_DIR, BSQ_SOURCE_DIR, BSQ_SOURCE_DIR);
+  ck_assert_int_eq(system(cmd), 0);
+  char *log = file_in(dir, "run.log");
+  char *text = tu_read(log, NULL);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_msg(strstr(text, "SWEEP configs=1024 failed=0\n") != NULL, "%s",
+                text);
+  free(text);
+  free(log);
+  free(dir);
+}
+END_TEST
+
 /* ---- Limits ----------------------------------------------------------------- */
 
 static const struct {
@@ -637,6 +661,7 @@ Suite *codegen_suite(void) {
   tcase_add_test(tc, test_codegen_tready_low_in_reset);
   tcase_add_loop_test(tc, test_codegen_packer_alone, 0,
                       (int)(sizeof PACKERS / sizeof PACKERS[0]));
+  tcase_add_test(tc, test_codegen_packer_sweep);
   suite_add_tcase(s, tc);
   TCase *tl = tcase_create("Limits");
   tcase_add_loop_test(tl, test_codegen_name_rules, 0,

@@ -190,6 +190,67 @@ START_TEST(test_synth_all_targets_tiny_design) {
     ck_assert_int_eq(cJSON_GetArraySize(seeds), 1);
   }
   ck_assert_ptr_null(cJSON_GetObjectItem(j, "equivalent")); /* no --prove */
+  /* the whole encoders beside the banks: they hold the bank's quantizers
+   * and registers plus the packer's, on every target; nextpnr aimed at
+   * the default clock and the slack is measured against it */
+  const cJSON *eu = tu_json_field(j, "encoder_unit");
+  ck_assert_int_eq((int)tu_json_num(eu, "word_bits"), 32);
+  ck_assert(cJSON_IsFalse(tu_json_field(eu, "io_wrapper")));
+  for (int a = 0; a < 2; a++) {
+    const cJSON *o = tu_json_field(j, archs[a]);
+    const cJSON *e = tu_json_field(o, "encoder");
+    ck_assert_double_gt(tu_json_num(e, "dffs"), tu_json_num(o, "dffs"));
+    ck_assert_double_ge(tu_json_num(e, "logic_cells"), tu_json_num(e, "dffs"));
+    ck_assert_double_gt(tu_json_num(e, "cells_generic"),
+                        tu_json_num(o, "cells_generic"));
+    ck_assert_double_gt(tu_json_num(e, "transistors"),
+                        tu_json_num(o, "transistors"));
+    double fmax = tu_json_num(e, "fmax_mhz");
+    ck_assert_double_gt(fmax, 1.0);
+    ck_assert_double_eq(tu_json_num(e, "freq_mhz"), 100.0);
+    ck_assert_double_eq_tol(tu_json_num(e, "slack_ns"), 10.0 - 1000.0 / fmax,
+                            1e-3);
+    ck_assert_double_eq(tu_json_num(o, "freq_mhz"), 100.0);
+    ck_assert(cJSON_IsFalse(tu_json_field(e, "io_wrapped")));
+    ck_assert_double_eq_tol(
+        tu_json_num(tu_json_field(e, "ratio_to_bank"), "logic_cells"),
+        tu_json_num(e, "logic_cells") / tu_json_num(o, "logic_cells"), 1e-3);
+  }
+  ck_assert_ptr_null(cJSON_GetObjectItem(tu_json_field(j, "naive"), "encoder"));
+  cJSON_Delete(j);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+/* An encoder with more ports than the iCE40 has pins (7 x 32-bit codes):
+ * placed and routed inside its I/O wrapper, whose shift registers add a
+ * flip-flop, so a logic cell, per input and output bit; nextpnr aims at
+ * --clock-mhz. */
+START_TEST(test_synth_encoder_io_wrapper) {
+  int bits[1] = {1}, width[1] = {32}, sgn[1] = {0};
+  char *dir = tu_tmpdir("synth-io");
+  char *model = make_model(dir, 7, bits, 1, width, 1, sgn, 1, 5);
+  char args[2048], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "synth '%s' --arch flash --target ice40 --seeds 1 --clock-mhz 80 "
+           "--json", model);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  cJSON *j = cJSON_Parse(out);
+  ck_assert_ptr_nonnull(j);
+  const cJSON *eu = tu_json_field(j, "encoder_unit");
+  ck_assert_int_eq((int)tu_json_num(eu, "ports"), 7 * 32 + 32 + 7);
+  ck_assert(cJSON_IsTrue(tu_json_field(eu, "io_wrapper")));
+  const cJSON *e = tu_json_field(tu_json_field(j, "flash"), "encoder");
+  ck_assert(cJSON_IsTrue(tu_json_field(e, "io_wrapped")));
+  ck_assert_double_ge(tu_json_num(e, "logic_cells"),
+                      tu_json_num(e, "dffs") + 7 * 32 + 32);
+  ck_assert_double_eq(tu_json_num(e, "freq_mhz"), 80.0);
+  ck_assert_double_eq_tol(tu_json_num(e, "slack_ns"),
+                          12.5 - 1000.0 / tu_json_num(e, "fmax_mhz"), 1e-3);
   cJSON_Delete(j);
   free(out);
   free(err);
@@ -521,6 +582,7 @@ Suite *synth_suite(void) {
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_synth_report_fields_and_proof);
   tcase_add_test(tc, test_synth_all_targets_tiny_design);
+  tcase_add_test(tc, test_synth_encoder_io_wrapper);
   tcase_add_test(tc, test_synth_serial_and_auto);
   suite_add_tcase(s, tc);
   TCase *te = tcase_create("Errors");

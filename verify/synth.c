@@ -65,21 +65,47 @@ static long json_long(const cJSON *o, const char *key) {
   return -1;
 }
 
+/* The files and top of a unit: the bank (quant + bank), the whole
+ * encoder (quant + encoder + packer) or the encoder in its I/O wrapper. */
 static void read_files(char *out, size_t cap, const char *dir, const char *name,
-                       int arch) {
-  bsq_pathf(out, cap, "read_verilog %s/%s_%s_quant.v %s/%s_%s_bank.v",
-            dir, name, ARCH(arch), dir, name, ARCH(arch));
+                       int arch, int unit) {
+  if (unit == BSQ_UNIT_BANK)
+    bsq_pathf(out, cap, "read_verilog %s/%s_%s_quant.v %s/%s_%s_bank.v",
+              dir, name, ARCH(arch), dir, name, ARCH(arch));
+  else if (unit == BSQ_UNIT_ENC)
+    bsq_pathf(out, cap,
+              "read_verilog %s/%s_%s_quant.v %s/%s_%s_encoder.v "
+              "%s/bsq_packer.v",
+              dir, name, ARCH(arch), dir, name, ARCH(arch), dir);
+  else
+    bsq_pathf(out, cap,
+              "read_verilog %s/%s_%s_quant.v %s/%s_%s_encoder.v "
+              "%s/bsq_packer.v %s/%s_%s_io.v",
+              dir, name, ARCH(arch), dir, name, ARCH(arch), dir, dir, name,
+              ARCH(arch));
+}
+
+static void top_name(char *out, size_t cap, const char *name, int arch,
+                     int unit) {
+  snprintf(out, cap, "%s_%s_%s", name, ARCH(arch),
+           unit == BSQ_UNIT_BANK ? "bank"
+           : unit == BSQ_UNIT_ENC ? "encoder" : "io");
+}
+
+static const char *unit_tag(int unit) {
+  return unit == BSQ_UNIT_BANK ? "" : "_enc";
 }
 
 int bsq_synth_generic(const char *dir, const char *work, const char *name,
-                      int arch, bsq_synth_arch *r, bsq_diag *diag) {
-  char rd[9000], script[16384], js[4096], tag[32];
-  read_files(rd, sizeof rd, dir, name, arch);
-  snprintf(tag, sizeof tag, "%s_generic", ARCH(arch));
+                      int arch, int unit, bsq_synth_arch *r, bsq_diag *diag) {
+  char rd[24000], script[32768], js[4096], tag[32], top[160];
+  read_files(rd, sizeof rd, dir, name, arch, unit);
+  top_name(top, sizeof top, name, arch, unit);
+  snprintf(tag, sizeof tag, "%s%s_generic", ARCH(arch), unit_tag(unit));
   bsq_pathf(js, sizeof js, "%s/%s.json", work, tag);
   bsq_pathf(script, sizeof script,
-            "%s\nsynth -flatten -top %s_%s_bank\ntee -q -o %s stat -json\n", rd,
-            name, ARCH(arch), js);
+            "%s\nsynth -flatten -top %s\ntee -q -o %s stat -json\n", rd,
+            top, js);
   int rc = run_yosys(work, tag, script, diag);
   if (rc) return rc;
   cJSON *root = read_json(js);
@@ -98,17 +124,18 @@ int bsq_synth_generic(const char *dir, const char *work, const char *name,
 }
 
 int bsq_synth_cmos(const char *dir, const char *work, const char *name,
-                   int arch, bsq_synth_arch *r, bsq_diag *diag) {
-  char rd[9000], script[16384], js[4096], tag[32];
-  read_files(rd, sizeof rd, dir, name, arch);
-  snprintf(tag, sizeof tag, "%s_cmos", ARCH(arch));
+                   int arch, int unit, bsq_synth_arch *r, bsq_diag *diag) {
+  char rd[24000], script[32768], js[4096], tag[32], top[160];
+  read_files(rd, sizeof rd, dir, name, arch, unit);
+  top_name(top, sizeof top, name, arch, unit);
+  snprintf(tag, sizeof tag, "%s%s_cmos", ARCH(arch), unit_tag(unit));
   bsq_pathf(js, sizeof js, "%s/%s.json", work, tag);
   /* async2sync + dffunmap: plain $_DFF_P_ flops, which stat -tech cmos
    * counts (it leaves reset and enable flops out, as "+"). */
   bsq_pathf(script, sizeof script,
-            "%s\nsynth -flatten -top %s_%s_bank\nasync2sync\ndffunmap\n"
+            "%s\nsynth -flatten -top %s\nasync2sync\ndffunmap\n"
             "abc -g cmos2\nopt_clean\ntee -q -o %s stat -json -tech cmos\n",
-            rd, name, ARCH(arch), js);
+            rd, top, js);
   int rc = run_yosys(work, tag, script, diag);
   if (rc) return rc;
   cJSON *root = read_json(js);
@@ -131,18 +158,19 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-int bsq_synth_ice40(const char *dir, const char *work, const char *name,
-                    int arch, int seeds, bsq_synth_arch *r, char *pnr_note,
-                    size_t note_cap, bsq_diag *diag) {
-  char rd[9000], script[16384], js[4096], net[4096], tag[32];
-  read_files(rd, sizeof rd, dir, name, arch);
-  snprintf(tag, sizeof tag, "%s_ice40", ARCH(arch));
+/* Yosys synth_ice40 of one unit: its cell counts into r, its netlist to
+ * net. */
+static int ice40_cells(const char *dir, const char *work, const char *name,
+                       int arch, int unit, const char *tag, const char *net,
+                       bsq_synth_arch *r, bsq_diag *diag) {
+  char rd[24000], script[32768], js[4096], top[160];
+  read_files(rd, sizeof rd, dir, name, arch, unit);
+  top_name(top, sizeof top, name, arch, unit);
   bsq_pathf(js, sizeof js, "%s/%s.json", work, tag);
-  bsq_pathf(net, sizeof net, "%s/%s_net.json", work, tag);
   bsq_pathf(script, sizeof script,
-            "%s\nsynth_ice40 -flatten -top %s_%s_bank -json %s\n"
+            "%s\nsynth_ice40 -flatten -top %s -json %s\n"
             "tee -q -o %s stat -json\n",
-            rd, name, ARCH(arch), net, js);
+            rd, top, net, js);
   int rc = run_yosys(work, tag, script, diag);
   if (rc) return rc;
   cJSON *root = read_json(js);
@@ -162,18 +190,51 @@ int bsq_synth_ice40(const char *dir, const char *work, const char *name,
     else if (!strncmp(c->string, "SB_RAM", 6)) r->brams += n;
   }
   cJSON_Delete(root);
+  return BSQ_OK;
+}
+
+int bsq_synth_ice40(const char *dir, const char *work, const char *name,
+                    int arch, int unit, int seeds, double freq_mhz,
+                    bsq_synth_arch *r, char *pnr_note, size_t note_cap,
+                    bsq_diag *diag) {
+  char net[4096], tag[32];
+  snprintf(tag, sizeof tag, "%s%s_ice40", ARCH(arch), unit_tag(unit));
+  bsq_pathf(net, sizeof net, "%s/%s_net.json", work, tag);
+  int rc = ice40_cells(dir, work, name, arch,
+                       unit == BSQ_UNIT_BANK ? unit : BSQ_UNIT_ENC, tag, net,
+                       r, diag);
+  if (rc) return rc;
+  if (unit == BSQ_UNIT_ENC_IO && seeds > 0) {
+    /* the counts are the encoder's own; place and route the wrapped one */
+    bsq_synth_arch w;
+    char wtag[40];
+    snprintf(wtag, sizeof wtag, "%s_io_ice40", ARCH(arch));
+    bsq_pathf(net, sizeof net, "%s/%s_net.json", work, wtag);
+    if ((rc = ice40_cells(dir, work, name, arch, unit, wtag, net, &w, diag)))
+      return rc;
+    r->io_wrapped = 1;
+  }
+  char freq[32];
+  snprintf(freq, sizeof freq, "%.6g", freq_mhz);
+  r->freq_mhz = freq_mhz;
+  r->slack_ns = -1e9;
   /* place and route, one run per seed */
   r->nseeds = 0;
   r->fmax_mhz = -1;
   r->logic_cells = -1;
   for (int s = 1; s <= seeds && s <= BSQ_SYNTH_MAX_SEEDS; s++) {
     char rep[4096], log[4096], seed[16];
-    bsq_pathf(rep, sizeof rep, "%s/%s_pnr_seed%d.json", work, ARCH(arch), s);
-    bsq_pathf(log, sizeof log, "%s/%s_pnr_seed%d.log", work, ARCH(arch), s);
+    bsq_pathf(rep, sizeof rep, "%s/%s%s_pnr_seed%d.json", work, ARCH(arch),
+              unit_tag(unit), s);
+    bsq_pathf(log, sizeof log, "%s/%s%s_pnr_seed%d.log", work, ARCH(arch),
+              unit_tag(unit), s);
     snprintf(seed, sizeof seed, "%d", s);
     remove(log);
+    /* --freq: the clock the placer and router aim at; missing it is not
+     * an error (the slack says by how much) */
     char *argv[] = {"nextpnr-ice40", "--hx8k", "--package", "ct256",
-                    "--json", net, "--seed", seed, "--report", rep,
+                    "--json", net, "--seed", seed, "--freq", freq,
+                    "--timing-allow-fail", "--report", rep,
                     "--log", log, "-q", NULL};
     int st = bsq_run(argv, NULL, "/dev/null", "/dev/null");
     if (st == 127) {
@@ -196,9 +257,10 @@ int bsq_synth_ice40(const char *dir, const char *work, const char *name,
         fclose(lf);
       }
       snprintf(pnr_note, note_cap,
-               "nextpnr-ice40 could not place and route the %s bank (seed %d, "
+               "nextpnr-ice40 could not place and route the %s %s (seed %d, "
                "exit %d%s%s): no logic cells or Fmax for it; log %s",
-               ARCH(arch), s, st, last[0] ? ": " : "", last, log);
+               ARCH(arch), unit == BSQ_UNIT_BANK ? "bank" : "encoder", s, st,
+               last[0] ? ": " : "", last, log);
       r->nseeds = 0;
       r->logic_cells = -1;
       return BSQ_OK;
@@ -225,10 +287,13 @@ int bsq_synth_ice40(const char *dir, const char *work, const char *name,
   double sorted[BSQ_SYNTH_MAX_SEEDS];
   memcpy(sorted, r->fmax_seed, sizeof(double) * (size_t)r->nseeds);
   qsort(sorted, (size_t)r->nseeds, sizeof(double), cmp_double);
-  if (r->nseeds > 0)
+  if (r->nseeds > 0) {
     r->fmax_mhz = r->nseeds % 2
                       ? sorted[r->nseeds / 2]
                       : 0.5 * (sorted[r->nseeds / 2 - 1] + sorted[r->nseeds / 2]);
+    /* worst register-to-register slack at --freq, of the median run */
+    r->slack_ns = 1000.0 / freq_mhz - 1000.0 / r->fmax_mhz;
+  }
   return BSQ_OK;
 }
 

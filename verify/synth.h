@@ -30,6 +30,20 @@
 #define BSQ_SYNTH_MAX_SEEDS 9
 #define BSQ_SYNTH_MAX_NOTES 8
 
+/* What is synthesized: the quantizer bank, or the whole encoder (the
+ * quantizers, the packer and the AXI4-Stream handshake, NAME_<arch>_encoder
+ * as `bsq gen` writes it); ENC_IO: the encoder, placed and routed inside
+ * its I/O wrapper NAME_<arch>_io (when its ports outnumber the iCE40's
+ * pins). */
+enum { BSQ_UNIT_BANK = 0, BSQ_UNIT_ENC = 1, BSQ_UNIT_ENC_IO = 2 };
+
+/* iCE40 HX8K ct256 user I/O: an encoder with more ports is placed and
+ * routed in its I/O wrapper. */
+#define BSQ_ICE40_IO 206
+
+/* nextpnr-ice40's target clock without --clock-mhz. */
+#define BSQ_ICE40_DEFAULT_MHZ 100.0
+
 /* Figures for one architecture; -1 (or < 0 for doubles) = not measured. */
 typedef struct {
   int present;          /* the files exist and were synthesized */
@@ -40,6 +54,11 @@ typedef struct {
   char cells_by_type[2048]; /* JSON object text, "{}" when not run */
   long luts, carry_cells, dffs, brams, logic_cells;
   double fmax_mhz;      /* median over the seeds */
+  double freq_mhz;      /* nextpnr --freq */
+  double slack_ns;      /* 1/freq - 1/fmax (median); < -1e8: not measured */
+  int io_wrapped;       /* placed and routed in the I/O wrapper: logic cells
+                           and Fmax include it (LUTs, carry cells and
+                           flip-flops are the encoder's own) */
   double fmax_seed[BSQ_SYNTH_MAX_SEEDS];
   int nseeds;
   long transistors;
@@ -50,17 +69,20 @@ typedef struct {
   bsq_synth_asic_result asic; /* gate_level_check -1: not simulated */
 } bsq_synth_arch;
 
-/* The three flows on dir/NAME_<arch>_{quant,bank}.v; logs go to work.
- * BSQ_ETOOL (tool missing or failed, diag says which and where the log
- * is). For ice40, *pnr_note gets a note when nextpnr-ice40 is absent (the
- * Yosys figures are still filled in) and 0 is returned. */
+/* The three flows on one unit (BSQ_UNIT_*) of architecture arch:
+ * dir/NAME_<arch>_{quant,bank}.v, or NAME_<arch>_{quant,encoder,io}.v and
+ * bsq_packer.v; logs go to work. BSQ_ETOOL (tool missing or failed, diag
+ * says which and where the log is). For ice40, nextpnr aims at freq_mhz;
+ * *pnr_note gets a note when nextpnr-ice40 is absent or cannot place the
+ * unit (the Yosys figures are still filled in) and 0 is returned. */
 int bsq_synth_generic(const char *dir, const char *work, const char *name,
-                      int arch, bsq_synth_arch *r, bsq_diag *diag);
+                      int arch, int unit, bsq_synth_arch *r, bsq_diag *diag);
 int bsq_synth_ice40(const char *dir, const char *work, const char *name,
-                    int arch, int seeds, bsq_synth_arch *r, char *pnr_note,
-                    size_t note_cap, bsq_diag *diag);
+                    int arch, int unit, int seeds, double freq_mhz,
+                    bsq_synth_arch *r, char *pnr_note, size_t note_cap,
+                    bsq_diag *diag);
 int bsq_synth_cmos(const char *dir, const char *work, const char *name,
-                   int arch, bsq_synth_arch *r, bsq_diag *diag);
+                   int arch, int unit, bsq_synth_arch *r, bsq_diag *diag);
 
 /* Runs the bank under Icarus on random frames, one per clock, and finds
  * the delay L at which levels_o equals the C model's levels of the frame
@@ -103,6 +125,9 @@ typedef struct {
                           NULL: generate them (and model.json) into work */
   const char *work;    /* existing work directory: scripts, logs, designs */
   const char *name;    /* module prefix (default "bsq") */
+  const char *packer_v; /* rtl/bsq_packer.v: the whole encoders are
+                          generated and measured beside the banks (flash
+                          and search); NULL: banks only */
   int want[BSQ_SYN_NARCH]; /* architectures (default all; naive always) */
   int t_generic, t_ice40, t_cmos; /* targets (default all) */
   int t_asic;          /* 0 off, 1 on (sta or the liberty missing is
@@ -145,6 +170,8 @@ typedef struct {
   int generated;       /* the designs were generated with these choices: */
   int pipeline, datapath_reset;
   bsq_synth_arch r[BSQ_SYN_NARCH];
+  bsq_synth_arch e[BSQ_SYN_NARCH]; /* the whole encoders (present: measured) */
+  int enc_K, enc_aligned, enc_io; /* their word width, mode, and ports */
   int proved;          /* the proof ran */
   int all_eq;          /* ... and found every architecture equal */
   int nfailed;         /* failed checks (latency, proof) */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pool.h"
 #include "quant.h"
@@ -124,6 +125,8 @@ static void arch_unmeasured(bsq_synth_arch *a) {
   a->brams = -1;
   a->transistors = -1;
   a->fmax_mhz = -1;
+  a->freq_mhz = -1;
+  a->slack_ns = -1e9;
   a->equivalent = -1;
   a->asic.gate_level_check = -1;
   snprintf(a->cells_by_type, sizeof a->cells_by_type, "{}");
@@ -156,29 +159,42 @@ static int run_latency(const bsq_synth_cfg *c, const bsq_model *m,
   return BSQ_OK;
 }
 
-/* The generic, ice40 and cmos flows of bank a. */
+/* nextpnr's target clock: --clock-mhz, else BSQ_ICE40_DEFAULT_MHZ. */
+static double ice40_freq(const bsq_synth_cfg *c) {
+  return c->asic.clock_mhz > 0 ? c->asic.clock_mhz : BSQ_ICE40_DEFAULT_MHZ;
+}
+
+/* The generic, ice40 and cmos flows of the bank (enc 0) or the whole
+ * encoder (enc 1) of architecture a. */
 static int run_flows(const bsq_synth_cfg *c, const char *rtl,
-                     bsq_synth_report *r, int a, sink *s, bsq_diag *diag) {
-  bsq_synth_arch *x = &r->r[a];
-  const char *an = bsq_synth_arch_name(a);
+                     bsq_synth_report *r, int a, int enc, sink *s,
+                     bsq_diag *diag) {
+  bsq_synth_arch *x = enc ? &r->e[a] : &r->r[a];
+  int unit = !enc ? BSQ_UNIT_BANK
+             : r->enc_io > BSQ_ICE40_IO ? BSQ_UNIT_ENC_IO : BSQ_UNIT_ENC;
+  char an[48];
+  snprintf(an, sizeof an, "%s%s", bsq_synth_arch_name(a),
+           enc ? " encoder" : "");
   bsq_diag d = {{0}};
   int rc = BSQ_OK;
   if (c->t_generic) {
     say(c, BSQ_LOG_PROGRESS, "%s: yosys synth", an);
-    rc = bsq_synth_generic(rtl, c->work, c->name, a, x, &d);
+    rc = bsq_synth_generic(rtl, c->work, c->name, a,
+                           enc ? BSQ_UNIT_ENC : BSQ_UNIT_BANK, x, &d);
   }
   if (rc == BSQ_OK && c->t_ice40) {
     say(c, BSQ_LOG_PROGRESS, "%s: %s", an,
         r->nextpnr_ver[0] ? "synth_ice40 + nextpnr-ice40" : "synth_ice40");
     char note[700] = "";
-    rc = bsq_synth_ice40(rtl, c->work, c->name, a,
-                         r->nextpnr_ver[0] ? c->seeds : 0, x, note,
-                         sizeof note, &d);
+    rc = bsq_synth_ice40(rtl, c->work, c->name, a, unit,
+                         r->nextpnr_ver[0] ? c->seeds : 0, ice40_freq(c), x,
+                         note, sizeof note, &d);
     if (rc == BSQ_OK && note[0]) sink_note(s, note);
   }
   if (rc == BSQ_OK && c->t_cmos) {
     say(c, BSQ_LOG_PROGRESS, "%s: abc -g cmos2", an);
-    rc = bsq_synth_cmos(rtl, c->work, c->name, a, x, &d);
+    rc = bsq_synth_cmos(rtl, c->work, c->name, a,
+                        enc ? BSQ_UNIT_ENC : BSQ_UNIT_BANK, x, &d);
   }
   if (rc) return bsq_diag_set(diag, rc, "%s: %s", an, d.msg);
   return BSQ_OK;
@@ -397,7 +413,8 @@ static void pick_arch(const bsq_synth_cfg *c, bsq_synth_report *r) {
 /* One stage of one bank (or of all, for asic and proof), in the order the
  * serial pipeline runs them: the latencies, the flows, asic, the proof.
  * Each writes only its own figures, and its notes into its sink. */
-typedef enum { ST_LATENCY, ST_FLOWS, ST_ASIC, ST_PROOF } stage_kind;
+typedef enum { ST_LATENCY, ST_FLOWS, ST_ENC_FLOWS, ST_ASIC, ST_PROOF }
+    stage_kind;
 
 typedef struct {
   stage_kind kind;
@@ -425,7 +442,10 @@ static void stage_run(int i, void *ctx) {
                         &s->missing, &s->diag);
     break;
   case ST_FLOWS:
-    s->rc = run_flows(x->c, x->rtl, x->r, s->arch, &s->out, &s->diag);
+    s->rc = run_flows(x->c, x->rtl, x->r, s->arch, 0, &s->out, &s->diag);
+    break;
+  case ST_ENC_FLOWS:
+    s->rc = run_flows(x->c, x->rtl, x->r, s->arch, 1, &s->out, &s->diag);
     break;
   case ST_ASIC:
     s->rc = run_asic(x->c, x->m, x->rtl, x->r, &s->out, &s->diag);
@@ -443,12 +463,15 @@ static void stage_run(int i, void *ctx) {
 static int run_stages(const bsq_synth_cfg *c, const bsq_model *m,
                       const bsq_design *d, const char *rtl,
                       bsq_synth_report *r, bsq_diag *diag) {
-  stage st[2 * BSQ_SYN_NARCH + 2];
+  stage st[3 * BSQ_SYN_NARCH + 2];
   int n = 0;
   for (int a = 0; a < BSQ_SYN_NARCH; a++)
     if (r->r[a].present) st[n++] = (stage){.kind = ST_LATENCY, .arch = a};
   for (int a = 0; a < BSQ_SYN_NARCH; a++)
     if (r->r[a].present) st[n++] = (stage){.kind = ST_FLOWS, .arch = a};
+  int flows = c->t_generic || c->t_ice40 || c->t_cmos;
+  for (int a = 0; a < BSQ_SYN_NARCH && flows; a++)
+    if (r->e[a].present) st[n++] = (stage){.kind = ST_ENC_FLOWS, .arch = a};
   if (c->t_asic && r->yosys_ver[0]) st[n++] = (stage){.kind = ST_ASIC};
   if (c->prove) st[n++] = (stage){.kind = ST_PROOF};
   stage_ctx ctx = {c, m, d, rtl, r, st};
@@ -480,7 +503,10 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
   r->t_ice40 = c->t_ice40;
   r->t_cmos = c->t_cmos;
   r->seeds = c->seeds;
-  for (int a = 0; a < BSQ_SYN_NARCH; a++) arch_unmeasured(&r->r[a]);
+  for (int a = 0; a < BSQ_SYN_NARCH; a++) {
+    arch_unmeasured(&r->r[a]);
+    arch_unmeasured(&r->e[a]);
+  }
   if (!c->work || !c->name)
     return bsq_diag_set(diag, BSQ_EINVAL, "synthesis needs a work directory "
                                           "and a module prefix");
@@ -496,6 +522,11 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
   r->F = m->F;
   r->in_bits = d.in_bits;
   r->B = d.B;
+  /* the whole encoders: `bsq gen`'s defaults; ports: codes, the word and
+   * clk, rst_n, two valids, two readies and tlast */
+  r->enc_K = d.K;
+  r->enc_aligned = d.opt.mode == BSQ_MODE_ALIGNED;
+  r->enc_io = d.in_bits + d.K + 7;
   char *yv[] = {"yosys", "-V", NULL};
   char *nv[] = {"nextpnr-ice40", "--version", NULL};
   tool_version(r->yosys_ver, sizeof r->yosys_ver, yv, c->work);
@@ -515,6 +546,9 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
     bsq_pathf(mp, sizeof mp, "%s/model.json", c->work);
     if ((rc = bsq_synth_write_rtl(m, c->name, c->want, &c->choices, c->work,
                                    diag)) ||
+        (c->packer_v &&
+         (rc = bsq_synth_write_encoders(m, c->name, c->want, &c->choices,
+                                        c->packer_v, c->work, diag))) ||
         (rc = bsq_model_save(m, mp, diag)))
       goto done;
     r->generated = 1;
@@ -527,6 +561,16 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
       goto done;
     r->r[a].present = 1;
     r->r[a].samples_per_frame = bsq_synth_read_bank_spf(rtl, c->name, a);
+    if (a == BSQ_SYN_FLASH || a == BSQ_SYN_SEARCH) {
+      /* the encoder when its files are there (a kept directory may have
+       * been written without them) */
+      char fe[4096], fp[4096];
+      bsq_pathf(fe, sizeof fe, "%s/%s_%s_encoder.v", rtl, c->name,
+                bsq_synth_arch_name(a));
+      bsq_pathf(fp, sizeof fp, "%s/bsq_packer.v", rtl);
+      r->e[a].present = access(fe, R_OK) == 0 && access(fp, R_OK) == 0;
+      r->e[a].latency = r->r[a].latency;
+    }
   }
   if ((rc = run_stages(c, m, &d, rtl, r, diag))) goto done;
   if (c->pick) pick_arch(c, r);
@@ -571,6 +615,37 @@ static double metric_value(const bsq_synth_arch *r, const metric *m) {
   const char *p = (const char *)r + m->off;
   if (m->dbl) return *(const double *)(const void *)p;
   return (double)*(const long *)(const void *)p;
+}
+
+/* nextpnr's target and the slack at it (ice40 place and route ran). */
+static void timing_json(cJSON *o, const bsq_synth_arch *r) {
+  add_num(o, "freq_mhz", r->freq_mhz, r->nseeds > 0);
+  add_num(o, "slack_ns", round(r->slack_ns * 1000) / 1000, r->nseeds > 0);
+}
+
+/* The whole encoder of one architecture: the flows' figures, and each
+ * over the bank's. */
+static void encoder_json(cJSON *o, const bsq_synth_arch *e,
+                         const bsq_synth_arch *bank) {
+  for (int k = 0; k < NMETRICS; k++) {
+    double v = metric_value(e, &METRICS[k]);
+    add_num(o, METRICS[k].key, v, v >= 0);
+  }
+  if (e->nseeds > 0) {
+    cJSON *fs = cJSON_AddArrayToObject(o, "fmax_mhz_seeds");
+    for (int s = 0; s < e->nseeds; s++)
+      cJSON_AddItemToArray(fs, cJSON_CreateNumber(e->fmax_seed[s]));
+  }
+  timing_json(o, e);
+  cJSON_AddBoolToObject(o, "io_wrapped", e->io_wrapped);
+  cJSON *by = cJSON_Parse(e->cells_by_type[0] ? e->cells_by_type : "{}");
+  cJSON_AddItemToObject(o, "cells_by_type", by ? by : cJSON_CreateObject());
+  cJSON *ro = cJSON_AddObjectToObject(o, "ratio_to_bank");
+  for (int k = 0; k < NMETRICS; k++) {
+    double q = ratio(metric_value(e, &METRICS[k]),
+                     metric_value(bank, &METRICS[k]));
+    add_num(ro, METRICS[k].key, round(q * 1000) / 1000, q >= 0);
+  }
 }
 
 /* The asic figures of one bank, with ratios to naive's (nv NULL: none). */
@@ -644,6 +719,20 @@ char *bsq_synth_report_json(const bsq_synth_report *j) {
                           "quantizer bank: codes registered -> quantizers -> "
                           "levels registered");
   cJSON_AddFalseToObject(root, "packer_included");
+  int any_enc = 0;
+  for (int a = 0; a < BSQ_SYN_NARCH; a++) any_enc |= j->e[a].present;
+  if (any_enc) {
+    cJSON *eu = cJSON_AddObjectToObject(root, "encoder_unit");
+    cJSON_AddStringToObject(eu, "what",
+                            "NAME_<arch>_encoder as bsq gen writes it: input "
+                            "register, quantizers, packer, AXI4-Stream "
+                            "handshake");
+    cJSON_AddNumberToObject(eu, "word_bits", j->enc_K);
+    cJSON_AddStringToObject(eu, "mode",
+                            j->enc_aligned ? "aligned" : "continuous");
+    cJSON_AddNumberToObject(eu, "ports", j->enc_io);
+    cJSON_AddBoolToObject(eu, "io_wrapper", j->enc_io > BSQ_ICE40_IO);
+  }
   cJSON *tg = cJSON_AddArrayToObject(root, "targets");
   if (j->t_generic) cJSON_AddItemToArray(tg, cJSON_CreateString("generic"));
   if (j->t_ice40) cJSON_AddItemToArray(tg, cJSON_CreateString("ice40"));
@@ -696,6 +785,7 @@ char *bsq_synth_report_json(const bsq_synth_report *j) {
       for (int s = 0; s < r->nseeds; s++)
         cJSON_AddItemToArray(fs, cJSON_CreateNumber(r->fmax_seed[s]));
     }
+    timing_json(o, r);
     cJSON_AddNumberToObject(o, "latency_cycles", r->latency);
     add_num(o, "latency_cycles_sim", r->latency_sim, r->latency_sim >= 0);
     cJSON_AddNumberToObject(o, "frames_per_clock", 1.0 / r->samples_per_frame);
@@ -718,6 +808,8 @@ char *bsq_synth_report_json(const bsq_synth_report *j) {
     if (r->asic_mapped)
       asic_json(cJSON_AddObjectToObject(o, "asic"), &r->asic,
                 a != BSQ_SYN_NAIVE && nv->asic_mapped ? &nv->asic : NULL);
+    if (j->e[a].present)
+      encoder_json(cJSON_AddObjectToObject(o, "encoder"), &j->e[a], r);
     if (a != BSQ_SYN_NAIVE && nv->present) {
       cJSON *ro = cJSON_AddObjectToObject(o, "ratio_to_naive");
       for (int k = 0; k < NMETRICS; k++) {
@@ -859,6 +951,61 @@ static void asic_md(bsq_buf *b, const bsq_synth_report *j, const int *cols,
                  j->asic_data_frames);
 }
 
+/* The whole-encoder table: per architecture the encoder's figures beside
+ * its bank's, and their ratio. */
+static void encoder_md(bsq_buf *b, const bsq_synth_report *j) {
+  int cols[BSQ_SYN_NARCH], nc = 0;
+  for (int a = 0; a < BSQ_SYN_NARCH; a++)
+    if (j->e[a].present) cols[nc++] = a;
+  if (!nc) return;
+  bsq_buf_printf(b, "\nWhole encoder (input register, quantizers, packer, "
+                    "AXI4-Stream handshake: NAME_<arch>_encoder as `bsq gen` "
+                    "writes it, %d-bit words, %s) beside its bank:\n\n| %-30s |",
+                 j->enc_K, j->enc_aligned ? "aligned" : "continuous", "");
+  for (int c = 0; c < nc; c++) {
+    char h[40];
+    snprintf(h, sizeof h, "%s enc", bsq_synth_arch_name(cols[c]));
+    bsq_buf_printf(b, " %10s | %10s | %12s |", h, "bank", "enc / bank");
+  }
+  bsq_buf_printf(b, "\n|%s|", "--------------------------------");
+  for (int c = 0; c < nc; c++)
+    bsq_buf_puts(b, "-----------:|-----------:|-------------:|");
+  bsq_buf_puts(b, "\n");
+  for (int k = 0; k < NMETRICS + 1; k++) {
+    bsq_buf_printf(b, "| %-30s |",
+                   k < NMETRICS ? METRICS[k].label : "slack at --freq, ns");
+    for (int c = 0; c < nc; c++) {
+      const bsq_synth_arch *u[2] = {&j->e[cols[c]], &j->r[cols[c]]};
+      double v[2];
+      for (int i = 0; i < 2; i++) {
+        char s[32];
+        if (k < NMETRICS) {
+          v[i] = metric_value(u[i], &METRICS[k]);
+          fmt_value(s, sizeof s, v[i], METRICS[k].dbl);
+        } else {
+          v[i] = -1;
+          if (u[i]->nseeds > 0) snprintf(s, sizeof s, "%.3f", u[i]->slack_ns);
+          else snprintf(s, sizeof s, "-");
+        }
+        bsq_buf_printf(b, " %10s |", s);
+      }
+      double q = ratio(v[0], v[1]);
+      char s[32];
+      if (q < 0) snprintf(s, sizeof s, "-");
+      else snprintf(s, sizeof s, "%.2fx", q);
+      bsq_buf_printf(b, " %12s |", s);
+    }
+    bsq_buf_puts(b, "\n");
+  }
+  if (j->enc_io > BSQ_ICE40_IO)
+    bsq_buf_printf(b, "\nThe encoder has %d ports, more than the iCE40's %d "
+                      "pins: its logic cells and Fmax are placed and routed "
+                      "inside NAME_<arch>_io, which shifts s_axis_tdata in "
+                      "and each word out on one pin each (%d flip-flops more); "
+                      "its LUT4s, carry cells and flip-flops are its own.\n",
+                   j->enc_io, BSQ_ICE40_IO, j->in_bits + j->enc_K);
+}
+
 /* Row k of the Markdown table: a metric, then latency, frames per clock,
  * clock per MS/s of frames and frames at Fmax. */
 static double row_value(const bsq_synth_arch *r, int k) {
@@ -879,7 +1026,7 @@ char *bsq_synth_report_md(const bsq_synth_report *j) {
                     "registered), one frame per clock; serial: one code per "
                     "clock registered ->\nshared quantizer -> frame of levels "
                     "registered, one frame per F clocks.\nThe packer is not "
-                    "included.\n\n",
+                    "included in the bank; the whole-encoder table has it.\n\n",
                  j->F, j->in_bits, j->B);
   int cols[BSQ_SYN_NARCH], nc = 0;
   for (int a = 0; a < BSQ_SYN_NARCH; a++)
@@ -925,6 +1072,7 @@ char *bsq_synth_report_md(const bsq_synth_report *j) {
       if (cols[c] != BSQ_SYN_NAIVE) bsq_buf_printf(b, " %14s |", "");
     bsq_buf_puts(b, "\n");
   }
+  encoder_md(b, j);
   if (j->t_asic) asic_md(b, j, cols, nc);
   bsq_buf_puts(b, "\nLatency: register stages from codes in to levels out "
                   "(input register included),\nfrom the generator");
@@ -934,9 +1082,10 @@ char *bsq_synth_report_md(const bsq_synth_report *j) {
                                    "against the C model, one frame per clock"
                                  : "");
   if (j->t_ice40 && nc > 0 && j->r[cols[0]].nseeds > 0)
-    bsq_buf_printf(b, "iCE40: HX8K ct256, nextpnr-ice40 seeds 1..%d; Fmax is "
-                      "the median.\n",
-                   j->seeds);
+    bsq_buf_printf(b, "iCE40: HX8K ct256, nextpnr-ice40 seeds 1..%d aiming at "
+                      "--freq %g MHz; Fmax is the median, slack = 1/freq - "
+                      "1/Fmax.\n",
+                   j->seeds, j->r[cols[0]].freq_mhz);
   bsq_buf_printf(b, "Tools: %s%s%s.\n", j->yosys_ver,
                  j->nextpnr_ver[0] ? "; " : "", j->nextpnr_ver);
   for (int i = 0; i < j->nnotes; i++)
