@@ -75,7 +75,7 @@ sim() { # BSQ CACHE_HOME [ARGS...]
 }
 rate() { # BSQ: frames/s from the JSON report
   XDG_CACHE_HOME=$work/rate-cache "$1" sim "$work/model.json" --frames 1000000 \
-    --word-bits 64 --mode aligned --no-reset --json 2>/dev/null |
+    --word-bits 64 --mode aligned --no-reset --backpressure 0 --json 2>/dev/null |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["verilator"]["frames_per_s"])'
 }
 
