@@ -2,7 +2,10 @@
 # A bsq sweep through a real Slurm: starts a private single-node cluster on
 # localhost (munged, slurmctld, slurmd), runs a small `compare --plan` as the
 # array job DIR/slurm.sbatch, collects it, and compares the report with the
-# in-process run of the same comparison, timing fields aside.
+# in-process run of the same comparison, timing fields aside; then a small
+# `tune --plan` in its two phases (the tuning's array job, `tune --collect`,
+# the test's array job, `compare --collect DIR/test`) against the
+# in-process `compare --tune`.
 #   bench/slurm.sh [BUILD_DIR]
 # BUILD_DIR defaults to build-bench (configured and built here, Release).
 # Needs root (slurmd launches the jobs, SlurmUser is root) and the Debian
@@ -12,7 +15,7 @@
 # /etc is changed and no system Slurm or MUNGE configuration is used; the
 # daemons listen on free ports picked at start and are stopped on exit, also
 # on failure.
-# Prints SAME when the collected report equals the in-process one, else the
+# Prints SAME when a collected report equals the in-process one, else the
 # diff; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -185,4 +188,33 @@ if diff -u "$top/inproc.cmp" "$top/slurm.cmp"; then
        "($(jq '.rows | length' "$top/slurm.json") rows; wall_seconds, train_seconds aside)"
 else
   fail "DIFFERENT: collected Slurm report differs from the in-process run (diff above)"
+fi
+
+# a tuning's plan, its two phases one array job each
+targs=(--data friedman1 --rows 2500 --epochs 2 --bits 2
+       --methods "bw-sq,po-mq,sq+,llt4" --trials 2 --folds 2)
+tplan=$top/tplan
+"$BSQ" tune "${targs[@]}" --plan "$tplan" >/dev/null
+echo "tune plan, phase one: $(wc -l <"$tplan/jobs.txt") trainings"
+for phase in "$tplan" "$tplan/test"; do
+  t0=$SECONDS
+  job=$(sbatch --parsable --wait "$phase/slurm.sbatch") || {
+    cat "$phase"/results/slurm-*.out >&2 2>/dev/null
+    fail "sbatch --wait failed ($phase)"
+  }
+  echo "slurm: array job $job ($(wc -l <"$phase/jobs.txt") tasks) done in $((SECONDS - t0)) s"
+  if [ "$phase" = "$tplan" ]; then
+    "$BSQ" tune --collect "$tplan" --json "$top/tune-slurm.json" | tail -n 3
+  fi
+done
+"$BSQ" compare --collect "$tplan/test" --json "$top/tslurm.json" >/dev/null
+"$BSQ" compare "${targs[@]}" --tune --json "$top/tinproc.json" >/dev/null
+untimed='walk(if type == "object" then del(.seconds, .wall_seconds, .train_seconds) else . end)'
+jq -S "$untimed" "$top/tslurm.json" >"$top/tslurm.cmp"
+jq -S "$untimed" "$top/tinproc.json" >"$top/tinproc.cmp"
+if diff -u "$top/tinproc.cmp" "$top/tslurm.cmp"; then
+  echo "SAME: the two-phase tune plan through Slurm equals compare --tune" \
+       "($(jq '.rows | length' "$top/tslurm.json") rows; timings aside)"
+else
+  fail "DIFFERENT: the two-phase tune plan differs from compare --tune (diff above)"
 fi
