@@ -139,10 +139,10 @@ int bsq_stim_build(bsq_stim *s, const bsq_model *m, const bsq_stim_opts *o,
     for (int f = 0; f < F; f++) {
       const bsq_format *fmt = &e->fmt[f];
       int64_t lo = bsq_format_lo(fmt), hi = bsq_format_hi(fmt), v;
-      if (bsq_rng_below(&r, 2) == 0) {
+      int nt = e->toff[f + 1] - e->toff[f]; /* 0: a feature of 0 bits */
+      if (bsq_rng_below(&r, 2) == 0 || nt == 0) {
         v = lo + (int64_t)bsq_rng_below(&r, (uint64_t)(hi - lo) + 1);
       } else {
-        int nt = e->toff[f + 1] - e->toff[f];
         int64_t t = e->T[e->toff[f] + (int)bsq_rng_below(&r, (uint64_t)nt)];
         v = t + (int64_t)bsq_rng_below(&r, 3) - 1;
         if (v < lo) v = lo;
