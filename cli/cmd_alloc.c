@@ -40,46 +40,15 @@ int cmd_alloc(int argc, char **argv) {
   bsq_alloc_opts_default(&ao);
   const char *out = NULL, *report = NULL, *json = NULL, *budget = NULL;
   int quiet = 0, c;
-  long v, budget_v = 0;
+  long budget_v = 0;
   while ((c = cli_next(&p)) != -1) {
     const char *bad = NULL;
     if (cli_data_option(c, optarg, &dopt, &bad) ||
-        cli_train_option(c, optarg, &cfg, &bad))
+        cli_train_option(c, optarg, &cfg, &bad) ||
+        cli_alloc_option(c, optarg, &ao, &cfg, &bad))
       c = 0;
     switch (c) {
     case 'N': budget = optarg; break;
-    case 'M':
-      if (cli_parse_int(optarg, 1, BSQ_MAX_BITS, &v)) bad = "--max-bits";
-      else ao.max_bits = (int)v;
-      break;
-    case 'k':
-      if (cli_parse_int(optarg, 2, 20, &v)) bad = "--folds";
-      else ao.folds = (int)v;
-      break;
-    case 'P':
-      if (cli_parse_int(optarg, 0, 1L << 30, &v)) bad = "--search-rows";
-      else ao.search_rows = (int)v;
-      break;
-    case 'E':
-      if (cli_parse_int(optarg, 1, 100000, &v)) bad = "--search-epochs";
-      else ao.search_epochs = (int)v;
-      break;
-    case 'b':
-      if (cli_parse_int(optarg, 1, 1 << 20, &v)) bad = "--search-batch";
-      else ao.search_batch = (int)v;
-      break;
-    case 'n':
-      if (cli_parse_int(optarg, 1, 1000, &v)) bad = "--seeds";
-      else ao.seeds = (int)v;
-      break;
-    case 's':
-      if (cli_parse_int(optarg, 0, (1L << 53), &v)) bad = "--seed";
-      else cfg.seed = (uint64_t)v;
-      break;
-    case 'j':
-      if (cli_parse_int(optarg, 1, BSQ_MAX_THREADS, &v)) bad = "--jobs";
-      else ao.jobs = (int)v;
-      break;
     case 'o': out = optarg; break;
     case 'm': report = optarg; break;
     case 'J': json = optarg; break;

@@ -67,46 +67,14 @@ int cmd_pareto(int argc, char **argv) {
   ao.seeds = 3;
   const char *out = NULL, *json = NULL, *plot = NULL, *budget = NULL;
   int quiet = 0, c, cost = 0; /* 0 none, 1 ice40, 2 asic */
-  long v;
   while ((c = cli_next(&p)) != -1) {
     const char *bad = NULL;
     if (cli_data_option(c, optarg, &dopt, &bad) ||
-        cli_train_option(c, optarg, &cfg, &bad))
+        cli_train_option(c, optarg, &cfg, &bad) ||
+        cli_alloc_option(c, optarg, &ao, &cfg, &bad))
       c = 0;
     switch (c) {
     case 'N': budget = optarg; break;
-    case 'M':
-      if (cli_parse_int(optarg, 1, BSQ_MAX_BITS, &v)) bad = "--max-bits";
-      else ao.max_bits = (int)v;
-      break;
-    case 'k':
-      if (cli_parse_int(optarg, 2, 20, &v)) bad = "--folds";
-      else ao.folds = (int)v;
-      break;
-    case 'P':
-      if (cli_parse_int(optarg, 0, 1L << 30, &v)) bad = "--search-rows";
-      else ao.search_rows = (int)v;
-      break;
-    case 'E':
-      if (cli_parse_int(optarg, 1, 100000, &v)) bad = "--search-epochs";
-      else ao.search_epochs = (int)v;
-      break;
-    case 'b':
-      if (cli_parse_int(optarg, 1, 1 << 20, &v)) bad = "--search-batch";
-      else ao.search_batch = (int)v;
-      break;
-    case 'n':
-      if (cli_parse_int(optarg, 1, 1000, &v)) bad = "--seeds";
-      else ao.seeds = (int)v;
-      break;
-    case 's':
-      if (cli_parse_int(optarg, 0, (1L << 53), &v)) bad = "--seed";
-      else cfg.seed = (uint64_t)v;
-      break;
-    case 'j':
-      if (cli_parse_int(optarg, 1, BSQ_MAX_THREADS, &v)) bad = "--jobs";
-      else ao.jobs = (int)v;
-      break;
     case 'c':
       if (!strcmp(optarg, "none")) cost = 0;
       else if (!strcmp(optarg, "ice40")) cost = 1;

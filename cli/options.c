@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nn.h"
 #include "pool.h"
 
 void cli_data_opts_default(cli_data_opts *o) {
@@ -210,4 +211,45 @@ int cli_parse_int_list(const char *s, int lo, int hi, int *out, int max) {
 void cli_log_stderr(const char *line, void *user) {
   (void)user;
   fputs(line, stderr);
+}
+
+int cli_alloc_option(int c, const char *arg, bsq_alloc_opts *ao,
+                     bsq_train_cfg *cfg, const char **bad) {
+  long v;
+  switch (c) {
+  case 'M':
+    if (cli_parse_int(arg, 1, BSQ_MAX_BITS, &v)) *bad = "--max-bits";
+    else ao->max_bits = (int)v;
+    return 1;
+  case 'k':
+    if (cli_parse_int(arg, 2, 20, &v)) *bad = "--folds";
+    else ao->folds = (int)v;
+    return 1;
+  case 'P':
+    if (cli_parse_int(arg, 0, 1L << 30, &v)) *bad = "--search-rows";
+    else ao->search_rows = (int)v;
+    return 1;
+  case 'E':
+    if (cli_parse_int(arg, 1, 100000, &v)) *bad = "--search-epochs";
+    else ao->search_epochs = (int)v;
+    return 1;
+  case 'b':
+    if (cli_parse_int(arg, 1, 1 << 20, &v)) *bad = "--search-batch";
+    else ao->search_batch = (int)v;
+    return 1;
+  case 'n':
+    if (cli_parse_int(arg, 1, 1000, &v)) *bad = "--seeds";
+    else ao->seeds = (int)v;
+    return 1;
+  case 's':
+    if (cli_parse_int(arg, 0, (1L << 53), &v)) *bad = "--seed";
+    else cfg->seed = (uint64_t)v;
+    return 1;
+  case 'j':
+    if (cli_parse_int(arg, 1, BSQ_MAX_THREADS, &v)) *bad = "--jobs";
+    else ao->jobs = (int)v;
+    return 1;
+  default:
+    return 0;
+  }
 }

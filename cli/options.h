@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "alloc.h"
 #include "args.h"
 #include "data.h"
 #include "model.h"
@@ -62,6 +63,11 @@ void cli_print_fitted(FILE *fp, const char *label, const bsq_sensor *s,
  * --dropout (D), --input-width (w: one width, or one per feature). */
 int cli_train_option(int c, const char *arg, bsq_train_cfg *cfg,
                      const char **bad);
+/* The allocation search's options, shared by alloc and pareto:
+ * --max-bits (M), --folds (k), --search-rows (P), --search-epochs (E),
+ * --search-batch (b), --seeds (n), --seed (s, into cfg), --jobs (j). */
+int cli_alloc_option(int c, const char *arg, bsq_alloc_opts *ao,
+                     bsq_train_cfg *cfg, const char **bad);
 /* --trials (x), --time-budget (y), --folds (k), --space (S), --max-width
  * (W). --space paper sets the paper's 100 trials and 4 folds where
  * --trials and --folds are not given (in any order): call
