@@ -236,6 +236,7 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   char top[128], cflags[8192], harness[4096], f_top[4096], f_quant[4096];
   char f_pk[4096], ldlibs[4096], san[1024], san_ld[1200], mkpath[4096];
   char entry[4096], hex[BSQ_CACHEKEY_HEX], rt_hex[BSQ_CACHEKEY_HEX];
+  char f_fr[4096], d_sync[32] = "";
   bsq_pathf(top, sizeof top, "%s_encoder", j->opt.name);
   int serial = j->opt.arch == BSQ_ARCH_SERIAL;
   bsq_pathf(harness, sizeof harness, "%s/%s", tp->sim_dir,
@@ -246,17 +247,20 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
+  bsq_pathf(f_fr, sizeof f_fr, "%s/bsq_framer.v", j->rtl);
+  /* frame sync: the harness learns N (and so expects the framer's words) */
+  if (j->opt.sync) snprintf(d_sync, sizeof d_sync, " -DBSQ_SYNC=%d", j->opt.sync);
   bsq_pathf(exe, exe_cap, "%s/harness", obj);
   int fst = j->trace && strlen(j->trace) > 4 &&
             !strcmp(j->trace + strlen(j->trace) - 4, ".fst");
   const char *trace_flag = !j->trace ? "" : fst ? "--trace-fst" : "--trace";
   /* The harness's own flags, given to harness.o only (see below). */
   bsq_pathf(cflags, sizeof cflags,
-            "-I%s -DBSQ_K=%d -DBSQ_ALIGNED=%d -DBSQ_%s=%d -DBSQ_B=%d%s",
+            "-I%s -DBSQ_K=%d -DBSQ_ALIGNED=%d -DBSQ_%s=%d -DBSQ_B=%d%s%s",
             tp->include_dir, j->opt.word_bits,
             j->opt.mode == BSQ_MODE_ALIGNED, serial ? "TW" : "IN_BITS",
             serial ? bsq_serial_tdata_bits(&m->enc) : bsq_tdata_bits(&m->enc),
-            m->enc.B,
+            m->enc.B, d_sync,
             !j->trace ? "" : fst ? " -DBSQ_TRACE_FST" : " -DBSQ_TRACE_VCD");
   char *pc_argv[] = {"pkg-config", "--libs", "libcjson", "openblas", NULL};
   char *pc = bsq_run_capture(pc_argv);
@@ -265,9 +269,13 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   free(pc);
   char *argv[] = {"verilator", "--cc", "--exe", "--prefix", "Vdut",
                   "--top-module", top, "-Mdir", (char *)obj, "-o", "harness",
-                  f_top, f_quant, f_pk, harness, NULL, NULL};
+                  f_top, f_quant, f_pk, harness, NULL, NULL, NULL};
+  if (j->opt.sync) { /* the framer, after the packer */
+    argv[15] = argv[14];
+    argv[14] = f_fr;
+  }
   if (j->trace) { /* before the files */
-    memmove(&argv[12], &argv[11], 5 * sizeof argv[0]);
+    memmove(&argv[12], &argv[11], 6 * sizeof argv[0]);
     argv[11] = (char *)trace_flag;
   }
   /* Our own makefile around Vdut.mk: the harness (our code, and the
@@ -411,7 +419,7 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
                    const bsq_stim *s, bsq_sim_result *r, char *tail_log,
                    size_t cap, bsq_diag *diag) {
   char dir[4096], log[4096], out[4096], vvp[4096], tb[4096];
-  char f_top[4096], f_quant[4096], f_pk[4096], dut[160];
+  char f_top[4096], f_quant[4096], f_pk[4096], f_fr[4096], dut[160];
   char p_in[64], p_k[64], p_nf[64], p_nw[64], p_st[64], p_sd[64];
   result_init(r);
   if (tail_log && cap) tail_log[0] = '\0';
@@ -432,18 +440,21 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
+  bsq_pathf(f_fr, sizeof f_fr, "%s/bsq_framer.v", j->rtl);
   uint64_t nwords = 0;
   int exp_err = 0;
   unsigned exp_drops = 0;
   char p_err[64] = "-Pbsq_tb.ExpErr=0", p_drops[64] = "-Pbsq_tb.ExpDrops=0";
   if (serial) {
     if ((rc = bsq_beats_write_hex(j->beats, m, j->opt.word_bits, j->opt.mode,
-                                  dir, &nwords, &exp_err, &exp_drops, diag)))
+                                  j->opt.sync, j->seed, dir, &nwords,
+                                  &exp_err, &exp_drops, diag)))
       return rc;
     snprintf(p_err, sizeof p_err, "-Pbsq_tb.ExpErr=%d", exp_err);
     snprintf(p_drops, sizeof p_drops, "-Pbsq_tb.ExpDrops=%u", exp_drops);
   } else if ((rc = bsq_stim_write_hex(s, m, j->opt.word_bits, j->opt.mode,
-                                      dir, &nwords, diag))) {
+                                      j->opt.sync, j->seed, dir, &nwords,
+                                      diag))) {
     return rc;
   }
   bsq_pathf(dut, sizeof dut, "-DBSQ_TB_DUT=%s_encoder", j->opt.name);
@@ -471,10 +482,13 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
     argv[na++] = p_b;
     argv[na++] = p_al;
   }
+  if (j->opt.sync) /* the testbench drives s_axis_tuser from its file */
+    argv[na++] = "-DBSQ_TB_TUSER";
   argv[na++] = tb;
   argv[na++] = f_top;
   argv[na++] = f_quant;
   argv[na++] = f_pk;
+  if (j->opt.sync) argv[na++] = f_fr;
   argv[na] = NULL;
   remove(log);
   double tb0 = bsq_now();

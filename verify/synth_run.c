@@ -526,7 +526,7 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
    * clk, rst_n, two valids, two readies and tlast */
   r->enc_K = d.K;
   r->enc_aligned = d.opt.mode == BSQ_MODE_ALIGNED;
-  r->enc_io = d.in_bits + d.K + 7;
+  r->enc_io = d.in_bits + d.K + 7 + (c->choices.sync ? 1 : 0); /* tuser */
   char *yv[] = {"yosys", "-V", NULL};
   char *nv[] = {"nextpnr-ice40", "--version", NULL};
   tool_version(r->yosys_ver, sizeof r->yosys_ver, yv, c->work);
@@ -554,6 +554,7 @@ int bsq_synth_run(const bsq_synth_cfg *c, const bsq_model *m,
     r->generated = 1;
     r->pipeline = c->choices.pipeline;
     r->datapath_reset = c->choices.datapath_reset;
+    r->sync = c->choices.sync;
   }
   for (int a = 0; a < BSQ_SYN_NARCH; a++) {
     if (!c->want[a]) continue;
@@ -753,6 +754,7 @@ char *bsq_synth_report_json(const bsq_synth_report *j) {
     cJSON *ch = cJSON_AddObjectToObject(root, "rtl_choices");
     cJSON_AddNumberToObject(ch, "pipeline", j->pipeline);
     cJSON_AddBoolToObject(ch, "datapath_reset", j->datapath_reset);
+    cJSON_AddNumberToObject(ch, "sync", j->sync);
   }
   if (j->t_asic) {
     cJSON_AddStringToObject(root, "liberty", j->liberty);
