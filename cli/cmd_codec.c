@@ -10,17 +10,34 @@
 #include "codec.h"
 #include "model.h"
 #include "stream.h"
+#include "sync.h"
 
-
+/* What the receiver found in a framed stream; losses are the link's, not
+ * an error of the file, so they are reported, not failed. */
+static void print_sync(const char *spath, const bsq_stream *st,
+                       const bsq_sync_stats *ss) {
+  fprintf(stderr, "%s: frame sync (groups of %d): %llu frames in %llu groups"
+          " (%llu written)\n", spath, st->sync,
+          (unsigned long long)ss->frames, (unsigned long long)ss->groups,
+          (unsigned long long)st->nframes);
+  if (ss->resyncs || ss->skipped_bits || ss->dropped_frames || ss->tail_frames)
+    fprintf(stderr, "%s: warning: sync lost %llu times: %llu bits searched "
+            "over, %llu frames of broken groups dropped, %llu unconfirmed at "
+            "the end dropped\n", spath, (unsigned long long)ss->resyncs,
+            (unsigned long long)ss->skipped_bits,
+            (unsigned long long)ss->dropped_frames,
+            (unsigned long long)ss->tail_frames);
+}
 
 int cmd_encode(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_ARG("data", 'd'), CLI_ARG("split", 's'), CLI_ARG("word-bits", 'k'),
-      CLI_ARG("mode", 'm'), CLI_ARG("output", 'o'), CLI_END};
+      CLI_ARG("mode", 'm'), CLI_ARG("sync", 'y'), CLI_ARG("output", 'o'),
+      CLI_END};
   cli_parser p = CLI_PARSER_TEXT("encode", argc, argv, "o:h", opts, BSQ_HELP_ENCODE);
   const char *data = NULL, *out = NULL;
   int test_only = 0, c;
-  long K = 32;
+  long K = 32, sync = 0;
   bsq_mode mode = BSQ_MODE_CONTINUOUS;
   while ((c = cli_next(&p)) != -1) {
     switch (c) {
@@ -43,6 +60,11 @@ int cmd_encode(int argc, char **argv) {
         return cli_usage_fail("encode", "--mode: expected continuous or "
                               "aligned, got '%s'", optarg);
       break;
+    case 'y':
+      if (cli_parse_int(optarg, 0, BSQ_SYNC_MAX_GROUP, &sync))
+        return cli_usage_fail("encode", "--sync: expected 0..%d frames per "
+                              "group, got '%s'", BSQ_SYNC_MAX_GROUP, optarg);
+      break;
     case 'o': out = optarg; break;
     }
   }
@@ -63,7 +85,7 @@ int cmd_encode(int argc, char **argv) {
   if (rc) goto done_model;
   if (test_only && (rc = bsq_split_make(&sp, d.rows, m.cfg.seed))) goto done;
   if ((rc = bsq_codec_encode(&st, &m, &d, test_only ? sp.test : NULL,
-                             sp.n_test, (int)K, mode, &diag)) ||
+                             sp.n_test, (int)K, mode, (int)sync, &diag)) ||
       (rc = bsq_stream_write(&st, out, &diag))) {
     cli_error("encode", "%s", diag.msg);
     goto done;
@@ -71,6 +93,10 @@ int cmd_encode(int argc, char **argv) {
   fprintf(stderr, "%llu frames, %d bits each, %llu words of %ld bits -> %s\n",
           (unsigned long long)st.nframes, st.B, (unsigned long long)st.nwords,
           K, out);
+  if (sync)
+    fprintf(stderr, "frame sync: a %d-bit marker before every %ld frames, "
+            "the last frame flushed\n",
+            bsq_sync_marker_slots(st.B, (int)K) * st.B, sync);
   cli_print_saturated(stderr, "saturated: ", &m, &d,
                       test_only ? sp.test : NULL, sp.n_test);
 done:
@@ -99,10 +125,14 @@ int cmd_decode(int argc, char **argv) {
   bsq_stream st = {0};
   bsq_diag diag = {{0}};
   double *y = NULL;
+  size_t ny = 0;
+  bsq_sync_stats ss;
   if ((rc = bsq_stream_read(&st, spath, &diag)) ||
-      (rc = bsq_codec_decode(&m, mpath, &st, spath, &y, &diag)) ||
-      (rc = bsq_codec_save_predictions(out, y, (size_t)st.nframes, &diag)))
+      (rc = bsq_codec_decode(&m, mpath, &st, spath, &y, &ny, &ss, &diag)) ||
+      (rc = bsq_codec_save_predictions(out, y, ny, &diag)))
     cli_error("decode", "%s", diag.msg);
+  else if (st.sync)
+    print_sync(spath, &st, &ss);
   free(y);
   bsq_stream_free(&st);
   bsq_model_free(&m);

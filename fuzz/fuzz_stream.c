@@ -4,13 +4,16 @@
  * An accepted stream must unpack into frames whose fields are valid
  * levels, and packing those frames again must give back the same words
  * and, serialized, the same bytes: decode is the exact inverse of encode
- * on everything it accepts. */
+ * on everything it accepts. A framed stream (sync field set) also goes
+ * through the receiver, which must stay in bounds and deliver valid
+ * levels whatever the words. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "quant.h"
 #include "stream.h"
+#include "sync.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -70,6 +73,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (w != st.nwords) abort();
     if (st.nwords && memcmp(words, st.words, sizeof(uint64_t) * st.nwords))
       abort();
+  }
+  if (st.sync) {
+    uint64_t cap = bsq_sync_max_frames(st.nwords, B, st.K, st.mode);
+    uint8_t *got = malloc((size_t)cap * (size_t)fb + 1);
+    bsq_sync_stats ss;
+    if (!got) abort();
+    if (bsq_sync_unpack(st.words, st.nwords, B, st.K, st.mode, st.sync, fb, got,
+                        &ss) != BSQ_OK)
+      abort();
+    if (ss.frames > cap) abort();
+    for (uint64_t i = 0; i < ss.frames; i++) {
+      bsq_frame_unpack(&e, got + i * (uint64_t)fb, levels);
+      for (int f = 0; f < F; f++)
+        if (levels[f] > (1u << bits[f]) - 1) abort();
+    }
+    free(got);
   }
   free(frames);
   free(levels);

@@ -80,7 +80,7 @@ int bsq_codec_check_rows(const bsq_model *m, const bsq_dataset *d,
 }
 
 int bsq_codec_encode(bsq_stream *st, const bsq_model *m, const bsq_dataset *d,
-                     const int *rows, int n, int K, bsq_mode mode,
+                     const int *rows, int n, int K, bsq_mode mode, int sync,
                      bsq_diag *diag) {
   const bsq_encoder *e = &m->enc;
   memset(st, 0, sizeof *st);
@@ -89,7 +89,8 @@ int bsq_codec_encode(bsq_stream *st, const bsq_model *m, const bsq_dataset *d,
   int64_t *codes = malloc(sizeof(int64_t) * (size_t)m->F); /* (F) */
   uint8_t *levels = malloc((size_t)m->F);                   /* (F) */
   uint8_t *frame = malloc((size_t)bsq_frame_bytes(e));
-  uint8_t *tlast = malloc((size_t)bsq_packer_max_words(e->B, K));
+  int maxw = bsq_framer_max_words(e->B, K);
+  uint8_t *tlast = malloc((size_t)maxw);
   int rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
   if (!col || !codes || !levels || !frame || !tlast) goto fail;
   if ((rc = map_columns(m, d, col, diag)) ||
@@ -99,15 +100,27 @@ int bsq_codec_encode(bsq_stream *st, const bsq_model *m, const bsq_dataset *d,
   st->mode = mode;
   st->B = e->B;
   st->F = m->F;
+  st->sync = sync;
   st->nframes = (uint64_t)n;
-  st->nwords = bsq_stream_words(e->B, K, mode, (uint64_t)n);
+  uint64_t cap; /* words: exact without sync, a bound with it */
+  if (sync == 0) {
+    cap = st->nwords = bsq_stream_words(e->B, K, mode, (uint64_t)n);
+  } else {
+    int M = bsq_sync_marker_slots(e->B, K);
+    uint64_t groups = (uint64_t)n / (uint64_t)sync + 2;
+    cap = bsq_stream_words(e->B, K, mode,
+                           (uint64_t)n + groups * (uint64_t)M);
+  }
   st->model_hash = bsq_model_hash(m);
-  st->words = malloc(sizeof(uint64_t) * (size_t)(st->nwords + 1));
+  st->words = malloc(sizeof(uint64_t) * (size_t)(cap + (uint64_t)maxw));
   rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
   if (!st->words) goto fail;
   bsq_packer pk;
+  bsq_framer fr;
   bsq_packer_init(&pk, e->B, K, mode);
+  bsq_framer_init(&fr, e->B, K, mode, sync > 0 ? sync : 1);
   uint64_t w = 0;
+  if (sync > 0) w += (uint64_t)bsq_framer_reset(&fr, st->words, tlast);
   for (int i = 0; i < n; i++) {
     int r = rows ? rows[i] : i;
     for (int f = 0; f < m->F; f++) {
@@ -115,12 +128,20 @@ int bsq_codec_encode(bsq_stream *st, const bsq_model *m, const bsq_dataset *d,
       double v = j < d->F ? d->x[(size_t)r * (size_t)d->F + j] : d->y[r];
       codes[f] = bsq_format_code(&e->fmt[f], v);
     }
-    w += (uint64_t)bsq_encode_push(e, &pk, codes, levels, frame, st->words + w,
-                                   tlast);
+    if (sync == 0) {
+      w += (uint64_t)bsq_encode_push(e, &pk, codes, levels, frame,
+                                     st->words + w, tlast);
+    } else {
+      bsq_encoder_levels(e, codes, levels);
+      bsq_frame_pack(e, levels, frame);
+      w += (uint64_t)bsq_framer_push(&fr, frame, i == n - 1, st->words + w,
+                                     tlast);
+    }
   }
-  w += (uint64_t)bsq_packer_flush(&pk, st->words + w, tlast);
+  if (sync == 0) w += (uint64_t)bsq_packer_flush(&pk, st->words + w, tlast);
+  else st->nwords = w;
   rc = BSQ_OK;
-  if (w != st->nwords)
+  if (w > cap || (sync == 0 && w != st->nwords))
     rc = bsq_diag_set(diag, BSQ_EMISMATCH,
                       "internal error: %llu words, expected %llu",
                       (unsigned long long)w, (unsigned long long)st->nwords);
@@ -136,8 +157,11 @@ fail:
 
 int bsq_codec_decode(const bsq_model *m, const char *model_name,
                      const bsq_stream *st, const char *stream_name, double **y,
-                     bsq_diag *diag) {
+                     size_t *ny, bsq_sync_stats *ss, bsq_diag *diag) {
   *y = NULL;
+  *ny = 0;
+  bsq_sync_stats sst;
+  memset(&sst, 0, sizeof sst);
   uint64_t h = bsq_model_hash(m);
   if (st->model_hash != h)
     return bsq_diag_set(diag, BSQ_EHASH,
@@ -149,14 +173,23 @@ int bsq_codec_decode(const bsq_model *m, const char *model_name,
                         "%s: %d features / %d frame bits, the model has %d / %d",
                         stream_name, st->F, st->B, m->F, m->enc.B);
   int fb = bsq_frame_bytes(&m->enc);
-  size_t n = (size_t)st->nframes;
+  size_t n = (size_t)(st->sync ? bsq_sync_max_frames(st->nwords, st->B,
+                                                       st->K, st->mode)
+                                 : st->nframes);
   uint8_t *frames = malloc(n * (size_t)fb + 1);    /* (n, fb) */
   uint8_t *levels = malloc(n * (size_t)m->F + 1);  /* (n, F) */
   double *out = malloc(sizeof(double) * (n + 1)); /* (n) */
   int rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
   if (!frames || !levels || !out) goto fail;
-  if ((rc = bsq_stream_unpack(st->words, st->nwords, st->B, st->K, st->mode,
-                              st->nframes, fb, frames))) {
+  if (st->sync) {
+    if ((rc = bsq_sync_unpack(st->words, st->nwords, st->B, st->K, st->mode,
+                              st->sync, fb, frames, &sst))) {
+      bsq_diag_set(diag, rc, "%s: %s", stream_name, bsq_strerror(rc));
+      goto fail;
+    }
+    n = (size_t)sst.frames;
+  } else if ((rc = bsq_stream_unpack(st->words, st->nwords, st->B, st->K,
+                                     st->mode, st->nframes, fb, frames))) {
     bsq_diag_set(diag, rc,
                  "%s: words do not unpack into %llu frames (padding bits set)",
                  stream_name, (unsigned long long)st->nframes);
@@ -165,12 +198,14 @@ int bsq_codec_decode(const bsq_model *m, const char *model_name,
   /* every b-bit field is a valid level: 0..2^b - 1 */
   for (size_t i = 0; i < n; i++)
     bsq_frame_unpack(&m->enc, frames + i * (size_t)fb, levels + i * (size_t)m->F);
-  if ((rc = bsq_model_predict_levels(m, levels, (int)n, out))) {
+  if (n > 0 && (rc = bsq_model_predict_levels(m, levels, (int)n, out))) {
     bsq_diag_set(diag, rc, "%s", bsq_strerror(rc));
     goto fail;
   }
   for (size_t i = 0; i < n; i++) out[i] = out[i] * m->y_sigma + m->y_mu;
   *y = out;
+  *ny = n;
+  if (ss) *ss = sst;
   out = NULL;
 fail:
   free(frames);

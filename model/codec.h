@@ -12,6 +12,7 @@
 #include "err.h"
 #include "model.h"
 #include "stream.h"
+#include "sync.h"
 
 /* Loads the data m was trained on: from its recorded source, or from spec
  * when not NULL ("friedman1": the model's generator settings; a CSV path);
@@ -34,19 +35,24 @@ int bsq_codec_check_rows(const bsq_model *m, const bsq_dataset *d,
 /* Encodes rows[0..n-1] of d (NULL: every row, n = d->rows) into *st, K-bit
  * words in `mode`, bound to m's hash. Each model feature is read from the
  * column of d with its name (a feature or the target); other columns are
- * ignored; the rows are checked first (bsq_codec_check_rows). On success
- * the caller frees st with bsq_stream_free. */
+ * ignored; the rows are checked first (bsq_codec_check_rows). sync > 0
+ * frames the stream (sync.h) in groups of `sync`, the last row flushed:
+ * the words are what the device sends (no final partial word); sync 0
+ * packs plainly and pads the last word. On success the caller frees st
+ * with bsq_stream_free. */
 int bsq_codec_encode(bsq_stream *st, const bsq_model *m, const bsq_dataset *d,
-                     const int *rows, int n, int K, bsq_mode mode,
+                     const int *rows, int n, int K, bsq_mode mode, int sync,
                      bsq_diag *diag);
 
 /* Decodes st (read from stream_name) with m (loaded from model_name; both
- * names for messages) into *y, st->nframes predictions in physical target
- * units (malloc'ed, caller frees). Checks that the stream was encoded for m
- * (BSQ_EHASH) and has its features and frame bits (BSQ_EFORMAT). */
+ * names for messages) into *y, *ny predictions in physical target units
+ * (malloc'ed, caller frees). Checks that the stream was encoded for m
+ * (BSQ_EHASH) and has its features and frame bits (BSQ_EFORMAT). Without
+ * sync *ny is st->nframes; with it, the frames the receiver found
+ * (bsq_sync_unpack), and *ss (may be NULL) gets what it found. */
 int bsq_codec_decode(const bsq_model *m, const char *model_name,
                      const bsq_stream *st, const char *stream_name, double **y,
-                     bsq_diag *diag);
+                     size_t *ny, bsq_sync_stats *ss, bsq_diag *diag);
 
 /* Writes "frame,prediction" and one row per frame to path, atomically. */
 int bsq_codec_save_predictions(const char *path, const double *y, size_t n,

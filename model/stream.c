@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sync.h"
 #include "util.h"
 
 static const char MAGIC[8] = {'B', 'S', 'Q', 'S', 'T', 'R', 'M', '1'};
@@ -31,6 +32,7 @@ int bsq_stream_encode(const bsq_stream *s, uint8_t **buf, size_t *len) {
   put_le(p + 16, (uint64_t)s->mode, 4);
   put_le(p + 20, (uint64_t)s->B, 4);
   put_le(p + 24, (uint64_t)s->F, 4);
+  put_le(p + 28, (uint64_t)s->sync, 4);
   put_le(p + 32, s->nframes, 8);
   put_le(p + 40, s->nwords, 8);
   put_le(p + 48, s->model_hash, 8);
@@ -68,14 +70,25 @@ int bsq_stream_decode(bsq_stream *s, const uint8_t *buf, size_t len,
     return bsq_diag_set(diag, BSQ_EFORMAT,
                         "%s: %llu frame bits for %llu features is impossible",
                         name, (unsigned long long)B, (unsigned long long)F);
-  if (get_le(buf + 28, 4) != 0)
-    return bsq_diag_set(diag, BSQ_EFORMAT, "%s: reserved header field not 0",
-                        name);
+  uint64_t sync = get_le(buf + 28, 4);
+  if (sync > BSQ_SYNC_MAX_GROUP)
+    return bsq_diag_set(diag, BSQ_EFORMAT,
+                        "%s: frame-sync group %llu is outside 0..%d", name,
+                        (unsigned long long)sync, BSQ_SYNC_MAX_GROUP);
   uint64_t nframes = get_le(buf + 32, 8), nwords = get_le(buf + 40, 8);
   int wb = (int)(K + 7) / 8;
   uint64_t max_frames = (uint64_t)(len - BSQ_STREAM_HEADER) * 8u + 1u;
+  if (sync != 0 && nwords > (uint64_t)(len - BSQ_STREAM_HEADER))
+    return bsq_diag_set(diag, BSQ_EFORMAT,
+                        "%s: truncated: %llu words need more than the %llu "
+                        "bytes that follow the header",
+                        name, (unsigned long long)nwords,
+                        (unsigned long long)(len - BSQ_STREAM_HEADER));
   if (nframes > max_frames ||
-      nwords != bsq_stream_words((int)B, (int)K, (bsq_mode)mode, nframes))
+      (sync == 0 &&
+       nwords != bsq_stream_words((int)B, (int)K, (bsq_mode)mode, nframes)) ||
+      (sync != 0 &&
+       nframes > bsq_sync_max_frames(nwords, (int)B, (int)K, (bsq_mode)mode)))
     return bsq_diag_set(diag, BSQ_EFORMAT,
                         "%s: %llu words cannot hold %llu frames of %llu bits",
                         name, (unsigned long long)nwords,
@@ -109,6 +122,7 @@ int bsq_stream_decode(bsq_stream *s, const uint8_t *buf, size_t len,
   s->mode = (bsq_mode)mode;
   s->B = (int)B;
   s->F = (int)F;
+  s->sync = (int)sync;
   s->nframes = nframes;
   s->nwords = nwords;
   s->model_hash = get_le(buf + 48, 8);

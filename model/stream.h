@@ -9,9 +9,11 @@
  *  16  mode     u32 0 continuous, 1 aligned
  *  20  B        u32 frame bits
  *  24  F        u32 features
- *  28  reserved u32 (0)
- *  32  nframes  u64
- *  40  nwords   u64 (= bsq_stream_words(B, K, mode, nframes))
+ *  28  sync     u32 frame-sync group N (sync.h), 0: none
+ *  32  nframes  u64 data frames written
+ *  40  nwords   u64 (= bsq_stream_words(B, K, mode, nframes) without sync;
+ *                  with sync, the words sent: markers included, no final
+ *                  partial word, as a device sends them)
  *  48  model    u64 model hash
  *  56  words    nwords x ceil(K/8) bytes, each word little-endian */
 #ifndef BSQ_STREAM_H
@@ -30,6 +32,7 @@ typedef struct {
   int K;
   bsq_mode mode;
   int B, F;
+  int sync; /* frame-sync group N, 0: none */
   uint64_t nframes, nwords;
   uint64_t model_hash;
   uint64_t *words; /* (nwords) */

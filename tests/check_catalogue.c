@@ -171,6 +171,8 @@ static const bad_case CASES[] = {
     {"stream_version_2.bin", "", 2, "@: stream version 2 is not supported (1)"},
     {"stream_word_width_65.bin", "", 2, "@: word width 65 is outside 1..64"},
     {"stream_bits_above_k.bin", "", 2, "@: word 3 has bits set above bit 4"},
+    {"stream_sync_group_70000.bin", "", 2,
+     "@: frame-sync group 70000 is outside 0..65535"},
     {"stream_frame_count_wrong.bin", "", 2,
      "@: 4 words cannot hold 9 frames of 4 bits"},
     {"stream_frame_bits_wrong.bin", "", 2,

@@ -87,17 +87,23 @@ static int csv_column(const char *text, int k, char ***vals) {
   return n;
 }
 
-static void check_roundtrip(const char *mode, int K) {
+static void check_roundtrip(const char *mode, int K, int sync) {
   char *frames = path_in("f.bin"), *dec = path_in("dec.csv");
   char *pred = path_in("pred.csv");
   char args[2048];
   snprintf(args, sizeof args,
            "encode '%s' --data friedman1 --split test --word-bits %d --mode %s "
-           "-o '%s'",
-           model, K, mode, frames);
+           "--sync %d -o '%s'",
+           model, K, mode, sync, frames);
   ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
   snprintf(args, sizeof args, "decode '%s' '%s' -o '%s'", model, frames, dec);
-  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  char *err = NULL;
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 0);
+  if (sync) /* what the receiver found: every frame, nothing lost */
+    ck_assert_msg(strstr(err, "300 frames in") && strstr(err, "(300 written)") &&
+                      !strstr(err, "warning"),
+                  "%s", err);
+  free(err);
   snprintf(args, sizeof args, "eval '%s' --predictions '%s'", model, pred);
   ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
   char *a = tu_read(dec, NULL), *b = tu_read(pred, NULL);
@@ -120,10 +126,12 @@ static void check_roundtrip(const char *mode, int K) {
 }
 
 START_TEST(test_cli_encode_decode_matches_eval) {
-  check_roundtrip("continuous", 32);
-  check_roundtrip("aligned", 7);
-  check_roundtrip("continuous", 64);
-  check_roundtrip("aligned", 1);
+  check_roundtrip("continuous", 32, 0);
+  check_roundtrip("aligned", 7, 0);
+  check_roundtrip("continuous", 64, 0);
+  check_roundtrip("aligned", 1, 0);
+  check_roundtrip("continuous", 7, 16); /* frame sync: the same predictions */
+  check_roundtrip("aligned", 32, 1);
 }
 END_TEST
 

@@ -36,10 +36,11 @@ START_TEST(test_codec_encode_decode_matches_hw_path) {
     bsq_stream st;
     bsq_diag diag = {{0}};
     double *y;
+    size_t ny;
     ck_assert_int_eq(bsq_codec_encode(&st, &m, &d, NULL, 0, cases[t].K,
-                                      cases[t].mode, &diag), 0);
+                                      cases[t].mode, 0, &diag), 0);
     ck_assert_int_eq((int)st.nframes, d.rows);
-    ck_assert_int_eq(bsq_codec_decode(&m, "m", &st, "s", &y, &diag), 0);
+    ck_assert_int_eq(bsq_codec_decode(&m, "m", &st, "s", &y, &ny, NULL, &diag), 0);
     for (int i = 0; i < d.rows; i++)
       ck_assert_double_eq_tol(y[i], ref[i] * m.y_sigma + m.y_mu, 1e-9);
     free(y);
@@ -74,12 +75,13 @@ START_TEST(test_codec_zero_bit_features_round_trip) {
                                         ref), 0);
   bsq_stream st;
   double *y;
-  ck_assert_int_eq(bsq_codec_encode(&st, &m, &d, NULL, 0, 7, BSQ_MODE_ALIGNED,
+  size_t ny;
+  ck_assert_int_eq(bsq_codec_encode(&st, &m, &d, NULL, 0, 7, BSQ_MODE_ALIGNED, 0,
                                     &diag), 0);
   ck_assert_int_eq(st.B, 10);
   ck_assert_uint_eq(st.nwords, bsq_stream_words(10, 7, BSQ_MODE_ALIGNED,
                                                 (uint64_t)d.rows));
-  ck_assert_int_eq(bsq_codec_decode(&m, "m", &st, "s", &y, &diag), 0);
+  ck_assert_int_eq(bsq_codec_decode(&m, "m", &st, "s", &y, &ny, NULL, &diag), 0);
   for (int i = 0; i < d.rows; i++)
     ck_assert_double_eq_tol(y[i], ref[i] * m.y_sigma + m.y_mu, 1e-9);
   free(y);
@@ -98,7 +100,7 @@ START_TEST(test_codec_encode_selected_rows) {
   bsq_stream st;
   bsq_diag diag = {{0}};
   ck_assert_int_eq(bsq_codec_encode(&st, &m, &d, rows, 3, 32,
-                                    BSQ_MODE_ALIGNED, &diag), 0);
+                                    BSQ_MODE_ALIGNED, 0, &diag), 0);
   ck_assert_int_eq((int)st.nframes, 3);
   ck_assert_int_eq(st.F, m.F);
   ck_assert(st.model_hash == bsq_model_hash(&m));
@@ -115,16 +117,17 @@ START_TEST(test_codec_decode_rejects_other_model) {
   bsq_stream st;
   bsq_diag diag = {{0}};
   double *y = NULL;
+  size_t ny;
   ck_assert_int_eq(bsq_codec_encode(&st, &m, &d, NULL, 0, 32,
-                                    BSQ_MODE_CONTINUOUS, &diag), 0);
+                                    BSQ_MODE_CONTINUOUS, 0, &diag), 0);
   st.model_hash ^= 1;
-  ck_assert_int_eq(bsq_codec_decode(&m, "m.json", &st, "f.bin", &y, &diag),
+  ck_assert_int_eq(bsq_codec_decode(&m, "m.json", &st, "f.bin", &y, &ny, NULL, &diag),
                    BSQ_EHASH);
   ck_assert_ptr_null(y);
   ck_assert_ptr_nonnull(strstr(diag.msg, "f.bin: stream was encoded for model"));
   st.model_hash ^= 1;
   st.F++;
-  ck_assert_int_eq(bsq_codec_decode(&m, "m.json", &st, "f.bin", &y, &diag),
+  ck_assert_int_eq(bsq_codec_decode(&m, "m.json", &st, "f.bin", &y, &ny, NULL, &diag),
                    BSQ_EFORMAT);
   bsq_stream_free(&st);
   bsq_model_free(&m);
@@ -141,7 +144,7 @@ START_TEST(test_codec_encode_names_missing_column) {
   bsq_stream st;
   bsq_diag diag = {{0}};
   ck_assert_int_eq(bsq_codec_encode(&st, &m, &d, NULL, 0, 32,
-                                    BSQ_MODE_CONTINUOUS, &diag), BSQ_EFORMAT);
+                                    BSQ_MODE_CONTINUOUS, 0, &diag), BSQ_EFORMAT);
   ck_assert_ptr_nonnull(strstr(diag.msg, "(model feature 2)"));
   bsq_model_free(&m);
   bsq_dataset_free(&d);
