@@ -284,12 +284,10 @@ int bsq_synth_write_encoders(const bsq_model *m, const char *name,
   if (rc == BSQ_OK && choices && choices->sync) {
     /* the framer sits beside the packer (rtl/) */
     char fv[4096];
-    size_t n = strlen(packer_v);
     const char *base = strrchr(packer_v, '/');
-    size_t dl = base ? (size_t)(base - packer_v) : 0;
-    (void)n;
-    if (bsq_pathf(fv, sizeof fv, "%.*s%sbsq_framer.v", (int)dl, packer_v,
-                  base ? "/" : ""))
+    int dl = base ? (int)(base - packer_v) : 0;
+    if (snprintf(fv, sizeof fv, "%.*s%sbsq_framer.v", dl, packer_v,
+                 base ? "/" : "") >= (int)sizeof fv)
       return bsq_diag_set(diag, BSQ_EINVAL, "%s: path too long", packer_v);
     char *fr = NULL;
     if ((rc = bsq_read_file(fv, &fr, NULL, diag))) return rc;
