@@ -269,7 +269,9 @@ int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
     int n;
     if (sync) {
       int flush = bsq_rng_below(&fl, 8) == 0 || i + 1 == s->n;
-      /* {tuser, tdata}: tuser is bit in_bits */
+      /* {tuser, tdata}: tuser is bit in_bits (its byte may lie past the
+       * ones bsq_tdata_pack writes: cleared first) */
+      if ((in_bits & 7) == 0) tdata[in_bits >> 3] = 0;
       tdata[in_bits >> 3] =
           (uint8_t)(tdata[in_bits >> 3] | (flush << (in_bits & 7)));
       bsq_stim_put_hex(ff, tdata, in_bits + 1);

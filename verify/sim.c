@@ -87,7 +87,14 @@ static int read_result(const char *path, bsq_sim_result *r) {
                 {" discarded_by_reset=", &r->discarded},
                 {" in_partial_word=", &r->partial},
                 {" cycles=", &r->cycles},
-                {" axi_violations=", &r->axi_violations}};
+                {" axi_violations=", &r->axi_violations},
+                {" sync_frames=", &r->sync_frames},
+                {" sync_groups=", &r->sync_groups},
+                {" sync_resyncs=", &r->sync_resyncs},
+                {" sync_skipped_bits=", &r->sync_skipped_bits},
+                {" sync_dropped=", &r->sync_dropped},
+                {" sync_tail=", &r->sync_tail},
+                {" sync_bad=", &r->sync_bad}};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
       const char *p = strstr(sp, keys[k].key);
       *keys[k].v = p ? strtoull(p + strlen(keys[k].key), NULL, 10) : 0;
@@ -642,7 +649,8 @@ static double sim_ratio(const bsq_sim_cfg *c, const bsq_sim_report *r) {
              : 0.0;
 }
 
-static void json_result(bsq_buf *b, const char *key, const bsq_sim_result *r) {
+static void json_result(bsq_buf *b, const char *key, const bsq_sim_result *r,
+                        int sync) {
   bsq_buf_printf(b,
                  "\"%s\": {\"frames\": %" PRIu64 ", \"words\": %" PRIu64
                  ", \"mismatches\": %" PRIu64 ", \"axi_violations\": %" PRIu64
@@ -650,12 +658,21 @@ static void json_result(bsq_buf *b, const char *key, const bsq_sim_result *r) {
                  ", \"total\": %" PRIu64 ", \"discarded_by_reset\": %" PRIu64
                  ", \"in_partial_word\": %" PRIu64 ", \"cycles\": %" PRIu64
                  ", \"seconds\": %.6f, \"frames_per_s\": %.1f, "
-                 "\"build_seconds\": %.3f, \"cached\": %s, \"pass\": %s}, ",
+                 "\"build_seconds\": %.3f, \"cached\": %s, ",
                  key, r->frames, r->words, r->mismatches, r->axi_violations,
                  r->accepted,
                  r->total, r->discarded, r->partial, r->cycles, r->seconds,
-                 bsq_sim_fps(r), r->build_seconds, r->cached ? "true" : "false",
-                 r->ok ? "true" : "false");
+                 bsq_sim_fps(r), r->build_seconds, r->cached ? "true" : "false");
+  if (sync) /* the receiver's findings (the Verilator harness decodes) */
+    bsq_buf_printf(b,
+                   "\"sync\": {\"frames\": %" PRIu64 ", \"groups\": %" PRIu64
+                   ", \"resyncs\": %" PRIu64 ", \"skipped_bits\": %" PRIu64
+                   ", \"dropped_frames\": %" PRIu64 ", \"tail_frames\": %" PRIu64
+                   ", \"bad_frames\": %" PRIu64 "}, ",
+                   r->sync_frames, r->sync_groups, r->sync_resyncs,
+                   r->sync_skipped_bits, r->sync_dropped, r->sync_tail,
+                   r->sync_bad);
+  bsq_buf_printf(b, "\"pass\": %s}, ", r->ok ? "true" : "false");
 }
 
 char *bsq_sim_report_json(const bsq_sim_cfg *c, const bsq_sim_report *r,
@@ -667,7 +684,7 @@ char *bsq_sim_report_json(const bsq_sim_cfg *c, const bsq_sim_report *r,
   bsq_buf_init(&b);
   bsq_buf_printf(&b,
                  "{\"design\": \"%s_encoder\", \"arch\": \"%s\", \"word_bits\": "
-                 "%d, \"mode\": \"%s\", \"model\": \"%s\", \"simulator\": "
+                 "%d, \"mode\": \"%s\", \"sync\": %d, \"model\": \"%s\", \"simulator\": "
                  "\"%s\", \"stimulus\": {\"sweep\": %" PRIu64
                  ", \"random\": %" PRIu64 ", \"data\": %" PRIu64
                  ", \"backpressure\": %g, \"seed\": %" PRIu64
@@ -676,18 +693,19 @@ char *bsq_sim_report_json(const bsq_sim_cfg *c, const bsq_sim_report *r,
                  ", \"frames\": %" PRIu64 ", \"words\": %" PRIu64
                  ", \"mismatches\": %" PRIu64 ", \"frames_per_s\": %.1f, ",
                  o->name, bsq_arch_name(o->arch), o->word_bits,
-                 bsq_mode_name(o->mode), r->model_hash, sim_which(c),
+                 bsq_mode_name(o->mode), o->sync, r->model_hash, sim_which(c),
                  r->n_sweep, r->n_random, r->n_data, c->backpressure, c->seed,
                  r->n_beats, r->n_early, r->n_late, main_r->frames, main_r->words, main_r->mismatches,
                  bsq_sim_fps(main_r));
-  if (c->verilator) json_result(&b, "verilator", &r->verilator);
-  if (c->icarus) json_result(&b, "icarus", &r->icarus);
+  if (c->verilator) json_result(&b, "verilator", &r->verilator, o->sync);
+  if (c->icarus) json_result(&b, "icarus", &r->icarus, 0);
   if (ratio > 0) bsq_buf_printf(&b, "\"speed_ratio\": %.1f, ", ratio);
   bsq_buf_printf(&b, "\"pass\": %s}\n", pass ? "true" : "false");
   return bsq_buf_finish(&b);
 }
 
-static void text_result(bsq_buf *b, const char *sim, const bsq_sim_result *r) {
+static void text_result(bsq_buf *b, const char *sim, const bsq_sim_result *r,
+                        int sync) {
   bsq_buf_printf(b, "%s:\n  frames checked  %" PRIu64 " of %" PRIu64, sim,
                  r->frames, r->total);
   if (r->discarded || r->partial)
@@ -701,6 +719,13 @@ static void text_result(bsq_buf *b, const char *sim, const bsq_sim_result *r) {
   if (r->axi_violations)
     bsq_buf_printf(b, "%" PRIu64 " rule violations (%s)\n", r->axi_violations,
                    r->first_axi);
+  if (sync)
+    bsq_buf_printf(b,
+                   "  receiver        %" PRIu64 " frames in %" PRIu64
+                   " groups; %" PRIu64 " resyncs, %" PRIu64 " frames dropped, %"
+                   PRIu64 " unconfirmed, %" PRIu64 " not as sent\n",
+                   r->sync_frames, r->sync_groups, r->sync_resyncs,
+                   r->sync_dropped, r->sync_tail, r->sync_bad);
   bsq_buf_printf(b, "  frames/s        %.0f (%" PRIu64 " cycles in %.3f s)\n",
                  bsq_sim_fps(r), r->cycles, r->seconds);
   bsq_buf_printf(b, "  result          %s\n", r->ok ? "PASS" : "FAIL");
@@ -708,14 +733,16 @@ static void text_result(bsq_buf *b, const char *sim, const bsq_sim_result *r) {
 
 char *bsq_sim_report_text(const bsq_sim_cfg *c, const bsq_sim_report *r) {
   const bsq_gen_opts *o = &r->opt;
+  char sync_text[40] = "";
+  if (o->sync) snprintf(sync_text, sizeof sync_text, ", sync %d", o->sync);
   double ratio = sim_ratio(c, r);
   bsq_buf b;
   bsq_buf_init(&b);
   bsq_buf_printf(&b,
                  "%s_encoder (%s, %d features, %d-bit frames, %d-bit words, "
-                 "%s), model %s\n",
+                 "%s%s), model %s\n",
                  o->name, bsq_arch_name(o->arch), r->F, r->B, o->word_bits,
-                 bsq_mode_name(o->mode), r->model_hash);
+                 bsq_mode_name(o->mode), sync_text, r->model_hash);
   bsq_buf_printf(&b,
                  "stimulus: %" PRIu64 " sweep + %" PRIu64 " random + %" PRIu64
                  " data set frames; backpressure %g, seed %" PRIu64 "%s\n",
@@ -727,8 +754,8 @@ char *bsq_sim_report_text(const bsq_sim_cfg *c, const bsq_sim_report *r) {
                    " frames with tlast early, %" PRIu64 " late (dropped)%s\n",
                    r->n_beats, r->n_early, r->n_late,
                    c->reset ? "; the reset lands mid-frame" : "");
-  if (c->verilator) text_result(&b, "verilator", &r->verilator);
-  if (c->icarus) text_result(&b, "icarus", &r->icarus);
+  if (c->verilator) text_result(&b, "verilator", &r->verilator, o->sync);
+  if (c->icarus) text_result(&b, "icarus", &r->icarus, 0);
   if (ratio > 0)
     bsq_buf_printf(&b, "speed ratio verilator/icarus: %.1fx\n", ratio);
   return bsq_buf_finish(&b);
