@@ -172,8 +172,8 @@ int bsq_gen_write(const bsq_design *d, const char *rtl_dir, const char *dir,
                   int *nwritten, bsq_diag *diag);
 
 /* The marker line every generated top carries, and its parser: recovers
- * name, arch, K, mode and the RTL choices from an existing NAME_encoder.v
- * (bsq sim --rtl). */
+ * name, arch, K, mode and the RTL choices (sync among them) from an
+ * existing NAME_encoder.v (bsq sim --rtl, bsq lint). */
 int bsq_gen_read_params(const char *dir, bsq_gen_opts *o, char *hash_hex,
                         bsq_diag *diag);
 
