@@ -230,7 +230,7 @@ int main(int argc, char **argv) {
   bool ok = model_reset();
   const uint64_t drain = 64 + 4 * static_cast<uint64_t>(NW) + static_cast<uint64_t>(e->B);
   const uint64_t max_cycles =
-      cycle_budget(n, stalls.slowdown(), a.backpressure, drain);
+      cycle_budget(budget_inputs(n, e->B), stalls.slowdown(), a.backpressure, drain);
   uint64_t idle = 0;
   while (ok && bench.cycle < max_cycles) {
     if (!reset_done && next >= a.reset_at) {

@@ -585,6 +585,14 @@ inline void report_head(const char *file, int line, uint64_t cycle,
                (K + 3) / 4, x.word, x.last);
 }
 
+// Inputs a run's cycle budget counts for n: with frame sync every input
+// may close a group and bring M marker slots (a cycle each) behind it.
+inline uint64_t budget_inputs(uint64_t n, int B) {
+  if (!SYNC) return n;
+  const uint64_t m = static_cast<uint64_t>(bsq_sync_marker_slots(B, K));
+  return n * (1 + m) + m;
+}
+
 // Cycles a run may take before it is a timeout.
 inline uint64_t cycle_budget(uint64_t n, double slowdown, double p,
                              uint64_t drain) {
