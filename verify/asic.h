@@ -70,6 +70,12 @@ typedef struct {
   int dffs;              /* sequential cells */
   int ntypes;
   bsq_asic_cell type[BSQ_ASIC_MAX_TYPES]; /* by type, as yosys lists them */
+  int buffered;          /* ABC buffered and sized for drive_cell at every
+                            input and a load of `load` (liberty units) at
+                            every output; 0: the library has no inverter
+                            or no load unit, unconstrained mapping */
+  char drive_cell[32];
+  double load;
   int latency;           /* register stages codes -> levels (bank header) */
   int samples_per_frame; /* clocks per frame: 1, or F for serial (header) */
   /* ---- timing (OpenSTA, library's default corner) */
@@ -96,6 +102,16 @@ typedef struct {
   double leakage_pj_per_frame; /* p_leakage / frame_rate */
 } bsq_synth_asic_result;
 
+/* What is synthesized: the quantizer bank, or the whole encoder (the
+ * quantizers, the packer and the AXI4-Stream handshake, NAME_<arch>_encoder
+ * as `bsq gen` writes it); ENC_IO: the encoder, placed and routed inside
+ * its I/O wrapper NAME_<arch>_io (when its ports outnumber the iCE40's
+ * pins). */
+enum { BSQ_UNIT_BANK = 0, BSQ_UNIT_ENC = 1, BSQ_UNIT_ENC_IO = 2 };
+
+/* The output load ABC maps for, fF (asic.c lib_constraints). */
+#define BSQ_ASIC_LOAD_FF 10.0
+
 /* arch is BSQ_SYN_FLASH, BSQ_SYN_SEARCH, BSQ_SYN_NAIVE or BSQ_SYN_SERIAL
  * (one code per clock: the clock is F times the frame rate, and the
  * gate-level check drives F codes per frame and checks valid_o too).
@@ -108,6 +124,15 @@ typedef struct {
 int bsq_synth_asic(const char *dir, const char *work, const char *name,
                    int arch, const bsq_asic_opts *o,
                    bsq_synth_asic_result *r, bsq_diag *diag);
+/* The same for unit BSQ_UNIT_BANK or BSQ_UNIT_ENC: the whole encoder
+ * (DIR/NAME_ARCH_encoder.v, the quantizers, bsq_packer.v and bsq_framer.v
+ * when there; input delays on s_axis_* and m_axis_tready), in
+ * WORK/ARCH_enc. Latency and the clock come from the bank's header,
+ * which must be in DIR too. No gate-level check or power for the
+ * encoder. */
+int bsq_synth_asic_unit(const char *dir, const char *work, const char *name,
+                        int arch, int unit, const bsq_asic_opts *o,
+                        bsq_synth_asic_result *r, bsq_diag *diag);
 
 /* After bsq_synth_asic on the same work/name/arch: simulates the mapped
  * netlist with Icarus and the cell models on N frames, one per clock:

@@ -304,6 +304,15 @@ static int run_asic(const bsq_synth_cfg *c, const bsq_model *m,
     } else if (rc) {
       rc = bsq_diag_set(diag, rc, "%s: %s", an, d.msg);
     }
+    bsq_synth_arch *e = &r->e[a];
+    if (rc == BSQ_OK && e->present) {
+      say(c, BSQ_LOG_PROGRESS, "%s encoder: liberty mapping and OpenSTA "
+                               "timing", an);
+      rc = bsq_synth_asic_unit(rtl, work, c->name, a, BSQ_UNIT_ENC, &c->asic,
+                               &e->asic, &d);
+      if (rc) rc = bsq_diag_set(diag, rc, "%s encoder: %s", an, d.msg);
+      else e->asic_mapped = 1;
+    }
   }
   free(codes);
   free(lv);
@@ -646,6 +655,33 @@ static void encoder_json(cJSON *o, const bsq_synth_arch *e,
                      metric_value(bank, &METRICS[k]));
     add_num(ro, METRICS[k].key, round(q * 1000) / 1000, q >= 0);
   }
+  if (!e->asic_mapped) return;
+  /* asic: mapping and timing (no gate-level check or power) */
+  const bsq_synth_asic_result *x = &e->asic, *bx = &bank->asic;
+  cJSON *a = cJSON_AddObjectToObject(o, "asic");
+  cJSON_AddNumberToObject(a, "area", x->area);
+  cJSON_AddStringToObject(a, "area_unit", x->area_unit);
+  cJSON_AddNumberToObject(a, "cells", x->cells);
+  cJSON_AddNumberToObject(a, "dffs", x->dffs);
+  cJSON_AddNumberToObject(a, "clock_mhz", x->clock_mhz);
+  add_num(a, "critical_path_ns", round(x->critical_path_ns * 1e4) / 1e4,
+          x->critical_path_ns > 0);
+  cJSON_AddBoolToObject(a, "critical_path_reg2reg", x->critical_path_reg2reg);
+  add_num(a, "fmax_mhz_sta", x->fmax_mhz_sta, x->fmax_mhz_sta > 0);
+  cJSON_AddStringToObject(a, "critical_path_from", x->path_start);
+  cJSON_AddStringToObject(a, "critical_path_to", x->path_end);
+  cJSON_AddNumberToObject(a, "slack_ns", x->slack_ns);
+  if (!bank->asic_mapped) return;
+  cJSON *ar = cJSON_AddObjectToObject(a, "ratio_to_bank");
+  const double q[][2] = {{x->area, bx->area},
+                         {x->cells, bx->cells},
+                         {x->dffs, bx->dffs},
+                         {x->critical_path_ns, bx->critical_path_ns}};
+  const char *qk[] = {"area", "cells", "dffs", "critical_path_ns"};
+  for (int k = 0; k < 4; k++) {
+    double v = ratio(q[k][0], q[k][1]);
+    add_num(ar, qk[k], round(v * 1000) / 1000, v >= 0);
+  }
 }
 
 /* The asic figures of one bank, with ratios to naive's (nv NULL: none). */
@@ -663,6 +699,13 @@ static void asic_json(cJSON *o, const bsq_synth_asic_result *x,
       cJSON_AddNumberToObject(dby, x->type[k].name, x->type[k].count);
   }
   cJSON_AddNumberToObject(o, "latency_cycles", x->latency);
+  if (x->buffered) {
+    cJSON *cs = cJSON_AddObjectToObject(o, "abc_constraints");
+    cJSON_AddStringToObject(cs, "driving_cell", x->drive_cell);
+    cJSON_AddNumberToObject(cs, "load", x->load);
+  } else {
+    cJSON_AddNullToObject(o, "abc_constraints");
+  }
   cJSON_AddNumberToObject(o, "clock_mhz", x->clock_mhz);
   cJSON_AddNumberToObject(o, "power_clock_mhz", x->power_clock_mhz);
   /* STA prints 4 digits: period - slack would show float noise */
@@ -938,6 +981,17 @@ static void asic_md(bsq_buf *b, const bsq_synth_report *j, const int *cols,
     }
     bsq_buf_puts(b, "\n");
   }
+  const bsq_synth_asic_result *x0 = NULL;
+  for (int a = 0; a < BSQ_SYN_NARCH && !x0; a++)
+    if (j->r[a].asic_mapped) x0 = &j->r[a].asic;
+  if (x0 && x0->buffered)
+    bsq_buf_printf(b, "\nABC mapped with timing constraints (inputs driven by "
+                      "%s, outputs loading %.0f fF), so it buffers high-fanout "
+                      "nets and sizes gates.", x0->drive_cell, BSQ_ASIC_LOAD_FF);
+  else if (x0)
+    bsq_buf_printf(b, "\nABC mapped without timing constraints (the library "
+                      "has no inverter or no load unit): no buffering, so "
+                      "high-fanout nets are slow.");
   bsq_buf_printf(b, "\nASIC: Yosys dfflibmap + abc -liberty; OpenSTA %s at the "
                     "library's corner, critical path register to register "
                     "(clk->Q + logic + setup), input delay %g ns, output "
@@ -971,7 +1025,40 @@ static void encoder_md(bsq_buf *b, const bsq_synth_report *j) {
   for (int c = 0; c < nc; c++)
     bsq_buf_puts(b, "-----------:|-----------:|-------------:|");
   bsq_buf_puts(b, "\n");
-  for (int k = 0; k < NMETRICS + 1; k++) {
+  int asic = 0;
+  for (int c = 0; c < nc; c++) asic |= j->e[cols[c]].asic_mapped;
+  static const char *const AROWS[] = {"ASIC area, um^2", "ASIC cells",
+                                      "ASIC flip-flops", "ASIC Fmax (OpenSTA), MHz",
+                                      "ASIC slack at its clock, ns"};
+  int nrows = NMETRICS + 1 + (asic ? 5 : 0);
+  for (int k = 0; k < nrows; k++) {
+    if (k > NMETRICS) { /* the asic rows */
+      int ak = k - NMETRICS - 1;
+      bsq_buf_printf(b, "| %-30s |", AROWS[ak]);
+      for (int c = 0; c < nc; c++) {
+        const bsq_synth_arch *u[2] = {&j->e[cols[c]], &j->r[cols[c]]};
+        double v[2];
+        for (int i = 0; i < 2; i++) {
+          const bsq_synth_asic_result *x = &u[i]->asic;
+          v[i] = !u[i]->asic_mapped ? -1
+                 : ak == 0 ? x->area : ak == 1 ? x->cells : ak == 2 ? x->dffs
+                 : ak == 3 ? (x->fmax_mhz_sta > 0 ? x->fmax_mhz_sta : -1)
+                           : x->slack_ns;
+          char s[32];
+          if (!u[i]->asic_mapped || (ak == 3 && v[i] < 0)) snprintf(s, sizeof s, "-");
+          else if (ak == 0 || ak >= 3) snprintf(s, sizeof s, "%.1f", v[i]);
+          else snprintf(s, sizeof s, "%.0f", v[i]);
+          bsq_buf_printf(b, " %10s |", s);
+        }
+        double q = ak == 4 ? -1 : ratio(v[0], v[1]);
+        char s[32];
+        if (q < 0) snprintf(s, sizeof s, "-");
+        else snprintf(s, sizeof s, "%.2fx", q);
+        bsq_buf_printf(b, " %12s |", s);
+      }
+      bsq_buf_puts(b, "\n");
+      continue;
+    }
     bsq_buf_printf(b, "| %-30s |",
                    k < NMETRICS ? METRICS[k].label : "slack at --freq, ns");
     for (int c = 0; c < nc; c++) {
