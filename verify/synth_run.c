@@ -632,6 +632,9 @@ static void timing_json(cJSON *o, const bsq_synth_arch *r) {
   add_num(o, "slack_ns", round(r->slack_ns * 1000) / 1000, r->nseeds > 0);
 }
 
+static void asic_json(cJSON *o, const bsq_synth_asic_result *x,
+                      const bsq_synth_asic_result *nv);
+
 /* The whole encoder of one architecture: the flows' figures, and each
  * over the bank's. */
 static void encoder_json(cJSON *o, const bsq_synth_arch *e,
@@ -659,18 +662,7 @@ static void encoder_json(cJSON *o, const bsq_synth_arch *e,
   /* asic: mapping and timing (no gate-level check or power) */
   const bsq_synth_asic_result *x = &e->asic, *bx = &bank->asic;
   cJSON *a = cJSON_AddObjectToObject(o, "asic");
-  cJSON_AddNumberToObject(a, "area", x->area);
-  cJSON_AddStringToObject(a, "area_unit", x->area_unit);
-  cJSON_AddNumberToObject(a, "cells", x->cells);
-  cJSON_AddNumberToObject(a, "dffs", x->dffs);
-  cJSON_AddNumberToObject(a, "clock_mhz", x->clock_mhz);
-  add_num(a, "critical_path_ns", round(x->critical_path_ns * 1e4) / 1e4,
-          x->critical_path_ns > 0);
-  cJSON_AddBoolToObject(a, "critical_path_reg2reg", x->critical_path_reg2reg);
-  add_num(a, "fmax_mhz_sta", x->fmax_mhz_sta, x->fmax_mhz_sta > 0);
-  cJSON_AddStringToObject(a, "critical_path_from", x->path_start);
-  cJSON_AddStringToObject(a, "critical_path_to", x->path_end);
-  cJSON_AddNumberToObject(a, "slack_ns", x->slack_ns);
+  asic_json(a, x, NULL); /* its power figures null: not simulated */
   if (!bank->asic_mapped) return;
   cJSON *ar = cJSON_AddObjectToObject(a, "ratio_to_bank");
   const double q[][2] = {{x->area, bx->area},
