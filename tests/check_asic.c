@@ -261,7 +261,38 @@ START_TEST(test_asic_whole_encoder_maps_and_times) {
   }
   ck_assert_double_gt(enc.area, bank.area);
   ck_assert_int_gt(enc.dffs, bank.dffs);
-  ck_assert_int_eq(enc.gate_level_check, -1); /* not simulated */
+  ck_assert_int_eq(enc.gate_level_check, -1); /* not simulated yet */
+  /* the netlist against the C model's words, 32-bit aligned (gen's
+   * default), then the same with one expected word wrong */
+  const bsq_encoder *e = &x.m.enc;
+  int n = 20, tb = bsq_tdata_bytes(e), K = 32;
+  int maxw = bsq_packer_max_words(e->B, K), nw = 0;
+  uint8_t *td = calloc((size_t)n, (size_t)tb), lv[3], fr[8], tl[16];
+  uint64_t *w = malloc(sizeof *w * (size_t)(n * maxw));
+  bsq_packer pk;
+  bsq_packer_init(&pk, e->B, K, BSQ_MODE_ALIGNED);
+  for (int i = 0; i < n; i++) {
+    bsq_tdata_pack(e, x.codes + i * 3, td + (size_t)i * (size_t)tb);
+    nw += bsq_encode_push(e, &pk, x.codes + i * 3, lv, fr, w + nw, tl);
+  }
+  ck_assert_msg(bsq_asic_encoder_check_and_power(x.work, "bsq", BSQ_SYN_FLASH,
+                                                 &o, bsq_tdata_bits(e), K, n,
+                                                 td, nw, w, &enc, &d) == 0,
+                "%s", d.msg);
+  ck_assert_int_eq(enc.gate_level_check, 1);
+  ck_assert_double_gt(enc.energy_pj_per_frame, 0);
+  /* one word per frame at most here (B <= 32): a frame per clock */
+  ck_assert_double_eq_tol(enc.cycles_per_frame, 1.0, 1e-9);
+  w[nw / 2] ^= 1u;
+  ck_assert_int_eq(bsq_asic_encoder_check_and_power(x.work, "bsq", BSQ_SYN_FLASH,
+                                                    &o, bsq_tdata_bits(e), K, n,
+                                                    td, nw, w, &enc, &d),
+                   BSQ_EMISMATCH);
+  ck_assert_int_eq(enc.gate_level_check, 0);
+  ck_assert_int_eq(enc.mismatch_frame, nw / 2);
+  ck_assert_msg(strstr(d.msg, "encoder") && strstr(d.msg, "word"), "%s", d.msg);
+  free(td);
+  free(w);
   char ys[4096];
   snprintf(ys, sizeof ys, "%s/flash_enc/synth.ys", x.work);
   char *t = tu_read(ys, NULL);

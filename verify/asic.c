@@ -948,6 +948,113 @@ done:
   return rc;
 }
 
+/* The activity window the bench printed: bsq-window-start T0 and
+ * bsq-window-end T1 CYCLES ($time in ns). */
+static int sim_window(const char *t, const char *log, double *t0, double *t1,
+                      int *cycles, bsq_diag *diag) {
+  const char *a = strstr(t, "bsq-window-start");
+  const char *b = strstr(t, "bsq-window-end");
+  if (a) *t0 = strtod(a + strlen("bsq-window-start"), NULL);
+  if (b) {
+    char *e;
+    *t1 = strtod(b + strlen("bsq-window-end"), &e);
+    *cycles = (int)strtol(e, NULL, 10);
+  }
+  if (*t0 < 0 || *t1 <= *t0 || *cycles < 1)
+    return bsq_diag_set(diag, BSQ_EPARSE, "%s: no activity window", log);
+  return 0;
+}
+
+/* Power from the simulation's activities: the toggles of ADIR/act.vcd in
+ * [t0, t1] over `cycles` clocks, OpenSTA's power of each instance at
+ * activity 0 and 1 at clock_hz, interpolated at its output's activity and
+ * summed; energy per frame at frame_rate. Fills r's activity, power and
+ * energy fields. */
+static int window_power(const char *adir, const char *lib, const char *top,
+                        const bsq_asic_opts *o, int unit, double frame_rate,
+                        double clock_hz, double t0, double t1, int cycles,
+                        bsq_synth_asic_result *r, bsq_diag *diag) {
+  char path[PATHCAP], log[PATHCAP];
+  char *t = NULL;
+  bsq_net_activity *na = NULL;
+  int nna = 0, rc;
+  libinfo *li = NULL;
+  instpow *ip = NULL;
+  r->window_cycles = cycles;
+  {
+    char vcd[PATHCAP], act[PATHCAP];
+    bsq_pathf(vcd, sizeof vcd, "%s/act.vcd", adir);
+    bsq_pathf(act, sizeof act, "%s/activity.txt", adir);
+    /* the bench prints $time in ns (its timescale is 1ns/10ps) */
+    if ((rc = bsq_vcd_activity(vcd, act, t0, t1, cycles, &na, &nna,
+                               &r->toggles, diag)) < 0)
+      goto fail;
+    r->nets_annotated = nna;
+  }
+  {
+    bsq_buf b = {0};
+    sta_head(&b, lib, top, 1e9 / clock_hz, o, unit);
+    bsq_buf_printf(&b,
+              "set_power_activity -global -activity 0 -duty 0.5\n"
+              "report_power -instances [get_cells *] -digits 8 > power_a0.txt\n"
+              "puts \"bsq-report: power a=0\"\n"
+              "report_power -digits 6\n"
+              "set_power_activity -global -activity 1 -duty 0.5\n"
+              "report_power -instances [get_cells *] -digits 8 > power_a1.txt\n"
+              "puts \"bsq-report: power a=1\"\n"
+              "report_power -digits 6\n");
+    bsq_pathf(path, sizeof path, "%s/sta_power.tcl", adir);
+    if ((rc = sb_write(&b, path, diag)) < 0) goto fail;
+  }
+  bsq_pathf(log, sizeof log, "%s/sta_power.log", adir);
+  {
+    char *argv[] = {(char *)(o->sta ? o->sta : "sta"), "-no_init",
+                    "-no_splash", "-exit", "sta_power.tcl", NULL};
+    if ((rc = run_tool(argv, adir, log, diag)) < 0) goto fail;
+  }
+  t = slurp(log);
+  if (!t || strstr(t, "Error:")) {
+    rc = bsq_diag_set(diag, BSQ_ETOOL, "sta power failed, see %s", log);
+    goto fail;
+  }
+  li = malloc(sizeof *li);
+  if (!li) {
+    rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+    goto fail;
+  }
+  if ((rc = lib_scan(lib, li, diag)) < 0) goto fail;
+  {
+    int ninst = 2 * r->cells + 1000; /* g<N> numbers stay below this */
+    ip = calloc((size_t)ninst, sizeof *ip);
+    if (!ip) {
+      rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+      goto fail;
+    }
+    bsq_pathf(path, sizeof path, "%s/power_a0.txt", adir);
+    if ((rc = parse_inst_power(path, 0, ip, ninst, diag)) < 0) goto fail;
+    bsq_pathf(path, sizeof path, "%s/power_a1.txt", adir);
+    if ((rc = parse_inst_power(path, 1, ip, ninst, diag)) < 0) goto fail;
+    double pw[3];
+    bsq_pathf(path, sizeof path, "%s/netlist.v", adir);
+    if ((rc = combine_power(path, li, ip, ninst, na, nna, pw, diag)) < 0)
+      goto fail;
+    /* report_power is in W */
+    r->p_internal_uw = pw[0] * 1e6;
+    r->p_switching_uw = pw[1] * 1e6;
+    r->p_leakage_uw = pw[2] * 1e6;
+    r->p_total_uw = r->p_internal_uw + r->p_switching_uw + r->p_leakage_uw;
+    r->energy_pj_per_frame = r->p_total_uw * 1e-6 / frame_rate * 1e12;
+    r->leakage_pj_per_frame = r->p_leakage_uw * 1e-6 / frame_rate * 1e12;
+  }
+  rc = 0;
+fail:
+  free(t);
+  free(na);
+  free(li);
+  free(ip);
+  return rc;
+}
+
 int bsq_asic_gate_check_and_power(const char *work, const char *name,
                                   int arch, const bsq_asic_opts *o, int F,
                                   const int *width, const int *bits, int N,
@@ -970,10 +1077,6 @@ int bsq_asic_gate_check_and_power(const char *work, const char *name,
   const char *an = bsq_synth_arch_name(arch);
   char adir[PATHCAP], path[PATHCAP], log[PATHCAP], top[128];
   char *t = NULL, *net = NULL;
-  bsq_net_activity *na = NULL;
-  int nna = 0;
-  libinfo *li = NULL;
-  instpow *ip = NULL;
   int rc;
   char wabs[PATHCAP];
   if (abs_path(wabs, sizeof wabs, work) ||
@@ -1064,100 +1167,215 @@ int bsq_asic_gate_check_and_power(const char *work, const char *name,
   }
   r->gate_level_check = 1;
 
-  /* ---- activities */
-  double t0 = -1, t1 = -1;
-  int cycles = 0;
+  /* ---- activities and power */
   {
-    const char *a = strstr(t, "bsq-window-start");
-    const char *b = strstr(t, "bsq-window-end");
-    if (a) t0 = strtod(a + strlen("bsq-window-start"), NULL);
-    if (b) {
-      char *e;
-      t1 = strtod(b + strlen("bsq-window-end"), &e);
-      cycles = (int)strtol(e, NULL, 10);
-    }
-    if (t0 < 0 || t1 <= t0 || cycles < 1) {
-      rc = bsq_diag_set(diag, BSQ_EPARSE, "%s: no activity window", log);
-      goto fail;
-    }
-  }
-  r->window_cycles = cycles;
-  {
-    char vcd[PATHCAP], act[PATHCAP];
-    bsq_pathf(vcd, sizeof vcd, "%s/act.vcd", adir);
-    bsq_pathf(act, sizeof act, "%s/activity.txt", adir);
-    /* the bench prints $time in ns (its timescale is 1ns/10ps) */
-    if ((rc = bsq_vcd_activity(vcd, act, t0, t1, cycles, &na, &nna,
-                               &r->toggles, diag)) < 0)
-      goto fail;
-    r->nets_annotated = nna;
-  }
-
-  /* ---- OpenSTA: each instance's power at activity 0 and 1 per clock,
-   * at one frame per clock */
-  {
-    bsq_buf b = {0};
+    double t0 = -1, t1 = -1;
+    int cycles = 0;
+    if ((rc = sim_window(t, log, &t0, &t1, &cycles, diag)) < 0) goto fail;
     r->power_clock_mhz = rate * spf / 1e6;
-    sta_head(&b, lib, top, 1e9 / (rate * spf), o, BSQ_UNIT_BANK);
-    bsq_buf_printf(&b,
-              "set_power_activity -global -activity 0 -duty 0.5\n"
-              "report_power -instances [get_cells *] -digits 8 > power_a0.txt\n"
-              "puts \"bsq-report: power a=0\"\n"
-              "report_power -digits 6\n"
-              "set_power_activity -global -activity 1 -duty 0.5\n"
-              "report_power -instances [get_cells *] -digits 8 > power_a1.txt\n"
-              "puts \"bsq-report: power a=1\"\n"
-              "report_power -digits 6\n");
-    bsq_pathf(path, sizeof path, "%s/sta_power.tcl", adir);
-    if ((rc = sb_write(&b, path, diag)) < 0) goto fail;
-  }
-  bsq_pathf(log, sizeof log, "%s/sta_power.log", adir);
-  {
-    char *argv[] = {(char *)(o->sta ? o->sta : "sta"), "-no_init",
-                    "-no_splash", "-exit", "sta_power.tcl", NULL};
-    if ((rc = run_tool(argv, adir, log, diag)) < 0) goto fail;
-  }
-  free(t);
-  t = slurp(log);
-  if (!t || strstr(t, "Error:")) {
-    rc = bsq_diag_set(diag, BSQ_ETOOL, "sta power failed, see %s", log);
-    goto fail;
-  }
-  {
-    li = malloc(sizeof *li);
-    if (!li) {
-      rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+    if ((rc = window_power(adir, lib, top, o, BSQ_UNIT_BANK, rate, rate * spf,
+                           t0, t1, cycles, r, diag)) < 0)
       goto fail;
-    }
-    if ((rc = lib_scan(lib, li, diag)) < 0) goto fail;
-    int ninst = 2 * r->cells + 1000; /* g<N> numbers stay below this */
-    ip = calloc((size_t)ninst, sizeof *ip);
-    if (!ip) {
-      rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
-      goto fail;
-    }
-    bsq_pathf(path, sizeof path, "%s/power_a0.txt", adir);
-    if ((rc = parse_inst_power(path, 0, ip, ninst, diag)) < 0) goto fail;
-    bsq_pathf(path, sizeof path, "%s/power_a1.txt", adir);
-    if ((rc = parse_inst_power(path, 1, ip, ninst, diag)) < 0) goto fail;
-    double pw[3];
-    bsq_pathf(path, sizeof path, "%s/netlist.v", adir);
-    if ((rc = combine_power(path, li, ip, ninst, na, nna, pw, diag)) < 0)
-      goto fail;
-    /* report_power is in W */
-    r->p_internal_uw = pw[0] * 1e6;
-    r->p_switching_uw = pw[1] * 1e6;
-    r->p_leakage_uw = pw[2] * 1e6;
-    r->p_total_uw = r->p_internal_uw + r->p_switching_uw + r->p_leakage_uw;
-    r->energy_pj_per_frame = r->p_total_uw * 1e-6 / rate * 1e12;
-    r->leakage_pj_per_frame = r->p_leakage_uw * 1e-6 / rate * 1e12;
   }
   rc = 0;
 fail:
   free(t);
   free(net);
-  free(na);
-  free(li);
-  free(ip);
+  return rc;
+}
+
+/* ---- the whole encoder's gate-level check and power -------------------- */
+
+/* Hex of `bits` bits of the little-endian bytes p, most significant digit
+ * first (for $readmemh). */
+static void hex_bytes(FILE *fp, const uint8_t *p, int bits) {
+  for (int dgt = (bits + 3) / 4 - 1; dgt >= 0; dgt--) {
+    unsigned nib = 0;
+    for (int k = 3; k >= 0; k--) {
+      int bit = 4 * dgt + k;
+      nib = nib << 1 | (bit < bits ? (unsigned)(p[bit / 8] >> (bit % 8) & 1) : 0u);
+    }
+    fputc("0123456789abcdef"[nib], fp);
+  }
+  fputc('\n', fp);
+}
+
+/* Beats as fast as s_axis_tready takes them (decided at each falling edge
+ * from the flops' outputs, so the beat is taken at the next rising edge),
+ * m_axis_tready always high, so each cycle m_axis_tvalid is high one word
+ * leaves and is compared with the next expected one (!==: an X is a
+ * mismatch). The activity window runs from the acceptance of frame W0 to
+ * that of the last frame. */
+static int write_tb_encoder(const char *path, const char *top, int tw, int K,
+                            int N, int NW, int w0, bsq_diag *d) {
+  bsq_buf b = {0};
+  bsq_buf_printf(&b,
+      "// gate-level check of %s (generated by bsq, do not edit)\n"
+      "`timescale 1ns/10ps\n"
+      "module bsq_asic_tb;\n"
+      "  localparam N = %d, NW = %d, W0 = %d, LIMIT = %d;\n"
+      "  reg clk = 1'b0, rst_n = 1'b0;\n"
+      "  reg  [%d:0] tdata = %d'd0;\n"
+      "  reg  tvalid = 1'b0;\n"
+      "  wire tready, wvalid, wlast;\n"
+      "  wire [%d:0] wdata;\n"
+      "  reg  [%d:0] mem_t [0:N-1];\n"
+      "  reg  [%d:0] mem_w [0:NW-1];\n"
+      "  integer i, j, errors, cyc, c0, take;\n"
+      "  %s dut (.clk(clk), .rst_n(rst_n), .s_axis_tdata(tdata),\n"
+      "      .s_axis_tvalid(tvalid), .s_axis_tready(tready),\n"
+      "      .m_axis_tdata(wdata), .m_axis_tvalid(wvalid),\n"
+      "      .m_axis_tready(1'b1), .m_axis_tlast(wlast));\n"
+      "  always #5 clk = ~clk;\n"
+      "  initial begin\n"
+      "    errors = 0; i = 0; j = 0; cyc = 0; c0 = 0; take = 0;\n"
+      "    $readmemh(\"tdata.hex\", mem_t);\n"
+      "    $readmemh(\"words.hex\", mem_w);\n"
+      "    $dumpfile(\"act.vcd\");\n"
+      "    $dumpvars(1, dut);\n"
+      "    @(negedge clk); @(negedge clk); rst_n = 1'b1;\n"
+      "    tdata = mem_t[0]; tvalid = 1'b1;\n"
+      "    while (j < NW && cyc < LIMIT) begin\n"
+      "      @(negedge clk);\n"
+      "      cyc = cyc + 1;\n"
+      "      if (take) begin\n"
+      "        i = i + 1;\n"
+      "        if (i == W0) begin\n"
+      "          c0 = cyc;\n"
+      "          $display(\"bsq-window-start %%0d\", $time);\n"
+      "        end\n"
+      "        if (i == N) $display(\"bsq-window-end %%0d %%0d %%0d\", $time,\n"
+      "                             cyc - c0, N - W0);\n"
+      "        if (i < N) tdata = mem_t[i]; else tvalid = 1'b0;\n"
+      "      end\n"
+      "      take = tvalid && tready;\n"
+      "      if (wvalid) begin\n"
+      "        if (wdata !== mem_w[j]) begin\n"
+      "          if (errors < 20) $display(\"bsq-mismatch word=%%0d got=%%0h exp=%%0h\",\n"
+      "                                    j, wdata, mem_w[j]);\n"
+      "          errors = errors + 1;\n"
+      "        end\n"
+      "        j = j + 1;\n"
+      "      end\n"
+      "    end\n"
+      "    if (j < NW) $display(\"bsq-timeout words=%%0d of %%0d\", j, NW);\n"
+      "    else $display(\"bsq-done frames=%%0d words=%%0d errors=%%0d\", i, j, errors);\n"
+      "    $finish;\n"
+      "  end\n"
+      "endmodule\n",
+      top, N, NW, w0, 8 * (N + NW) + 100, tw - 1, tw, K - 1, tw - 1, K - 1,
+      top);
+  return sb_write(&b, path, d);
+}
+
+int bsq_asic_encoder_check_and_power(const char *work, const char *name,
+                                     int arch, const bsq_asic_opts *o,
+                                     int tdata_bits, int K, int N,
+                                     const uint8_t *tdata, int NW,
+                                     const uint64_t *words,
+                                     bsq_synth_asic_result *r, bsq_diag *diag) {
+  if (!work || !name || !o || !r || arch < 0 || arch >= BSQ_SYN_NARCH ||
+      tdata_bits < 1 || K < 1 || K > 64 || N < 16 || NW < 1 || !tdata || !words)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "bsq_asic_encoder_check_and_power: bad arguments");
+  const char *lib = o->liberty ? o->liberty : BSQ_ASIC_DEFAULT_LIBERTY;
+  const char *cells = o->cell_models;
+  if (!cells && !o->liberty) cells = BSQ_ASIC_DEFAULT_CELLS;
+  if (!cells)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "a gate-level check with %s needs its Verilog cell"
+                        " models", lib);
+  int rc = need_file(cells, !o->cell_models, diag);
+  if (rc) return rc;
+  double rate = frame_rate(o);
+  const char *an = bsq_synth_arch_name(arch);
+  char adir[PATHCAP], path[PATHCAP], log[PATHCAP], top[128], wabs[PATHCAP];
+  char *t = NULL;
+  if (abs_path(wabs, sizeof wabs, work) ||
+      bsq_pathf(adir, sizeof adir, "%s/%s_enc", wabs, an) ||
+      bsq_pathf(top, sizeof top, "%s_%s_encoder", name, an))
+    return bsq_diag_set(diag, BSQ_EINVAL, "%s: path too long", work);
+  r->gate_level_check = 0;
+  r->gate_frames = N;
+  r->mismatch_frame = r->mismatch_feature = -1;
+  r->frame_rate_hz = rate;
+  {
+    char p1[PATHCAP], p2[PATHCAP];
+    bsq_pathf(p1, sizeof p1, "%s/tdata.hex", adir);
+    bsq_pathf(p2, sizeof p2, "%s/words.hex", adir);
+    FILE *ft = fopen(p1, "w"), *fw = fopen(p2, "w");
+    int tb = (tdata_bits + 7) / 8;
+    if (ft && fw) {
+      for (int i = 0; i < N; i++) hex_bytes(ft, tdata + (size_t)i * (size_t)tb, tdata_bits);
+      for (int i = 0; i < NW; i++) {
+        uint8_t wb[8];
+        for (int k = 0; k < 8; k++) wb[k] = (uint8_t)(words[i] >> (8 * k));
+        hex_bytes(fw, wb, K);
+      }
+    }
+    int bad = !ft || !fw;
+    if (ft && fclose(ft) != 0) bad = 1;
+    if (fw && fclose(fw) != 0) bad = 1;
+    if (bad) return bsq_diag_set(diag, BSQ_EIO, "%s: cannot write vectors", adir);
+  }
+  int w0 = N / 10 > r->latency + 2 ? N / 10 : r->latency + 2;
+  if (w0 >= N) w0 = N / 2;
+  bsq_pathf(path, sizeof path, "%s/tb.v", adir);
+  if ((rc = write_tb_encoder(path, top, tdata_bits, K, N, NW, w0, diag)) < 0)
+    return rc;
+  bsq_pathf(log, sizeof log, "%s/iverilog.log", adir);
+  {
+    char *argv[] = {(char *)(o->iverilog ? o->iverilog : "iverilog"),
+                    "-g2005", "-o", "sim.vvp", "-s", "bsq_asic_tb", "tb.v",
+                    "netlist.v", (char *)cells, NULL};
+    if ((rc = run_tool(argv, adir, log, diag)) < 0) return rc;
+  }
+  bsq_pathf(log, sizeof log, "%s/sim.log", adir);
+  {
+    char *argv[] = {(char *)(o->vvp ? o->vvp : "vvp"), "-n", "sim.vvp", NULL};
+    if ((rc = run_tool(argv, adir, log, diag)) < 0) return rc;
+  }
+  t = slurp(log);
+  if (!t) return bsq_diag_set(diag, BSQ_EIO, "%s: cannot read", log);
+  {
+    const char *mm = strstr(t, "bsq-mismatch");
+    if (mm) {
+      int wi = -1;
+      char got[24] = "?", ex[24] = "?";
+      sscanf(mm, "bsq-mismatch word=%d got=%23s exp=%23s", &wi, got, ex);
+      r->mismatch_frame = wi;
+      rc = bsq_diag_set(diag, BSQ_EMISMATCH,
+                        "%s encoder gate-level netlist: word %d: got %s, "
+                        "expected %s (see %s)", an, wi, got, ex, log);
+      goto fail;
+    }
+    if (strstr(t, "bsq-timeout") || !strstr(t, "bsq-done")) {
+      rc = bsq_diag_set(diag, BSQ_EMISMATCH,
+                        "%s encoder gate-level netlist: not every expected "
+                        "word came out (see %s)", an, log);
+      goto fail;
+    }
+  }
+  r->gate_level_check = 1;
+  {
+    double t0 = -1, t1 = -1;
+    int cycles = 0, frames = 0;
+    if ((rc = sim_window(t, log, &t0, &t1, &cycles, diag)) < 0) goto fail;
+    const char *e = strstr(t, "bsq-window-end");
+    if (e) sscanf(e, "bsq-window-end %*s %*d %d", &frames);
+    if (frames < 1) {
+      rc = bsq_diag_set(diag, BSQ_EPARSE, "%s: no frame count", log);
+      goto fail;
+    }
+    r->cycles_per_frame = (double)cycles / frames;
+    double clock_hz = rate * r->cycles_per_frame;
+    r->power_clock_mhz = clock_hz / 1e6;
+    if ((rc = window_power(adir, lib, top, o, BSQ_UNIT_ENC, rate, clock_hz, t0,
+                           t1, cycles, r, diag)) < 0)
+      goto fail;
+  }
+  rc = 0;
+fail:
+  free(t);
   return rc;
 }

@@ -90,6 +90,8 @@ typedef struct {
   char path_start[96], path_end[96]; /* instance/pin, and the named net */
   /* ---- gate-level check and power (bsq_asic_gate_check_and_power) */
   int gate_level_check;    /* 1 passed, 0 failed, -1 not run */
+  double cycles_per_frame; /* whole encoder: clocks per frame measured with
+                              the output always ready (0: a bank, 1 or F) */
   int gate_frames;         /* frames simulated */
   int mismatch_frame, mismatch_feature; /* first mismatch, -1 if none */
   int nets_annotated;      /* nets given a measured activity */
@@ -129,10 +131,27 @@ int bsq_synth_asic(const char *dir, const char *work, const char *name,
  * when there; input delays on s_axis_* and m_axis_tready), in
  * WORK/ARCH_enc. Latency and the clock come from the bank's header,
  * which must be in DIR too. No gate-level check or power for the
- * encoder. */
+ * encoder here (bsq_asic_encoder_check_and_power). */
 int bsq_synth_asic_unit(const char *dir, const char *work, const char *name,
                         int arch, int unit, const bsq_asic_opts *o,
                         bsq_synth_asic_result *r, bsq_diag *diag);
+
+/* After bsq_synth_asic_unit(..., BSQ_UNIT_ENC, ...) on the same
+ * work/name/arch: simulates the mapped whole encoder with Icarus and the
+ * cell models on N frames (N >= 16): tdata (N beats of ceil(tdata_bits/8)
+ * bytes, bsq_tdata_pack) on s_axis_tdata as fast as s_axis_tready takes
+ * them, m_axis_tready always high; every word that leaves is compared with
+ * words (NW, K bits: what the C model's packer gives for the N frames, in
+ * order). A wrong word, or one missing, gives BSQ_EMISMATCH naming it (its
+ * index in mismatch_frame). Activities over the frames after the first
+ * tenth; r->cycles_per_frame from the same window; power at the clock
+ * o->frame_rate_hz needs at that many clocks a frame; energy per frame. */
+int bsq_asic_encoder_check_and_power(const char *work, const char *name,
+                                     int arch, const bsq_asic_opts *o,
+                                     int tdata_bits, int K, int N,
+                                     const uint8_t *tdata, int NW,
+                                     const uint64_t *words,
+                                     bsq_synth_asic_result *r, bsq_diag *diag);
 
 /* After bsq_synth_asic on the same work/name/arch: simulates the mapped
  * netlist with Icarus and the cell models on N frames, one per clock:
