@@ -392,6 +392,22 @@ static void sta_head(bsq_buf *b, const char *lib, const char *top, double period
             o->out_delay_ns);
 }
 
+/* Writes the script b as ADIR/sta_TAG.tcl and runs OpenSTA on it there;
+ * log gets ADIR/sta_TAG.log. */
+static int run_sta(const char *adir, const char *tag, bsq_buf *b,
+                   const bsq_asic_opts *o, char *log, size_t logcap,
+                   bsq_diag *diag) {
+  char path[PATHCAP], script[64];
+  snprintf(script, sizeof script, "sta_%s.tcl", tag);
+  bsq_pathf(path, sizeof path, "%s/%s", adir, script);
+  int rc = sb_write(b, path, diag);
+  if (rc < 0) return rc;
+  bsq_pathf(log, logcap, "%s/sta_%s.log", adir, tag);
+  char *argv[] = {(char *)(o->sta ? o->sta : "sta"), "-no_init", "-no_splash",
+                  "-exit", script, NULL};
+  return run_tool(argv, adir, log, diag);
+}
+
 /* Finds "INST (" in a netlist and the net on ".PIN(" of that instance. */
 static void inst_pin_net(const char *net, const char *inst, const char *pin,
                          char *out, size_t cap) {
@@ -536,14 +552,8 @@ int bsq_synth_asic_unit(const char *dir, const char *work, const char *name,
               "puts \"bsq-report: all\"\n"
               "report_checks -path_delay max -format full -digits 4\n"
               "puts \"bsq: wns [sta::worst_slack -max]\"\n");
-    bsq_pathf(path, sizeof path, "%s/sta_timing.tcl", adir);
-    if ((rc = sb_write(&b, path, diag)) < 0) goto fail;
-  }
-  bsq_pathf(log, sizeof log, "%s/sta_timing.log", adir);
-  {
-    char *argv[] = {(char *)(o->sta ? o->sta : "sta"), "-no_init",
-                    "-no_splash", "-exit", "sta_timing.tcl", NULL};
-    if ((rc = run_tool(argv, adir, log, diag)) < 0) goto fail;
+    if ((rc = run_sta(adir, "timing", &b, o, log, sizeof log, diag)) < 0)
+      goto fail;
   }
   t = slurp(log);
   if (!t) {
@@ -1003,14 +1013,8 @@ static int window_power(const char *adir, const char *lib, const char *top,
               "report_power -instances [get_cells *] -digits 8 > power_a1.txt\n"
               "puts \"bsq-report: power a=1\"\n"
               "report_power -digits 6\n");
-    bsq_pathf(path, sizeof path, "%s/sta_power.tcl", adir);
-    if ((rc = sb_write(&b, path, diag)) < 0) goto fail;
-  }
-  bsq_pathf(log, sizeof log, "%s/sta_power.log", adir);
-  {
-    char *argv[] = {(char *)(o->sta ? o->sta : "sta"), "-no_init",
-                    "-no_splash", "-exit", "sta_power.tcl", NULL};
-    if ((rc = run_tool(argv, adir, log, diag)) < 0) goto fail;
+    if ((rc = run_sta(adir, "power", &b, o, log, sizeof log, diag)) < 0)
+      goto fail;
   }
   t = slurp(log);
   if (!t || strstr(t, "Error:")) {
