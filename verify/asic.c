@@ -958,6 +958,35 @@ done:
   return rc;
 }
 
+/* The Verilog cell models the gate-level simulation needs: the user's, or
+ * the default library's. */
+static int cell_models(const bsq_asic_opts *o, const char **cells,
+                       bsq_diag *diag) {
+  *cells = o->cell_models;
+  if (!*cells && !o->liberty) *cells = BSQ_ASIC_DEFAULT_CELLS;
+  if (!*cells)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "a gate-level check with %s needs its Verilog cell"
+                        " models", o->liberty);
+  return need_file(*cells, !o->cell_models, diag);
+}
+
+/* Icarus on ADIR/tb.v (top bsq_asic_tb), the netlist and the cell models;
+ * log gets the simulation's log, ADIR/sim.log. */
+static int sim_netlist(const char *adir, const bsq_asic_opts *o,
+                       const char *netlist, const char *cells, char *log,
+                       size_t logcap, bsq_diag *diag) {
+  bsq_pathf(log, logcap, "%s/iverilog.log", adir);
+  char *cc[] = {(char *)(o->iverilog ? o->iverilog : "iverilog"), "-g2005",
+                "-o", "sim.vvp", "-s", "bsq_asic_tb", "tb.v", (char *)netlist,
+                (char *)cells, NULL};
+  int rc = run_tool(cc, adir, log, diag);
+  if (rc < 0) return rc;
+  bsq_pathf(log, logcap, "%s/sim.log", adir);
+  char *run[] = {(char *)(o->vvp ? o->vvp : "vvp"), "-n", "sim.vvp", NULL};
+  return run_tool(run, adir, log, diag);
+}
+
 /* The activity window the bench printed: bsq-window-start T0 and
  * bsq-window-end T1 CYCLES ($time in ns). */
 static int sim_window(const char *t, const char *log, double *t0, double *t1,
@@ -1069,13 +1098,8 @@ int bsq_asic_gate_check_and_power(const char *work, const char *name,
     return bsq_diag_set(diag, BSQ_EINVAL,
                         "bsq_asic_gate_check_and_power: bad arguments");
   const char *lib = o->liberty ? o->liberty : BSQ_ASIC_DEFAULT_LIBERTY;
-  const char *cells = o->cell_models;
-  if (!cells && !o->liberty) cells = BSQ_ASIC_DEFAULT_CELLS;
-  if (!cells)
-    return bsq_diag_set(diag, BSQ_EINVAL,
-                        "a gate-level check with %s needs its Verilog cell"
-                        " models", lib);
-  int rc0 = need_file(cells, !o->cell_models, diag);
+  const char *cells;
+  int rc0 = cell_models(o, &cells, diag);
   if (rc0) return rc0;
   double rate = frame_rate(o);
   const char *an = bsq_synth_arch_name(arch);
@@ -1131,18 +1155,8 @@ int bsq_asic_gate_check_and_power(const char *work, const char *name,
   if ((rc = (serial ? write_tb_serial : write_tb)(path, top, F, width, bits, N,
                                                  r->latency, diag)) < 0)
     goto fail;
-  bsq_pathf(log, sizeof log, "%s/iverilog.log", adir);
-  {
-    char *argv[] = {(char *)(o->iverilog ? o->iverilog : "iverilog"),
-                    "-g2005", "-o", "sim.vvp", "-s", "bsq_asic_tb", "tb.v",
-                    (char *)simnet, (char *)cells, NULL};
-    if ((rc = run_tool(argv, adir, log, diag)) < 0) goto fail;
-  }
-  bsq_pathf(log, sizeof log, "%s/sim.log", adir);
-  {
-    char *argv[] = {(char *)(o->vvp ? o->vvp : "vvp"), "-n", "sim.vvp", NULL};
-    if ((rc = run_tool(argv, adir, log, diag)) < 0) goto fail;
-  }
+  if ((rc = sim_netlist(adir, o, simnet, cells, log, sizeof log, diag)) < 0)
+    goto fail;
   t = slurp(log);
   if (!t) {
     rc = bsq_diag_set(diag, BSQ_EIO, "%s: cannot read", log);
@@ -1283,13 +1297,8 @@ int bsq_asic_encoder_check_and_power(const char *work, const char *name,
     return bsq_diag_set(diag, BSQ_EINVAL,
                         "bsq_asic_encoder_check_and_power: bad arguments");
   const char *lib = o->liberty ? o->liberty : BSQ_ASIC_DEFAULT_LIBERTY;
-  const char *cells = o->cell_models;
-  if (!cells && !o->liberty) cells = BSQ_ASIC_DEFAULT_CELLS;
-  if (!cells)
-    return bsq_diag_set(diag, BSQ_EINVAL,
-                        "a gate-level check with %s needs its Verilog cell"
-                        " models", lib);
-  int rc = need_file(cells, !o->cell_models, diag);
+  const char *cells;
+  int rc = cell_models(o, &cells, diag);
   if (rc) return rc;
   double rate = frame_rate(o);
   const char *an = bsq_synth_arch_name(arch);
@@ -1327,18 +1336,8 @@ int bsq_asic_encoder_check_and_power(const char *work, const char *name,
   bsq_pathf(path, sizeof path, "%s/tb.v", adir);
   if ((rc = write_tb_encoder(path, top, tdata_bits, K, N, NW, w0, diag)) < 0)
     return rc;
-  bsq_pathf(log, sizeof log, "%s/iverilog.log", adir);
-  {
-    char *argv[] = {(char *)(o->iverilog ? o->iverilog : "iverilog"),
-                    "-g2005", "-o", "sim.vvp", "-s", "bsq_asic_tb", "tb.v",
-                    "netlist.v", (char *)cells, NULL};
-    if ((rc = run_tool(argv, adir, log, diag)) < 0) return rc;
-  }
-  bsq_pathf(log, sizeof log, "%s/sim.log", adir);
-  {
-    char *argv[] = {(char *)(o->vvp ? o->vvp : "vvp"), "-n", "sim.vvp", NULL};
-    if ((rc = run_tool(argv, adir, log, diag)) < 0) return rc;
-  }
+  if ((rc = sim_netlist(adir, o, "netlist.v", cells, log, sizeof log, diag)) < 0)
+    return rc;
   t = slurp(log);
   if (!t) return bsq_diag_set(diag, BSQ_EIO, "%s: cannot read", log);
   {
