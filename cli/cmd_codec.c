@@ -11,15 +11,17 @@
 #include "model.h"
 #include "stream.h"
 #include "sync.h"
+#include "util.h"
 
 /* What the receiver found in a framed stream; losses are the link's, not
  * an error of the file, so they are reported, not failed. */
 static void print_sync(const char *spath, const bsq_stream *st,
                        const bsq_sync_stats *ss) {
-  fprintf(stderr, "%s: frame sync (groups of %d): %llu frames in %llu groups"
-          " (%llu written)\n", spath, st->sync,
-          (unsigned long long)ss->frames, (unsigned long long)ss->groups,
-          (unsigned long long)st->nframes);
+  fprintf(stderr, "%s: frame sync (groups of %d): %llu frames in %llu groups",
+          spath, st->sync, (unsigned long long)ss->frames,
+          (unsigned long long)ss->groups);
+  if (st->nframes) fprintf(stderr, " (%llu written)", (unsigned long long)st->nframes);
+  fputc('\n', stderr);
   if (ss->resyncs || ss->skipped_bits || ss->dropped_frames || ss->tail_frames)
     fprintf(stderr, "%s: warning: sync lost %llu times: %llu bits searched "
             "over, %llu frames of broken groups dropped, %llu unconfirmed at "
@@ -108,16 +110,63 @@ done_model:
   return cli_exit_for(rc);
 }
 
+/* A raw capture (decode --raw): the words alone, framed in groups of
+ * sync, bound to m. */
+static int read_raw(bsq_stream *st, const char *path, const bsq_model *m,
+                    long K, bsq_mode mode, long sync, bsq_diag *diag) {
+  char *buf;
+  size_t len;
+  int rc = bsq_read_file(path, &buf, &len, diag);
+  if (rc) return rc;
+  rc = bsq_stream_from_raw(st, (const uint8_t *)buf, len, (int)K, mode,
+                           m->enc.B, m->F, (int)sync, bsq_model_hash(m), path,
+                           diag);
+  free(buf);
+  return rc;
+}
+
 int cmd_decode(int argc, char **argv) {
-  static const struct option opts[] = {CLI_ARG("output", 'o'), CLI_END};
+  static const struct option opts[] = {
+      CLI_ARG("output", 'o'), CLI_FLAG("raw", 'r'), CLI_ARG("word-bits", 'k'),
+      CLI_ARG("mode", 'm'), CLI_ARG("sync", 'y'), CLI_END};
   cli_parser p = CLI_PARSER_TEXT("decode", argc, argv, "o:h", opts, BSQ_HELP_DECODE);
   const char *out = NULL;
-  int c;
-  while ((c = cli_next(&p)) != -1)
-    if (c == 'o') out = optarg;
+  int c, raw = 0, have_k = 0, have_mode = 0;
+  long K = 32, sync = 0;
+  bsq_mode mode = BSQ_MODE_CONTINUOUS;
+  while ((c = cli_next(&p)) != -1) {
+    switch (c) {
+    case 'o': out = optarg; break;
+    case 'r': raw = 1; break;
+    case 'k':
+      have_k = 1;
+      if (cli_parse_int(optarg, 1, BSQ_MAX_WORD, &K))
+        return cli_usage_fail("decode", "--word-bits: expected 1..64, got '%s'",
+                              optarg);
+      break;
+    case 'm':
+      have_mode = 1;
+      if (bsq_mode_parse(optarg, &mode))
+        return cli_usage_fail("decode", "--mode: expected continuous or "
+                              "aligned, got '%s'", optarg);
+      break;
+    case 'y':
+      if (cli_parse_int(optarg, 1, BSQ_SYNC_MAX_GROUP, &sync))
+        return cli_usage_fail("decode", "--sync: expected 1..%d frames per "
+                              "group, got '%s'", BSQ_SYNC_MAX_GROUP, optarg);
+      break;
+    }
+  }
   if (p.exit >= 0) return p.exit;
   if (cli_nargs(&p) != 2 || !out)
     return cli_usage_error(&p, "expected MODEL.json FRAMES.bin -o FILE");
+  if (raw && !sync)
+    return cli_usage_fail("decode", "--raw needs --sync N: without markers "
+                          "the frames of a capture cannot be found");
+  if (!raw && (sync || have_k || have_mode))
+    return cli_usage_fail("decode", "--sync, --word-bits and --mode describe "
+                          "a --raw capture; a stream file has them in its "
+                          "header");
   const char *mpath = cli_arg(&p, 0), *spath = cli_arg(&p, 1);
   bsq_model m;
   int rc = cli_model_load("decode", mpath, &m);
@@ -127,7 +176,8 @@ int cmd_decode(int argc, char **argv) {
   double *y = NULL;
   size_t ny = 0;
   bsq_sync_stats ss;
-  if ((rc = bsq_stream_read(&st, spath, &diag)) ||
+  if ((rc = raw ? read_raw(&st, spath, &m, K, mode, sync, &diag)
+                : bsq_stream_read(&st, spath, &diag)) ||
       (rc = bsq_codec_decode(&m, mpath, &st, spath, &y, &ny, &ss, &diag)) ||
       (rc = bsq_codec_save_predictions(out, y, ny, &diag)))
     cli_error("decode", "%s", diag.msg);

@@ -129,6 +129,42 @@ int bsq_stream_decode(bsq_stream *s, const uint8_t *buf, size_t len,
   return BSQ_OK;
 }
 
+int bsq_stream_from_raw(bsq_stream *s, const uint8_t *buf, size_t len, int K,
+                        bsq_mode mode, int B, int F, int sync,
+                        uint64_t model_hash, const char *name, bsq_diag *diag) {
+  memset(s, 0, sizeof *s);
+  if (K < 1 || K > BSQ_MAX_WORD || sync < 1 || sync > BSQ_SYNC_MAX_GROUP)
+    return bsq_diag_set(diag, BSQ_EINVAL, "%s: bad raw stream parameters", name);
+  size_t wb = (size_t)(K + 7) / 8;
+  if (len % wb != 0)
+    return bsq_diag_set(diag, BSQ_EFORMAT,
+                        "%s: %zu bytes are not a whole number of %d-bit words "
+                        "(%zu bytes each)",
+                        name, len, K, wb);
+  uint64_t n = (uint64_t)(len / wb);
+  s->words = malloc(sizeof(uint64_t) * (size_t)(n ? n : 1));
+  if (!s->words) return bsq_diag_set(diag, BSQ_ENOMEM, "%s: out of memory", name);
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t w = get_le(buf + i * wb, (int)wb);
+    if (K < 64 && (w >> K) != 0) {
+      free(s->words);
+      s->words = NULL;
+      return bsq_diag_set(diag, BSQ_EFORMAT,
+                          "%s: word %llu has bits set above bit %d", name,
+                          (unsigned long long)i, K - 1);
+    }
+    s->words[i] = w;
+  }
+  s->K = K;
+  s->mode = mode;
+  s->B = B;
+  s->F = F;
+  s->sync = sync;
+  s->nwords = n;
+  s->model_hash = model_hash;
+  return BSQ_OK;
+}
+
 int bsq_stream_write(const bsq_stream *s, const char *path, bsq_diag *diag) {
   uint8_t *buf;
   size_t len;

@@ -45,6 +45,14 @@ int bsq_stream_encode(const bsq_stream *s, uint8_t **buf, size_t *len);
  * word has bits at or above K. */
 int bsq_stream_decode(bsq_stream *s, const uint8_t *buf, size_t len,
                       const char *name, bsq_diag *diag);
+/* A raw capture: the words alone, as a link delivers them (ceil(K/8)
+ * bytes each, little-endian; no header), for a framed stream (sync > 0)
+ * of B-bit frames over F features bound to model_hash. nframes is 0 (not
+ * known). Refuses a length that is not whole words, or a word with bits at
+ * or above K, naming `name` and the word. */
+int bsq_stream_from_raw(bsq_stream *s, const uint8_t *buf, size_t len, int K,
+                        bsq_mode mode, int B, int F, int sync,
+                        uint64_t model_hash, const char *name, bsq_diag *diag);
 int bsq_stream_write(const bsq_stream *s, const char *path, bsq_diag *diag);
 int bsq_stream_read(bsq_stream *s, const char *path, bsq_diag *diag);
 void bsq_stream_free(bsq_stream *s);

@@ -231,6 +231,81 @@ START_TEST(test_asic_gate_check_fails_on_swapped_gate) {
 }
 END_TEST
 
+/* The whole encoder on the liberty: mapped with ABC's buffering for the
+ * library's smallest inverter, the bank's logic and the packer's on top
+ * (more area and flip-flops than the bank), timed by OpenSTA. */
+START_TEST(test_asic_whole_encoder_maps_and_times) {
+  char *dir = tu_tmpdir("asic-enc");
+  fixture x;
+  fixture_init(&x, dir, 20, 0);
+  bsq_diag d = {{0}};
+  int want[BSQ_SYN_NARCH] = {1, 0, 0, 0};
+  ck_assert_msg(bsq_synth_write_encoders(&x.m, "bsq", want, NULL,
+                                         BSQ_SOURCE_DIR "/rtl/bsq_packer.v", dir,
+                                         &d) == 0,
+                "%s", d.msg);
+  bsq_asic_opts o;
+  bsq_asic_opts_default(&o);
+  bsq_synth_asic_result bank, enc;
+  ck_assert_msg(bsq_synth_asic(dir, x.work, "bsq", BSQ_SYN_FLASH, &o, &bank,
+                               &d) == 0, "%s", d.msg);
+  ck_assert_msg(bsq_synth_asic_unit(dir, x.work, "bsq", BSQ_SYN_FLASH,
+                                    BSQ_UNIT_ENC, &o, &enc, &d) == 0,
+                "%s", d.msg);
+  for (int i = 0; i < 2; i++) {
+    const bsq_synth_asic_result *r = i ? &enc : &bank;
+    ck_assert_int_eq(r->buffered, 1);
+    ck_assert_str_eq(r->drive_cell, "INVX1"); /* OSU 0.18's smallest */
+    ck_assert_double_eq_tol(r->load, 0.01, 1e-12); /* 10 fF in pF */
+    ck_assert_double_gt(r->fmax_mhz_sta, 0);
+  }
+  ck_assert_double_gt(enc.area, bank.area);
+  ck_assert_int_gt(enc.dffs, bank.dffs);
+  ck_assert_int_eq(enc.gate_level_check, -1); /* not simulated yet */
+  /* the netlist against the C model's words, 32-bit aligned (gen's
+   * default), then the same with one expected word wrong */
+  const bsq_encoder *e = &x.m.enc;
+  int n = 20, tb = bsq_tdata_bytes(e), K = 32;
+  int maxw = bsq_packer_max_words(e->B, K), nw = 0;
+  uint8_t *td = calloc((size_t)n, (size_t)tb), lv[3], fr[8], tl[16];
+  uint64_t *w = malloc(sizeof *w * (size_t)(n * maxw));
+  bsq_packer pk;
+  bsq_packer_init(&pk, e->B, K, BSQ_MODE_ALIGNED);
+  for (int i = 0; i < n; i++) {
+    bsq_tdata_pack(e, x.codes + i * 3, td + (size_t)i * (size_t)tb);
+    nw += bsq_encode_push(e, &pk, x.codes + i * 3, lv, fr, w + nw, tl);
+  }
+  ck_assert_msg(bsq_asic_encoder_check_and_power(x.work, "bsq", BSQ_SYN_FLASH,
+                                                 &o, bsq_tdata_bits(e), K, n,
+                                                 td, nw, w, &enc, &d) == 0,
+                "%s", d.msg);
+  ck_assert_int_eq(enc.gate_level_check, 1);
+  ck_assert_double_gt(enc.energy_pj_per_frame, 0);
+  /* one word per frame at most here (B <= 32): a frame per clock */
+  ck_assert_double_eq_tol(enc.cycles_per_frame, 1.0, 1e-9);
+  w[nw / 2] ^= 1u;
+  ck_assert_int_eq(bsq_asic_encoder_check_and_power(x.work, "bsq", BSQ_SYN_FLASH,
+                                                    &o, bsq_tdata_bits(e), K, n,
+                                                    td, nw, w, &enc, &d),
+                   BSQ_EMISMATCH);
+  ck_assert_int_eq(enc.gate_level_check, 0);
+  ck_assert_int_eq(enc.mismatch_frame, nw / 2);
+  ck_assert_msg(strstr(d.msg, "encoder") && strstr(d.msg, "word"), "%s", d.msg);
+  free(td);
+  free(w);
+  char ys[4096];
+  snprintf(ys, sizeof ys, "%s/flash_enc/synth.ys", x.work);
+  char *t = tu_read(ys, NULL);
+  ck_assert_ptr_nonnull(t);
+  ck_assert_ptr_nonnull(strstr(t, "bsq_flash_encoder.v"));
+  ck_assert_ptr_nonnull(strstr(t, "bsq_packer.v"));
+  ck_assert_ptr_nonnull(strstr(t, "-constr"));
+  free(t);
+  fixture_free(&x);
+  free(dir);
+}
+END_TEST
+
 /* The energy comes from the measured toggles: all-zero codes cost less
  * than random ones, and both at least the clock floor (internal > 0). */
 START_TEST(test_asic_energy_rises_with_data) {
@@ -327,6 +402,7 @@ Suite *asic_suite(void) {
   TCase *tn = tcase_create("Numerics");
   tcase_set_timeout(tn, 300);
   tcase_add_test(tn, test_asic_energy_rises_with_data);
+  tcase_add_test(tn, test_asic_whole_encoder_maps_and_times);
   suite_add_tcase(s, tn);
   TCase *te = tcase_create("Errors");
   tcase_set_timeout(te, 300);

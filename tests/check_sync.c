@@ -378,6 +378,81 @@ START_TEST(test_sync_codec_round_trip) {
 }
 END_TEST
 
+/* The command line: encode --sync, decode of the file, and decode --raw of
+ * the words alone (the header cut off), whole and with a word cut out. */
+START_TEST(test_sync_cli_raw_capture) {
+  char *dir = tu_tmpdir("sync_cli");
+  char args[4096], model[1024], f[1024], raw[1024], cut[1024], p1[1024], p2[1024];
+  snprintf(model, sizeof model, "%s/m.json", dir);
+  snprintf(f, sizeof f, "%s/f.bin", dir);
+  snprintf(raw, sizeof raw, "%s/raw.bin", dir);
+  snprintf(cut, sizeof cut, "%s/cut.bin", dir);
+  snprintf(p1, sizeof p1, "%s/p1.csv", dir);
+  snprintf(p2, sizeof p2, "%s/p2.csv", dir);
+  snprintf(args, sizeof args, "train --data friedman1 --rows 600 --bits 3 "
+           "--hidden 1x8 --epochs 1 -o '%s'", model);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  snprintf(args, sizeof args, "encode '%s' --data friedman1 --word-bits 7 "
+           "--sync 5 -o '%s'", model, f);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  snprintf(args, sizeof args, "decode '%s' '%s' -o '%s'", model, f, p1);
+  ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+  size_t len;
+  char *file = tu_read(f, &len), *want = tu_read(p1, NULL);
+  ck_assert_uint_gt(len, BSQ_STREAM_HEADER);
+  FILE *fp = fopen(raw, "wb");
+  fwrite(file + BSQ_STREAM_HEADER, 1, len - BSQ_STREAM_HEADER, fp);
+  fclose(fp);
+  char *err = NULL;
+  snprintf(args, sizeof args, "decode '%s' '%s' --raw --sync 5 --word-bits 7 "
+           "-o '%s'", model, raw, p2);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 0);
+  ck_assert_msg(!strstr(err, "warning"), "%s", err);
+  free(err);
+  char *got = tu_read(p2, NULL);
+  ck_assert_str_eq(got, want);
+  free(got);
+  /* one word (one byte at K = 7) cut out of the middle */
+  size_t body = len - BSQ_STREAM_HEADER, at = body / 2;
+  fp = fopen(cut, "wb");
+  fwrite(file + BSQ_STREAM_HEADER, 1, at, fp);
+  fwrite(file + BSQ_STREAM_HEADER + at + 1, 1, body - at - 1, fp);
+  fclose(fp);
+  snprintf(args, sizeof args, "decode '%s' '%s' --raw --sync 5 --word-bits 7 "
+           "-o '%s'", model, cut, p2);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 0);
+  ck_assert_msg(strstr(err, "warning: sync lost"), "%s", err);
+  free(err);
+  got = tu_read(p2, NULL);
+  int lines_want = 0, lines_got = 0;
+  for (const char *c = want; *c; c++) lines_want += *c == '\n';
+  for (const char *c = got; *c; c++) lines_got += *c == '\n';
+  ck_assert_int_lt(lines_got, lines_want);
+  ck_assert_int_ge(lines_got, lines_want - 10); /* two groups of 5 at most */
+  free(got);
+  /* bad uses: --raw without --sync, --sync without --raw, a torn word */
+  snprintf(args, sizeof args, "decode '%s' '%s' --raw -o '%s'", model, raw, p2);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 1); /* usage */
+  ck_assert_msg(strstr(err, "--raw needs --sync N"), "%s", err);
+  free(err);
+  snprintf(args, sizeof args, "decode '%s' '%s' --sync 5 -o '%s'", model, f, p2);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 1);
+  ck_assert_msg(strstr(err, "describe a --raw capture"), "%s", err);
+  free(err);
+  snprintf(args, sizeof args, "decode '%s' '%s' --raw --sync 5 --word-bits 12 "
+           "-o '%s'", model, raw, p2);
+  int rc = tu_bsq(args, NULL, &err);
+  ck_assert_msg(rc == 2 && (strstr(err, "whole number of 12-bit words") ||
+                            strstr(err, "bits set above bit 11")),
+                "%d: %s", rc, err);
+  ck_assert_ptr_nonnull(strstr(err, "raw.bin"));
+  free(err);
+  free(file);
+  free(want);
+  free(dir);
+}
+END_TEST
+
 Suite *sync_suite(void);
 Suite *sync_suite(void) {
   Suite *s = suite_create("sync");
@@ -389,6 +464,7 @@ Suite *sync_suite(void) {
   tcase_add_test(core, test_sync_damage_and_late_start);
   tcase_add_test(core, test_sync_rejects_bad_parameters);
   tcase_add_test(core, test_sync_codec_round_trip);
+  tcase_add_test(core, test_sync_cli_raw_capture);
   suite_add_tcase(s, core);
   return s;
 }

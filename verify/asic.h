@@ -70,6 +70,12 @@ typedef struct {
   int dffs;              /* sequential cells */
   int ntypes;
   bsq_asic_cell type[BSQ_ASIC_MAX_TYPES]; /* by type, as yosys lists them */
+  int buffered;          /* ABC buffered and sized for drive_cell at every
+                            input and a load of `load` (liberty units) at
+                            every output; 0: the library has no inverter
+                            or no load unit, unconstrained mapping */
+  char drive_cell[32];
+  double load;
   int latency;           /* register stages codes -> levels (bank header) */
   int samples_per_frame; /* clocks per frame: 1, or F for serial (header) */
   /* ---- timing (OpenSTA, library's default corner) */
@@ -84,6 +90,8 @@ typedef struct {
   char path_start[96], path_end[96]; /* instance/pin, and the named net */
   /* ---- gate-level check and power (bsq_asic_gate_check_and_power) */
   int gate_level_check;    /* 1 passed, 0 failed, -1 not run */
+  double cycles_per_frame; /* whole encoder: clocks per frame measured with
+                              the output always ready (0: a bank, 1 or F) */
   int gate_frames;         /* frames simulated */
   int mismatch_frame, mismatch_feature; /* first mismatch, -1 if none */
   int nets_annotated;      /* nets given a measured activity */
@@ -95,6 +103,16 @@ typedef struct {
   double energy_pj_per_frame;  /* p_total / frame_rate */
   double leakage_pj_per_frame; /* p_leakage / frame_rate */
 } bsq_synth_asic_result;
+
+/* What is synthesized: the quantizer bank, or the whole encoder (the
+ * quantizers, the packer and the AXI4-Stream handshake, NAME_<arch>_encoder
+ * as `bsq gen` writes it); ENC_IO: the encoder, placed and routed inside
+ * its I/O wrapper NAME_<arch>_io (when its ports outnumber the iCE40's
+ * pins). */
+enum { BSQ_UNIT_BANK = 0, BSQ_UNIT_ENC = 1, BSQ_UNIT_ENC_IO = 2 };
+
+/* The output load ABC maps for, fF (asic.c lib_constraints). */
+#define BSQ_ASIC_LOAD_FF 10.0
 
 /* arch is BSQ_SYN_FLASH, BSQ_SYN_SEARCH, BSQ_SYN_NAIVE or BSQ_SYN_SERIAL
  * (one code per clock: the clock is F times the frame rate, and the
@@ -108,6 +126,32 @@ typedef struct {
 int bsq_synth_asic(const char *dir, const char *work, const char *name,
                    int arch, const bsq_asic_opts *o,
                    bsq_synth_asic_result *r, bsq_diag *diag);
+/* The same for unit BSQ_UNIT_BANK or BSQ_UNIT_ENC: the whole encoder
+ * (DIR/NAME_ARCH_encoder.v, the quantizers, bsq_packer.v and bsq_framer.v
+ * when there; input delays on s_axis_* and m_axis_tready), in
+ * WORK/ARCH_enc. Latency and the clock come from the bank's header,
+ * which must be in DIR too. No gate-level check or power for the
+ * encoder here (bsq_asic_encoder_check_and_power). */
+int bsq_synth_asic_unit(const char *dir, const char *work, const char *name,
+                        int arch, int unit, const bsq_asic_opts *o,
+                        bsq_synth_asic_result *r, bsq_diag *diag);
+
+/* After bsq_synth_asic_unit(..., BSQ_UNIT_ENC, ...) on the same
+ * work/name/arch: simulates the mapped whole encoder with Icarus and the
+ * cell models on N frames (N >= 16): tdata (N beats of ceil(tdata_bits/8)
+ * bytes, bsq_tdata_pack) on s_axis_tdata as fast as s_axis_tready takes
+ * them, m_axis_tready always high; every word that leaves is compared with
+ * words (NW, K bits: what the C model's packer gives for the N frames, in
+ * order). A wrong word, or one missing, gives BSQ_EMISMATCH naming it (its
+ * index in mismatch_frame). Activities over the frames after the first
+ * tenth; r->cycles_per_frame from the same window; power at the clock
+ * o->frame_rate_hz needs at that many clocks a frame; energy per frame. */
+int bsq_asic_encoder_check_and_power(const char *work, const char *name,
+                                     int arch, const bsq_asic_opts *o,
+                                     int tdata_bits, int K, int N,
+                                     const uint8_t *tdata, int NW,
+                                     const uint64_t *words,
+                                     bsq_synth_asic_result *r, bsq_diag *diag);
 
 /* After bsq_synth_asic on the same work/name/arch: simulates the mapped
  * netlist with Icarus and the cell models on N frames, one per clock:

@@ -30,12 +30,7 @@
 #define BSQ_SYNTH_MAX_SEEDS 9
 #define BSQ_SYNTH_MAX_NOTES 8
 
-/* What is synthesized: the quantizer bank, or the whole encoder (the
- * quantizers, the packer and the AXI4-Stream handshake, NAME_<arch>_encoder
- * as `bsq gen` writes it); ENC_IO: the encoder, placed and routed inside
- * its I/O wrapper NAME_<arch>_io (when its ports outnumber the iCE40's
- * pins). */
-enum { BSQ_UNIT_BANK = 0, BSQ_UNIT_ENC = 1, BSQ_UNIT_ENC_IO = 2 };
+/* The units synthesized (BSQ_UNIT_*): asic.h. */
 
 /* iCE40 HX8K ct256 user I/O: an encoder with more ports is placed and
  * routed in its I/O wrapper. */

@@ -247,6 +247,53 @@ static int asic_frames(const bsq_synth_cfg *c, const bsq_model *m,
   return BSQ_OK;
 }
 
+/* The whole encoder's gate-level check and energy: the beats and the words
+ * the C model gives for the frames (bsq gen's default word width and mode,
+ * as the encoder was written). A wrong word is a failed check. */
+static int encoder_gate_level(const bsq_synth_cfg *c, const bsq_model *m,
+                              const bsq_synth_report *r, const char *work,
+                              int a, int n, const int64_t *codes,
+                              bsq_synth_asic_result *x, sink *s,
+                              bsq_diag *diag) {
+  const bsq_encoder *e = &m->enc;
+  int tb = bsq_tdata_bytes(e), fb = bsq_frame_bytes(e), K = r->enc_K;
+  int maxw = bsq_packer_max_words(e->B, K);
+  uint8_t *tdata = calloc((size_t)n, (size_t)tb);
+  uint64_t *words = malloc(sizeof *words * ((size_t)n * (size_t)maxw + 1));
+  uint8_t *lv = malloc((size_t)m->F), *fr = malloc((size_t)fb);
+  uint8_t *tl = malloc((size_t)maxw);
+  int rc = BSQ_OK, nw = 0;
+  if (!tdata || !words || !lv || !fr || !tl) {
+    rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
+    goto done;
+  }
+  bsq_packer pk;
+  bsq_packer_init(&pk, e->B, K,
+                  r->enc_aligned ? BSQ_MODE_ALIGNED : BSQ_MODE_CONTINUOUS);
+  for (int i = 0; i < n; i++) {
+    const int64_t *cd = codes + (size_t)i * (size_t)m->F;
+    bsq_tdata_pack(e, cd, tdata + (size_t)i * (size_t)tb);
+    nw += bsq_encode_push(e, &pk, cd, lv, fr, words + nw, tl);
+  }
+  bsq_diag d = {{0}};
+  rc = bsq_asic_encoder_check_and_power(work, c->name, a, &c->asic,
+                                        bsq_tdata_bits(e), K, n, tdata, nw,
+                                        words, x, &d);
+  if (rc == BSQ_EMISMATCH) {
+    FAILED_CHECK(s, "%s", d.msg);
+    rc = BSQ_OK;
+  } else if (rc) {
+    rc = bsq_diag_set(diag, rc, "%s encoder: %s", bsq_synth_arch_name(a), d.msg);
+  }
+done:
+  free(tdata);
+  free(words);
+  free(lv);
+  free(fr);
+  free(tl);
+  return rc;
+}
+
 /* Liberty mapping, timing, gate-level check and energy of every bank. A
  * gate-level mismatch is a failed check (named by architecture, frame and
  * feature); the others go on. */
@@ -303,6 +350,20 @@ static int run_asic(const bsq_synth_cfg *c, const bsq_model *m,
       rc = BSQ_OK;
     } else if (rc) {
       rc = bsq_diag_set(diag, rc, "%s: %s", an, d.msg);
+    }
+    bsq_synth_arch *e = &r->e[a];
+    if (rc == BSQ_OK && e->present) {
+      say(c, BSQ_LOG_PROGRESS, "%s encoder: liberty mapping and OpenSTA "
+                               "timing", an);
+      rc = bsq_synth_asic_unit(rtl, work, c->name, a, BSQ_UNIT_ENC, &c->asic,
+                               &e->asic, &d);
+      if (rc) rc = bsq_diag_set(diag, rc, "%s encoder: %s", an, d.msg);
+      else e->asic_mapped = 1;
+      if (rc == BSQ_OK) {
+        say(c, BSQ_LOG_PROGRESS, "%s encoder: gate-level check and power, %d "
+                                 "frames", an, n);
+        rc = encoder_gate_level(c, m, r, work, a, n, codes, &e->asic, s, diag);
+      }
     }
   }
   free(codes);
@@ -624,6 +685,9 @@ static void timing_json(cJSON *o, const bsq_synth_arch *r) {
   add_num(o, "slack_ns", round(r->slack_ns * 1000) / 1000, r->nseeds > 0);
 }
 
+static void asic_json(cJSON *o, const bsq_synth_asic_result *x,
+                      const bsq_synth_asic_result *nv);
+
 /* The whole encoder of one architecture: the flows' figures, and each
  * over the bank's. */
 static void encoder_json(cJSON *o, const bsq_synth_arch *e,
@@ -647,6 +711,26 @@ static void encoder_json(cJSON *o, const bsq_synth_arch *e,
                      metric_value(bank, &METRICS[k]));
     add_num(ro, METRICS[k].key, round(q * 1000) / 1000, q >= 0);
   }
+  if (!e->asic_mapped) return;
+  /* asic: mapping and timing (no gate-level check or power) */
+  const bsq_synth_asic_result *x = &e->asic, *bx = &bank->asic;
+  cJSON *a = cJSON_AddObjectToObject(o, "asic");
+  asic_json(a, x, NULL);
+  add_num(a, "cycles_per_frame", x->cycles_per_frame, x->gate_level_check == 1);
+  if (!bank->asic_mapped) return;
+  cJSON *ar = cJSON_AddObjectToObject(a, "ratio_to_bank");
+  int sim = x->gate_level_check == 1 && bx->gate_level_check == 1;
+  const double q[][2] = {{x->area, bx->area},
+                         {x->cells, bx->cells},
+                         {x->dffs, bx->dffs},
+                         {x->critical_path_ns, bx->critical_path_ns},
+                         {sim ? x->energy_pj_per_frame : -1, bx->energy_pj_per_frame}};
+  const char *qk[] = {"area", "cells", "dffs", "critical_path_ns",
+                      "energy_pj_per_frame"};
+  for (int k = 0; k < 5; k++) {
+    double v = ratio(q[k][0], q[k][1]);
+    add_num(ar, qk[k], round(v * 1000) / 1000, v >= 0);
+  }
 }
 
 /* The asic figures of one bank, with ratios to naive's (nv NULL: none). */
@@ -664,6 +748,13 @@ static void asic_json(cJSON *o, const bsq_synth_asic_result *x,
       cJSON_AddNumberToObject(dby, x->type[k].name, x->type[k].count);
   }
   cJSON_AddNumberToObject(o, "latency_cycles", x->latency);
+  if (x->buffered) {
+    cJSON *cs = cJSON_AddObjectToObject(o, "abc_constraints");
+    cJSON_AddStringToObject(cs, "driving_cell", x->drive_cell);
+    cJSON_AddNumberToObject(cs, "load", x->load);
+  } else {
+    cJSON_AddNullToObject(o, "abc_constraints");
+  }
   cJSON_AddNumberToObject(o, "clock_mhz", x->clock_mhz);
   cJSON_AddNumberToObject(o, "power_clock_mhz", x->power_clock_mhz);
   /* STA prints 4 digits: period - slack would show float noise */
@@ -940,6 +1031,17 @@ static void asic_md(bsq_buf *b, const bsq_synth_report *j, const int *cols,
     }
     bsq_buf_puts(b, "\n");
   }
+  const bsq_synth_asic_result *x0 = NULL;
+  for (int a = 0; a < BSQ_SYN_NARCH && !x0; a++)
+    if (j->r[a].asic_mapped) x0 = &j->r[a].asic;
+  if (x0 && x0->buffered)
+    bsq_buf_printf(b, "\nABC mapped with timing constraints (inputs driven by "
+                      "%s, outputs loading %.0f fF), so it buffers high-fanout "
+                      "nets and sizes gates.", x0->drive_cell, BSQ_ASIC_LOAD_FF);
+  else if (x0)
+    bsq_buf_printf(b, "\nABC mapped without timing constraints (the library "
+                      "has no inverter or no load unit): no buffering, so "
+                      "high-fanout nets are slow.");
   bsq_buf_printf(b, "\nASIC: Yosys dfflibmap + abc -liberty; OpenSTA %s at the "
                     "library's corner, critical path register to register "
                     "(clk->Q + logic + setup), input delay %g ns, output "
@@ -973,7 +1075,47 @@ static void encoder_md(bsq_buf *b, const bsq_synth_report *j) {
   for (int c = 0; c < nc; c++)
     bsq_buf_puts(b, "-----------:|-----------:|-------------:|");
   bsq_buf_puts(b, "\n");
-  for (int k = 0; k < NMETRICS + 1; k++) {
+  int asic = 0;
+  for (int c = 0; c < nc; c++) asic |= j->e[cols[c]].asic_mapped;
+  static const char *const AROWS[] = {"ASIC area, um^2", "ASIC cells",
+                                      "ASIC flip-flops", "ASIC Fmax (OpenSTA), MHz",
+                                      "ASIC slack at its clock, ns",
+                                      "ASIC energy per frame, pJ",
+                                      "ASIC clocks per frame"};
+  int nrows = NMETRICS + 1 + (asic ? 7 : 0);
+  for (int k = 0; k < nrows; k++) {
+    if (k > NMETRICS) { /* the asic rows */
+      int ak = k - NMETRICS - 1;
+      bsq_buf_printf(b, "| %-30s |", AROWS[ak]);
+      for (int c = 0; c < nc; c++) {
+        const bsq_synth_arch *u[2] = {&j->e[cols[c]], &j->r[cols[c]]};
+        double v[2];
+        for (int i = 0; i < 2; i++) {
+          const bsq_synth_asic_result *x = &u[i]->asic;
+          int sim = x->gate_level_check == 1;
+          /* the bank runs one frame per clock (serial's is not here) */
+          double cpf = i ? 1.0 : x->cycles_per_frame;
+          v[i] = !u[i]->asic_mapped ? -1
+                 : ak == 0 ? x->area : ak == 1 ? x->cells : ak == 2 ? x->dffs
+                 : ak == 3 ? (x->fmax_mhz_sta > 0 ? x->fmax_mhz_sta : -1)
+                 : ak == 4 ? x->slack_ns
+                 : ak == 5 ? (sim ? x->energy_pj_per_frame : -1)
+                           : (sim ? cpf : -1);
+          char s[32];
+          if (!u[i]->asic_mapped || (ak != 4 && v[i] < 0)) snprintf(s, sizeof s, "-");
+          else if (ak == 0 || ak >= 3) snprintf(s, sizeof s, "%.1f", v[i]);
+          else snprintf(s, sizeof s, "%.0f", v[i]);
+          bsq_buf_printf(b, " %10s |", s);
+        }
+        double q = ak == 4 || ak == 6 ? -1 : ratio(v[0], v[1]);
+        char s[32];
+        if (q < 0) snprintf(s, sizeof s, "-");
+        else snprintf(s, sizeof s, "%.2fx", q);
+        bsq_buf_printf(b, " %12s |", s);
+      }
+      bsq_buf_puts(b, "\n");
+      continue;
+    }
     bsq_buf_printf(b, "| %-30s |",
                    k < NMETRICS ? METRICS[k].label : "slack at --freq, ns");
     for (int c = 0; c < nc; c++) {
@@ -999,6 +1141,14 @@ static void encoder_md(bsq_buf *b, const bsq_synth_report *j) {
     }
     bsq_buf_puts(b, "\n");
   }
+  if (asic)
+    bsq_buf_printf(b, "\nASIC rows: the encoder's gate-level netlist is "
+                      "simulated with its output always ready, every word "
+                      "checked against the C model; its energy per frame is "
+                      "at the clock that the measured clocks per frame need "
+                      "for the frame rate (every register is clocked each "
+                      "cycle, also while the quantizers wait for the "
+                      "packer), the bank's at one frame per clock.\n");
   if (j->enc_io > BSQ_ICE40_IO)
     bsq_buf_printf(b, "\nThe encoder has %d ports, more than the iCE40's %d "
                       "pins: its logic cells and Fmax are placed and routed "
