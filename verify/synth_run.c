@@ -1068,10 +1068,13 @@ static void encoder_md(bsq_buf *b, const bsq_synth_report *j) {
   for (int a = 0; a < BSQ_SYN_NARCH; a++)
     if (j->e[a].present) cols[nc++] = a;
   if (!nc) return;
-  bsq_buf_printf(b, "\nWhole encoder (input register, quantizers, packer, "
+  char sync[48] = "";
+  if (j->sync) snprintf(sync, sizeof sync, ", frame sync every %d frames", j->sync);
+  bsq_buf_printf(b, "\nWhole encoder (input register, quantizers, %spacker, "
                     "AXI4-Stream handshake: NAME_<arch>_encoder as `bsq gen` "
-                    "writes it, %d-bit words, %s) beside its bank:\n\n| %-30s |",
-                 j->enc_K, j->enc_aligned ? "aligned" : "continuous", "");
+                    "writes it, %d-bit words, %s%s) beside its bank:\n\n| %-30s |",
+                 j->sync ? "framer, " : "", j->enc_K,
+                 j->enc_aligned ? "aligned" : "continuous", sync, "");
   for (int c = 0; c < nc; c++) {
     char h[40];
     snprintf(h, sizeof h, "%s enc", bsq_synth_arch_name(cols[c]));
