@@ -163,7 +163,7 @@ void bsq_gen_emit_sync_doc(bsq_buf *b, const bsq_design *d) {
       "(SYNC_MARKER,\n"
       "// %d bits of PRBS31, the first bit first): the packer takes a slot "
       "as a frame.\n"
-      "// A group ends after its %d%s frame or after a frame flagged "
+      "// A group ends after %d frame%s or after a frame flagged "
       "s_axis_tuser\n"
       "// (flush), and the next marker follows at once, which pushes the "
       "group's last\n"
@@ -175,7 +175,7 @@ void bsq_gen_emit_sync_doc(bsq_buf *b, const bsq_design *d) {
       "// the frames by the markers (bsq_sync_unpack, `bsq decode`).\n",
       d->opt.sync, d->opt.sync, d->sync_slots, d->sync_slots > 1 ? "s" : "",
       d->B, d->sync_slots * d->B, d->opt.sync,
-      d->opt.sync == 1 ? "st" : d->opt.sync == 2 ? "nd" : d->opt.sync == 3 ? "rd" : "th",
+      d->opt.sync > 1 ? "s" : "",
       serial ? "with the beat that carries s_axis_tlast (the frame's last\n"
                "// channel); a dropped frame's flag goes with it"
              : "with the frame's beat and travels with it",
