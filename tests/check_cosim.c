@@ -398,8 +398,8 @@ START_TEST(test_cosim_sync_icarus_agrees) {
   char *model = make_model(&SYNC_DESIGN, dir, SYNC_SEED);
   char args[1024], *out = NULL, *err = NULL;
   snprintf(args, sizeof args,
-           "sim '%s' --word-bits 8 --mode continuous --sync 4 --frames 600 "
-           "--backpressure 0.3 --simulator both --json",
+           "sim '%s' --word-bits 8 --mode continuous --sync 4 --frames 400 "
+           "--no-sweep --backpressure 0.3 --simulator both --json",
            model);
   int rc = tu_bsq(args, &out, &err);
   ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
