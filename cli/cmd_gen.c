@@ -15,7 +15,8 @@ int cmd_gen(int argc, char **argv) {
   static const struct option opts[] = {
       CLI_ARG("out", 'o'), CLI_ARG("arch", 'a'), CLI_ARG("word-bits", 'k'),
       CLI_ARG("mode", 'm'), CLI_ARG("name", 'n'), CLI_ARG("pipeline", 'P'),
-      CLI_ARG("datapath-reset", 'R'), CLI_ARG("reset-sync", 'S'), CLI_END};
+      CLI_ARG("datapath-reset", 'R'), CLI_ARG("reset-sync", 'S'),
+      CLI_ARG("sync", 'Y'), CLI_END};
   bsq_gen_opts o;
   bsq_gen_opts_default(&o);
   const char *out = NULL;
@@ -48,7 +49,7 @@ int cmd_gen(int argc, char **argv) {
              "%s): %d file%s written, %d unchanged\n",
              out, o.name, bsq_arch_name(o.arch), d.F, d.B, d.K,
              bsq_mode_name(o.mode), written, written == 1 ? "" : "s",
-             4 - written);
+             (o.sync ? 5 : 4) - written); /* with sync: bsq_framer.v */
     bsq_design_free(&d);
   }
   bsq_model_free(&m);

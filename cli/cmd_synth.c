@@ -24,7 +24,7 @@ static void usage(FILE *f) {
 "                 [--name NAME] [--liberty FILE.lib] [--cell-models FILE.v]\n"
 "                 [--clock-mhz F] [--frame-rate HZ] [--frames N]\n"
 "                 [--input-delay NS] [--output-delay NS]\n"
-"                 [--pipeline 0|1] [--datapath-reset on|off]\n"
+"                 [--pipeline 0|1] [--datapath-reset on|off] [--sync N]\n"
 "\n"
 "Synthesizes the quantizer bank of each architecture (all feature codes\n"
 "registered -> quantizers -> levels registered; the packer is not\n"
@@ -106,6 +106,9 @@ static void usage(FILE *f) {
 "  --datapath-reset R  on (default): every register of flash, search and\n"
 "                 their input register resets; off: only the valid chain\n"
 "                 does (the naive reference keeps its resets)\n"
+"  --sync N       the whole encoders with frame sync, a marker every N\n"
+"                 frames (as `bsq gen`; default 0, off); the banks are\n"
+"                 unchanged, so the ratio is the framer's cost\n"
 "\n"
 "Exit 0 ok, 1 usage, 2 bad input or a missing tool, 3 the proof, the\n"
 "latency cross-check or the gate-level check failed.\n",
@@ -127,7 +130,8 @@ static int is_dir(const char *p) {
 
 int cmd_synth(int argc, char **argv) {
   enum { O_KEEP = 256, O_PROVE, O_SEEDS, O_NAME, O_LIB, O_CELLS, O_CLOCK,
-         O_RATE, O_FRAMES, O_IDELAY, O_ODELAY, O_PIPE, O_DRST, O_JOBS };
+         O_RATE, O_FRAMES, O_IDELAY, O_ODELAY, O_PIPE, O_DRST, O_JOBS,
+         O_SYNC };
   static const struct option opts[] = {
       CLI_ARG("arch", 'a'), CLI_ARG("target", 't'), CLI_FLAG("json", 'j'),
       CLI_ARG("out", 'o'), CLI_FLAG("prove", O_PROVE),
@@ -137,7 +141,7 @@ int cmd_synth(int argc, char **argv) {
       CLI_ARG("frame-rate", O_RATE), CLI_ARG("frames", O_FRAMES),
       CLI_ARG("input-delay", O_IDELAY), CLI_ARG("output-delay", O_ODELAY),
       CLI_ARG("pipeline", O_PIPE), CLI_ARG("datapath-reset", O_DRST),
-      CLI_ARG("jobs", O_JOBS), CLI_END};
+      CLI_ARG("jobs", O_JOBS), CLI_ARG("sync", O_SYNC), CLI_END};
   bsq_synth_cfg j;
   bsq_synth_cfg_default(&j);
   const char *out_md = NULL, *keep = NULL;
@@ -230,7 +234,8 @@ int cmd_synth(int argc, char **argv) {
       j.asic_frames = (int)v;
       break;
     case O_PIPE:
-    case O_DRST: {
+    case O_DRST:
+    case O_SYNC: {
       bsq_diag od;
       if (bsq_gen_opts_set(&j.choices, opts[p.longindex].name, optarg, &od)) {
         cli_error("synth", "--%s", od.msg);

@@ -281,6 +281,19 @@ int bsq_synth_write_encoders(const bsq_model *m, const char *name,
   if (rc) return rc;
   rc = write_text(dir, "bsq_packer.v", pk, diag);
   free(pk);
+  if (rc == BSQ_OK && choices && choices->sync) {
+    /* the framer sits beside the packer (rtl/) */
+    char fv[4096];
+    const char *base = strrchr(packer_v, '/');
+    int dl = base ? (int)(base - packer_v) : 0;
+    if (snprintf(fv, sizeof fv, "%.*s%sbsq_framer.v", dl, packer_v,
+                 base ? "/" : "") >= (int)sizeof fv)
+      return bsq_diag_set(diag, BSQ_EINVAL, "%s: path too long", packer_v);
+    char *fr = NULL;
+    if ((rc = bsq_read_file(fv, &fr, NULL, diag))) return rc;
+    rc = write_text(dir, "bsq_framer.v", fr, diag);
+    free(fr);
+  }
   for (int a = 0; a < BSQ_SYN_NARCH && rc == BSQ_OK; a++) {
     if (!want[a] || (a != BSQ_SYN_FLASH && a != BSQ_SYN_SEARCH)) continue;
     bsq_gen_opts o;
@@ -289,12 +302,13 @@ int bsq_synth_write_encoders(const bsq_model *m, const char *name,
     if (choices) {
       o.pipeline = choices->pipeline;
       o.datapath_reset = choices->datapath_reset;
+      o.sync = choices->sync;
     }
     snprintf(o.name, sizeof o.name, "%s_%s", name, ARCH[a]);
     bsq_design d;
     if ((rc = bsq_design_build(&d, m, &o, diag))) return rc;
     char *t = bsq_emit_top(&d), *w = NULL, ft[128], fw[128];
-    w = bsq_emit_io_wrapper(o.name, d.in_bits, d.K);
+    w = bsq_emit_io_wrapper(o.name, d.in_bits, d.K, o.sync != 0);
     snprintf(ft, sizeof ft, "%s_encoder.v", o.name);
     snprintf(fw, sizeof fw, "%s_io.v", o.name);
     if (!t || !w) rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
@@ -307,7 +321,7 @@ int bsq_synth_write_encoders(const bsq_model *m, const char *name,
   return rc;
 }
 
-char *bsq_emit_io_wrapper(const char *name, int in_bits, int K) {
+char *bsq_emit_io_wrapper(const char *name, int in_bits, int K, int tuser) {
   bsq_buf b;
   bsq_buf_init(&b);
   bsq_buf_printf(&b,
@@ -321,10 +335,11 @@ char *bsq_emit_io_wrapper(const char *name, int in_bits, int K) {
       "`default_nettype none\n\n"
       "module %s_io (\n"
       "  input  wire clk,\n  input  wire rst_n,\n  input  wire din,\n"
-      "  input  wire s_axis_tvalid,\n  output wire s_axis_tready,\n"
+      "  input  wire s_axis_tvalid,\n  output wire s_axis_tready,\n%s"
       "  output wire dout,\n  output wire m_axis_tvalid,\n"
       "  input  wire m_axis_tready,\n  output wire m_axis_tlast\n);\n\n",
-      name, name, in_bits, K, in_bits + K, BSQ_VERSION, name);
+      name, name, in_bits, K, in_bits + K, BSQ_VERSION, name,
+      tuser ? "  input  wire s_axis_tuser,\n" : "");
   bsq_buf_printf(&b,
       "  reg  [%d:0] in_q;\n  reg  [%d:0] out_q;\n  wire [%d:0] word;\n\n",
       in_bits - 1, K - 1, K - 1);
@@ -348,12 +363,12 @@ char *bsq_emit_io_wrapper(const char *name, int in_bits, int K) {
       "  %s_encoder u_enc (\n"
       "    .clk           (clk),\n    .rst_n         (rst_n),\n"
       "    .s_axis_tdata  (in_q),\n    .s_axis_tvalid (s_axis_tvalid),\n"
-      "    .s_axis_tready (s_axis_tready),\n    .m_axis_tdata  (word),\n"
+      "    .s_axis_tready (s_axis_tready),\n%s    .m_axis_tdata  (word),\n"
       "    .m_axis_tvalid (m_axis_tvalid),\n"
       "    .m_axis_tready (m_axis_tready),\n"
       "    .m_axis_tlast  (m_axis_tlast)\n  );\n\n"
       "endmodule\n\n`default_nettype wire\n",
-      name);
+      name, tuser ? "    .s_axis_tuser  (s_axis_tuser),\n" : "");
   return bsq_buf_finish(&b);
 }
 

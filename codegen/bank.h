@@ -66,7 +66,8 @@ int bsq_synth_write_rtl(const bsq_model *m, const char *name,
  * check, is not measured yet), NAME_<arch>_encoder.v as
  * `bsq gen` writes it (its default word width and mode; the RTL choices of
  * `choices`, NULL: defaults) and its I/O wrapper NAME_<arch>_io.v, with
- * packer_v (rtl/bsq_packer.v) copied in as bsq_packer.v. The quantizer
+ * packer_v (rtl/bsq_packer.v) copied in as bsq_packer.v (and, with
+ * choices->sync, bsq_framer.v from beside it). The quantizer
  * modules are those bsq_synth_write_rtl writes. */
 int bsq_synth_write_encoders(const bsq_model *m, const char *name,
                              const int want[BSQ_SYN_NARCH],
@@ -76,8 +77,9 @@ int bsq_synth_write_encoders(const bsq_model *m, const char *name,
 
 /* NAME_io: NAME_encoder (in_bits of s_axis_tdata, K of m_axis_tdata)
  * with s_axis_tdata shifted in from one pin and each word sent shifted out
- * on one pin; the other handshake ports as they are. malloc'ed or NULL. */
-char *bsq_emit_io_wrapper(const char *name, int in_bits, int K);
+ * on one pin; the other handshake ports (s_axis_tuser when tuser: a design
+ * with frame sync) as they are. malloc'ed or NULL. */
+char *bsq_emit_io_wrapper(const char *name, int in_bits, int K, int tuser);
 
 /* Reads the marker of dir/NAME_<arch>_bank.v: 0 and *latency, or
  * BSQ_EIO (file absent) / BSQ_EFORMAT (no valid marker). */

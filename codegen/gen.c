@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "serial_gen.h"
+#include "sync.h"
 #include "util.h"
 
 /* ---- options ------------------------------------------------------------ */
@@ -113,6 +114,15 @@ int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
       return bsq_diag_set(diag, BSQ_EINVAL,
                           "reset-sync must be on or off, not '%s'", value);
     o->reset_sync = !strcmp(value, "on");
+  } else if (!strcmp(key, "sync")) {
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (!*value || *end || n < 0 || n > BSQ_SYNC_MAX_GROUP)
+      return bsq_diag_set(diag, BSQ_EINVAL,
+                          "sync must be 0 (off) or a group of 1..%d frames, "
+                          "not '%s'",
+                          BSQ_SYNC_MAX_GROUP, value);
+    o->sync = (int)n;
   } else {
     return bsq_diag_set(diag, BSQ_EINVAL, "%s: not a design option", key);
   }
@@ -139,6 +149,121 @@ void bsq_gen_emit_reset_sync(bsq_buf *b, const bsq_gen_opts *o) {
                  "    else        rst_sync_q <= {rst_sync_q[0], 1'b1};\n"
                  "  end\n"
                  "  assign rst_n_s = rst_sync_q[1];\n\n");
+}
+
+void bsq_gen_emit_sync_doc(bsq_buf *b, const bsq_design *d) {
+  if (!d->opt.sync) return;
+  int serial = d->opt.arch == BSQ_ARCH_SERIAL;
+  bsq_buf_printf(
+      b,
+      "//\n"
+      "// Frame sync (--sync %d, model/sync.h): the stream is a marker, then "
+      "1..%d\n"
+      "// frames, a marker, and so on. A marker is %d slot%s of %d bits "
+      "(SYNC_MARKER,\n"
+      "// %d bits of PRBS31, the first bit first): the packer takes a slot "
+      "as a frame.\n"
+      "// A group ends after %d frame%s or after a frame flagged "
+      "s_axis_tuser\n"
+      "// (flush), and the next marker follows at once, which pushes the "
+      "group's last\n"
+      "// bit out of the packer. The first marker follows the reset. "
+      "s_axis_tuser is\n"
+      "// sampled %s; while a marker goes out\n"
+      "// (%d cycle%s) s_axis_tready is low once the pipeline is full. A "
+      "receiver finds\n"
+      "// the frames by the markers (bsq_sync_unpack, `bsq decode`).\n",
+      d->opt.sync, d->opt.sync, d->sync_slots, d->sync_slots > 1 ? "s" : "",
+      d->B, d->sync_slots * d->B, d->opt.sync,
+      d->opt.sync > 1 ? "s" : "",
+      serial ? "with the beat that carries s_axis_tlast (the frame's last\n"
+               "// channel); a dropped frame's flag goes with it"
+             : "with the frame's beat and travels with it",
+      d->sync_slots, d->sync_slots > 1 ? "s" : "");
+}
+
+void bsq_gen_emit_flush_chain(bsq_buf *b, const bsq_design *d, const char *rn) {
+  if (!d->opt.sync) return;
+  int S = d->stages;
+  bsq_buf_printf(b,
+                 "  // ---- the flush flag (s_axis_tuser), beside its frame "
+                 "through the input\n"
+                 "  // register and the %d quantizer stage%s (advanced by en "
+                 "as they are)\n",
+                 S, S > 1 ? "s" : "");
+  bsq_buf_printf(b, "  reg  [%d:0] flush_q;\n  wire [%d:0] flush_d;\n", S, S);
+  if (S == 1)
+    bsq_buf_printf(b, "  assign flush_d = en ? {flush_q[0], s_axis_tuser} : "
+                      "flush_q;\n");
+  else
+    bsq_buf_printf(b, "  assign flush_d = en ? {flush_q[%d:0], s_axis_tuser} : "
+                      "flush_q;\n", S - 1);
+  bsq_buf_printf(b,
+                 "  always @(posedge clk or negedge %s) begin\n"
+                 "    if (!%s) flush_q <= %d'd0;\n"
+                 "    else        flush_q <= flush_d;\n"
+                 "  end\n"
+                 "  assign q_flush = flush_q[%d];\n\n",
+                 rn, rn, S + 1, S);
+}
+
+const char *bsq_gen_emit_gearbox(bsq_buf *b, const bsq_design *d,
+                                 const char *rn) {
+  const char *valid = "q_valid", *data = "q_levels";
+  if (d->opt.sync) {
+    valid = "fr_valid";
+    data = "fr_data";
+    bsq_buf_printf(b,
+                   "  // ---- frame sync: a marker after reset and after each "
+                   "group\n"
+                   "  wire fr_valid;\n"
+                   "  wire fr_ready;\n"
+                   "  wire [%d:0] fr_data;\n"
+                   "  bsq_framer #(\n"
+                   "    .FrameBits (FRAME_BITS),\n"
+                   "    .Group     (SYNC_GROUP),\n"
+                   "    .Slots     (SYNC_SLOTS),\n"
+                   "    .Marker    (SYNC_MARKER)\n"
+                   "  ) u_framer (\n"
+                   "    .clk       (clk),\n"
+                   "    .rst_n     (%s),\n"
+                   "    .in_valid  (q_valid),\n"
+                   "    .in_ready  (fr_ready),\n"
+                   "    .in_data   (q_levels),\n"
+                   "    .in_flush  (q_flush),\n"
+                   "    .out_valid (fr_valid),\n"
+                   "    .out_ready (pk_ready),\n"
+                   "    .out_data  (fr_data)\n"
+                   "  );\n\n",
+                   d->B - 1, rn);
+  }
+  bsq_buf_printf(b, "  // ---- gearbox\n"
+                "  bsq_packer #(\n"
+                "    .FrameBits (FRAME_BITS),\n"
+                "    .WordBits  (WORD_BITS),\n"
+                "    .Aligned   (ALIGNED)\n"
+                "  ) u_packer (\n"
+                "    .clk         (clk),\n"
+                "    .rst_n       (%s),\n"
+                "    .frame_valid (%s),\n"
+                "    .frame_ready (pk_ready),\n"
+                "    .frame_data  (%s),\n"
+                "    .word_valid  (m_axis_tvalid),\n"
+                "    .word_ready  (m_axis_tready),\n"
+                "    .word_data   (m_axis_tdata),\n"
+                "    .word_last   (m_axis_tlast)\n"
+                "  );\n\n", rn, valid, data);
+  return d->opt.sync ? "fr_ready" : "pk_ready";
+}
+
+void bsq_gen_emit_sync_params(bsq_buf *b, const bsq_design *d) {
+  if (!d->opt.sync) return;
+  bsq_buf_printf(b,
+                 "  localparam integer SYNC_GROUP = %d;\n"
+                 "  localparam integer SYNC_SLOTS = %d;\n"
+                 "  localparam [%d:0] SYNC_MARKER = %s;\n",
+                 d->opt.sync, d->sync_slots, d->sync_slots * d->B - 1,
+                 d->sync_marker);
 }
 
 /* ---- description ---------------------------------------------------------- */
@@ -176,6 +301,7 @@ static void escape_name(char *out, size_t cap, const char *s) {
 
 void bsq_design_free(bsq_design *d) {
   bsq_serial_design_free(d->ser);
+  free(d->sync_marker);
   if (d->feat)
     for (int f = 0; f < d->F; f++) free(d->feat[f].thr);
   free(d->feat);
@@ -186,6 +312,46 @@ void bsq_design_free(bsq_design *d) {
  * decided): the middle of the remaining block of 2^(b-s) - 1 thresholds. */
 static int search_index(int b, int s, int p) {
   return p * (1 << (b - s)) + (1 << (b - s - 1)) - 1;
+}
+
+/* The frame sync marker of M slots of B bits, as the C model defines it
+ * (bsq_sync_marker_slot), as one sized hex literal: slot i in bits
+ * i*B .. i*B+B-1, the framer's Marker parameter. */
+static int build_marker(bsq_design *d) {
+  int B = d->B, M = bsq_sync_marker_slots(B, d->K), bits = M * B;
+  uint8_t *all = calloc((size_t)(bits + 7) / 8, 1);
+  uint8_t *slot = calloc((size_t)(B + 7) / 8, 1);
+  int digits = (bits + 3) / 4;
+  /* "bits'h" and the digits */
+  d->sync_marker = malloc((size_t)digits + 16);
+  if (!all || !slot || !d->sync_marker) {
+    free(all);
+    free(slot);
+    return BSQ_ENOMEM;
+  }
+  for (int i = 0; i < M; i++) {
+    memset(slot, 0, (size_t)(B + 7) / 8);
+    bsq_sync_marker_slot(B, d->K, i, slot);
+    for (int j = 0; j < B; j++)
+      if ((slot[j >> 3] >> (j & 7)) & 1) {
+        int k = i * B + j;
+        all[k >> 3] = (uint8_t)(all[k >> 3] | (1u << (k & 7)));
+      }
+  }
+  char *p = d->sync_marker + sprintf(d->sync_marker, "%d'h", bits);
+  for (int dg = digits - 1; dg >= 0; dg--) {
+    int v = 0;
+    for (int k = 3; k >= 0; k--) {
+      int bit = dg * 4 + k;
+      v = (v << 1) | (bit < bits ? (all[bit >> 3] >> (bit & 7)) & 1 : 0);
+    }
+    *p++ = "0123456789abcdef"[v];
+  }
+  *p = '\0';
+  d->sync_slots = M;
+  free(all);
+  free(slot);
+  return BSQ_OK;
 }
 
 int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
@@ -200,6 +366,9 @@ int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
   if (o->arch != BSQ_ARCH_FLASH && o->arch != BSQ_ARCH_SEARCH &&
       o->arch != BSQ_ARCH_SERIAL)
     return bsq_diag_set(diag, BSQ_EINVAL, "bad architecture");
+  if (o->sync < 0 || o->sync > BSQ_SYNC_MAX_GROUP)
+    return bsq_diag_set(diag, BSQ_EINVAL, "sync group %d not in 0..%d",
+                        o->sync, BSQ_SYNC_MAX_GROUP);
   if (o->mode != BSQ_MODE_CONTINUOUS && o->mode != BSQ_MODE_ALIGNED)
     return bsq_diag_set(diag, BSQ_EINVAL, "bad stream mode");
   d->opt = *o;
@@ -287,6 +456,7 @@ int bsq_design_build(bsq_design *d, const bsq_model *m, const bsq_gen_opts *o,
   if (o->arch == BSQ_ARCH_SERIAL &&
       (d->ser = bsq_serial_design_build(d, e)) == NULL)
     goto oom;
+  if (o->sync > 0 && build_marker(d) != BSQ_OK) goto oom;
   return BSQ_OK;
 oom:
   bsq_design_free(d);
@@ -753,12 +923,14 @@ char *bsq_emit_top(const bsq_design *d) {
                            "levels out");
   /* The RTL choices appear only when not the defaults, so that a default
    * design's files stay as they always were. */
-  bsq_buf_printf(&b, BSQ_GEN_PARAMS_MARK " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s%s\n",
+  char sync[24] = "";
+  if (d->opt.sync) snprintf(sync, sizeof sync, " sync=%d", d->opt.sync);
+  bsq_buf_printf(&b, BSQ_GEN_PARAMS_MARK " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s%s%s\n",
             d->opt.name, bsq_arch_name(d->opt.arch), d->K,
             bsq_mode_name(d->opt.mode), d->hash_hex,
             d->opt.pipeline ? "" : " pipeline=0",
             d->opt.datapath_reset ? "" : " datapath_reset=off",
-            d->opt.reset_sync ? " reset_sync=on" : "");
+            d->opt.reset_sync ? " reset_sync=on" : "", sync);
   bsq_buf_printf(&b,
             "//\n"
             "// s_axis_tdata carries one frame of input codes, feature 0 in "
@@ -775,6 +947,7 @@ char *bsq_emit_top(const bsq_design *d) {
     else snprintf(fr, sizeof fr, "[%d:%d]", g->out_lsb + g->bits - 1, g->out_lsb);
     bsq_buf_printf(&b, "//   %-40s %-12s %-10s %s\n", nm, td, cd, fr);
   }
+  bsq_gen_emit_sync_doc(&b, d);
   bsq_buf_printf(&b,
             "//\n"
             "// Pipeline: input register, %d quantizer stage%s, packer (its "
@@ -792,26 +965,30 @@ char *bsq_emit_top(const bsq_design *d) {
     snprintf(rin, sizeof rin, "[%d:0]", d->in_bits - 1);
     snprintf(rout, sizeof rout, "[%d:0]", d->K - 1);
     int w = (int)(strlen(rin) > strlen(rout) ? strlen(rin) : strlen(rout));
-    const char *ports[9][3] = {
+    /* s_axis_tuser (the flush flag) only with frame sync */
+    const char *ports[10][3] = {
         {"input ", "", "clk"},           {"input ", "", "rst_n"},
         {"input ", rin, "s_axis_tdata"}, {"input ", "", "s_axis_tvalid"},
-        {"output", "", "s_axis_tready"}, {"output", rout, "m_axis_tdata"},
+        {"output", "", "s_axis_tready"}, {"input ", "", "s_axis_tuser"},
+        {"output", rout, "m_axis_tdata"},
         {"output", "", "m_axis_tvalid"}, {"input ", "", "m_axis_tready"},
         {"output", "", "m_axis_tlast"}};
-    for (int i = 0; i < 9; i++)
-      bsq_buf_printf(&b, "  %s wire %-*s %s%s\n", ports[i][0], w, ports[i][1],
-                ports[i][2], i < 8 ? "," : "");
+    for (int i = 0; i < 10; i++)
+      if (i != 5 || d->opt.sync)
+        bsq_buf_printf(&b, "  %s wire %-*s %s%s\n", ports[i][0], w,
+                       ports[i][1], ports[i][2], i < 9 ? "," : "");
     bsq_buf_printf(&b, ");\n\n");
   }
   bsq_buf_printf(&b, "  localparam integer FRAME_BITS = %d;\n"
                 "  localparam integer WORD_BITS  = %d;\n"
-                "  localparam integer ALIGNED    = %d;\n\n",
+                "  localparam integer ALIGNED    = %d;\n",
             d->B, d->K, d->opt.mode == BSQ_MODE_ALIGNED);
-  bsq_buf_printf(&b, "  wire en;\n"
+  bsq_gen_emit_sync_params(&b, d);
+  bsq_buf_printf(&b, "\n  wire en;\n"
                 "  wire q_valid;\n"
                 "  wire pk_ready;\n"
-                "  wire [%d:0] q_levels;\n\n",
-            d->B - 1);
+                "  wire [%d:0] q_levels;\n%s\n",
+            d->B - 1, d->opt.sync ? "  wire q_flush;\n" : "");
   const char *rn = bsq_gen_reset_name(&d->opt);
   bsq_gen_emit_reset_sync(&b, &d->opt);
   bsq_buf_printf(&b, "  // ---- out of reset: s_axis_tready is low while %s is low and until\n"
@@ -857,24 +1034,10 @@ char *bsq_emit_top(const bsq_design *d) {
                 "    .levels_o (q_levels)\n"
                 "  );\n\n",
             d->opt.name, rn);
-  bsq_buf_printf(&b, "  // ---- gearbox\n"
-                "  bsq_packer #(\n"
-                "    .FrameBits (FRAME_BITS),\n"
-                "    .WordBits  (WORD_BITS),\n"
-                "    .Aligned   (ALIGNED)\n"
-                "  ) u_packer (\n"
-                "    .clk         (clk),\n"
-                "    .rst_n       (%s),\n"
-                "    .frame_valid (q_valid),\n"
-                "    .frame_ready (pk_ready),\n"
-                "    .frame_data  (q_levels),\n"
-                "    .word_valid  (m_axis_tvalid),\n"
-                "    .word_ready  (m_axis_tready),\n"
-                "    .word_data   (m_axis_tdata),\n"
-                "    .word_last   (m_axis_tlast)\n"
-                "  );\n\n", rn);
-  bsq_buf_printf(&b, "  assign en            = ~q_valid | pk_ready;\n"
+  bsq_gen_emit_flush_chain(&b, d, rn);
+  const char *ready = bsq_gen_emit_gearbox(&b, d, rn);
+  bsq_buf_printf(&b, "  assign en            = ~q_valid | %s;\n"
                 "  assign s_axis_tready = en & live_q;\n\n"
-                "endmodule\n\n`default_nettype wire\n");
+                "endmodule\n\n`default_nettype wire\n", ready);
   return bsq_buf_finish(&b);
 }

@@ -11,6 +11,7 @@
  *                    packer
  *   NAME_quant.v     the per-feature quantizers (flash or search)
  *   bsq_packer.v     the gearbox, copied from the caller's rtl_dir
+ *   bsq_framer.v     with --sync only: the frame sync, copied likewise
  *   NAME_encoder.h   the same encoder in dependency-free C99 (firmware)
  */
 #ifndef BSQ_GEN_H
@@ -53,11 +54,17 @@ typedef struct {
                          inside the top, asynchronous assert, release on
                          the second clk edge (--reset-sync of gen, sim,
                          synth) */
+  int sync;           /* 0 (default): no frame sync; 1..BSQ_SYNC_MAX_GROUP:
+                         a marker before every group of at most this many
+                         frames, and the flush input s_axis_tuser
+                         (model/sync.h, rtl/bsq_framer.v; --sync of gen,
+                         sim, synth) */
 } bsq_gen_opts;
 
 void bsq_gen_opts_default(bsq_gen_opts *o);
 /* Sets one option by name: key "arch", "word-bits", "mode", "name",
- * "pipeline" (0 or 1), "datapath-reset" or "reset-sync" (on or off).
+ * "pipeline" (0 or 1), "datapath-reset" or "reset-sync" (on or off),
+ * "sync" (0..BSQ_SYNC_MAX_GROUP).
  * 0, or BSQ_EINVAL with diag starting with the key and saying what is
  * allowed ("mode must be continuous or aligned, not 'x'"). */
 int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
@@ -67,6 +74,21 @@ int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
  * behind the synchronizer, "rst_n" without. */
 const char *bsq_gen_reset_name(const bsq_gen_opts *o);
 void bsq_gen_emit_reset_sync(bsq_buf *b, const bsq_gen_opts *o);
+/* Frame sync in a top (each prints nothing when opt.sync is 0): the
+ * header paragraph on the marker and s_axis_tuser; the localparams
+ * SYNC_GROUP, SYNC_SLOTS, SYNC_MARKER; the flush flag's chain from
+ * s_axis_tuser beside the input register and the d->stages quantizer
+ * stages to q_flush (a wire the caller declares; the chain advances on en).
+ * bsq_gen_emit_gearbox prints the framer (with sync) and the packer
+ * between q_valid/q_levels/pk_ready and m_axis, and returns the name of
+ * the ready the quantizers' en must use. */
+struct bsq_design;
+void bsq_gen_emit_sync_doc(bsq_buf *b, const struct bsq_design *d);
+void bsq_gen_emit_sync_params(bsq_buf *b, const struct bsq_design *d);
+void bsq_gen_emit_flush_chain(bsq_buf *b, const struct bsq_design *d,
+                              const char *rn);
+const char *bsq_gen_emit_gearbox(bsq_buf *b, const struct bsq_design *d,
+                                 const char *rn);
 /* A valid prefix: [A-Za-z][A-Za-z0-9_]*, at most BSQ_GEN_NAME_MAX chars,
  * not ending in '_' followed by digits only. 0 or BSQ_EINVAL. */
 int bsq_gen_name_check(const char *name);
@@ -107,7 +129,7 @@ typedef struct {
   bsq_gen_stage stage[BSQ_MAX_BITS];
 } bsq_gen_feat;
 
-typedef struct {
+typedef struct bsq_design {
   bsq_gen_opts opt;
   int F, B, K, in_bits;
   int stages;         /* quantizer register stages: 2 (flash) or max b_f */
@@ -117,6 +139,10 @@ typedef struct {
   int c_wide;         /* C header needs int64_t codes */
   bsq_gen_feat *feat; /* (F) */
   struct bsq_gen_serial *ser; /* arch serial: its description, else NULL */
+  int sync_slots;     /* opt.sync on: marker slots M (bsq_sync_marker_slots) */
+  char *sync_marker;  /* opt.sync on: the marker as a sized literal of
+                         M * B bits, slot i in bits i*B .. i*B+B-1 (from
+                         bsq_sync_marker_slot); else NULL */
 } bsq_design;
 
 int bsq_design_build(bsq_design *d, const bsq_model *m,
@@ -138,16 +164,16 @@ char *bsq_emit_quant(const bsq_design *d);
 char *bsq_emit_top(const bsq_design *d);
 char *bsq_emit_c_header(const bsq_design *d);
 
-/* Writes every file into dir (created if missing); bsq_packer.v is copied
- * from rtl_dir (where bsq ships its hand-written RTL; the caller knows).
+/* Writes every file into dir (created if missing); bsq_packer.v (and with
+ * sync on bsq_framer.v) is copied from rtl_dir (where bsq ships its hand-written RTL; the caller knows).
  * Files whose content is already the same are left alone; *nwritten (may
  * be NULL) counts those written. */
 int bsq_gen_write(const bsq_design *d, const char *rtl_dir, const char *dir,
                   int *nwritten, bsq_diag *diag);
 
 /* The marker line every generated top carries, and its parser: recovers
- * name, arch, K, mode and the RTL choices from an existing NAME_encoder.v
- * (bsq sim --rtl). */
+ * name, arch, K, mode and the RTL choices (sync among them) from an
+ * existing NAME_encoder.v (bsq sim --rtl, bsq lint). */
 int bsq_gen_read_params(const char *dir, bsq_gen_opts *o, char *hash_hex,
                         bsq_diag *diag);
 

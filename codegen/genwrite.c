@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "sync.h"
 #include "util.h"
 
 /* Writes text to dir/file unless it already holds exactly that. */
@@ -34,6 +35,17 @@ int bsq_gen_write(const bsq_design *d, const char *rtl_dir, const char *dir,
     return bsq_diag_set(diag, BSQ_EINVAL, "%s: path too long", rtl_dir);
   rc = bsq_read_file(src, &packer, NULL, diag);
   if (rc) return rc;
+  char *framer = NULL; /* with frame sync only */
+  if (d->opt.sync) {
+    if (snprintf(src, sizeof src, "%s/bsq_framer.v", rtl_dir) >= (int)sizeof src)
+      rc = bsq_diag_set(diag, BSQ_EINVAL, "%s: path too long", rtl_dir);
+    else
+      rc = bsq_read_file(src, &framer, NULL, diag);
+    if (rc) {
+      free(packer);
+      return rc;
+    }
+  }
   char *texts[3] = {bsq_emit_top(d), bsq_emit_quant(d), bsq_emit_c_header(d)};
   const char *suffix[3] = {"_encoder.v", "_quant.v", "_encoder.h"};
   for (int i = 0; i < 3 && rc == BSQ_OK; i++) {
@@ -46,8 +58,11 @@ int bsq_gen_write(const bsq_design *d, const char *rtl_dir, const char *dir,
   }
   if (rc == BSQ_OK)
     rc = write_if_changed(dir, "bsq_packer.v", packer, nwritten, diag);
+  if (rc == BSQ_OK && framer)
+    rc = write_if_changed(dir, "bsq_framer.v", framer, nwritten, diag);
   for (int i = 0; i < 3; i++) free(texts[i]);
   free(packer);
+  free(framer);
   return rc;
 }
 
@@ -116,6 +131,20 @@ int bsq_gen_read_params(const char *dir, bsq_gen_opts *o, char *hash_hex,
         if (strstr(mark, " pipeline=0")) o->pipeline = 0;
         if (strstr(mark, " datapath_reset=off")) o->datapath_reset = 0;
         if (strstr(mark, " reset_sync=on")) o->reset_sync = 1;
+        const char *sy = strstr(mark, " sync=");
+        if (sy) {
+          int n = 0;
+          if (sscanf(sy, " sync=%d", &n) != 1 || n < 1 ||
+              n > BSQ_SYNC_MAX_GROUP) {
+            rc = bsq_diag_set(diag, BSQ_EFORMAT,
+                              "%s: bad sync= on its '" BSQ_GEN_PARAMS_MARK
+                              "' line (1..%d)",
+                              path, BSQ_SYNC_MAX_GROUP);
+            free(text);
+            break;
+          }
+          o->sync = n;
+        }
         if (hash_hex) snprintf(hash_hex, 17, "%s", hash);
         rc = BSQ_OK;
       }

@@ -381,12 +381,14 @@ char *bsq_emit_serial_top(const bsq_design *d) {
   emit_header(b, d, file, "the encoder top: one AXI4-Stream code per beat "
                           "in, packed levels out");
   /* the pipeline choice does not apply to serial (its S stages stay) */
+  char sync[24] = "";
+  if (d->opt.sync) snprintf(sync, sizeof sync, " sync=%d", d->opt.sync);
   bsq_buf_printf(b, BSQ_GEN_PARAMS_MARK
-                 " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s\n",
+                 " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s%s\n",
                  d->opt.name, bsq_arch_name(d->opt.arch), d->K,
                  bsq_mode_name(d->opt.mode), d->hash_hex,
                  d->opt.datapath_reset ? "" : " datapath_reset=off",
-                 d->opt.reset_sync ? " reset_sync=on" : "");
+                 d->opt.reset_sync ? " reset_sync=on" : "", sync);
   bsq_buf_printf(b,
                  "//\n// s_axis_tdata carries the code of one channel per "
                  "beat, channels 0..%d in\n// order, s_axis_tlast on channel "
@@ -405,6 +407,7 @@ char *bsq_emit_serial_top(const bsq_design *d) {
     else snprintf(fr, sizeof fr, "[%d:%d]", g->out_lsb + g->bits - 1, g->out_lsb);
     bsq_buf_printf(b, "//   %-40s %-12s %-10s %s\n", nm, td, cd, fr);
   }
+  bsq_gen_emit_sync_doc(b, d);
   bsq_buf_printf(b,
                  "//\n// A frame whose tlast is misplaced is dropped whole "
                  "(docs/design.md 3.5):\n// tlast before channel %d ends it "
@@ -424,19 +427,22 @@ char *bsq_emit_serial_top(const bsq_design *d) {
     snprintf(rin, sizeof rin, "[%d:0]", x->tw - 1);
     snprintf(rout, sizeof rout, "[%d:0]", d->K - 1);
     snprintf(rdc, sizeof rdc, "[%d:0]", db - 1);
-    const char *ports[12][3] = {
+    /* s_axis_tuser (the flush flag) only with frame sync */
+    const char *ports[13][3] = {
         {"input ", "", "clk"},           {"input ", "", "rst_n"},
         {"input ", rin, "s_axis_tdata"}, {"input ", "", "s_axis_tvalid"},
         {"output", "", "s_axis_tready"}, {"input ", "", "s_axis_tlast"},
+        {"input ", "", "s_axis_tuser"},
         {"output", rout, "m_axis_tdata"}, {"output", "", "m_axis_tvalid"},
         {"input ", "", "m_axis_tready"}, {"output", "", "m_axis_tlast"},
         {"output", "", "frame_err_o"},   {"output", rdc, "drop_count_o"}};
     int w = 0;
-    for (int i = 0; i < 12; i++)
+    for (int i = 0; i < 13; i++)
       if ((int)strlen(ports[i][1]) > w) w = (int)strlen(ports[i][1]);
-    for (int i = 0; i < 12; i++)
-      bsq_buf_printf(b, "  %s wire %-*s %s%s\n", ports[i][0], w, ports[i][1],
-                     ports[i][2], i < 11 ? "," : "");
+    for (int i = 0; i < 13; i++)
+      if (i != 6 || d->opt.sync)
+        bsq_buf_printf(b, "  %s wire %-*s %s%s\n", ports[i][0], w,
+                       ports[i][1], ports[i][2], i < 12 ? "," : "");
     bsq_buf_printf(b, ");\n\n");
   }
   bsq_buf_printf(b,
@@ -444,12 +450,13 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                  "  localparam integer WORD_BITS  = %d;\n"
                  "  localparam integer ALIGNED    = %d;\n"
                  "  localparam [%d:0] LAST_CHAN = %d'd%d;\n"
-                 "  localparam [%d:0] DROP_MAX  = %d'd%u;\n\n",
+                 "  localparam [%d:0] DROP_MAX  = %d'd%u;\n",
                  d->B, d->K, d->opt.mode == BSQ_MODE_ALIGNED, cw - 1, cw,
                  F - 1, db - 1, db, (1u << db) - 1u);
-  bsq_buf_printf(b, "  wire en;\n  wire q_valid;\n  wire pk_ready;\n"
-                    "  wire [%d:0] q_levels;\n\n",
-                 d->B - 1);
+  bsq_gen_emit_sync_params(b, d);
+  bsq_buf_printf(b, "\n  wire en;\n  wire q_valid;\n  wire pk_ready;\n"
+                    "  wire [%d:0] q_levels;\n%s\n",
+                 d->B - 1, d->opt.sync ? "  wire q_flush;\n" : "");
   const char *rn = bsq_gen_reset_name(&d->opt);
   bsq_gen_emit_reset_sync(b, &d->opt);
   bsq_buf_printf(b, "  // ---- out of reset: s_axis_tready is low while %s is low and "
@@ -525,27 +532,13 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                  "    .code_i   (code_q),\n    .valid_o  (q_valid),\n"
                  "    .levels_o (q_levels)\n  );\n\n",
                  d->opt.name, rn);
-  bsq_buf_printf(b, "  // ---- gearbox\n"
-                    "  bsq_packer #(\n"
-                    "    .FrameBits (FRAME_BITS),\n"
-                    "    .WordBits  (WORD_BITS),\n"
-                    "    .Aligned   (ALIGNED)\n"
-                    "  ) u_packer (\n"
-                    "    .clk         (clk),\n"
-                    "    .rst_n       (%s),\n"
-                    "    .frame_valid (q_valid),\n"
-                    "    .frame_ready (pk_ready),\n"
-                    "    .frame_data  (q_levels),\n"
-                    "    .word_valid  (m_axis_tvalid),\n"
-                    "    .word_ready  (m_axis_tready),\n"
-                    "    .word_data   (m_axis_tdata),\n"
-                    "    .word_last   (m_axis_tlast)\n"
-                    "  );\n\n", rn);
-  bsq_buf_printf(b, "  assign en            = ~q_valid | pk_ready;\n"
+  bsq_gen_emit_flush_chain(b, d, rn);
+  const char *ready = bsq_gen_emit_gearbox(b, d, rn);
+  bsq_buf_printf(b, "  assign en            = ~q_valid | %s;\n"
                     "  assign s_axis_tready = en & live_q;\n"
                     "  assign frame_err_o   = err_q;\n"
                     "  assign drop_count_o  = drops_q;\n\n"
-                    "endmodule\n\n`default_nettype wire\n");
+                    "endmodule\n\n`default_nettype wire\n", ready);
   return bsq_buf_finish(b);
 }
 

@@ -206,9 +206,27 @@ void bsq_stim_put_hex(FILE *fp, const uint8_t *buf, int bits) {
   fputc('\n', fp);
 }
 
+/* The flush flags of the hex files: one in 8, from their own generator. */
+static void flush_rng(bsq_rng *r, uint64_t seed) {
+  bsq_rng_seed(r, seed ^ 0x666c757368ULL); /* "flush" */
+}
+
+/* A {tlast, word} line of expect.hex for each of n words. */
+static void put_words(FILE *fp, const uint64_t *words, const uint8_t *last,
+                      int n, int K) {
+  uint8_t wbuf[9];
+  for (int w = 0; w < n; w++) {
+    for (int b = 0; b < 8; b++) wbuf[b] = (uint8_t)(words[w] >> (8 * b));
+    wbuf[8] = 0;
+    /* {tlast, word}: tlast is bit K */
+    wbuf[K >> 3] = (uint8_t)(wbuf[K >> 3] | (last[w] << (K & 7)));
+    bsq_stim_put_hex(fp, wbuf, K + 1);
+  }
+}
+
 int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
-                       bsq_mode mode, const char *dir, uint64_t *nwords,
-                       bsq_diag *diag) {
+                       bsq_mode mode, int sync, uint64_t seed, const char *dir,
+                       uint64_t *nwords, bsq_diag *diag) {
   const bsq_encoder *e = &m->enc;
   int F = e->F, in_bits = bsq_tdata_bits(e);
   char pf[4096], pe[4096];
@@ -221,7 +239,7 @@ int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
   uint8_t *tdata = calloc((size_t)bsq_tdata_bytes(e) + 8, 1);
   uint8_t *levels = malloc((size_t)F);
   uint8_t *frame = malloc((size_t)bsq_frame_bytes(e));
-  int maxw = bsq_packer_max_words(e->B, K);
+  int maxw = sync ? bsq_framer_max_words(e->B, K) : bsq_packer_max_words(e->B, K);
   uint64_t *words = malloc((size_t)maxw * sizeof *words);
   uint8_t *last = malloc((size_t)maxw);
   int rc = BSQ_OK;
@@ -235,20 +253,36 @@ int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
   }
   bsq_packer pk;
   bsq_packer_init(&pk, e->B, K, mode);
+  bsq_framer fr;
+  bsq_rng fl;
   *nwords = 0;
-  uint8_t wbuf[9];
+  if (sync) { /* the marker the reset starts with */
+    bsq_framer_init(&fr, e->B, K, mode, sync);
+    flush_rng(&fl, seed);
+    int n = bsq_framer_reset(&fr, words, last);
+    put_words(fe, words, last, n, K);
+    *nwords += (uint64_t)n;
+  }
   for (uint64_t i = 0; i < s->n; i++) {
     const int64_t *codes = s->codes + i * (uint64_t)F;
     bsq_tdata_pack(e, codes, tdata);
-    bsq_stim_put_hex(ff, tdata, in_bits);
-    int n = bsq_encode_push(e, &pk, codes, levels, frame, words, last);
-    for (int w = 0; w < n; w++) {
-      for (int b = 0; b < 8; b++) wbuf[b] = (uint8_t)(words[w] >> (8 * b));
-      wbuf[8] = 0;
-      /* {tlast, word}: tlast is bit K */
-      wbuf[K >> 3] = (uint8_t)(wbuf[K >> 3] | (last[w] << (K & 7)));
-      bsq_stim_put_hex(fe, wbuf, K + 1);
+    int n;
+    if (sync) {
+      int flush = bsq_rng_below(&fl, 8) == 0 || i + 1 == s->n;
+      /* {tuser, tdata}: tuser is bit in_bits (its byte may lie past the
+       * ones bsq_tdata_pack writes: cleared first) */
+      if ((in_bits & 7) == 0) tdata[in_bits >> 3] = 0;
+      tdata[in_bits >> 3] =
+          (uint8_t)(tdata[in_bits >> 3] | (flush << (in_bits & 7)));
+      bsq_stim_put_hex(ff, tdata, in_bits + 1);
+      bsq_encoder_levels(e, codes, levels);
+      bsq_frame_pack(e, levels, frame);
+      n = bsq_framer_push(&fr, frame, flush, words, last);
+    } else {
+      bsq_stim_put_hex(ff, tdata, in_bits);
+      n = bsq_encode_push(e, &pk, codes, levels, frame, words, last);
     }
+    put_words(fe, words, last, n, K);
     *nwords += (uint64_t)n;
   }
 done:
@@ -338,8 +372,9 @@ int bsq_beats_write(const bsq_beats *bt, const bsq_stim *s,
 }
 
 int bsq_beats_write_hex(const bsq_beats *bt, const bsq_model *m, int K,
-                        bsq_mode mode, const char *dir, uint64_t *nwords,
-                        int *err, unsigned *drops, bsq_diag *diag) {
+                        bsq_mode mode, int sync, uint64_t seed,
+                        const char *dir, uint64_t *nwords, int *err,
+                        unsigned *drops, bsq_diag *diag) {
   const bsq_encoder *e = &m->enc;
   int TW = bsq_serial_tdata_bits(e);
   char pb[4096], pe[4096];
@@ -348,10 +383,12 @@ int bsq_beats_write_hex(const bsq_beats *bt, const bsq_model *m, int K,
   bsq_serial sr;
   int rc = bsq_serial_init(&sr, e, K, mode);
   if (rc) return bsq_diag_set(diag, rc, "out of memory");
-  int maxw = bsq_packer_max_words(e->B, K);
+  int maxw = sync ? bsq_framer_max_words(e->B, K) : bsq_packer_max_words(e->B, K);
   uint64_t *words = malloc((size_t)maxw * sizeof *words);
   uint8_t *last = malloc((size_t)maxw);
   bsq_atomic_file afb = {0}, afe = {0};
+  bsq_framer fr;
+  bsq_rng fl;
   int open_b = 0, open_e = 0;
   if (!words || !last) {
     rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
@@ -362,22 +399,32 @@ int bsq_beats_write_hex(const bsq_beats *bt, const bsq_model *m, int K,
   if ((rc = bsq_atomic_open(&afe, pe, diag))) goto done;
   open_e = 1;
   *nwords = 0;
+  if (sync) { /* the marker the reset starts with */
+    bsq_framer_init(&fr, e->B, K, mode, sync);
+    flush_rng(&fl, seed);
+    int n = bsq_framer_reset(&fr, words, last);
+    put_words(afe.fp, words, last, n, K);
+    *nwords += (uint64_t)n;
+  }
   uint8_t buf[9];
   for (uint64_t i = 0; i < bt->n; i++) {
     const bsq_beat *b = &bt->beat[i];
     uint64_t td = bsq_serial_tdata(e, b->chan, b->code);
+    int flush = sync && (bsq_rng_below(&fl, 8) == 0 || i + 1 == bt->n);
     for (int k = 0; k < 8; k++) buf[k] = (uint8_t)(td >> (8 * k));
     buf[8] = 0;
+    /* {tuser, tlast, tdata}: tlast is bit TW, tuser bit TW + 1 */
     buf[TW >> 3] = (uint8_t)(buf[TW >> 3] | ((b->tlast != 0) << (TW & 7)));
-    bsq_stim_put_hex(afb.fp, buf, TW + 1);
+    buf[(TW + 1) >> 3] =
+        (uint8_t)(buf[(TW + 1) >> 3] | (flush << ((TW + 1) & 7)));
+    bsq_stim_put_hex(afb.fp, buf, TW + 1 + (sync != 0));
     int n = 0;
-    bsq_serial_push(&sr, b->code, b->tlast, words, last, &n);
-    for (int w = 0; w < n; w++) {
-      for (int k = 0; k < 8; k++) buf[k] = (uint8_t)(words[w] >> (8 * k));
-      buf[8] = 0;
-      buf[K >> 3] = (uint8_t)(buf[K >> 3] | (last[w] << (K & 7)));
-      bsq_stim_put_hex(afe.fp, buf, K + 1);
-    }
+    int st = bsq_serial_push(&sr, b->code, b->tlast, words, last, &n);
+    /* with sync the frame goes through the framer instead */
+    if (sync)
+      n = st == BSQ_SERIAL_FRAME ? bsq_framer_push(&fr, sr.frame, flush, words, last)
+                                 : 0;
+    put_words(afe.fp, words, last, n, K);
     *nwords += (uint64_t)n;
   }
   *err = sr.err;

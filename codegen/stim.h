@@ -20,6 +20,7 @@
 #include "model.h"
 #include "serial.h"
 #include "stream.h"
+#include "sync.h"
 
 typedef struct {
   int F;
@@ -46,10 +47,14 @@ int bsq_stim_write(const bsq_stim *s, const bsq_model *m, const char *path,
 /* Icarus: DIR/frames.hex (one s_axis_tdata per line) and DIR/expect.hex
  * (one {tlast, word} per line): the C model's packer over every frame in
  * order, no reset; the words of the final partial word are not included
- * (the RTL keeps them). *nwords gets the word count. */
+ * (the RTL keeps them). *nwords gets the word count.
+ * With sync = N > 0 (frame sync, model/sync.h) a line of frames.hex is
+ * {tuser, s_axis_tdata}: the flush flag, set on one frame in 8 (drawn from
+ * seed) and on the last; the words are the C model's framer's over the
+ * same frames and flags, from its reset on, so every frame's bits are in. */
 int bsq_stim_write_hex(const bsq_stim *s, const bsq_model *m, int K,
-                       bsq_mode mode, const char *dir, uint64_t *nwords,
-                       bsq_diag *diag);
+                       bsq_mode mode, int sync, uint64_t seed, const char *dir,
+                       uint64_t *nwords, bsq_diag *diag);
 
 /* One hex line of the low `bits` bits of buf (little-endian bytes), most
  * significant digit first, as $readmemh reads it. */
@@ -76,9 +81,13 @@ int bsq_beats_write(const bsq_beats *bt, const bsq_stim *s,
 /* Icarus: DIR/beats.hex (one {tlast, s_axis_tdata} per line) and
  * DIR/expect.hex (one {tlast, word} per line) from the serial reference
  * over every beat, no reset; *nwords, *err and *drops get what the
- * reference ends with. */
+ * reference ends with. With sync = N > 0 a line of beats.hex is
+ * {tuser, tlast, s_axis_tdata}, tuser set on one beat in 8 (from seed) and
+ * on the last; a frame the reference completes goes through the C model's
+ * framer with the tuser of its tlast beat. */
 int bsq_beats_write_hex(const bsq_beats *bt, const bsq_model *m, int K,
-                        bsq_mode mode, const char *dir, uint64_t *nwords,
-                        int *err, unsigned *drops, bsq_diag *diag);
+                        bsq_mode mode, int sync, uint64_t seed,
+                        const char *dir, uint64_t *nwords, int *err,
+                        unsigned *drops, bsq_diag *diag);
 
 #endif

@@ -11,6 +11,10 @@
 // tvalid-no-wait (which needs to know when a word is due; the Verilator
 // serial harness checks it); its master holds a beat until the handshake.
 //
+// With -DBSQ_TB_TUSER (a design with frame sync) a line of beats.hex is
+// {tuser, tlast, s_axis_tdata} and s_axis_tuser is driven from it; the
+// expected words are the C model's framer's.
+//
 // Parameters (iverilog -P bsq_tb.X=...): InBits (tdata width), WordBits,
 // NFrames (beats), NWords, StallPct (0..99), Seed, ExpErr, ExpDrops. The
 // DUT module is chosen with -DBSQ_TB_DUT=<name>_encoder.
@@ -47,7 +51,12 @@ module bsq_tb;
   wire                frame_err_o;
   wire [7:0]          drop_count_o;
 
+`ifdef BSQ_TB_TUSER
+  reg                 s_axis_tuser;
+  reg [InBits+1:0] beats  [0:NFrames-1];
+`else
   reg [InBits:0]   beats  [0:NFrames-1];
+`endif
 
   `BSQ_TB_DUT dut (
     .clk           (clk),
@@ -56,6 +65,9 @@ module bsq_tb;
     .s_axis_tvalid (s_axis_tvalid),
     .s_axis_tready (s_axis_tready),
     .s_axis_tlast  (s_axis_tlast),
+`ifdef BSQ_TB_TUSER
+    .s_axis_tuser  (s_axis_tuser),
+`endif
     .m_axis_tdata  (m_axis_tdata),
     .m_axis_tvalid (m_axis_tvalid),
     .m_axis_tready (m_axis_tready),
@@ -71,6 +83,9 @@ module bsq_tb;
     $readmemh("beats.hex", beats);
     s_axis_tlast = 1'b0;
     s_axis_tdata = {InBits{1'b0}};
+`ifdef BSQ_TB_TUSER
+    s_axis_tuser = 1'b0;
+`endif
     tb_start;
     while (tb_running(1'b0)) begin
       // inputs change with clk low, away from the rising edge
@@ -78,6 +93,9 @@ module bsq_tb;
       if (next < NFrames) begin
         s_axis_tdata = beats[next][InBits-1:0];
         s_axis_tlast = beats[next][InBits];
+`ifdef BSQ_TB_TUSER
+        s_axis_tuser = beats[next][InBits+1];
+`endif
       end
       axis_ready;
       #3;

@@ -9,6 +9,12 @@
 // Every cycle it checks the AXI4-Stream rules (bsq_tb_common.vh, shared
 // with bsq_serial_tb.v); its master holds a frame until the handshake.
 //
+// With -DBSQ_TB_TUSER (a design with frame sync, `--sync N`) a line of
+// frames.hex is {tuser, s_axis_tdata} and s_axis_tuser is driven from it;
+// the expected words are then the C model's framer's, markers included,
+// and tvalid-no-wait is not checked here (when a marker's words are due
+// is not known from the frame count; the Verilator harness checks it).
+//
 // Parameters (iverilog -P bsq_tb.X=...): InBits, WordBits, NFrames,
 // NWords, StallPct (0..99, chance in percent that a valid or ready drops;
 // above 0 m_axis_tready is also held low for spans), Seed, FrameBits (B),
@@ -43,7 +49,14 @@ module bsq_tb;
   reg                 m_axis_tready;
   wire                m_axis_tlast;
 
+`ifdef BSQ_TB_TUSER
+  localparam integer Tuser = 1;
+  reg                 s_axis_tuser;
+  reg [InBits:0]   frames [0:NFrames-1];
+`else
+  localparam integer Tuser = 0;
   reg [InBits-1:0] frames [0:NFrames-1];
+`endif
 
   `BSQ_TB_DUT dut (
     .clk           (clk),
@@ -51,6 +64,9 @@ module bsq_tb;
     .s_axis_tdata  (s_axis_tdata),
     .s_axis_tvalid (s_axis_tvalid),
     .s_axis_tready (s_axis_tready),
+`ifdef BSQ_TB_TUSER
+    .s_axis_tuser  (s_axis_tuser),
+`endif
     .m_axis_tdata  (m_axis_tdata),
     .m_axis_tvalid (m_axis_tvalid),
     .m_axis_tready (m_axis_tready),
@@ -64,12 +80,20 @@ module bsq_tb;
   initial begin
     $readmemh("frames.hex", frames);
     s_axis_tdata = {InBits{1'b0}};
+`ifdef BSQ_TB_TUSER
+    s_axis_tuser = 1'b0;
+`endif
     due = -1;
     tb_start;
     while (tb_running(1'b0)) begin
       // inputs change with clk low, away from the rising edge
       tb_valid;
-      if (next < NFrames) s_axis_tdata = frames[next];
+      if (next < NFrames) begin
+        s_axis_tdata = frames[next][InBits-1:0];
+`ifdef BSQ_TB_TUSER
+        s_axis_tuser = frames[next][InBits];
+`endif
+      end
       axis_ready;
       #3;
       axis_check(due);
@@ -78,7 +102,7 @@ module bsq_tb;
       // not yet out is due
       avail = Aligned ? next * ((FrameBits + WordBits - 1) / WordBits)
                       : (next * FrameBits) / WordBits;
-      if (nword >= avail) due = -1;
+      if (nword >= avail || Tuser != 0) due = -1;
       else if (due < 0 || out_fire) due = cycle;
       tb_tick;
     end

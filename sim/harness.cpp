@@ -23,6 +23,14 @@
 // passes only if no word differed, none was missing or extra, every frame
 // was accepted exactly once and no AXI4-Stream rule was broken.
 //
+// With frame sync (BSQ_SYNC=N) the expected words come from the C model's
+// framer, s_axis_tuser carries a flush flag (one frame in 8 and the last),
+// and each segment's words, as sent, are decoded by the C model's receiver
+// (bsq_sync_unpack): it must deliver the segment's frames in order, up to
+// where the reset cut it, and in the last segment all of them, with no
+// resync, nothing dropped or unconfirmed. The RESULT line adds sync_*
+// counts.
+//
 // Prints %Error lines (first few mismatches) on stderr and one
 // "RESULT key=value ..." line on stdout. Exit 0 pass, 3 fail, 2 bad input.
 
@@ -135,21 +143,50 @@ int main(int argc, char **argv) {
   Bench bench(contextp.get(), top.get(), a.trace_path);
 
   bsq_packer pk;
-  bsq_packer_init(&pk, e->B, K, BSQ_ALIGNED ? BSQ_MODE_ALIGNED : BSQ_MODE_CONTINUOUS);
-  const int maxw = bsq_packer_max_words(e->B, K);
+  bsq_packer_init(&pk, e->B, K, MODE);
+  bsq_framer fr;  // with frame sync, in place of pk
+  if (SYNC) bsq_framer_init(&fr, e->B, K, MODE, SYNC);
+  const int maxw = SYNC ? bsq_framer_max_words(e->B, K)
+                        : bsq_packer_max_words(e->B, K);
   std::vector<uint64_t> words(static_cast<size_t>(maxw));
   std::vector<uint8_t> lasts(static_cast<size_t>(maxw));
   Outputs out;
+  // frame sync: the flush flags, the words the DUT sent in this segment,
+  // the receiver's count
+  const std::vector<uint8_t> flush = flush_flags(SYNC ? n : 0, a.seed);
+  std::vector<uint64_t> seg_got;
+  SyncRx rx;
+  uint64_t rx_delivered = 0;  // frames the receiver found, earlier segments
+  const bool exact = a.drop_word == UINT64_MAX;
 
   Stalls stalls(a.backpressure, a.seed);
-  AxisRules rules;
+  AxisRules rules(AXIS_LATENCY + static_cast<uint64_t>(
+                                     SYNC ? bsq_sync_marker_slots(e->B, K) : 0));
+  // A reset of the model: the words the framer's marker completes.
+  auto model_reset = [&]() -> bool {
+    if (!SYNC) {
+      bsq_packer_reset(&pk);
+      return true;
+    }
+    const int nw = bsq_framer_reset(&fr, words.data(), lasts.data());
+    return out.push(words.data(), lasts.data(), nw, bench.cycle);
+  };
 
   uint64_t next = 0;                     // next stimulus frame to present
   uint64_t seg_first = 0, seg_frames = 0;  // since the last reset
   uint64_t delivered = 0, discarded = 0;
   bool reset_done = a.reset_at >= n, presenting = false;
+  // The receiver on the segment just ended (frame sync only).
+  auto rx_segment = [&]() -> uint64_t {
+    const std::vector<uint8_t> sent(frames.begin() + static_cast<long>(seg_first * FB),
+                                    frames.begin() + static_cast<long>((seg_first + seg_frames) * FB));
+    const uint64_t got = rx.segment(seg_got, sent, e->B, static_cast<int>(FB), exact);
+    seg_got.clear();
+    return got;
+  };
 
   auto seg_delivered = [&]() -> uint64_t {
+    if (SYNC) return rx_delivered;  // set by rx_segment at the segment's end
     return BSQ_ALIGNED ? out.seg_words / NW
                        : out.seg_words * K / static_cast<uint64_t>(e->B);
   };
@@ -163,6 +200,11 @@ int main(int argc, char **argv) {
     locate_bit(out.seg_words, bit, e->B, &k, &fbit);
     const uint64_t frame = seg_first + k;
     report_head(__FILE__, __LINE__, bench.cycle, out.beats, got, got_last, x);
+    if (SYNC) {  // markers among the frames: the word is not located
+      std::fprintf(stderr, " (frame sync: segment word %" PRIu64 ")\n",
+                   out.seg_words);
+      return;
+    }
     if (!diff) {
       std::fprintf(stderr, " (tlast only) frame=%" PRIu64 "\n", frame);
       return;
@@ -185,18 +227,20 @@ int main(int argc, char **argv) {
   // ---- run
   top->clk = 0;
   bench.hold_reset();
+  bool ok = model_reset();
   const uint64_t drain = 64 + 4 * static_cast<uint64_t>(NW) + static_cast<uint64_t>(e->B);
   const uint64_t max_cycles =
-      cycle_budget(n, stalls.slowdown(), a.backpressure, drain);
+      cycle_budget(budget_inputs(n, e->B), stalls.slowdown(), a.backpressure, drain);
   uint64_t idle = 0;
-  while (bench.cycle < max_cycles) {
+  while (ok && bench.cycle < max_cycles) {
     if (!reset_done && next >= a.reset_at) {
       // Reset in the middle: the frames in flight and the partial word go.
+      if (SYNC) rx_delivered = rx_segment();
       discarded += seg_frames - seg_delivered();
       delivered += seg_delivered();
       bench.hold_reset();
       out.reset();
-      bsq_packer_reset(&pk);
+      if (!model_reset()) break;
       rules.reset();
       seg_first = next;
       seg_frames = 0;
@@ -207,6 +251,9 @@ int main(int argc, char **argv) {
     const bool valid = presenting || (next < n && stalls.valid());
     const bool ready = stalls.ready();
     if (valid) set_tdata(top->s_axis_tdata, &tdata[next * TD32]);
+#if BSQ_SYNC
+    if (valid) top->s_axis_tuser = flush[next];
+#endif
     top->s_axis_tvalid = valid;
     top->m_axis_tready = ready;
     top->eval();
@@ -215,11 +262,16 @@ int main(int argc, char **argv) {
     const bool in_fire = valid && top->s_axis_tready;
     const bool out_fire = top->m_axis_tvalid && ready;
     presenting = valid && !in_fire;
-    if (out_fire)
-      out.beat(static_cast<uint64_t>(top->m_axis_tdata) & WORD_MASK,
-               top->m_axis_tlast, bench.cycle, a.drop_word, report);
+    if (out_fire) {
+      const uint64_t got = static_cast<uint64_t>(top->m_axis_tdata) & WORD_MASK;
+      if (SYNC && out.beats != a.drop_word) seg_got.push_back(got);
+      out.beat(got, top->m_axis_tlast, bench.cycle, a.drop_word, report);
+    }
     if (in_fire) {
-      const int nw = bsq_packer_push(&pk, &frames[next * FB], words.data(), lasts.data());
+      const int nw =
+          SYNC ? bsq_framer_push(&fr, &frames[next * FB], flush[next],
+                                 words.data(), lasts.data())
+               : bsq_packer_push(&pk, &frames[next * FB], words.data(), lasts.data());
       if (!out.push(words.data(), lasts.data(), nw, bench.cycle)) break;
       next++;
       seg_frames++;
@@ -231,21 +283,27 @@ int main(int argc, char **argv) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (SYNC) rx_delivered = rx_segment();
   delivered += seg_delivered();
   const uint64_t partial = seg_frames - seg_delivered();
   const uint64_t missing = out.missing();
   report_unfinished(bench.cycle, n, next, missing, "frames");
   top->final();
   bench.close();
-  const bool pass = out.mismatches == 0 && rules.violations == 0 && missing == 0 &&
-                    next == n && delivered + discarded + partial == n;
+  // frame sync: every frame of the last segment found (its last frame is
+  // flagged flush), nothing the receiver had to search for or discard
+  const bool sync_ok = !SYNC || (rx.bad == 0 && partial == 0 && rx.last_resyncs == 0 &&
+                                 rx.last_dropped == 0 && rx.last_tail == 0);
+  const bool pass = ok && out.mismatches == 0 && rules.violations == 0 && missing == 0 &&
+                    next == n && delivered + discarded + partial == n && sync_ok;
   std::printf("RESULT frames=%" PRIu64 " words=%" PRIu64 " mismatches=%" PRIu64
               " unexpected=%" PRIu64 " missing=%" PRIu64 " accepted=%" PRIu64
               " total=%" PRIu64 " discarded_by_reset=%" PRIu64 " in_partial_word=%" PRIu64
-              " cycles=%" PRIu64 " seconds=%.6f axi_violations=%" PRIu64 " pass=%d\n",
+              " cycles=%" PRIu64 " seconds=%.6f axi_violations=%" PRIu64,
               delivered, out.checked, out.mismatches, out.unexpected, missing,
-              next, n, discarded, partial, bench.cycle, seconds, rules.violations,
-              pass ? 1 : 0);
+              next, n, discarded, partial, bench.cycle, seconds, rules.violations);
+  if (SYNC) rx.print(stdout);
+  std::printf(" pass=%d\n", pass ? 1 : 0);
   bsq_model_free(&m);
   return pass ? 0 : 3;
 }

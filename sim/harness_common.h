@@ -19,6 +19,14 @@
 //     until the handshake (checked too, as the harness's own guard).
 // A broken rule prints one "%Error: axi: cycle=N rule=NAME ..." line (the
 // first few per rule) and counts in axi_violations of the RESULT line.
+//
+// Frame sync (BSQ_SYNC=N > 0, a design generated with --sync N): the
+// expected words are the C model's framer's (bsq_framer_reset at every
+// reset, bsq_framer_push per accepted frame with its flush flag), a
+// marker's words come up to M cycles later than a frame's (the latency
+// allowance grows by M), and SyncRx decodes the words the DUT sent, one
+// segment (reset to reset) at a time, with the C model's receiver
+// (bsq_sync_unpack): it must find the frames accepted, in order.
 
 #ifndef BSQ_SIM_HARNESS_COMMON_H
 #define BSQ_SIM_HARNESS_COMMON_H
@@ -43,7 +51,12 @@
 extern "C" {
 #include "model.h"
 #include "rng.h"
+#include "sync.h"
 }
+
+#if !defined(BSQ_SYNC)
+#define BSQ_SYNC 0
+#endif
 
 #if !defined(BSQ_K) || !defined(BSQ_ALIGNED) || !defined(BSQ_B)
 #error "build with -DBSQ_K=.. -DBSQ_ALIGNED=.. -DBSQ_B=.."
@@ -55,6 +68,8 @@ constexpr int K = BSQ_K;
 constexpr int NW = (BSQ_B + BSQ_K - 1) / BSQ_K;  // words per aligned frame
 constexpr uint64_t WORD_MASK = K == 64 ? ~0ULL : ((1ULL << K) - 1);
 constexpr int MAX_REPORTS = 5;
+constexpr int SYNC = BSQ_SYNC;  // frame sync group N, 0: off
+constexpr bsq_mode MODE = BSQ_ALIGNED ? BSQ_MODE_ALIGNED : BSQ_MODE_CONTINUOUS;
 // Cycles from the acceptance of the input that completes a word to the word
 // on m_axis, at most, with m_axis_tready low: input register, quantizer
 // stages (8 at most), gather (serial), packer; with room to spare.
@@ -249,6 +264,8 @@ class Stalls {
 class AxisRules {
  public:
   uint64_t violations = 0;
+  // latency: AXIS_LATENCY, plus the marker slots with frame sync
+  explicit AxisRules(uint64_t latency = AXIS_LATENCY) : latency_(latency) {}
 
   // At the sampling point of bench.cycle, DUT evaluated with this cycle's
   // inputs (s_valid, s_index: the beat presented, ready: m_axis_tready).
@@ -293,7 +310,7 @@ class AxisRules {
     }
     if (!ready && !m_valid && due != UINT64_MAX && !waited_) {
       const uint64_t from = due > low_since_ ? due : low_since_;
-      if (cycle - from > AXIS_LATENCY) {
+      if (cycle - from > latency_) {
         waited_ = true;
         fail(R_WAIT, cycle, "m_axis_tvalid waits on m_axis_tready: a word "
              "is due since cycle %" PRIu64 ", m_axis_tready low since cycle %"
@@ -349,7 +366,91 @@ class AxisRules {
   }
   bool m_stalled_ = false, m_last_ = false, s_stalled_ = false, waited_ = false;
   uint64_t m_data_ = 0, m_since_ = 0, s_index_ = 0, low_since_ = UINT64_MAX;
+  uint64_t latency_;
   int reported_[R_N] = {0};
+};
+
+// ---- frame sync: the receiver's view of what the DUT sent
+
+// The flush flags the harness drives on s_axis_tuser: one in 8 at random
+// (a generator of their own, so the stall pattern is the same with and
+// without sync), and always on the last, so that every bit leaves.
+inline std::vector<uint8_t> flush_flags(uint64_t n, uint64_t seed) {
+  std::vector<uint8_t> f(n, 0);
+  bsq_rng r;
+  bsq_rng_seed(&r, seed ^ 0x7475736572ULL);  // "tuser"
+  for (uint64_t i = 0; i < n; i++)
+    f[i] = bsq_rng_below(&r, 8) == 0 || i + 1 == n;
+  return f;
+}
+
+class SyncRx {
+ public:
+  // Over all segments: what bsq_sync_unpack found, and the frames it
+  // delivered that were not the ones sent (bad; must stay 0).
+  uint64_t frames = 0, groups = 0, resyncs = 0, skipped_bits = 0,
+           dropped = 0, tail = 0, bad = 0;
+  // The last segment's: a segment a reset cut may end in a damaged group
+  // (dropped, searched past) or unconfirmed frames; the last one, whose
+  // last frame is flagged flush, must have none.
+  uint64_t last_resyncs = 0, last_dropped = 0, last_tail = 0;
+  // Decodes one segment: got, the words the DUT sent (as the receiver
+  // would see them: a --drop-word fault leaves one out), sent, the frames
+  // accepted in the segment (fb bytes each). exact: every frame delivered
+  // must be the sent frame at the same place (no fault injected);
+  // otherwise the delivered frames must come in order from the sent ones.
+  // Returns the frames delivered.
+  uint64_t segment(const std::vector<uint64_t> &got,
+                   const std::vector<uint8_t> &sent, int B, int fb,
+                   bool exact) {
+    const uint64_t nsent = sent.size() / static_cast<size_t>(fb);
+    const uint64_t cap = bsq_sync_max_frames(got.size(), B, K, MODE) + 1;
+    std::vector<uint8_t> out(cap * static_cast<uint64_t>(fb));
+    bsq_sync_stats st;
+    std::memset(&st, 0, sizeof st);
+    if (bsq_sync_unpack(got.data(), got.size(), B, K, MODE, SYNC, fb,
+                        out.data(), &st) != 0) {
+      bad++;
+      std::fprintf(stderr, "%%Error: sync: the receiver refused the stream\n");
+      return 0;
+    }
+    uint64_t j = 0;
+    for (uint64_t i = 0; i < st.frames; i++, j++) {
+      const uint8_t *f = &out[i * static_cast<uint64_t>(fb)];
+      if (!exact)
+        while (j < nsent && std::memcmp(f, &sent[j * static_cast<uint64_t>(fb)],
+                                        static_cast<size_t>(fb)) != 0)
+          j++;
+      if (j >= nsent || std::memcmp(f, &sent[j * static_cast<uint64_t>(fb)],
+                                    static_cast<size_t>(fb)) != 0) {
+        if (bad++ < MAX_REPORTS)
+          std::fprintf(stderr,
+                       "%%Error: sync: frame %" PRIu64 " the receiver found "
+                       "(after %" PRIu64 " earlier segments' frames) is not "
+                       "frame %" PRIu64 " of the %" PRIu64 " sent\n",
+                       i, frames, j, nsent);
+        if (j >= nsent) break;
+      }
+    }
+    frames += st.frames;
+    groups += st.groups;
+    resyncs += st.resyncs;
+    skipped_bits += st.skipped_bits;
+    dropped += st.dropped_frames;
+    tail += st.tail_frames;
+    last_resyncs = st.resyncs;
+    last_dropped = st.dropped_frames;
+    last_tail = st.tail_frames;
+    return st.frames;
+  }
+  void print(FILE *fp) const {
+    std::fprintf(fp,
+                 " sync=%d sync_frames=%" PRIu64 " sync_groups=%" PRIu64
+                 " sync_resyncs=%" PRIu64 " sync_skipped_bits=%" PRIu64
+                 " sync_dropped=%" PRIu64 " sync_tail=%" PRIu64
+                 " sync_bad=%" PRIu64,
+                 SYNC, frames, groups, resyncs, skipped_bits, dropped, tail, bad);
+  }
 };
 
 // ---- the expected words and the check of every output beat
@@ -482,6 +583,14 @@ inline void report_head(const char *file, int line, uint64_t cycle,
                " GOT=0x%0*" PRIx64 " tlast=%d EXP=0x%0*" PRIx64 " tlast=%d",
                file, line, cycle, word, (K + 3) / 4, got, got_last,
                (K + 3) / 4, x.word, x.last);
+}
+
+// Inputs a run's cycle budget counts for n: with frame sync every input
+// may close a group and bring M marker slots (a cycle each) behind it.
+inline uint64_t budget_inputs(uint64_t n, int B) {
+  if (!SYNC) return n;
+  const uint64_t m = static_cast<uint64_t>(bsq_sync_marker_slots(B, K));
+  return n * (1 + m) + m;
 }
 
 // Cycles a run may take before it is a timeout.

@@ -22,6 +22,12 @@
 // of the interrupted frame arrives as a frame of its own (dropped, its
 // tlast early). Beats with a misplaced tlast come from the beat file.
 //
+// With frame sync (BSQ_SYNC=N) s_axis_tuser is driven at random on every
+// beat (one in 8, and on the last); the design samples it with the tlast
+// beat of a frame, the C model's framer takes the frame the reference
+// completes with that beat's flag, and each segment's words, as sent, are
+// decoded by the C model's receiver (as in harness.cpp).
+//
 // Prints %Error lines (first few mismatches) on stderr and one
 // "RESULT key=value ..." line on stdout. Exit 0 pass, 3 fail, 2 bad input.
 
@@ -106,10 +112,21 @@ int main(int argc, char **argv) {
     bsq_model_free(&m);
     return 2;
   }
-  const int maxw = bsq_packer_max_words(e->B, K);
+  // frame sync: the framer after the reference (its own packer unused)
+  bsq_framer fr;
+  if (SYNC) bsq_framer_init(&fr, e->B, K, MODE, SYNC);
+  const int maxw = SYNC ? bsq_framer_max_words(e->B, K)
+                        : bsq_packer_max_words(e->B, K);
   std::vector<uint64_t> words(static_cast<size_t>(maxw));
   std::vector<uint8_t> lasts(static_cast<size_t>(maxw));
   Outputs out;
+  const size_t FB = static_cast<size_t>(bsq_frame_bytes(e));
+  const std::vector<uint8_t> flush = flush_flags(SYNC ? n : 0, a.seed);
+  std::vector<uint64_t> seg_got;  // the words the DUT sent in this segment
+  std::vector<uint8_t> seg_sent;  // the frames the reference completed in it
+  SyncRx rx;
+  uint64_t rx_delivered = 0;
+  const bool exact = a.drop_word == UINT64_MAX;
   // Per segment (since the last reset): the stimulus frame of each frame
   // the reference completed, and the first beat of each, for explaining a
   // mismatch.
@@ -118,7 +135,21 @@ int main(int argc, char **argv) {
   uint64_t frame_start = 0;  // first beat of the frame being gathered
 
   Stalls stalls(a.backpressure, a.seed);
-  AxisRules rules;
+  AxisRules rules(AXIS_LATENCY + static_cast<uint64_t>(
+                                     SYNC ? bsq_sync_marker_slots(e->B, K) : 0));
+  // A reset of the framer: the words its marker completes.
+  auto framer_reset = [&]() -> bool {
+    if (!SYNC) return true;
+    const int nw = bsq_framer_reset(&fr, words.data(), lasts.data());
+    return out.push(words.data(), lasts.data(), nw, bench.cycle);
+  };
+  // The receiver on the segment just ended (frame sync only).
+  auto rx_segment = [&]() -> uint64_t {
+    const uint64_t got = rx.segment(seg_got, seg_sent, e->B, static_cast<int>(FB), exact);
+    seg_got.clear();
+    seg_sent.clear();
+    return got;
+  };
 
   uint64_t next = 0;  // next beat to present
   bool presenting = false;
@@ -127,6 +158,7 @@ int main(int argc, char **argv) {
   bool reset_done = a.reset_at >= n;
 
   auto seg_delivered = [&]() -> uint64_t {
+    if (SYNC) return rx_delivered;  // set by rx_segment at the segment's end
     return BSQ_ALIGNED ? out.seg_words / NW
                        : out.seg_words * K / static_cast<uint64_t>(e->B);
   };
@@ -138,6 +170,11 @@ int main(int argc, char **argv) {
     int fbit;
     locate_bit(out.seg_words, bit, e->B, &k, &fbit);
     report_head(__FILE__, __LINE__, bench.cycle, out.beats, got, got_last, x);
+    if (SYNC) {  // markers among the frames: the word is not located
+      std::fprintf(stderr, " (frame sync: segment word %" PRIu64 ")\n",
+                   out.seg_words);
+      return;
+    }
     if (!diff) {
       std::fprintf(stderr, " (tlast only)\n");
       return;
@@ -161,16 +198,18 @@ int main(int argc, char **argv) {
   // ---- run
   top->clk = 0;
   bench.hold_reset();
+  bool ok = framer_reset();
   const uint64_t drain = 64 + 4 * static_cast<uint64_t>(NW) + static_cast<uint64_t>(e->B);
   const uint64_t max_cycles =
-      cycle_budget(n, stalls.slowdown(), a.backpressure, drain);
+      cycle_budget(budget_inputs(n, e->B), stalls.slowdown(), a.backpressure, drain);
   uint64_t idle = 0;
   const auto t0 = std::chrono::steady_clock::now();
-  while (bench.cycle < max_cycles) {
+  while (ok && bench.cycle < max_cycles) {
     if (!reset_done && next >= a.reset_at) {
       // Reset in the middle of a frame: the frames in flight, the partial
       // word and the frame being gathered go; the error flag and the drop
       // counter clear.
+      if (SYNC) rx_delivered = rx_segment();
       discarded += committed.size() - seg_delivered();
       delivered += seg_delivered();
       bench.hold_reset();
@@ -180,6 +219,7 @@ int main(int argc, char **argv) {
       committed.clear();
       committed_beat.clear();
       bsq_serial_reset(&sr);
+      if (!framer_reset()) break;
       frame_start = next;
       reset_done = true;
     }
@@ -189,6 +229,9 @@ int main(int argc, char **argv) {
     if (valid) {
       top->s_axis_tdata = static_cast<std::remove_reference_t<decltype(top->s_axis_tdata)>>(tdata[next]);
       top->s_axis_tlast = beats[next].tlast != 0;
+#if BSQ_SYNC
+      top->s_axis_tuser = flush[next];
+#endif
     }
     top->s_axis_tvalid = valid;
     top->m_axis_tready = ready;
@@ -198,13 +241,22 @@ int main(int argc, char **argv) {
     const bool in_fire = valid && top->s_axis_tready;
     const bool out_fire = top->m_axis_tvalid && ready;
     presenting = valid && !in_fire;
-    if (out_fire)
-      out.beat(static_cast<uint64_t>(top->m_axis_tdata) & WORD_MASK,
-               top->m_axis_tlast, bench.cycle, a.drop_word, report);
+    if (out_fire) {
+      const uint64_t got = static_cast<uint64_t>(top->m_axis_tdata) & WORD_MASK;
+      if (SYNC && out.beats != a.drop_word) seg_got.push_back(got);
+      out.beat(got, top->m_axis_tlast, bench.cycle, a.drop_word, report);
+    }
     if (in_fire) {
       int nw = 0;
       const int st = bsq_serial_push(&sr, beats[next].code, beats[next].tlast,
                                      words.data(), lasts.data(), &nw);
+      if (SYNC) {  // the completed frame through the framer, with its flag
+        nw = 0;
+        if (st == BSQ_SERIAL_FRAME) {
+          nw = bsq_framer_push(&fr, sr.frame, flush[next], words.data(), lasts.data());
+          seg_sent.insert(seg_sent.end(), sr.frame, sr.frame + FB);
+        }
+      }
       if (!out.push(words.data(), lasts.data(), nw, bench.cycle)) break;
       if (st == BSQ_SERIAL_FRAME) {
         committed.push_back(beats[next].frame);
@@ -233,23 +285,32 @@ int main(int argc, char **argv) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (SYNC) rx_delivered = rx_segment();
   delivered += seg_delivered();
   const uint64_t partial = committed.size() - seg_delivered();
   const uint64_t missing = out.missing();
   report_unfinished(bench.cycle, n, next, missing, "beats");
   top->final();
   bench.close();
-  const bool pass = out.mismatches == 0 && flag_mismatches == 0 &&
+  // frame sync: as in harness.cpp; the last frame completed is flagged
+  // flush only if its tlast beat is the last beat, so unconfirmed frames
+  // at the end count as in_partial_word
+  const bool sync_ok = !SYNC || (rx.bad == 0 && rx.last_resyncs == 0 &&
+                                 rx.last_dropped == 0 && partial == rx.last_tail);
+  const bool pass = ok && out.mismatches == 0 && flag_mismatches == 0 &&
                     rules.violations == 0 && missing == 0 &&
-                    next == n && delivered + discarded + partial == committed_all;
+                    next == n && delivered + discarded + partial == committed_all &&
+                    sync_ok;
   std::printf("RESULT frames=%" PRIu64 " words=%" PRIu64 " mismatches=%" PRIu64
               " unexpected=%" PRIu64 " missing=%" PRIu64 " accepted=%" PRIu64
               " total=%" PRIu64 " discarded_by_reset=%" PRIu64 " in_partial_word=%" PRIu64
               " cycles=%" PRIu64 " seconds=%.6f beats=%" PRIu64 " dropped=%" PRIu64
-              " flag_mismatches=%" PRIu64 " axi_violations=%" PRIu64 " pass=%d\n",
+              " flag_mismatches=%" PRIu64 " axi_violations=%" PRIu64,
               delivered, out.checked, out.mismatches + flag_mismatches, out.unexpected,
               missing, committed_all, h.nframes, discarded, partial, bench.cycle, seconds,
-              next, sr.dropped, flag_mismatches, rules.violations, pass ? 1 : 0);
+              next, sr.dropped, flag_mismatches, rules.violations);
+  if (SYNC) rx.print(stdout);
+  std::printf(" pass=%d\n", pass ? 1 : 0);
   bsq_serial_free(&sr);
   bsq_model_free(&m);
   return pass ? 0 : 3;

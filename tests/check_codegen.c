@@ -14,6 +14,7 @@
 #include "model.h"
 #include "quant.h"
 #include "rng.h"
+#include "sync.h"
 #include "testutil.h"
 
 /* A model with per-feature bits, widths and signedness; formats fitted to
@@ -377,20 +378,187 @@ START_TEST(test_codegen_reset_sync) {
 }
 END_TEST
 
+/* Whether every line of a appears in b, in order, except lines containing
+ * one of the `changed` patterns (NULL-terminated); the first line that
+ * does not goes to *missing. */
+static int lines_kept(const char *a, const char *b, const char *const *changed,
+                      char *missing, size_t cap) {
+  const char *pb = b;
+  for (const char *la = a; *la;) {
+    const char *ea = strchr(la, '\n');
+    size_t n = ea ? (size_t)(ea - la) : strlen(la);
+    int skip = 0;
+    for (int i = 0; changed[i]; i++)
+      if (memmem(la, n, changed[i], strlen(changed[i]))) skip = 1;
+    if (!skip) {
+      const char *hit = NULL;
+      for (const char *lb = pb; *lb;) {
+        const char *eb = strchr(lb, '\n');
+        size_t m = eb ? (size_t)(eb - lb) : strlen(lb);
+        if (m == n && !memcmp(la, lb, n)) {
+          hit = eb ? eb + 1 : lb + m;
+          break;
+        }
+        lb = eb ? eb + 1 : lb + m;
+      }
+      if (!hit) {
+        snprintf(missing, cap, "%.*s", (int)n, la);
+        return 0;
+      }
+      pb = hit;
+    }
+    la = ea ? ea + 1 : la + n;
+  }
+  return 1;
+}
+
+/* --sync N: the framer sits between the quantizers and the packer and the
+ * top gains s_axis_tuser; --sync 0 (the default) leaves every file as it
+ * was. The sync top is the default top with lines added, and only the
+ * marker line, the packer's frame inputs and en changed; the quantizers
+ * and the C header are the same; the marker literal holds the C model's
+ * marker slots; bsq_framer.v is written with sync only; the choice is
+ * recorded and read back; bad values are refused. */
+START_TEST(test_codegen_sync) {
+  int bits[3] = {3, 2, 4}, width[3] = {8, 5, 10}, sgn[3] = {0, 1, 0};
+  bsq_model m;
+  make_model(&m, 3, bits, width, sgn, 43);
+  char *dir = tu_tmpdir("gen-sync");
+  const char *arch[3] = {"flash", "search", "serial"};
+  const char *mode[3] = {"continuous", "aligned", "continuous"};
+  const char *K[3] = {"8", "5", "64"};
+  const char *N[3] = {"4", "1", "65535"};
+  for (int k = 0; k < 3; k++) {
+    bsq_gen_opts o0, o1, back;
+    bsq_diag diag;
+    bsq_gen_opts_default(&o0);
+    ck_assert_int_eq(o0.sync, 0);
+    ck_assert_int_eq(bsq_gen_opts_set(&o0, "arch", arch[k], &diag), 0);
+    ck_assert_int_eq(bsq_gen_opts_set(&o0, "mode", mode[k], &diag), 0);
+    ck_assert_int_eq(bsq_gen_opts_set(&o0, "word-bits", K[k], &diag), 0);
+    o1 = o0;
+    ck_assert_int_eq(bsq_gen_opts_set(&o1, "sync", N[k], &diag), 0);
+    ck_assert_int_eq(o1.sync, atoi(N[k]));
+    bsq_design d0, d1;
+    ck_assert_int_eq(bsq_design_build(&d0, &m, &o0, &diag), 0);
+    ck_assert_int_eq(bsq_design_build(&d1, &m, &o1, &diag), 0);
+    char *top0 = bsq_emit_top(&d0), *top1 = bsq_emit_top(&d1);
+    char *q0 = bsq_emit_quant(&d0), *q1 = bsq_emit_quant(&d1);
+    char *h0 = bsq_emit_c_header(&d0), *h1 = bsq_emit_c_header(&d1);
+    ck_assert_str_eq(q0, q1);
+    ck_assert_str_eq(h0, h1);
+    ck_assert_ptr_null(strstr(top0, "s_axis_tuser"));
+    ck_assert_ptr_null(strstr(top0, "framer"));
+    ck_assert_ptr_null(strstr(top0, "sync="));
+    ck_assert_ptr_null(strstr(top0, "SYNC"));
+    char mark[32];
+    snprintf(mark, sizeof mark, " sync=%s\n", N[k]);
+    ck_assert_ptr_nonnull(strstr(top1, mark));
+    const char *tu = strstr(top1, " s_axis_tuser,\n"); /* an input port */
+    ck_assert_ptr_nonnull(tu);
+    while (tu > top1 && tu[-1] != '\n') tu--;
+    ck_assert_int_eq(strncmp(tu, "  input  wire ", 14), 0);
+    ck_assert_int_eq(count_of(top1, "bsq_framer #("), 1);
+    ck_assert_ptr_nonnull(strstr(top1, ".frame_valid (fr_valid)"));
+    ck_assert_ptr_nonnull(strstr(top1, ".frame_data  (fr_data)"));
+    ck_assert_ptr_nonnull(strstr(top1, "~q_valid | fr_ready;"));
+    /* the flag travels beside the valid chain: input register + stages */
+    char chain[64];
+    snprintf(chain, sizeof chain, "assign q_flush = flush_q[%d];", d1.stages);
+    ck_assert_ptr_nonnull(strstr(top1, chain));
+    static const char *const changed[] = {BSQ_GEN_PARAMS_MARK,
+                                          ".frame_valid (q_valid)",
+                                          ".frame_data  (q_levels)",
+                                          "~q_valid | pk_ready;", NULL};
+    char missing[256];
+    ck_assert_msg(lines_kept(top0, top1, changed, missing, sizeof missing),
+                  "%s --sync %s: default line not kept: %s", arch[k], N[k],
+                  missing);
+    /* the marker literal: slot i in bits i*B .. i*B+B-1, as the C model */
+    int M = bsq_sync_marker_slots(d1.B, d1.K);
+    ck_assert_int_eq(d1.sync_slots, M);
+    char want[64];
+    snprintf(want, sizeof want, "localparam [%d:0] SYNC_MARKER = %d'h",
+             M * d1.B - 1, M * d1.B);
+    const char *lit = strstr(top1, want);
+    ck_assert_ptr_nonnull(lit);
+    lit += strlen(want);
+    int digits = (int)strspn(lit, "0123456789abcdef");
+    ck_assert_int_eq(digits, (M * d1.B + 3) / 4);
+    uint8_t slot[64];
+    for (int i = 0; i < M; i++) {
+      bsq_sync_marker_slot(d1.B, d1.K, i, slot);
+      for (int j = 0; j < d1.B; j++) {
+        int bit = i * d1.B + j, dg = digits - 1 - bit / 4;
+        int v = lit[dg] <= '9' ? lit[dg] - '0' : lit[dg] - 'a' + 10;
+        ck_assert_int_eq((v >> (bit % 4)) & 1, (slot[j / 8] >> (j % 8)) & 1);
+      }
+    }
+    /* the files: bsq_framer.v only with sync, as shipped; read back */
+    char sub[16];
+    for (int s = 0; s < 2; s++) {
+      snprintf(sub, sizeof sub, "%s%d", arch[k], s);
+      char *out = file_in(dir, sub);
+      ck_assert_msg(bsq_gen_write(s ? &d1 : &d0, BSQ_RTL_DIR, out, NULL,
+                                  &diag) == 0,
+                    "%s", diag.msg);
+      char *fr = file_in(out, "bsq_framer.v");
+      struct stat st;
+      ck_assert_int_eq(stat(fr, &st) == 0, s);
+      if (s) {
+        char *shipped = tu_read(BSQ_RTL_DIR "/bsq_framer.v", NULL);
+        char *copy = tu_read(fr, NULL);
+        ck_assert_ptr_nonnull(shipped);
+        ck_assert_ptr_nonnull(copy);
+        ck_assert_str_eq(shipped, copy);
+        free(shipped);
+        free(copy);
+      }
+      ck_assert_int_eq(bsq_gen_read_params(out, &back, NULL, &diag), 0);
+      ck_assert_int_eq(back.sync, s ? o1.sync : 0);
+      free(fr);
+      free(out);
+    }
+    free(top0);
+    free(top1);
+    free(q0);
+    free(q1);
+    free(h0);
+    free(h1);
+    bsq_design_free(&d0);
+    bsq_design_free(&d1);
+  }
+  const char *bad[4] = {"-1", "65536", "x", ""};
+  for (int i = 0; i < 4; i++) {
+    bsq_gen_opts o;
+    bsq_gen_opts_default(&o);
+    bsq_diag diag;
+    ck_assert_int_eq(bsq_gen_opts_set(&o, "sync", bad[i], &diag), BSQ_EINVAL);
+    ck_assert_ptr_nonnull(strstr(diag.msg, "sync must be 0 (off) or a group "
+                                           "of 1..65535 frames"));
+    ck_assert_int_eq(o.sync, 0);
+  }
+  free(dir);
+  bsq_model_free(&m);
+}
+END_TEST
+
 START_TEST(test_codegen_designs_lint_clean) {
   int bits[3] = {5, 2, 8}, width[3] = {9, 32, 3}, sgn[3] = {1, 0, 0};
   bsq_model m;
   make_model(&m, 3, bits, width, sgn, 21);
   char *dir = tu_tmpdir("lint");
   char *model = save_model(&m, dir);
-  const char *variants[6] = {
+  const char *variants[8] = {
       "--arch flash --word-bits 3 --mode aligned",
       "--arch search --word-bits 64 --mode continuous",
       "--arch flash --pipeline 0 --datapath-reset off",
       "--arch search --pipeline 0 --datapath-reset off",
       "--arch flash --reset-sync on",
-      "--arch serial --reset-sync on --datapath-reset off"};
-  for (int i = 0; i < 6; i++) {
+      "--arch serial --reset-sync on --datapath-reset off",
+      "--arch search --sync 1 --word-bits 7 --mode continuous",
+      "--arch serial --sync 3 --reset-sync on"};
+  for (int i = 0; i < 8; i++) {
     char args[1024], *out = NULL, *err = NULL;
     snprintf(args, sizeof args, "gen '%s' -o '%s/v%d' %s", model, dir, i,
              variants[i]);
@@ -660,6 +828,7 @@ Suite *codegen_suite(void) {
   tcase_add_test(tc, test_codegen_zero_bit_features_lint_clean);
   tcase_add_test(tc, test_codegen_rtl_choices);
   tcase_add_test(tc, test_codegen_reset_sync);
+  tcase_add_test(tc, test_codegen_sync);
   tcase_add_test(tc, test_codegen_tready_low_in_reset);
 #if defined(__SANITIZE_ADDRESS__)
   /* Icarus alone runs these (no bsq code to instrument): the normal build

@@ -81,6 +81,14 @@ static const design MATRIX[] = {
      * 0 bits once made the stimulus read past the thresholds) */
     {4, 4, {2, 0, 5, 0}, 1, {9}, 1, {1}, 16, "aligned", "search", 0.5, NULL,
      "--pipeline 0"},
+    /* frame sync: a marker after every group, s_axis_tuser flushing at
+     * random; the receiver must find every frame (test_cosim_matrix) */
+    {5, 2, {3, 4}, 2, {8, 10}, 1, {0}, 8, "continuous", "flash", 0.4, NULL,
+     "--sync 4"},
+    {4, 1, {3}, 1, {7}, 1, {1}, 16, "aligned", "search", 0.4, NULL,
+     "--sync 1"},
+    {3, 2, {2, 5}, 1, {9}, 2, {0, 1}, 5, "continuous", "serial", 0.4, NULL,
+     "--sync 3"},
 };
 #define NMATRIX ((int)(sizeof MATRIX / sizeof MATRIX[0]))
 
@@ -160,6 +168,14 @@ START_TEST(test_cosim_matrix) {
   ck_assert_int_gt(atoi(v), 1000);
   ck_assert_ptr_nonnull(strstr(out, "\"pass\": true}"));
   if (t->data) ck_assert_ptr_null(strstr(out, "\"data\": 0,"));
+  if (t->rtl && strstr(t->rtl, "--sync")) { /* the receiver found them all */
+    const char *sy = strstr(out, "\"sync\": {\"frames\": ");
+    ck_assert_ptr_nonnull(sy);
+    ck_assert_int_gt(atoi(json_field(sy, "groups")), 100);
+    ck_assert_int_eq(atoi(json_field(sy, "bad_frames")), 0);
+    ck_assert_int_eq(atoi(json_field(sy, "frames")),
+                     atoi(json_field(out, "frames")));
+  }
   if (!strcmp(t->arch, "serial")) { /* misplaced tlasts were driven */
     v = json_field(out, "tlast_late");
     ck_assert_ptr_nonnull(v);
@@ -365,6 +381,76 @@ START_TEST(test_cosim_detects_dropped_word) {
 }
 END_TEST
 
+/* Frame sync on Icarus too: the testbench drives s_axis_tuser from its
+ * file and gets the C model's framer's words, markers included; and with
+ * one output word lost on the way (the same design) the receiver loses sync, searches, finds the next marker and goes
+ * on: every frame it delivers is one that was sent, in order, only the
+ * damaged group is dropped, and `bsq sim` exits 3. */
+/* The matrix's flash continuous --sync 4 row, with its model: the harness
+ * build is the matrix run's, from the cache. */
+#define SYNC_ROW (NMATRIX - 3)
+#define SYNC_DESIGN (MATRIX[SYNC_ROW])
+#define SYNC_SEED (100u + (uint64_t)SYNC_ROW)
+
+START_TEST(test_cosim_sync_icarus_agrees) {
+  ck_assert_str_eq(SYNC_DESIGN.rtl, "--sync 4");
+  char *dir = tu_tmpdir("sync-icarus");
+  char *model = make_model(&SYNC_DESIGN, dir, SYNC_SEED);
+  char args[1024], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "sim '%s' --word-bits 8 --mode continuous --sync 4 --frames 400 "
+           "--no-sweep --backpressure 0.3 --simulator both --json",
+           model);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+  ck_assert_ptr_nonnull(strstr(out, "\"sync\": 4,"));
+  const char *ic = strstr(out, "\"icarus\": {");
+  ck_assert_ptr_nonnull(ic);
+  ck_assert_ptr_nonnull(strstr(ic, "\"mismatches\": 0"));
+  ck_assert_ptr_nonnull(strstr(ic, "\"pass\": true"));
+  /* the markers are in Icarus's words too: more than the frames fill */
+  int B = 0;
+  for (int f = 0; f < SYNC_DESIGN.F; f++) B += SYNC_DESIGN.bits[f % SYNC_DESIGN.nb];
+  ck_assert_int_gt(atoi(json_field(ic, "words")) * SYNC_DESIGN.K,
+                   atoi(json_field(ic, "frames")) * B);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_cosim_sync_resyncs_after_lost_word) {
+  ck_assert_str_eq(SYNC_DESIGN.rtl, "--sync 4");
+  char *dir = tu_tmpdir("sync-lost");
+  char *model = make_model(&SYNC_DESIGN, dir, SYNC_SEED);
+  char args[1024], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args,
+           "sim '%s' --word-bits 8 --mode continuous --sync 4 --frames 600 "
+           "--backpressure 0.3 --no-reset --drop-word 200 --json",
+           model);
+  int rc = tu_bsq(args, &out, &err);
+  ck_assert_msg(rc == 3, "exit %d\n%s%s", rc, out, err);
+  const char *sy = strstr(out, "\"sync\": {\"frames\": ");
+  ck_assert_ptr_nonnull(sy);
+  int found = atoi(json_field(sy, "frames"));
+  int total = atoi(json_field(out, "total"));
+  ck_assert_int_ge(atoi(json_field(sy, "resyncs")), 1);
+  ck_assert_int_eq(atoi(json_field(sy, "bad_frames")), 0);
+  /* the damaged group (at most N = 4 frames, or its neighbour's marker
+   * with it: 8) is lost, the rest is found */
+  int lost = atoi(json_field(sy, "dropped_frames"));
+  ck_assert_int_ge(lost, 1);
+  ck_assert_int_le(lost, 8);
+  ck_assert_int_le(total - found, 8);
+  ck_assert_int_gt(found, 1000);
+  free(out);
+  free(err);
+  free(model);
+  free(dir);
+}
+END_TEST
+
 Suite *cosim_suite(void); /* called by check_main.c */
 
 Suite *cosim_suite(void) {
@@ -378,12 +464,14 @@ Suite *cosim_suite(void) {
                       (NMATRIX + matrix_stride - 1) / matrix_stride);
   tcase_add_test(tc, test_cosim_icarus_agrees);
   tcase_add_test(tc, test_cosim_serial_icarus_agrees);
+  tcase_add_test(tc, test_cosim_sync_icarus_agrees);
   suite_add_tcase(s, tc);
   TCase *te = tcase_create("Errors");
   tcase_set_timeout(te, 600);
   tcase_add_test(te, test_cosim_detects_altered_threshold);
   tcase_add_test(te, test_cosim_detects_dropped_word);
   tcase_add_test(te, test_cosim_serial_detects_altered_entry);
+  tcase_add_test(te, test_cosim_sync_resyncs_after_lost_word);
   suite_add_tcase(s, te);
   return s;
 }

@@ -259,6 +259,53 @@ START_TEST(test_synth_encoder_io_wrapper) {
 }
 END_TEST
 
+/* --sync N: the whole encoders with the framer (copied next to the
+ * packer, instantiated in the top), measured on ice40 beside the bank; the
+ * bank is the same as without it and the encoder has more flip-flops (the
+ * framer's state and the flush flag's chain): the framer's cost. */
+START_TEST(test_synth_encoder_with_sync) {
+  int bits[1] = {2}, width[1] = {4}, sgn[1] = {0};
+  char *dir = tu_tmpdir("synth-sync");
+  char *model = make_model(dir, 2, bits, 1, width, 1, sgn, 1, 3);
+  double enc_ff[2], bank_ff[2];
+  for (int s = 0; s < 2; s++) {
+    char args[2048], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args,
+             "synth '%s' --arch flash --target ice40 --seeds 1 %s --keep "
+             "'%s/k%d' --json",
+             model, s ? "--sync 4" : "", dir, s);
+    int rc = tu_bsq(args, &out, &err);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    cJSON *j = cJSON_Parse(out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq((int)tu_json_num(tu_json_field(j, "rtl_choices"), "sync"),
+                     s ? 4 : 0);
+    const cJSON *o = tu_json_field(j, "flash");
+    const cJSON *e = tu_json_field(o, "encoder");
+    bank_ff[s] = tu_json_num(o, "dffs");
+    enc_ff[s] = tu_json_num(e, "dffs");
+    ck_assert_double_ge(tu_json_num(e, "logic_cells"), enc_ff[s]);
+    ck_assert_double_gt(tu_json_num(e, "fmax_mhz"), 1.0);
+    /* the framer is there with sync only */
+    char path[1200];
+    snprintf(path, sizeof path, "%s/k%d/bsq_framer.v", dir, s);
+    ck_assert_int_eq(access(path, R_OK) == 0, s);
+    snprintf(path, sizeof path, "%s/k%d/bsq_flash_encoder.v", dir, s);
+    char *top = tu_read(path, NULL);
+    ck_assert_ptr_nonnull(top);
+    ck_assert_int_eq(strstr(top, "bsq_framer #(") != NULL, s);
+    free(top);
+    cJSON_Delete(j);
+    free(out);
+    free(err);
+  }
+  ck_assert_double_eq(bank_ff[1], bank_ff[0]);
+  ck_assert_double_gt(enc_ff[1], enc_ff[0]);
+  free(model);
+  free(dir);
+}
+END_TEST
+
 /* ---- Errors ---------------------------------------------------------------- */
 
 /* One threshold literal of feature 1 altered in the generated flash file:
@@ -583,6 +630,7 @@ Suite *synth_suite(void) {
   tcase_add_test(tc, test_synth_report_fields_and_proof);
   tcase_add_test(tc, test_synth_all_targets_tiny_design);
   tcase_add_test(tc, test_synth_encoder_io_wrapper);
+  tcase_add_test(tc, test_synth_encoder_with_sync);
   tcase_add_test(tc, test_synth_serial_and_auto);
   suite_add_tcase(s, tc);
   TCase *te = tcase_create("Errors");

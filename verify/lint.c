@@ -31,18 +31,21 @@ int bsq_lint(const char *dir, const char *work, bsq_lint_result *r,
   bsq_gen_opts o;
   int rc = bsq_gen_read_params(dir, &o, NULL, diag);
   if (rc) return rc;
-  char ftop[4096], fquant[4096], fpk[4096], qtop[128], stat[4096];
+  char ftop[4096], fquant[4096], fpk[4096], ffr[4096], qtop[128], stat[4096];
   char script[16384];
   bsq_pathf(r->top, sizeof r->top, "%s_encoder", o.name);
   bsq_pathf(ftop, sizeof ftop, "%s/%s_encoder.v", dir, o.name);
   bsq_pathf(fquant, sizeof fquant, "%s/%s_quant.v", dir, o.name);
   bsq_pathf(fpk, sizeof fpk, "%s/bsq_packer.v", dir);
+  bsq_pathf(ffr, sizeof ffr, "%s/bsq_framer.v", dir);
   bsq_pathf(qtop, sizeof qtop, "%s_quant", o.name);
   bsq_pathf(r->log, sizeof r->log, "%s/lint.log", work);
   bsq_pathf(stat, sizeof stat, "%s/stat.txt", work);
   remove(r->log);
+  /* with frame sync (sync= on the marker line) the framer too */
   char *v_all[] = {"verilator", "--lint-only", "-Wall", "--top-module", r->top,
-                   ftop, fquant, fpk, NULL};
+                   ftop, fquant, fpk, o.sync ? ffr : NULL, NULL};
+  char *v_fr[] = {"verilator", "--lint-only", "-Wall", ffr, NULL};
   char *v_quant[] = {"verilator", "--lint-only", "-Wall", "--top-module", qtop,
                      fquant, NULL};
   char *v_pk[] = {"verilator", "--lint-only", "-Wall", fpk, NULL};
@@ -50,10 +53,12 @@ int bsq_lint(const char *dir, const char *work, bsq_lint_result *r,
   int v1 = bsq_run(v_all, NULL, r->log, r->log);
   int v2 = v1 == 0 ? bsq_run(v_quant, NULL, r->log, r->log) : v1;
   if (v2 == 0) v2 = bsq_run(v_pk, NULL, r->log, r->log);
+  if (v2 == 0 && o.sync) v2 = bsq_run(v_fr, NULL, r->log, r->log);
   bsq_pathf(script, sizeof script,
-            "read_verilog %s %s %s; hierarchy -check -top %s; "
+            "read_verilog %s %s %s%s%s; hierarchy -check -top %s; "
             "synth -flatten -top %s; check -assert; tee -q -o %s stat",
-            ftop, fquant, fpk, r->top, r->top, stat);
+            ftop, fquant, fpk, o.sync ? " " : "", o.sync ? ffr : "", r->top,
+            r->top, stat);
   char *y_argv[] = {"yosys", "-q", "-p", script, NULL};
   int y = bsq_run(y_argv, NULL, r->log, r->log);
   r->cells = y == 0 ? read_cells(stat) : -1;

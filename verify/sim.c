@@ -87,7 +87,14 @@ static int read_result(const char *path, bsq_sim_result *r) {
                 {" discarded_by_reset=", &r->discarded},
                 {" in_partial_word=", &r->partial},
                 {" cycles=", &r->cycles},
-                {" axi_violations=", &r->axi_violations}};
+                {" axi_violations=", &r->axi_violations},
+                {" sync_frames=", &r->sync_frames},
+                {" sync_groups=", &r->sync_groups},
+                {" sync_resyncs=", &r->sync_resyncs},
+                {" sync_skipped_bits=", &r->sync_skipped_bits},
+                {" sync_dropped=", &r->sync_dropped},
+                {" sync_tail=", &r->sync_tail},
+                {" sync_bad=", &r->sync_bad}};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
       const char *p = strstr(sp, keys[k].key);
       *keys[k].v = p ? strtoull(p + strlen(keys[k].key), NULL, 10) : 0;
@@ -236,6 +243,7 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   char top[128], cflags[8192], harness[4096], f_top[4096], f_quant[4096];
   char f_pk[4096], ldlibs[4096], san[1024], san_ld[1200], mkpath[4096];
   char entry[4096], hex[BSQ_CACHEKEY_HEX], rt_hex[BSQ_CACHEKEY_HEX];
+  char f_fr[4096], d_sync[32] = "";
   bsq_pathf(top, sizeof top, "%s_encoder", j->opt.name);
   int serial = j->opt.arch == BSQ_ARCH_SERIAL;
   bsq_pathf(harness, sizeof harness, "%s/%s", tp->sim_dir,
@@ -246,17 +254,20 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
+  bsq_pathf(f_fr, sizeof f_fr, "%s/bsq_framer.v", j->rtl);
+  /* frame sync: the harness learns N (and so expects the framer's words) */
+  if (j->opt.sync) snprintf(d_sync, sizeof d_sync, " -DBSQ_SYNC=%d", j->opt.sync);
   bsq_pathf(exe, exe_cap, "%s/harness", obj);
   int fst = j->trace && strlen(j->trace) > 4 &&
             !strcmp(j->trace + strlen(j->trace) - 4, ".fst");
   const char *trace_flag = !j->trace ? "" : fst ? "--trace-fst" : "--trace";
   /* The harness's own flags, given to harness.o only (see below). */
   bsq_pathf(cflags, sizeof cflags,
-            "-I%s -DBSQ_K=%d -DBSQ_ALIGNED=%d -DBSQ_%s=%d -DBSQ_B=%d%s",
+            "-I%s -DBSQ_K=%d -DBSQ_ALIGNED=%d -DBSQ_%s=%d -DBSQ_B=%d%s%s",
             tp->include_dir, j->opt.word_bits,
             j->opt.mode == BSQ_MODE_ALIGNED, serial ? "TW" : "IN_BITS",
             serial ? bsq_serial_tdata_bits(&m->enc) : bsq_tdata_bits(&m->enc),
-            m->enc.B,
+            m->enc.B, d_sync,
             !j->trace ? "" : fst ? " -DBSQ_TRACE_FST" : " -DBSQ_TRACE_VCD");
   char *pc_argv[] = {"pkg-config", "--libs", "libcjson", "openblas", NULL};
   char *pc = bsq_run_capture(pc_argv);
@@ -265,9 +276,13 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   free(pc);
   char *argv[] = {"verilator", "--cc", "--exe", "--prefix", "Vdut",
                   "--top-module", top, "-Mdir", (char *)obj, "-o", "harness",
-                  f_top, f_quant, f_pk, harness, NULL, NULL};
+                  f_top, f_quant, f_pk, harness, NULL, NULL, NULL};
+  if (j->opt.sync) { /* the framer, after the packer */
+    argv[15] = argv[14];
+    argv[14] = f_fr;
+  }
   if (j->trace) { /* before the files */
-    memmove(&argv[12], &argv[11], 5 * sizeof argv[0]);
+    memmove(&argv[12], &argv[11], 6 * sizeof argv[0]);
     argv[11] = (char *)trace_flag;
   }
   /* Our own makefile around Vdut.mk: the harness (our code, and the
@@ -411,7 +426,7 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
                    const bsq_stim *s, bsq_sim_result *r, char *tail_log,
                    size_t cap, bsq_diag *diag) {
   char dir[4096], log[4096], out[4096], vvp[4096], tb[4096];
-  char f_top[4096], f_quant[4096], f_pk[4096], dut[160];
+  char f_top[4096], f_quant[4096], f_pk[4096], f_fr[4096], dut[160];
   char p_in[64], p_k[64], p_nf[64], p_nw[64], p_st[64], p_sd[64];
   result_init(r);
   if (tail_log && cap) tail_log[0] = '\0';
@@ -432,18 +447,21 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   bsq_pathf(f_top, sizeof f_top, "%s/%s_encoder.v", j->rtl, j->opt.name);
   bsq_pathf(f_quant, sizeof f_quant, "%s/%s_quant.v", j->rtl, j->opt.name);
   bsq_pathf(f_pk, sizeof f_pk, "%s/bsq_packer.v", j->rtl);
+  bsq_pathf(f_fr, sizeof f_fr, "%s/bsq_framer.v", j->rtl);
   uint64_t nwords = 0;
   int exp_err = 0;
   unsigned exp_drops = 0;
   char p_err[64] = "-Pbsq_tb.ExpErr=0", p_drops[64] = "-Pbsq_tb.ExpDrops=0";
   if (serial) {
     if ((rc = bsq_beats_write_hex(j->beats, m, j->opt.word_bits, j->opt.mode,
-                                  dir, &nwords, &exp_err, &exp_drops, diag)))
+                                  j->opt.sync, j->seed, dir, &nwords,
+                                  &exp_err, &exp_drops, diag)))
       return rc;
     snprintf(p_err, sizeof p_err, "-Pbsq_tb.ExpErr=%d", exp_err);
     snprintf(p_drops, sizeof p_drops, "-Pbsq_tb.ExpDrops=%u", exp_drops);
   } else if ((rc = bsq_stim_write_hex(s, m, j->opt.word_bits, j->opt.mode,
-                                      dir, &nwords, diag))) {
+                                      j->opt.sync, j->seed, dir, &nwords,
+                                      diag))) {
     return rc;
   }
   bsq_pathf(dut, sizeof dut, "-DBSQ_TB_DUT=%s_encoder", j->opt.name);
@@ -471,10 +489,13 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
     argv[na++] = p_b;
     argv[na++] = p_al;
   }
+  if (j->opt.sync) /* the testbench drives s_axis_tuser from its file */
+    argv[na++] = "-DBSQ_TB_TUSER";
   argv[na++] = tb;
   argv[na++] = f_top;
   argv[na++] = f_quant;
   argv[na++] = f_pk;
+  if (j->opt.sync) argv[na++] = f_fr;
   argv[na] = NULL;
   remove(log);
   double tb0 = bsq_now();
@@ -628,7 +649,8 @@ static double sim_ratio(const bsq_sim_cfg *c, const bsq_sim_report *r) {
              : 0.0;
 }
 
-static void json_result(bsq_buf *b, const char *key, const bsq_sim_result *r) {
+static void json_result(bsq_buf *b, const char *key, const bsq_sim_result *r,
+                        int sync) {
   bsq_buf_printf(b,
                  "\"%s\": {\"frames\": %" PRIu64 ", \"words\": %" PRIu64
                  ", \"mismatches\": %" PRIu64 ", \"axi_violations\": %" PRIu64
@@ -636,12 +658,21 @@ static void json_result(bsq_buf *b, const char *key, const bsq_sim_result *r) {
                  ", \"total\": %" PRIu64 ", \"discarded_by_reset\": %" PRIu64
                  ", \"in_partial_word\": %" PRIu64 ", \"cycles\": %" PRIu64
                  ", \"seconds\": %.6f, \"frames_per_s\": %.1f, "
-                 "\"build_seconds\": %.3f, \"cached\": %s, \"pass\": %s}, ",
+                 "\"build_seconds\": %.3f, \"cached\": %s, ",
                  key, r->frames, r->words, r->mismatches, r->axi_violations,
                  r->accepted,
                  r->total, r->discarded, r->partial, r->cycles, r->seconds,
-                 bsq_sim_fps(r), r->build_seconds, r->cached ? "true" : "false",
-                 r->ok ? "true" : "false");
+                 bsq_sim_fps(r), r->build_seconds, r->cached ? "true" : "false");
+  if (sync) /* the receiver's findings (the Verilator harness decodes) */
+    bsq_buf_printf(b,
+                   "\"sync\": {\"frames\": %" PRIu64 ", \"groups\": %" PRIu64
+                   ", \"resyncs\": %" PRIu64 ", \"skipped_bits\": %" PRIu64
+                   ", \"dropped_frames\": %" PRIu64 ", \"tail_frames\": %" PRIu64
+                   ", \"bad_frames\": %" PRIu64 "}, ",
+                   r->sync_frames, r->sync_groups, r->sync_resyncs,
+                   r->sync_skipped_bits, r->sync_dropped, r->sync_tail,
+                   r->sync_bad);
+  bsq_buf_printf(b, "\"pass\": %s}, ", r->ok ? "true" : "false");
 }
 
 char *bsq_sim_report_json(const bsq_sim_cfg *c, const bsq_sim_report *r,
@@ -653,7 +684,7 @@ char *bsq_sim_report_json(const bsq_sim_cfg *c, const bsq_sim_report *r,
   bsq_buf_init(&b);
   bsq_buf_printf(&b,
                  "{\"design\": \"%s_encoder\", \"arch\": \"%s\", \"word_bits\": "
-                 "%d, \"mode\": \"%s\", \"model\": \"%s\", \"simulator\": "
+                 "%d, \"mode\": \"%s\", \"sync\": %d, \"model\": \"%s\", \"simulator\": "
                  "\"%s\", \"stimulus\": {\"sweep\": %" PRIu64
                  ", \"random\": %" PRIu64 ", \"data\": %" PRIu64
                  ", \"backpressure\": %g, \"seed\": %" PRIu64
@@ -662,18 +693,19 @@ char *bsq_sim_report_json(const bsq_sim_cfg *c, const bsq_sim_report *r,
                  ", \"frames\": %" PRIu64 ", \"words\": %" PRIu64
                  ", \"mismatches\": %" PRIu64 ", \"frames_per_s\": %.1f, ",
                  o->name, bsq_arch_name(o->arch), o->word_bits,
-                 bsq_mode_name(o->mode), r->model_hash, sim_which(c),
+                 bsq_mode_name(o->mode), o->sync, r->model_hash, sim_which(c),
                  r->n_sweep, r->n_random, r->n_data, c->backpressure, c->seed,
                  r->n_beats, r->n_early, r->n_late, main_r->frames, main_r->words, main_r->mismatches,
                  bsq_sim_fps(main_r));
-  if (c->verilator) json_result(&b, "verilator", &r->verilator);
-  if (c->icarus) json_result(&b, "icarus", &r->icarus);
+  if (c->verilator) json_result(&b, "verilator", &r->verilator, o->sync);
+  if (c->icarus) json_result(&b, "icarus", &r->icarus, 0);
   if (ratio > 0) bsq_buf_printf(&b, "\"speed_ratio\": %.1f, ", ratio);
   bsq_buf_printf(&b, "\"pass\": %s}\n", pass ? "true" : "false");
   return bsq_buf_finish(&b);
 }
 
-static void text_result(bsq_buf *b, const char *sim, const bsq_sim_result *r) {
+static void text_result(bsq_buf *b, const char *sim, const bsq_sim_result *r,
+                        int sync) {
   bsq_buf_printf(b, "%s:\n  frames checked  %" PRIu64 " of %" PRIu64, sim,
                  r->frames, r->total);
   if (r->discarded || r->partial)
@@ -687,6 +719,13 @@ static void text_result(bsq_buf *b, const char *sim, const bsq_sim_result *r) {
   if (r->axi_violations)
     bsq_buf_printf(b, "%" PRIu64 " rule violations (%s)\n", r->axi_violations,
                    r->first_axi);
+  if (sync)
+    bsq_buf_printf(b,
+                   "  receiver        %" PRIu64 " frames in %" PRIu64
+                   " groups; %" PRIu64 " resyncs, %" PRIu64 " frames dropped, %"
+                   PRIu64 " unconfirmed, %" PRIu64 " not as sent\n",
+                   r->sync_frames, r->sync_groups, r->sync_resyncs,
+                   r->sync_dropped, r->sync_tail, r->sync_bad);
   bsq_buf_printf(b, "  frames/s        %.0f (%" PRIu64 " cycles in %.3f s)\n",
                  bsq_sim_fps(r), r->cycles, r->seconds);
   bsq_buf_printf(b, "  result          %s\n", r->ok ? "PASS" : "FAIL");
@@ -694,14 +733,16 @@ static void text_result(bsq_buf *b, const char *sim, const bsq_sim_result *r) {
 
 char *bsq_sim_report_text(const bsq_sim_cfg *c, const bsq_sim_report *r) {
   const bsq_gen_opts *o = &r->opt;
+  char sync_text[40] = "";
+  if (o->sync) snprintf(sync_text, sizeof sync_text, ", sync %d", o->sync);
   double ratio = sim_ratio(c, r);
   bsq_buf b;
   bsq_buf_init(&b);
   bsq_buf_printf(&b,
                  "%s_encoder (%s, %d features, %d-bit frames, %d-bit words, "
-                 "%s), model %s\n",
+                 "%s%s), model %s\n",
                  o->name, bsq_arch_name(o->arch), r->F, r->B, o->word_bits,
-                 bsq_mode_name(o->mode), r->model_hash);
+                 bsq_mode_name(o->mode), sync_text, r->model_hash);
   bsq_buf_printf(&b,
                  "stimulus: %" PRIu64 " sweep + %" PRIu64 " random + %" PRIu64
                  " data set frames; backpressure %g, seed %" PRIu64 "%s\n",
@@ -713,8 +754,8 @@ char *bsq_sim_report_text(const bsq_sim_cfg *c, const bsq_sim_report *r) {
                    " frames with tlast early, %" PRIu64 " late (dropped)%s\n",
                    r->n_beats, r->n_early, r->n_late,
                    c->reset ? "; the reset lands mid-frame" : "");
-  if (c->verilator) text_result(&b, "verilator", &r->verilator);
-  if (c->icarus) text_result(&b, "icarus", &r->icarus);
+  if (c->verilator) text_result(&b, "verilator", &r->verilator, o->sync);
+  if (c->icarus) text_result(&b, "icarus", &r->icarus, 0);
   if (ratio > 0)
     bsq_buf_printf(&b, "speed ratio verilator/icarus: %.1fx\n", ratio);
   return bsq_buf_finish(&b);

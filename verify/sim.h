@@ -25,6 +25,11 @@ typedef struct {
   uint64_t frames, words, mismatches, accepted, total, discarded, partial,
       cycles;
   uint64_t axi_violations; /* broken AXI4-Stream rules (sim/harness_common.h) */
+  /* frame sync (Verilator): what the C model's receiver found in the words
+   * the design sent (sim/harness_common.h SyncRx); bad: frames it found
+   * that were not those sent */
+  uint64_t sync_frames, sync_groups, sync_resyncs, sync_skipped_bits,
+      sync_dropped, sync_tail, sync_bad;
   double seconds;      /* simulation time (not the build) */
   double build_seconds; /* building the simulator, or finding it cached */
   int cached;          /* Verilator: the harness came from the cache */

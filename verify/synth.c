@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "quant.h"
 #include "stim.h"
@@ -69,20 +70,27 @@ static long json_long(const cJSON *o, const char *key) {
  * encoder (quant + encoder + packer) or the encoder in its I/O wrapper. */
 static void read_files(char *out, size_t cap, const char *dir, const char *name,
                        int arch, int unit) {
+  /* the framer of a design with frame sync, when it is there */
+  char fr[4200] = "";
+  if (unit != BSQ_UNIT_BANK) {
+    bsq_pathf(fr, sizeof fr, "%s/bsq_framer.v", dir);
+    if (access(fr, R_OK) == 0) bsq_pathf(fr, sizeof fr, " %s/bsq_framer.v", dir);
+    else fr[0] = '\0';
+  }
   if (unit == BSQ_UNIT_BANK)
     bsq_pathf(out, cap, "read_verilog %s/%s_%s_quant.v %s/%s_%s_bank.v",
               dir, name, ARCH(arch), dir, name, ARCH(arch));
   else if (unit == BSQ_UNIT_ENC)
     bsq_pathf(out, cap,
               "read_verilog %s/%s_%s_quant.v %s/%s_%s_encoder.v "
-              "%s/bsq_packer.v",
-              dir, name, ARCH(arch), dir, name, ARCH(arch), dir);
+              "%s/bsq_packer.v%s",
+              dir, name, ARCH(arch), dir, name, ARCH(arch), dir, fr);
   else
     bsq_pathf(out, cap,
               "read_verilog %s/%s_%s_quant.v %s/%s_%s_encoder.v "
-              "%s/bsq_packer.v %s/%s_%s_io.v",
+              "%s/bsq_packer.v %s/%s_%s_io.v%s",
               dir, name, ARCH(arch), dir, name, ARCH(arch), dir, dir, name,
-              ARCH(arch));
+              ARCH(arch), fr);
 }
 
 static void top_name(char *out, size_t cap, const char *name, int arch,

@@ -134,7 +134,8 @@ typedef struct {
                           random frames when it cannot be rebuilt */
   bsq_gen_opts choices; /* pipeline, datapath_reset of flash and search
                           when the designs are generated (defaults: as
-                          `bsq gen` writes them) */
+                          `bsq gen` writes them); sync: the whole encoders
+                          with frame sync (--sync N) */
   int prove;           /* the proof (needs flash and search; serial is
                           checked by simulation instead) */
   int pick;            /* --arch auto: pick the smallest of flash, search
@@ -163,7 +164,7 @@ typedef struct {
   double clock_mhz, frame_rate_hz, power_clock_mhz, in_delay_ns, out_delay_ns;
   int asic_frames, asic_data_frames; /* frames simulated; from the data set */
   int generated;       /* the designs were generated with these choices: */
-  int pipeline, datapath_reset;
+  int pipeline, datapath_reset, sync;
   bsq_synth_arch r[BSQ_SYN_NARCH];
   bsq_synth_arch e[BSQ_SYN_NARCH]; /* the whole encoders (present: measured) */
   int enc_K, enc_aligned, enc_io; /* their word width, mode, and ports */
