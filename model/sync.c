@@ -6,16 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* PRBS31 (ITU-T O.150): x^31 + x^28 + 1, every register bit 1 at the
- * start; the output bit is the one shifted in. */
-typedef struct {
-  uint32_t s;
-} prbs31;
+/* The CCSDS attached sync marker (CCSDS 131.0-B), sent most significant
+ * bit first: 19 ones in 32, a sharp autocorrelation peak. Marker bit j is
+ * bit 31 - j % 32 of it (repeated past 32 bits). */
+#define BSQ_SYNC_ASM 0x1ACFFC1Du
 
-static int prbs31_next(prbs31 *g) {
-  uint32_t b = ((g->s >> 30) ^ (g->s >> 27)) & 1u;
-  g->s = ((g->s << 1) | b) & 0x7fffffffu;
-  return (int)b;
+static int marker_bit(long j) {
+  return (int)(BSQ_SYNC_ASM >> (31 - j % 32) & 1u);
 }
 
 int bsq_sync_marker_slots(int B, int K) {
@@ -25,11 +22,9 @@ int bsq_sync_marker_slots(int B, int K) {
 
 void bsq_sync_marker_slot(int B, int K, int i, uint8_t *frame) {
   (void)K;
-  prbs31 g = {0x7fffffffu};
-  for (long j = 0; j < (long)i * B; j++) prbs31_next(&g);
   memset(frame, 0, (size_t)(B + 7) / 8);
   for (int j = 0; j < B; j++)
-    frame[j / 8] = (uint8_t)(frame[j / 8] | prbs31_next(&g) << (j % 8));
+    frame[j / 8] = (uint8_t)(frame[j / 8] | marker_bit((long)i * B + j) << (j % 8));
 }
 
 int bsq_framer_max_words(int B, int K) {

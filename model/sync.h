@@ -3,12 +3,13 @@
  * or a flush (docs/design.md 3.6). The C model of rtl/bsq_framer.v.
  *
  * The marker is M = ceil(max(32, K) / B) marker slots of B bits (a slot is
- * what a frame is to the packer, so the packer is unchanged): the first
- * M * B bits of PRBS31 (ITU-T O.150: x^31 + x^28 + 1, every register bit 1
- * at the start), the first bit first in the stream. At least 32 bits, so a
- * data frame is taken for a marker with odds of 2^-32 or less; at least K,
- * so the marker that follows a group pushes the group's last bit out of
- * the packer.
+ * what a frame is to the packer, so the packer is unchanged): the CCSDS
+ * attached sync marker 1ACFFC1D (CCSDS 131.0-B), its most significant bit
+ * first in the stream, repeated as far as M * B bits go. At least 32 bits,
+ * so that random data passes for a marker with odds of 2^-32 or less, and
+ * balanced (19 ones in 32), so that frames of low levels are far from it;
+ * at least K, so that the marker that follows a group pushes the group's
+ * last bit out of the packer.
  *
  * A group is a marker then 1..N data frames. It ends after its N-th frame,
  * or after a frame flagged flush (s_axis_tuser); the next group's marker

@@ -41,6 +41,21 @@ START_TEST(test_sync_marker_layout) {
       ck_assert_int_gt(ones, 0); /* not all zeros ... */
       ck_assert_int_lt(ones, M * B); /* ... nor all ones */
     }
+  /* balanced, without long runs: frames of low levels (mostly zero bits)
+   * must be far from it */
+  uint8_t c[8];
+  int ones = 0, run = 0, longest = 0, prev = -1;
+  for (int t = 0; t < 32; t++) {
+    bsq_sync_marker_slot(1, 32, t, c);
+    int v = bit_of(c, 0);
+    ones += v;
+    run = v == prev ? run + 1 : 1;
+    prev = v;
+    if (run > longest) longest = run;
+  }
+  ck_assert_int_ge(ones, 12);
+  ck_assert_int_le(ones, 20);
+  ck_assert_int_le(longest, 10);
 }
 END_TEST
 
