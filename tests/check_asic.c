@@ -276,7 +276,7 @@ START_TEST(test_asic_whole_encoder_maps_and_times) {
     nw += bsq_encode_push(e, &pk, x.codes + i * 3, lv, fr, w + nw, tl);
   }
   ck_assert_msg(bsq_asic_encoder_check_and_power(x.work, "bsq", BSQ_SYN_FLASH,
-                                                 &o, bsq_tdata_bits(e), K, n,
+                                                 &o, bsq_tdata_bits(e), K, 0, n,
                                                  td, nw, w, &enc, &d) == 0,
                 "%s", d.msg);
   ck_assert_int_eq(enc.gate_level_check, 1);
@@ -285,7 +285,7 @@ START_TEST(test_asic_whole_encoder_maps_and_times) {
   ck_assert_double_eq_tol(enc.cycles_per_frame, 1.0, 1e-9);
   w[nw / 2] ^= 1u;
   ck_assert_int_eq(bsq_asic_encoder_check_and_power(x.work, "bsq", BSQ_SYN_FLASH,
-                                                    &o, bsq_tdata_bits(e), K, n,
+                                                    &o, bsq_tdata_bits(e), K, 0, n,
                                                     td, nw, w, &enc, &d),
                    BSQ_EMISMATCH);
   ck_assert_int_eq(enc.gate_level_check, 0);

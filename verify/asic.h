@@ -142,13 +142,15 @@ int bsq_synth_asic_unit(const char *dir, const char *work, const char *name,
  * bytes, bsq_tdata_pack) on s_axis_tdata as fast as s_axis_tready takes
  * them, m_axis_tready always high; every word that leaves is compared with
  * words (NW, K bits: what the C model's packer gives for the N frames, in
- * order). A wrong word, or one missing, gives BSQ_EMISMATCH naming it (its
+ * order; with tuser, the encoder has frame sync: s_axis_tuser is held low
+ * and words are the framer's). A wrong word, or one missing, gives
+ * BSQ_EMISMATCH naming it (its
  * index in mismatch_frame). Activities over the frames after the first
  * tenth; r->cycles_per_frame from the same window; power at the clock
  * o->frame_rate_hz needs at that many clocks a frame; energy per frame. */
 int bsq_asic_encoder_check_and_power(const char *work, const char *name,
                                      int arch, const bsq_asic_opts *o,
-                                     int tdata_bits, int K, int N,
+                                     int tdata_bits, int K, int tuser, int N,
                                      const uint8_t *tdata, int NW,
                                      const uint64_t *words,
                                      bsq_synth_asic_result *r, bsq_diag *diag);

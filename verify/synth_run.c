@@ -14,6 +14,7 @@
 #include "quant.h"
 #include "stim.h"
 #include "synth.h"
+#include "sync.h"
 #include "util.h"
 
 void bsq_synth_cfg_default(bsq_synth_cfg *c) {
@@ -257,7 +258,8 @@ static int encoder_gate_level(const bsq_synth_cfg *c, const bsq_model *m,
                               bsq_diag *diag) {
   const bsq_encoder *e = &m->enc;
   int tb = bsq_tdata_bytes(e), fb = bsq_frame_bytes(e), K = r->enc_K;
-  int maxw = bsq_packer_max_words(e->B, K);
+  int sync = c->choices.sync;
+  int maxw = bsq_framer_max_words(e->B, K);
   uint8_t *tdata = calloc((size_t)n, (size_t)tb);
   uint64_t *words = malloc(sizeof *words * ((size_t)n * (size_t)maxw + 1));
   uint8_t *lv = malloc((size_t)m->F), *fr = malloc((size_t)fb);
@@ -267,18 +269,27 @@ static int encoder_gate_level(const bsq_synth_cfg *c, const bsq_model *m,
     rc = bsq_diag_set(diag, BSQ_ENOMEM, "out of memory");
     goto done;
   }
+  bsq_mode mode = r->enc_aligned ? BSQ_MODE_ALIGNED : BSQ_MODE_CONTINUOUS;
   bsq_packer pk;
-  bsq_packer_init(&pk, e->B, K,
-                  r->enc_aligned ? BSQ_MODE_ALIGNED : BSQ_MODE_CONTINUOUS);
+  bsq_framer fm; /* with --sync: markers from reset on, no flush */
+  bsq_packer_init(&pk, e->B, K, mode);
+  bsq_framer_init(&fm, e->B, K, mode, sync ? sync : 1);
+  if (sync) nw += bsq_framer_reset(&fm, words, tl);
   for (int i = 0; i < n; i++) {
     const int64_t *cd = codes + (size_t)i * (size_t)m->F;
     bsq_tdata_pack(e, cd, tdata + (size_t)i * (size_t)tb);
-    nw += bsq_encode_push(e, &pk, cd, lv, fr, words + nw, tl);
+    if (sync) {
+      bsq_encoder_levels(e, cd, lv);
+      bsq_frame_pack(e, lv, fr);
+      nw += bsq_framer_push(&fm, fr, 0, words + nw, tl);
+    } else {
+      nw += bsq_encode_push(e, &pk, cd, lv, fr, words + nw, tl);
+    }
   }
   bsq_diag d = {{0}};
   rc = bsq_asic_encoder_check_and_power(work, c->name, a, &c->asic,
-                                        bsq_tdata_bits(e), K, n, tdata, nw,
-                                        words, x, &d);
+                                        bsq_tdata_bits(e), K, sync != 0, n,
+                                        tdata, nw, words, x, &d);
   if (rc == BSQ_EMISMATCH) {
     FAILED_CHECK(s, "%s", d.msg);
     rc = BSQ_OK;
@@ -359,13 +370,7 @@ static int run_asic(const bsq_synth_cfg *c, const bsq_model *m,
                                &e->asic, &d);
       if (rc) rc = bsq_diag_set(diag, rc, "%s encoder: %s", an, d.msg);
       else e->asic_mapped = 1;
-      if (rc == BSQ_OK && c->choices.sync) {
-        /* its testbench (verify/asic.c) drives no s_axis_tuser and expects
-         * the packer's words, not the framer's */
-        sink_add(s, 0, "%s encoder with --sync %d: no gate-level check or "
-                       "energy (the testbench has no s_axis_tuser yet); "
-                       "area and timing as measured", an, c->choices.sync);
-      } else if (rc == BSQ_OK) {
+      if (rc == BSQ_OK) {
         say(c, BSQ_LOG_PROGRESS, "%s encoder: gate-level check and power, %d "
                                  "frames", an, n);
         rc = encoder_gate_level(c, m, r, work, a, n, codes, &e->asic, s, diag);
