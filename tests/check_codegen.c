@@ -645,6 +645,21 @@ START_TEST(test_codegen_cli_usage_and_input_errors) {
   ck_assert_int_eq(tu_bsq(args, NULL, NULL), 2);
   ck_assert_int_eq(tu_bsq("lint", NULL, NULL), 1);
   free(model);
+  bsq_model_free(&m);
+  /* a model file with more thresholds than its input has cut points (3
+   * bits on 2-bit codes): generated, with a warning naming the field */
+  bits[0] = 3;
+  width[0] = 2;
+  make_model(&m, 1, bits, width, sgn, 2);
+  model = save_model(&m, dir);
+  char *err = NULL;
+  snprintf(args, sizeof args, "gen '%s' -o '%s/deg'", model, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 0);
+  ck_assert_msg(strstr(err, "warning: ") && strstr(err, "features[0].bits: 3 "
+                "bits need 7 distinct thresholds, but the 2-bit input codes "
+                "have only 3"), "%s", err);
+  free(err);
+  free(model);
   free(dir);
   bsq_model_free(&m);
 }
