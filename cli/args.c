@@ -69,6 +69,19 @@ int cli_opt_int(const char *cmd, const char *name, const char *arg, long lo,
 int cli_model_load(const char *cmd, const char *path, bsq_model *m) {
   bsq_diag diag = {{0}};
   int rc = bsq_model_load(m, path, &diag);
-  if (rc) cli_error(cmd, "%s", diag.msg[0] ? diag.msg : bsq_strerror(rc));
+  if (rc) {
+    cli_error(cmd, "%s", diag.msg[0] ? diag.msg : bsq_strerror(rc));
+    return rc;
+  }
+  /* Training refuses such a quantizer; a model file may still hold one
+   * (written by hand, or by a bsq before that check). Its hardware is
+   * correct, only some of its thresholds are necessarily equal. */
+  for (int f = 0; f < m->F; f++)
+    if (m->enc.bits[f] > m->enc.fmt[f].width)
+      fprintf(stderr, "bsq %s: warning: %s: features[%d].bits: %d bits need "
+              "%d distinct thresholds, but the %d-bit input codes have only "
+              "%d: some thresholds are equal\n", cmd, path, f,
+              m->enc.bits[f], (1 << m->enc.bits[f]) - 1, m->enc.fmt[f].width,
+              (1 << m->enc.fmt[f].width) - 1);
   return rc;
 }

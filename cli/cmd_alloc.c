@@ -87,6 +87,12 @@ int cmd_alloc(int argc, char **argv) {
     bsq_dataset_free(&d);
     return cli_exit_for(rc);
   }
+  /* the search tries every feature at up to --max-bits */
+  if (cli_check_bit_widths("alloc", "--max-bits", &cfg, &d, &ao.max_bits, 1)) {
+    bsq_sensor_free(&sensor);
+    bsq_dataset_free(&d);
+    return BSQ_EXIT_INPUT;
+  }
   ao.frame_bits = (int)budget_v;
   ao.log = !quiet && cli_isatty_stderr() ? cli_log_stderr : NULL;
   bsq_allocation a;
@@ -99,6 +105,7 @@ int cmd_alloc(int argc, char **argv) {
     bsq_dataset_free(&d);
     return cli_exit_for(rc);
   }
+  cli_warn_flat_features("alloc", &m);
   rc = bsq_model_save(&m, out, &diag);
   if (rc == BSQ_OK) rc = bsq_allocation_save(&a, d.source, report, json, &diag);
   if (rc) cli_error("alloc", "%s", diag.msg);

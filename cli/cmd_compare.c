@@ -354,6 +354,13 @@ int cmd_compare(int argc, char **argv) {
     cmd_free(A);
     return cli_exit_for(rc);
   }
+  if (cli_check_bit_widths("compare", "--bits", &so->cfg, &d, so->bits,
+                           so->nbits)) {
+    bsq_sensor_free(&sensor);
+    bsq_dataset_free(&d);
+    cmd_free(A);
+    return BSQ_EXIT_INPUT;
+  }
   if (so->cfg.sensor && !so->quiet)
     cli_print_fitted(stderr, "bsq compare: formats fitted to the data (not in "
                      "the sensor spec): ", &sensor, &d);

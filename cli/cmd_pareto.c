@@ -115,6 +115,13 @@ int cmd_pareto(int argc, char **argv) {
     bsq_dataset_free(&d);
     return cli_exit_for(rc);
   }
+  /* the search tries every feature at up to --max-bits */
+  if (cli_check_bit_widths("pareto", "--max-bits", &cfg, &d, &ao.max_bits,
+                           1)) {
+    bsq_sensor_free(&sensor);
+    bsq_dataset_free(&d);
+    return BSQ_EXIT_INPUT;
+  }
   ao.log = !quiet && cli_isatty_stderr() ? cli_log_stderr : NULL;
   bsq_pareto r;
   bsq_model *models = calloc((size_t)(2 * nb), sizeof *models);

@@ -207,12 +207,7 @@ int cmd_train(int argc, char **argv) {
     return rc == BSQ_EINVAL ? BSQ_EXIT_USAGE : cli_exit_for(rc);
   }
   m.train_seconds = t1 - t0;
-  for (int f = -1; !is_fp && (f = bsq_encoder_flat_feature(&m.enc, f + 1)) >= 0;)
-    fprintf(stderr, "bsq train: warning: feature \"%s\": all %d thresholds "
-            "are the same code (%lld) after training: its %d bits carry one "
-            "bit of information\n", m.names[f],
-            m.enc.toff[f + 1] - m.enc.toff[f],
-            (long long)m.enc.T[m.enc.toff[f]], m.enc.bits[f]);
+  if (!is_fp) cli_warn_flat_features("train", &m);
   rc = out ? bsq_model_save(&m, out, &diag) : BSQ_OK;
   if (rc) {
     cli_error("train", "%s", diag.msg);

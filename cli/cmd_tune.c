@@ -243,6 +243,13 @@ int cmd_tune(int argc, char **argv) {
     cmd_free(&a);
     return cli_exit_for(rc);
   }
+  if (cli_check_bit_widths("tune", "--bits", &so->cfg, &d, so->bits,
+                           so->nbits)) {
+    bsq_sensor_free(&sensor);
+    bsq_dataset_free(&d);
+    cmd_free(&a);
+    return BSQ_EXIT_INPUT;
+  }
   if (so->cfg.sensor && !so->quiet && a.job < 0)
     cli_print_fitted(stderr, "bsq tune: formats fitted to the data (not in "
                      "the sensor spec): ", &sensor, &d);

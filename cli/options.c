@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "nn.h"
 #include "pool.h"
+#include "train.h"
 
 void cli_data_opts_default(cli_data_opts *o) {
   o->data = o->target = o->sensor = NULL;
@@ -189,6 +190,30 @@ int cli_check_folds(const char *cmd, const char *prefix, int rows, int folds) {
   cli_error(cmd, "%s--folds %d: only %d rows to fold", prefix ? prefix : "",
             folds, ndev);
   return -1;
+}
+
+void cli_warn_flat_features(const char *cmd, const bsq_model *m) {
+  for (int f = -1; (f = bsq_encoder_flat_feature(&m->enc, f + 1)) >= 0;)
+    fprintf(stderr, "bsq %s: warning: feature \"%s\": all %d thresholds "
+            "are the same code (%lld) after training: its %d bits carry one "
+            "bit of information\n", cmd, m->names[f],
+            m->enc.toff[f + 1] - m->enc.toff[f],
+            (long long)m->enc.T[m->enc.toff[f]], m->enc.bits[f]);
+}
+
+int cli_check_bit_widths(const char *cmd, const char *opt,
+                         const bsq_train_cfg *cfg, const bsq_dataset *d,
+                         const int *bits, int n) {
+  for (int i = 0; i < n; i++) {
+    char what[48];
+    snprintf(what, sizeof what, "%s %d", opt, bits[i]);
+    bsq_diag diag = {{0}};
+    if (bsq_train_check_bits(cfg, d, 1, &bits[i], what, &diag)) {
+      cli_error(cmd, "%s", diag.msg);
+      return -1;
+    }
+  }
+  return 0;
 }
 
 int cli_parse_int_list(const char *s, int lo, int hi, int *out, int max) {

@@ -99,6 +99,18 @@ int cli_sweep_option(int c, const char *arg, cli_sweep_opts *o,
  * "--folds K: only N rows to fold" with prefix (NULL for none). */
 int cli_check_folds(const char *cmd, const char *prefix, int rows, int folds);
 
+/* A warning on stderr for each feature of the trained m whose thresholds
+ * all landed on one code (bsq_encoder_flat_feature), naming it. */
+void cli_warn_flat_features(const char *cmd, const bsq_model *m);
+
+/* Each bit width bits[0..n-1] (given as option opt, e.g. "--bits") on
+ * every feature of d against its input width under cfg, before any
+ * training (bsq_train_check_bits): 0, or -1 after printing the reason
+ * (bad input, exit 2). */
+int cli_check_bit_widths(const char *cmd, const char *opt,
+                         const bsq_train_cfg *cfg, const bsq_dataset *d,
+                         const int *bits, int n);
+
 /* Comma-separated list of integers in lo..hi (at most max). Returns the
  * count, or -1. */
 int cli_parse_int_list(const char *s, int lo, int hi, int *out, int max);

@@ -132,6 +132,29 @@ static int cfg_bits(int nbits, const int *cbits, int F, int *bits,
   return BSQ_OK;
 }
 
+int bsq_train_input_width(const bsq_train_cfg *cfg, const bsq_dataset *d,
+                          int f) {
+  int k = bsq_sensor_find(cfg->sensor, d->names[f]);
+  if (k >= 0) return cfg->sensor->feat[k].fmt.width;
+  return cfg->ninput_widths ? cfg->input_widths[f] : cfg->input_width;
+}
+
+int bsq_train_check_bits(const bsq_train_cfg *cfg, const bsq_dataset *d,
+                         int nbits, const int *bits, const char *what,
+                         bsq_diag *diag) {
+  for (int f = 0; f < d->F; f++) {
+    int b = bits[nbits == 1 ? 0 : f], w = bsq_train_input_width(cfg, d, f);
+    if (b <= w) continue;
+    return bsq_diag_set(diag, BSQ_ERANGE, /* bad input: exit 2 */
+                        "%s%sfeature \"%s\": %d bits need %d distinct "
+                        "thresholds, but its %d-bit input codes have only %d "
+                        "(bits must be at most the input width)",
+                        what ? what : "", what ? ": " : "", d->names[f], b,
+                        (1 << b) - 1, w, (1 << w) - 1);
+  }
+  return BSQ_OK;
+}
+
 /* Model skeleton shared by every method: names, config, metadata,
  * standardization and input formats from the training split. */
 static int setup_model(bsq_model *m, const bsq_dataset *d,
@@ -185,17 +208,9 @@ static int setup_model(bsq_model *m, const bsq_dataset *d,
       return bsq_diag_set(diag, rc, "input width %d: invalid input format",
                           width);
   }
-  /* a quantizer with more levels than its input has codes cannot be built */
-  for (int f = 0; f < F; f++)
-    if (bits[f] > m->enc.fmt[f].width)
-      return bsq_diag_set(diag, BSQ_ERANGE, /* bad input: exit 2 */
-                          "feature \"%s\": %d bits need %d distinct "
-                          "thresholds, but its %d-bit input codes have only "
-                          "%d (bits must be at most the input width)",
-                          d->names[f], bits[f], (1 << bits[f]) - 1,
-                          m->enc.fmt[f].width,
-                          (1 << m->enc.fmt[f].width) - 1);
-  return BSQ_OK;
+  /* a quantizer with more levels than its input has codes cannot be built
+   * (the formats are the widths bsq_train_input_width gives) */
+  return bsq_train_check_bits(cfg, d, F, bits, NULL, diag);
 }
 
 /* Pr-/Po- value tables: interval midpoints of the fixed grid. */

@@ -23,6 +23,22 @@ typedef void (*bsq_progress_fn)(const bsq_progress *p, void *user);
 int bsq_train(bsq_model *m, const bsq_dataset *d, const bsq_train_cfg *cfg,
               bsq_progress_fn progress, void *user, bsq_diag *diag);
 
+/* The input width of feature f of d under cfg: its sensor spec's (cfg->
+ * sensor) when the spec names it, else cfg's --input-width. */
+int bsq_train_input_width(const bsq_train_cfg *cfg, const bsq_dataset *d,
+                          int f);
+
+/* A quantizer of b bits has 2^b - 1 thresholds, which need as many
+ * distinct cut points: a W-bit input has only 2^W - 1. Refuses (BSQ_ERANGE,
+ * bad input) the first feature of d whose bits (nbits values: one for all,
+ * or one each; 0 bits: not sent) exceed its input width under cfg, naming
+ * it; what, when not NULL, starts the message (an option: "--bits 8"). Run
+ * before any training: bsq_train does, and so do the commands that train
+ * many (compare, tune, alloc, pareto), for every bit width they will try. */
+int bsq_train_check_bits(const bsq_train_cfg *cfg, const bsq_dataset *d,
+                         int nbits, const int *bits, const char *what,
+                         bsq_diag *diag);
+
 /* Observers of one training, for progress and for exporting the exact
  * starting point and batch order (bsq train --dump-init). Any may be NULL. */
 typedef struct {

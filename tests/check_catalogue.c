@@ -10,7 +10,9 @@
  * line. CSV inputs go through `bsq train`, sensor specs through `bsq train
  * --data sensor_data.csv --sensor`, raw-code CSVs through `bsq train
  * --sensor codes_spec.json`, bit budgets through `bsq alloc --data FILE
- * --frame-bits N`, model files through `bsq gen`,
+ * --frame-bits N`, bit widths that the input widths cannot take through
+ * `bsq compare`, `bsq pareto` (--data FILE) and `bsq tune` (--sensor FILE),
+ * model files through `bsq gen`,
  * stream files through `bsq decode` with tests/bad/ref_model.json (the
  * model ref_stream.bin was encoded for). */
 #include <check.h>
@@ -61,6 +63,10 @@ static const bad_case CASES[] = {
     {"csv_one_column.csv", "", 2,
      "@: need at least one feature column besides the target"},
     {"csv_nul_byte.csv", "", 2, "@:3:2: NUL byte (not a text file)"},
+    /* more thresholds than distinct codes: refused before training */
+    {"csv_bits_above_width.csv", "--input-width 1", 2,
+     "feature \"a\": 2 bits need 3 distinct thresholds, but its 1-bit input "
+     "codes have only 1 (bits must be at most the input width)"},
 
     /* --- sensor specs: bsq train --data sensor_data.csv --sensor FILE */
     {"sensor_unknown_column.json", "", 2,
@@ -89,6 +95,9 @@ static const bad_case CASES[] = {
      "@: features[1].lsb: missing (the physical value of one code step; or "
      "\"codes\": true for raw codes)"},
     {"sensor_not_json.json", "", 2, "@:2:65: not valid JSON (byte 79)"},
+    {"sensor_width_below_bits.json", "", 2,
+     "feature \"temp\": 2 bits need 3 distinct thresholds, but its 1-bit "
+     "input codes have only 1 (bits must be at most the input width)"},
 
     /* --- raw-code columns: bsq train --data FILE --sensor codes_spec.json */
     {"codes_not_integer.csv", "", 2,
@@ -158,6 +167,24 @@ static const bad_case CASES[] = {
      "--frame-bits 17: above 2 features x 8 bits = 16"},
     {"alloc_budget_fraction.csv", "--frame-bits 2.5", 2,
      "--frame-bits '2.5': not an integer"},
+    {"alloc_max_bits_above_width.csv", "--frame-bits 2 --input-width 2", 2,
+     "--max-bits 8: feature \"a\": 8 bits need 255 distinct thresholds, but "
+     "its 2-bit input codes have only 3 (bits must be at most the input "
+     "width)"},
+
+    /* --- bit widths against input widths, before any training:
+     * bsq compare / pareto --data FILE, bsq tune --data sensor_data.csv
+     * --sensor FILE */
+    {"compare_bits_above_width.csv", "--bits 2,4 --input-width 2", 2,
+     "--bits 4: feature \"a\": 4 bits need 15 distinct thresholds, but its "
+     "2-bit input codes have only 3 (bits must be at most the input width)"},
+    {"pareto_max_bits_above_width.csv", "--input-width 2", 2,
+     "--max-bits 8: feature \"a\": 8 bits need 255 distinct thresholds, but "
+     "its 2-bit input codes have only 3 (bits must be at most the input "
+     "width)"},
+    {"tune_sensor_width_below_bits.json", "--bits 2,3", 2,
+     "--bits 2: feature \"temp\": 2 bits need 3 distinct thresholds, but its "
+     "1-bit input codes have only 1 (bits must be at most the input width)"},
 
     /* --- frame streams: bsq decode ref_model.json FILE */
     {"stream_empty.bin", "", 2, "@: truncated header (0 of 56 bytes)"},
@@ -282,6 +309,24 @@ static char *command_for(const char *file, const char *path, const char *extra,
     return str_printf("alloc --data '%s' %s -o '%s/out.json' --epochs 1 "
                       "--hidden 2 -q",
                       path, extra, dir);
+  }
+  if (!strncmp(file, "compare_", 8)) {
+    *cmd = "compare";
+    return str_printf("compare --data '%s' %s -o '%s/out.md' --epochs 1 "
+                      "--hidden 2 --seeds 1 -q",
+                      path, extra, dir);
+  }
+  if (!strncmp(file, "pareto_", 7)) {
+    *cmd = "pareto";
+    return str_printf("pareto --data '%s' --frame-bits 2 %s -o '%s/out.md' "
+                      "--epochs 1 --hidden 2 --seeds 1 -q",
+                      path, extra, dir);
+  }
+  if (!strncmp(file, "tune_", 5)) {
+    *cmd = "tune";
+    return str_printf("tune --data '%s/sensor_data.csv' --sensor '%s' %s -o "
+                      "'%s/out.md' --trials 1 --epochs 2 -q",
+                      BAD_DIR, path, extra, dir);
   }
   if (!strncmp(file, "model_", 6)) {
     *cmd = "gen";

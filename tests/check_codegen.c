@@ -563,6 +563,9 @@ START_TEST(test_codegen_designs_lint_clean) {
     snprintf(args, sizeof args, "gen '%s' -o '%s/v%d' %s", model, dir, i,
              variants[i]);
     ck_assert_int_eq(tu_bsq(args, NULL, NULL), 0);
+#if defined(__SANITIZE_ADDRESS__) /* see codegen_suite() */
+    if (i > 0) continue;
+#endif
     snprintf(args, sizeof args, "lint '%s/v%d' --json", dir, i);
     int rc = tu_bsq(args, &out, &err);
     ck_assert_msg(rc == 0, "%s: exit %d\n%s%s", variants[i], rc, out, err);
@@ -810,6 +813,21 @@ START_TEST(test_codegen_cli_usage_and_input_errors) {
   ck_assert_int_eq(tu_bsq(args, NULL, NULL), 2);
   ck_assert_int_eq(tu_bsq("lint", NULL, NULL), 1);
   free(model);
+  bsq_model_free(&m);
+  /* a model file with more thresholds than its input has cut points (3
+   * bits on 2-bit codes): generated, with a warning naming the field */
+  bits[0] = 3;
+  width[0] = 2;
+  make_model(&m, 1, bits, width, sgn, 2);
+  model = save_model(&m, dir);
+  char *err = NULL;
+  snprintf(args, sizeof args, "gen '%s' -o '%s/deg'", model, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 0);
+  ck_assert_msg(strstr(err, "warning: ") && strstr(err, "features[0].bits: 3 "
+                "bits need 7 distinct thresholds, but the 2-bit input codes "
+                "have only 3"), "%s", err);
+  free(err);
+  free(model);
   free(dir);
   bsq_model_free(&m);
 }
@@ -831,6 +849,10 @@ Suite *codegen_suite(void) {
   tcase_add_test(tc, test_codegen_sync);
   tcase_add_test(tc, test_codegen_tready_low_in_reset);
 #if defined(__SANITIZE_ADDRESS__)
+  /* bsq lint's time is Verilator's and Yosys's: one design is enough for
+   * bsq's own part of it; gen still writes all six */
+  printf("skipped: test_codegen_designs_lint_clean: the lint of 5 of its 6 "
+         "designs (Verilator and Yosys only), run by the normal build\n");
   /* Icarus alone runs these (no bsq code to instrument): the normal build
    * runs them; the sanitizer build would only repeat them, slower */
   printf("skipped: test_codegen_packer_alone, test_codegen_packer_sweep: "

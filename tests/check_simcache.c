@@ -165,6 +165,35 @@ static void fixture_init(fixture *x, const char *tag) {
   x->paths = PATHS;
 }
 
+/* The base design's harness and Verilator's run-time objects, built once
+ * for the whole suite (each build costs seconds): test_simcache_same_
+ * design_is_not_rebuilt leaves its cache here, and a test that needs a
+ * warm cache copies it (use_warm_cache) instead of building the base
+ * design again. Set before the tests are forked (simcache_suite). */
+static char *warm_cache;
+
+static int simulate(fixture *x, int *cached);
+
+/* x's cache becomes a copy of the warm cache: the base design is found
+ * there, built if no test has yet (run on its own). */
+static void use_warm_cache(fixture *x) {
+  if (count_entries(warm_cache, "harness-") == 0) {
+    char *keep = strdup(x->cache);
+    ck_assert_ptr_nonnull(keep);
+    snprintf(x->cache, sizeof x->cache, "%s", warm_cache);
+    int cached = -1;
+    ck_assert_int_eq(simulate(x, &cached), BSQ_OK);
+    snprintf(x->cache, sizeof x->cache, "%s", keep);
+    free(keep);
+  }
+  char cmd[3000];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -a '%s' '%s'", x->cache,
+           warm_cache, x->cache);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(count_entries(x->cache, "harness-"), 1);
+  ck_assert_int_eq(count_entries(x->cache, "runtime-"), 1);
+}
+
 static void fixture_free(fixture *x) {
   bsq_model_free(&x->m);
   free(x->model);
@@ -214,6 +243,12 @@ START_TEST(test_simcache_same_design_is_not_rebuilt) {
   ck_assert_int_eq(count_entries(x.cache, "harness-"), 1);
   ck_assert_int_eq(count_entries(x.cache, ".tmp"), 0);
   ck_assert_int_eq(x.lb.warnings, 0);
+  if (count_entries(warm_cache, "harness-") == 0) { /* for the others */
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -a '%s' '%s'", warm_cache,
+             x.cache, warm_cache);
+    ck_assert_int_eq(system(cmd), 0);
+  }
   fixture_free(&x);
 }
 END_TEST
@@ -221,9 +256,10 @@ END_TEST
 START_TEST(test_simcache_changed_rtl_byte_rebuilds) {
   fixture x;
   fixture_init(&x, "simcache-rtl");
+  use_warm_cache(&x);
   int cached = -1;
   ck_assert_int_eq(simulate(&x, &cached), BSQ_OK);
-  ck_assert_int_eq(cached, 0);
+  ck_assert_int_eq(cached, 1);
   char quant[1200];
   snprintf(quant, sizeof quant, "%s/bsq_quant.v", x.rtl);
   long T;
@@ -232,6 +268,7 @@ START_TEST(test_simcache_changed_rtl_byte_rebuilds) {
   ck_assert_int_eq(simulate(&x, &cached), BSQ_EMISMATCH);
   ck_assert_int_eq(cached, 0);
   ck_assert_int_eq(count_entries(x.cache, "harness-"), 2);
+  ck_assert_int_eq(count_entries(x.cache, "runtime-"), 1);
   /* the altered design's build is cached in turn (and still fails) */
   ck_assert_int_eq(simulate(&x, &cached), BSQ_EMISMATCH);
   ck_assert_int_eq(cached, 1);
@@ -242,9 +279,8 @@ END_TEST
 START_TEST(test_simcache_changed_harness_rebuilds) {
   fixture x;
   fixture_init(&x, "simcache-harness");
+  use_warm_cache(&x);
   int cached = -1;
-  ck_assert_int_eq(simulate(&x, &cached), BSQ_OK);
-  ck_assert_int_eq(cached, 0);
   /* the same design against a harness that differs by one comment */
   char sim[1200], src[1200];
   snprintf(sim, sizeof sim, "%s/sim", x.dir);
@@ -286,9 +322,8 @@ END_TEST
 START_TEST(test_simcache_changed_header_byte_rebuilds) {
   fixture x;
   fixture_init(&x, "simcache-header");
+  use_warm_cache(&x);
   int cached = -1;
-  ck_assert_int_eq(simulate(&x, &cached), BSQ_OK);
-  ck_assert_int_eq(cached, 0);
   char sim[1200];
   snprintf(sim, sizeof sim, "%s/sim", x.dir);
   bsq_diag diag = {{0}};
@@ -336,20 +371,30 @@ START_TEST(test_simcache_unwritable_cache_warns_and_passes) {
 }
 END_TEST
 
-/* `bsq sim` on the CLI: the cache under XDG_CACHE_HOME, and --no-cache. */
+/* `bsq sim` on the CLI: the cache under XDG_CACHE_HOME, and --no-cache,
+ * which neither writes an empty cache nor reads a warm one. The design is
+ * the fixture's, so that the warm cache holds its harness (storing is the
+ * library's, tested above). */
 START_TEST(test_simcache_cli_no_cache_leaves_cache_alone) {
-  char *dir = tu_tmpdir("simcache-cli"), cache[1100], args[4096];
-  int bits = 2, width = 4;
-  tu_model_spec s = {2, &bits, 1, &width, 1, NULL, 0, 0.9, 3};
-  char *model = tu_random_model(&s, dir, NULL);
-  snprintf(cache, sizeof cache, "%s/xdg", dir);
-  const char *runs[][2] = {{"--no-cache", "false"}, {"", "false"},
-                           {"", "true"}, {"--no-cache", "false"}};
-  for (int i = 0; i < 4; i++) {
+  fixture x;
+  fixture_init(&x, "simcache-cli");
+  char empty[1000], warm[1000], args[4096];
+  snprintf(empty, sizeof empty, "%s/xdg-empty", x.dir);
+  snprintf(warm, sizeof warm, "%s/xdg-warm", x.dir);
+  snprintf(x.cache, sizeof x.cache, "%s/bsq", warm); /* XDG_CACHE_HOME/bsq */
+  bsq_diag diag = {{0}};
+  ck_assert_int_eq(bsq_mkdir_p(warm, &diag), 0);
+  use_warm_cache(&x);
+  const struct {
+    const char *xdg, *opt, *cached;
+  } runs[] = {{empty, "--no-cache", "false"},
+              {warm, "", "true"},
+              {warm, "--no-cache", "false"}};
+  for (int i = 0; i < 3; i++) {
     snprintf(args, sizeof args,
-             "sim '%s' --frames 50 --word-bits 8 --json %s", model,
-             runs[i][0]);
-    setenv("XDG_CACHE_HOME", cache, 1);
+             "sim '%s' --frames 50 --word-bits 8 --json %s", x.model,
+             runs[i].opt);
+    setenv("XDG_CACHE_HOME", runs[i].xdg, 1);
     char *out = NULL, *err = NULL;
     int rc = tu_bsq(args, &out, &err);
     ck_assert_msg(rc == 0, "run %d: exit %d: %s", i, rc, err ? err : "");
@@ -357,19 +402,21 @@ START_TEST(test_simcache_cli_no_cache_leaves_cache_alone) {
     ck_assert_ptr_nonnull(j);
     const cJSON *v = tu_json_field(j, "verilator");
     const cJSON *c = tu_json_field(v, "cached");
-    ck_assert_msg(strcmp(cJSON_IsTrue(c) ? "true" : "false", runs[i][1]) == 0,
-                  "run %d: cached is not %s", i, runs[i][1]);
+    ck_assert_msg(strcmp(cJSON_IsTrue(c) ? "true" : "false",
+                         runs[i].cached) == 0,
+                  "run %d: cached is not %s", i, runs[i].cached);
     cJSON_Delete(j);
     free(out);
     free(err);
-    char bsqdir[1200];
-    snprintf(bsqdir, sizeof bsqdir, "%s/bsq", cache);
-    /* the first run, with --no-cache, created nothing */
+    char bsqdir[1300];
+    snprintf(bsqdir, sizeof bsqdir, "%s/bsq", runs[i].xdg);
+    /* nothing created in the empty cache, nothing added to the warm one */
     ck_assert_int_eq(count_entries(bsqdir, "harness-"), i == 0 ? 0 : 1);
+    ck_assert_int_eq(count_entries(bsqdir, "runtime-"), i == 0 ? 0 : 1);
+    ck_assert_int_eq(count_entries(bsqdir, ".tmp"), 0);
   }
   unsetenv("XDG_CACHE_HOME");
-  free(model);
-  free(dir);
+  fixture_free(&x);
 }
 END_TEST
 
@@ -383,6 +430,12 @@ Suite *simcache_suite(void) {
     return NULL;
   }
   free(v);
+  char *warm = tu_tmpdir("simcache-warm");
+  size_t n = strlen(warm) + 8;
+  warm_cache = malloc(n);
+  if (!warm_cache) abort();
+  snprintf(warm_cache, n, "%s/cache", warm); /* made by the first build */
+  free(warm);
   Suite *s = suite_create("simcache");
   TCase *tc = tcase_create("Core");
   tcase_set_timeout(tc, 600);

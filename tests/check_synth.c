@@ -161,6 +161,7 @@ START_TEST(test_synth_report_fields_and_proof) {
 }
 END_TEST
 
+#if !defined(__SANITIZE_ADDRESS__) /* see synth_suite() */
 /* All targets with place and route (one seed) on a tiny design: the iCE40
  * figures are there and consistent with the design's registers. */
 START_TEST(test_synth_all_targets_tiny_design) {
@@ -258,6 +259,7 @@ START_TEST(test_synth_encoder_io_wrapper) {
   free(dir);
 }
 END_TEST
+#endif
 
 /* --sync N: the whole encoders with the framer (copied next to the
  * packer, instantiated in the top), measured on ice40 beside the bank; the
@@ -628,9 +630,19 @@ Suite *synth_suite(void) {
   TCase *tc = tcase_create("Core");
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_synth_report_fields_and_proof);
+#if defined(__SANITIZE_ADDRESS__)
+  /* Their time is nextpnr's and OpenSTA's, and the bsq code they run runs
+   * here too: every target's report and the encoder beside the bank in
+   * test_synth_jobs_give_the_serial_report's `--target all`, the I/O
+   * wrapper in every synth run (written beside each encoder). */
+  printf("skipped: test_synth_all_targets_tiny_design, "
+         "test_synth_encoder_io_wrapper, test_synth_encoder_with_sync: place "
+         "and route, run by the normal build\n");
+#else
   tcase_add_test(tc, test_synth_all_targets_tiny_design);
   tcase_add_test(tc, test_synth_encoder_io_wrapper);
   tcase_add_test(tc, test_synth_encoder_with_sync);
+#endif
   tcase_add_test(tc, test_synth_serial_and_auto);
   suite_add_tcase(s, tc);
   TCase *te = tcase_create("Errors");

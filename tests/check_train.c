@@ -13,6 +13,7 @@
 #include "nn.h"
 #include "quant.h"
 #include "rng.h"
+#include "sensor.h"
 #include "testutil.h"
 #include "train.h"
 
@@ -162,6 +163,89 @@ START_TEST(test_train_refuses_more_levels_than_codes) {
                    2);
   ck_assert_ptr_nonnull(strstr(err, "bits must be at most the input width"));
   free(err);
+}
+END_TEST
+
+/* The check every training command runs first: per-feature input widths
+ * (a list) and a sensor spec's width, against one bit width for all or
+ * one each; 0 bits (not sent) fits any width; the option leads the
+ * message when given. */
+START_TEST(test_train_check_bits_against_input_widths) {
+  bsq_dataset d;
+  ck_assert_int_eq(bsq_dataset_friedman1(&d, 50, 1), 0);
+  bsq_train_cfg c;
+  small_cfg(&c, 1);
+  c.ninput_widths = d.F;
+  for (int f = 0; f < d.F; f++) c.input_widths[f] = 8;
+  c.input_widths[3] = 2; /* x4 */
+  bsq_diag diag = {{0}};
+  int three = 3, two = 2;
+  ck_assert_int_eq(bsq_train_input_width(&c, &d, 3), 2);
+  ck_assert_int_eq(bsq_train_check_bits(&c, &d, 1, &two, NULL, &diag), 0);
+  ck_assert_int_eq(bsq_train_check_bits(&c, &d, 1, &three, "--bits 3", &diag),
+                   BSQ_ERANGE);
+  ck_assert_str_eq(diag.msg, "--bits 3: feature \"x4\": 3 bits need 7 "
+                             "distinct thresholds, but its 2-bit input codes "
+                             "have only 3 (bits must be at most the input "
+                             "width)");
+  int each[10] = {8, 8, 8, 0, 8, 8, 8, 8, 8, 8};
+  ck_assert_int_eq(bsq_train_check_bits(&c, &d, d.F, each, NULL, &diag), 0);
+  c.input_widths[9] = 7; /* x10 at 8 bits */
+  ck_assert_int_eq(bsq_train_check_bits(&c, &d, d.F, each, NULL, &diag),
+                   BSQ_ERANGE);
+  ck_assert_ptr_nonnull(strstr(diag.msg, "feature \"x10\": 8 bits need 255"));
+  /* a sensor spec's width wins over --input-width */
+  static const char spec[] =
+      "{\"features\": [{\"name\": \"x2\", \"width\": 1, \"signed\": false, "
+      "\"lsb\": 1.0, \"offset\": 0.0}]}";
+  bsq_sensor sen;
+  ck_assert_int_eq(bsq_sensor_parse(&sen, spec, strlen(spec), "s.json", &diag),
+                   0);
+  c.ninput_widths = 0;
+  c.input_width = 16;
+  c.sensor = &sen;
+  ck_assert_int_eq(bsq_train_input_width(&c, &d, 1), 1);
+  ck_assert_int_eq(bsq_train_input_width(&c, &d, 0), 16);
+  ck_assert_int_eq(bsq_train_check_bits(&c, &d, 1, &two, NULL, &diag),
+                   BSQ_ERANGE);
+  ck_assert_ptr_nonnull(strstr(diag.msg, "feature \"x2\": 2 bits need 3 "
+                                         "distinct thresholds, but its 1-bit"));
+  bsq_sensor_free(&sen);
+  bsq_dataset_free(&d);
+}
+END_TEST
+
+/* A feature whose thresholds all land on one code (a column that is 0 but
+ * in 4 rows of 200, its 2-bit input: the quantiles and the training keep
+ * the 3 thresholds in code 0) is named in a warning; the model is still
+ * written. */
+START_TEST(test_train_warns_on_flat_feature) {
+  char *dir = tu_tmpdir("train-flat");
+  size_t cap = 200 * 32 + 16, n = 0;
+  char *csv = malloc(cap);
+  ck_assert_ptr_nonnull(csv);
+  n += (size_t)snprintf(csv + n, cap - n, "a,b,y\n");
+  for (int i = 0; i < 200; i++) {
+    int a = i % 50 == 0;
+    double b = (double)((i * 37) % 200) / 200.0;
+    n += (size_t)snprintf(csv + n, cap - n, "%d,%.4f,%.4f\n", a, b,
+                          2 * b + a);
+  }
+  char *data = tu_write(dir, "flat.csv", csv);
+  free(csv);
+  char args[2048], *err = NULL;
+  snprintf(args, sizeof args,
+           "train --data '%s' --bits 2 --input-width 2 --epochs 2 --hidden 2 "
+           "-o '%s/m.json' -q", data, dir);
+  ck_assert_int_eq(tu_bsq(args, NULL, &err), 0);
+  ck_assert_msg(strstr(err, "bsq train: warning: feature \"a\": all 3 "
+                            "thresholds are the same code") != NULL, "%s", err);
+  ck_assert_ptr_null(strstr(err, "feature \"b\""));
+  free(err);
+  snprintf(args, sizeof args, "%s/m.json", dir);
+  ck_assert(tu_exists(args));
+  free(data);
+  free(dir);
 }
 END_TEST
 
@@ -1034,6 +1118,8 @@ Suite *train_suite(void) {
   tcase_add_test(core, test_train_per_feature_bits);
   tcase_add_test(core, test_train_zero_bit_features);
   tcase_add_test(core, test_train_refuses_more_levels_than_codes);
+  tcase_add_test(core, test_train_check_bits_against_input_widths);
+  tcase_add_test(core, test_train_warns_on_flat_feature);
   suite_add_tcase(s, core);
   TCase *num = tcase_create("Numerics");
   tcase_set_timeout(num, 300);
