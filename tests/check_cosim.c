@@ -96,6 +96,10 @@ static const design MATRIX[] = {
  * sanitizer build, where each design's harness is compiled instrumented
  * and runs several times slower. Unset: the whole matrix. */
 static int matrix_stride = 1;
+/* BSQ_COSIM_SHARD=i/n runs the i-th of n interleaved parts of what the
+ * stride keeps, and the other tests in one part each (ctest registers the
+ * suite as n tests, so that the parts run side by side). */
+static int matrix_k[NMATRIX], matrix_n;
 
 /* Builds a model for design t: formats fitted to [-1, 1] (friedman1 data:
  * [0, 1]), random thresholds reaching past both ends of the code range (so
@@ -146,7 +150,7 @@ static const char *json_field(const char *json, const char *key) {
 }
 
 START_TEST(test_cosim_matrix) {
-  const int k = _i * matrix_stride; /* the design */
+  const int k = matrix_k[_i]; /* the design */
   const design *t = &MATRIX[k];
   char *dir = tu_tmpdir("cosim");
   char *model = make_model(t, dir, 100u + (uint64_t)k);
@@ -460,18 +464,31 @@ Suite *cosim_suite(void) {
   const char *stride = getenv("BSQ_COSIM_STRIDE");
   matrix_stride = stride ? atoi(stride) : 1;
   if (matrix_stride < 1 || matrix_stride > NMATRIX) matrix_stride = 1;
-  tcase_add_loop_test(tc, test_cosim_matrix, 0,
-                      (NMATRIX + matrix_stride - 1) / matrix_stride);
-  tcase_add_test(tc, test_cosim_icarus_agrees);
-  tcase_add_test(tc, test_cosim_serial_icarus_agrees);
-  tcase_add_test(tc, test_cosim_sync_icarus_agrees);
+  int shard = 0, nshard = 1;
+  const char *sh = getenv("BSQ_COSIM_SHARD");
+  if (sh && (sscanf(sh, "%d/%d", &shard, &nshard) != 2 || nshard < 1 ||
+             shard < 0 || shard >= nshard)) {
+    fprintf(stderr, "BSQ_COSIM_SHARD=%s: expected i/n with 0 <= i < n\n", sh);
+    shard = 0, nshard = 1;
+  }
+  matrix_n = 0;
+  for (int j = 0; j * matrix_stride < NMATRIX; j++)
+    if (j % nshard == shard) matrix_k[matrix_n++] = j * matrix_stride;
+  if (matrix_n > 0) tcase_add_loop_test(tc, test_cosim_matrix, 0, matrix_n);
+  if (shard == nshard - 1) {
+    tcase_add_test(tc, test_cosim_icarus_agrees);
+    tcase_add_test(tc, test_cosim_serial_icarus_agrees);
+    tcase_add_test(tc, test_cosim_sync_icarus_agrees);
+  }
   suite_add_tcase(s, tc);
-  TCase *te = tcase_create("Errors");
-  tcase_set_timeout(te, 600);
-  tcase_add_test(te, test_cosim_detects_altered_threshold);
-  tcase_add_test(te, test_cosim_detects_dropped_word);
-  tcase_add_test(te, test_cosim_serial_detects_altered_entry);
-  tcase_add_test(te, test_cosim_sync_resyncs_after_lost_word);
-  suite_add_tcase(s, te);
+  if (shard == 0) {
+    TCase *te = tcase_create("Errors");
+    tcase_set_timeout(te, 600);
+    tcase_add_test(te, test_cosim_detects_altered_threshold);
+    tcase_add_test(te, test_cosim_detects_dropped_word);
+    tcase_add_test(te, test_cosim_serial_detects_altered_entry);
+    tcase_add_test(te, test_cosim_sync_resyncs_after_lost_word);
+    suite_add_tcase(s, te);
+  }
   return s;
 }
