@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "sync.h"
 #include "util.h"
 
 static void upper(char *out, size_t cap, const char *s) {
@@ -66,6 +67,81 @@ static void c_lit(char *out, size_t cap, int64_t v, int wide) {
   if (wide) snprintf(out, cap, "INT64_C(%" PRId64 ")", v);
   else if (v == INT32_MIN) snprintf(out, cap, "(-2147483647 - 1)");
   else snprintf(out, cap, "%" PRId64, v);
+}
+
+/* Frame sync (model/sync.h) for firmware: the marker's slots as bytes, a
+ * group counter beside the packer, NAME_sync_start (the RTL's reset: the
+ * first marker) and NAME_encode_sync (a frame, and the next marker when it
+ * ends its group). Printed only with --sync, so that other headers stay as
+ * they were. */
+static void emit_sync(bsq_buf *b, const bsq_design *d, const char *n,
+                      const char *N) {
+  int M = bsq_sync_marker_slots(d->B, d->K), fb = (d->B + 7) / 8;
+  bsq_buf_printf(b,
+                 "/* Frame sync (--sync %d, model/sync.h): a marker of %d "
+                 "slot%s of %d bits before\n"
+                 " * every group of at most %d frames; a group ends after its "
+                 "last frame or\n"
+                 " * a frame flagged flush, and the next marker follows at "
+                 "once. Usage:\n"
+                 " *   unsigned g = 0; int n = %s_sync_start(&p, &g, w, last);\n"
+                 " *   n = %s_encode_sync(&p, &g, codes, flush, w, last);\n"
+                 " * with w and last of %s_SYNC_MAX_WORDS. */\n",
+                 d->opt.sync, M, M > 1 ? "s" : "", d->B, d->opt.sync, n, n, N);
+  bsq_buf_printf(b,
+                 "#define %s_SYNC_GROUP %du\n#define %s_MARKER_SLOTS %d\n"
+                 "#define %s_SYNC_MAX_WORDS ((%s_MARKER_SLOTS + 1) * "
+                 "%s_MAX_WORDS)\n\n",
+                 N, d->opt.sync, N, M, N, N, N);
+  bsq_buf_printf(b, "/* slot i's bits: byte i * %d + j / 8, bit j %% 8 */\n"
+                    "static const uint8_t %s_marker[%d] = {",
+                 fb, n, M * fb);
+  for (int i = 0; i < M; i++) {
+    uint8_t slot[BSQ_MAX_FEATURES * BSQ_MAX_BITS / 8];
+    bsq_sync_marker_slot(d->B, d->K, i, slot);
+    for (int j = 0; j < fb; j++)
+      bsq_buf_printf(b, "%s0x%02x", i == 0 && j == 0 ? "" : ", ", slot[j]);
+  }
+  bsq_buf_printf(b, "};\n\n");
+  bsq_buf_printf(
+      b,
+      "/* Pushes the marker's slots, each as the packer takes a frame. */\n"
+      "static inline int %s_marker_push(%s_packer *p, uint64_t *words,\n"
+      "                                 uint8_t *tlast) {\n"
+      "  int n = 0;\n  unsigned i, j;\n"
+      "  for (i = 0; i < %s_MARKER_SLOTS; i++) {\n"
+      "    for (j = 0; j < %s_FRAME_BITS; j++) {\n"
+      "      unsigned bit = %s_marker[i * %du + j / 8u] >> (j %% 8u) & 1u;\n"
+      "      p->acc |= (uint64_t)bit << p->nacc;\n"
+      "      if (++p->nacc == %s_WORD_BITS) {\n"
+      "        words[n] = p->acc;\n        tlast[n++] = 0;\n"
+      "        p->acc = 0;\n        p->nacc = 0;\n      }\n    }\n"
+      "#if %s_ALIGNED\n"
+      "    if (p->nacc > 0) {\n"
+      "      words[n] = p->acc;\n      tlast[n++] = 0;\n"
+      "      p->acc = 0;\n      p->nacc = 0;\n    }\n"
+      "    tlast[n - 1] = 1;\n#endif\n"
+      "  }\n  return n;\n}\n\n",
+      n, n, N, N, n, fb, N, N);
+  bsq_buf_printf(
+      b,
+      "/* The RTL's reset: discards the partial word, starts the first group\n"
+      " * (*group counts its frames) and pushes its marker. */\n"
+      "static inline int %s_sync_start(%s_packer *p, unsigned *group,\n"
+      "                                uint64_t *words, uint8_t *tlast) {\n"
+      "  %s_packer_reset(p);\n  *group = 0;\n"
+      "  return %s_marker_push(p, words, tlast);\n}\n\n"
+      "/* One frame; flush != 0 ends its group (its last bits leave at once). "
+      "*/\n"
+      "static inline int %s_encode_sync(%s_packer *p, unsigned *group,\n"
+      "                                 const %s_code_t *codes, int flush,\n"
+      "                                 uint64_t *words, uint8_t *tlast) {\n"
+      "  int n = %s_encode(p, codes, words, tlast);\n"
+      "  if (++*group == %s_SYNC_GROUP || flush) {\n"
+      "    *group = 0;\n"
+      "    n += %s_marker_push(p, words + n, tlast + n);\n  }\n"
+      "  return n;\n}\n\n",
+      n, n, n, n, n, n, n, n, N, n);
 }
 
 char *bsq_emit_c_header(const bsq_design *d) {
@@ -191,7 +267,9 @@ char *bsq_emit_c_header(const bsq_design *d) {
                 "    words[n] = p->acc;\n    tlast[n++] = 0;\n"
                 "    p->acc = 0;\n    p->nacc = 0;\n  }\n"
                 "  if (n > 0) tlast[n - 1] = 1;\n#endif\n"
-                "  return n;\n}\n\n#endif\n",
+                "  return n;\n}\n\n",
             N);
+  if (d->opt.sync) emit_sync(&b, d, n, N);
+  bsq_buf_printf(&b, "#endif\n");
   return bsq_buf_finish(&b);
 }

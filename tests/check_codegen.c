@@ -187,14 +187,27 @@ END_TEST
 
 /* Compiles a program around the generated header that encodes random
  * frames and compares with words the library computed; runs it. */
+static void check_c_header_sync(int F, const int *bits, const int *width,
+                                const int *sgn, int K, bsq_mode mode,
+                                uint64_t seed, int sync);
 static void check_c_header(int F, const int *bits, const int *width,
                            const int *sgn, int K, bsq_mode mode, uint64_t seed) {
+  check_c_header_sync(F, bits, width, sgn, K, mode, seed, 0);
+}
+
+/* With sync > 0 the program frames the stream (NAME_sync_start, then
+ * NAME_encode_sync with a flush on random frames) and the words are the C
+ * model's framer's. */
+static void check_c_header_sync(int F, const int *bits, const int *width,
+                                const int *sgn, int K, bsq_mode mode,
+                                uint64_t seed, int sync) {
   bsq_model m;
   make_model(&m, F, bits, width, sgn, seed);
   bsq_gen_opts o;
   bsq_gen_opts_default(&o);
   o.word_bits = K;
   o.mode = mode;
+  o.sync = sync;
   snprintf(o.name, sizeof o.name, "fw");
   bsq_design d;
   bsq_diag diag;
@@ -221,32 +234,63 @@ static void check_c_header(int F, const int *bits, const int *width,
     }
     fprintf(fp, "},\n");
   }
+  int flush[NF];
+  fprintf(fp, "};\nstatic const int flush[%d] = {", NF);
+  for (int i = 0; i < NF; i++) {
+    flush[i] = i == NF - 1 || bsq_rng_below(&r, 7) == 0;
+    fprintf(fp, "%s%d", i ? ", " : "", flush[i]);
+  }
   fprintf(fp, "};\nstatic const unsigned long long expect[] = {\n");
   bsq_packer pk;
+  bsq_framer fm;
   bsq_packer_init(&pk, m.enc.B, K, mode);
-  uint8_t levels[32], frame[64], last[64];
-  uint64_t words[64];
-  int total = 0;
+  bsq_framer_init(&fm, m.enc.B, K, mode, sync ? sync : 1);
+  uint8_t levels[32], frame[64], last[256];
+  uint64_t words[256];
+  int total = 0, n0 = sync ? bsq_framer_reset(&fm, words, last) : 0;
+  for (int w = 0; w < n0; w++, total++)
+    fprintf(fp, "  0x%" PRIx64 "ull, %d,\n", words[w], last[w]);
   for (int i = 0; i < NF; i++) {
-    int n = bsq_encode_push(&m.enc, &pk, all + i * F, levels, frame, words,
-                            last);
+    int n;
+    if (sync) {
+      bsq_encoder_levels(&m.enc, all + i * F, levels);
+      bsq_frame_pack(&m.enc, levels, frame);
+      n = bsq_framer_push(&fm, frame, flush[i], words, last);
+    } else {
+      n = bsq_encode_push(&m.enc, &pk, all + i * F, levels, frame, words, last);
+    }
     for (int w = 0; w < n; w++, total++)
       fprintf(fp, "  0x%" PRIx64 "ull, %d,\n", words[w], last[w]);
   }
   fprintf(fp, "  0};\n");
+  const char *mw = sync ? "FW_ENC_SYNC_MAX_WORDS" : "FW_ENC_MAX_WORDS";
   fprintf(fp,
+          "static int check(const uint64_t *w, const uint8_t *l, int n, int *at) {\n"
+          "  int k;\n"
+          "  for (k = 0; k < n; k++, (*at)++)\n"
+          "    if (*at >= %d || w[k] != expect[2 * *at] || l[k] != expect[2 * *at + 1]) {\n"
+          "      printf(\"word %%d differs\\n\", *at);\n"
+          "      return 1;\n    }\n"
+          "  return 0;\n}\n"
           "int main(void) {\n"
-          "  fw_enc_packer p;\n  uint64_t w[FW_ENC_MAX_WORDS];\n"
-          "  uint8_t l[FW_ENC_MAX_WORDS];\n  int i, k, at = 0;\n"
-          "  fw_enc_packer_reset(&p);\n"
-          "  for (i = 0; i < %d; i++) {\n"
-          "    int n = fw_enc_encode(&p, codes[i], w, l);\n"
-          "    for (k = 0; k < n; k++, at++)\n"
-          "      if (at >= %d || w[k] != expect[2 * at] || l[k] != expect[2 * at + 1]) {\n"
-          "        printf(\"frame %%d word %%d differs\\n\", i, at);\n"
-          "        return 1;\n      }\n  }\n"
-          "  return at == %d ? 0 : 2;\n}\n",
-          NF, total, total);
+          "  fw_enc_packer p;\n  uint64_t w[%s];\n"
+          "  uint8_t l[%s];\n  int i, at = 0;\n",
+          total, mw, mw);
+  if (sync)
+    fprintf(fp,
+            "  unsigned g;\n"
+            "  if (check(w, l, fw_enc_sync_start(&p, &g, w, l), &at)) return 1;\n"
+            "  for (i = 0; i < %d; i++)\n"
+            "    if (check(w, l, fw_enc_encode_sync(&p, &g, codes[i], flush[i], w, l), &at))\n"
+            "      return 1;\n",
+            NF);
+  else
+    fprintf(fp,
+            "  (void)flush;\n  fw_enc_packer_reset(&p);\n"
+            "  for (i = 0; i < %d; i++)\n"
+            "    if (check(w, l, fw_enc_encode(&p, codes[i], w, l), &at)) return 1;\n",
+            NF);
+  fprintf(fp, "  return at == %d ? 0 : 2;\n}\n", total);
   fclose(fp);
   char cmd[4096];
   snprintf(cmd, sizeof cmd,
@@ -274,6 +318,11 @@ START_TEST(test_codegen_c_header_matches_library) {
   int b3[5] = {0, 3, 0, 2, 0}, w3[5] = {6, 12, 32, 4, 9}, s3[5] = {1, 0, 1, 0, 0};
   check_c_header(5, b3, w3, s3, 3, BSQ_MODE_CONTINUOUS, 7);
   check_c_header(5, b3, w3, s3, 16, BSQ_MODE_ALIGNED, 8);
+  /* frame sync: the header's framer gives the C model's words */
+  check_c_header_sync(3, b1, w1, s1, 7, BSQ_MODE_CONTINUOUS, 9, 4);
+  check_c_header_sync(3, b1, w1, s1, 64, BSQ_MODE_ALIGNED, 10, 1);
+  check_c_header_sync(4, b2, w2, s2, 5, BSQ_MODE_ALIGNED, 11, 3);
+  check_c_header_sync(5, b3, w3, s3, 32, BSQ_MODE_CONTINUOUS, 12, 65535);
 }
 END_TEST
 
@@ -416,8 +465,8 @@ static int lines_kept(const char *a, const char *b, const char *const *changed,
  * top gains s_axis_tuser; --sync 0 (the default) leaves every file as it
  * was. The sync top is the default top with lines added, and only the
  * marker line, the packer's frame inputs and en changed; the quantizers
- * and the C header are the same; the marker literal holds the C model's
- * marker slots; bsq_framer.v is written with sync only; the choice is
+ * are the same, the C header gains the framer only; the marker literal
+ * holds the C model's marker slots; bsq_framer.v is written with sync only; the choice is
  * recorded and read back; bad values are refused. */
 START_TEST(test_codegen_sync) {
   int bits[3] = {3, 2, 4}, width[3] = {8, 5, 10}, sgn[3] = {0, 1, 0};
@@ -446,7 +495,11 @@ START_TEST(test_codegen_sync) {
     char *q0 = bsq_emit_quant(&d0), *q1 = bsq_emit_quant(&d1);
     char *h0 = bsq_emit_c_header(&d0), *h1 = bsq_emit_c_header(&d1);
     ck_assert_str_eq(q0, q1);
-    ck_assert_str_eq(h0, h1);
+    /* the header: the default one, then the framer before its #endif */
+    size_t l0 = strlen(h0) - strlen("#endif\n");
+    ck_assert_int_eq(strncmp(h0, h1, l0), 0);
+    ck_assert_ptr_nonnull(strstr(h1 + l0, "_encode_sync("));
+    ck_assert_str_eq(h1 + strlen(h1) - strlen("#endif\n"), "#endif\n");
     ck_assert_ptr_null(strstr(top0, "s_axis_tuser"));
     ck_assert_ptr_null(strstr(top0, "framer"));
     ck_assert_ptr_null(strstr(top0, "sync="));
