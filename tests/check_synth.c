@@ -259,7 +259,6 @@ START_TEST(test_synth_encoder_io_wrapper) {
   free(dir);
 }
 END_TEST
-#endif
 
 /* --sync N: the whole encoders with the framer (copied next to the
  * packer, instantiated in the top), measured on ice40 beside the bank; the
@@ -307,6 +306,7 @@ START_TEST(test_synth_encoder_with_sync) {
   free(dir);
 }
 END_TEST
+#endif
 
 /* ---- Errors ---------------------------------------------------------------- */
 
