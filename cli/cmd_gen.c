@@ -16,7 +16,7 @@ int cmd_gen(int argc, char **argv) {
       CLI_ARG("out", 'o'), CLI_ARG("arch", 'a'), CLI_ARG("word-bits", 'k'),
       CLI_ARG("mode", 'm'), CLI_ARG("name", 'n'), CLI_ARG("pipeline", 'P'),
       CLI_ARG("datapath-reset", 'R'), CLI_ARG("reset-sync", 'S'),
-      CLI_ARG("sync", 'Y'), CLI_END};
+      CLI_ARG("sync", 'Y'), CLI_ARG("byte-tdata", 'B'), CLI_END};
   bsq_gen_opts o;
   bsq_gen_opts_default(&o);
   const char *out = NULL;

@@ -31,7 +31,7 @@ static void on_log(void *user, bsq_log_kind kind, const char *msg) {
 int cmd_sim(int argc, char **argv) {
   enum {
     O_NOSWEEP = 256, O_NORESET, O_DROP, O_SIM, O_RTL, O_KEEP, O_TRACE,
-    O_PIPE, O_DRST, O_NOCACHE, O_RSYNC, O_SYNC
+    O_PIPE, O_DRST, O_NOCACHE, O_RSYNC, O_SYNC, O_BYTE
   };
   static const struct option opts[] = {
       CLI_ARG("arch", 'a'), CLI_ARG("word-bits", 'k'), CLI_ARG("mode", 'm'),
@@ -43,7 +43,7 @@ int cmd_sim(int argc, char **argv) {
       CLI_ARG("drop-word", O_DROP), CLI_ARG("pipeline", O_PIPE),
       CLI_ARG("datapath-reset", O_DRST), CLI_FLAG("no-cache", O_NOCACHE),
       CLI_ARG("reset-sync", O_RSYNC), CLI_ARG("sync", O_SYNC),
-      CLI_END};
+      CLI_ARG("byte-tdata", O_BYTE), CLI_END};
   bsq_sim_cfg sc;
   bsq_sim_cfg_default(&sc);
   const char *keep = NULL;
@@ -55,7 +55,7 @@ int cmd_sim(int argc, char **argv) {
     long v;
     switch (c) {
     case 'a': case 'k': case 'm': case 'n': case O_PIPE: case O_DRST:
-    case O_RSYNC: case O_SYNC: {
+    case O_RSYNC: case O_SYNC: case O_BYTE: {
       bsq_diag od;
       if (bsq_gen_opts_set(&sc.opt, opts[p.longindex].name, optarg, &od))
         return cli_usage_fail("sim", "--%s", od.msg);
@@ -114,6 +114,10 @@ int cmd_sim(int argc, char **argv) {
   if (sc.rtl_dir && design_opts)
     fprintf(stderr, "bsq sim: --rtl given: arch, word bits, mode and name "
                     "come from %s\n", sc.rtl_dir);
+  if (sc.opt.byte_tdata && sc.icarus)
+    return cli_usage_fail("sim", "--byte-tdata is co-simulated with Verilator "
+                          "only (the Icarus testbench drives the unpadded "
+                          "ports)");
   if (sc.trace && sc.icarus && !sc.verilator)
     fprintf(stderr, "bsq sim: --trace applies to Verilator only\n");
   bsq_tool_paths paths;

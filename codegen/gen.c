@@ -114,6 +114,11 @@ int bsq_gen_opts_set(bsq_gen_opts *o, const char *key, const char *value,
       return bsq_diag_set(diag, BSQ_EINVAL,
                           "reset-sync must be on or off, not '%s'", value);
     o->reset_sync = !strcmp(value, "on");
+  } else if (!strcmp(key, "byte-tdata")) {
+    if (strcmp(value, "on") && strcmp(value, "off"))
+      return bsq_diag_set(diag, BSQ_EINVAL,
+                          "byte-tdata must be on or off, not '%s'", value);
+    o->byte_tdata = !strcmp(value, "on");
   } else if (!strcmp(key, "sync")) {
     char *end;
     long n = strtol(value, &end, 10);
@@ -250,10 +255,34 @@ const char *bsq_gen_emit_gearbox(bsq_buf *b, const bsq_design *d,
                 "    .frame_data  (%s),\n"
                 "    .word_valid  (m_axis_tvalid),\n"
                 "    .word_ready  (m_axis_tready),\n"
-                "    .word_data   (m_axis_tdata),\n"
+                "    .word_data   (%s),\n"
                 "    .word_last   (m_axis_tlast)\n"
-                "  );\n\n", rn, valid, data);
+                "  );\n\n", rn, valid, data,
+                bsq_gen_pad_bits(d->K, d->opt.byte_tdata) ? "pk_word" : "m_axis_tdata");
+  int pad = bsq_gen_pad_bits(d->K, d->opt.byte_tdata);
+  if (pad)
+    bsq_buf_printf(b, "  // --byte-tdata: m_axis_tdata's pad (%d bit%s above the "
+                      "word) is zero\n"
+                      "  assign m_axis_tdata = {%d'd0, pk_word};\n\n",
+                   pad, pad > 1 ? "s" : "", pad);
   return d->opt.sync ? "fr_ready" : "pk_ready";
+}
+
+int bsq_gen_pad_bits(int bits, int byte_tdata) {
+  return byte_tdata ? (8 - bits % 8) % 8 : 0;
+}
+
+void bsq_gen_emit_tdata_pad(bsq_buf *b, const bsq_design *d, int in_bits) {
+  int pin = bsq_gen_pad_bits(in_bits, d->opt.byte_tdata);
+  int pout = bsq_gen_pad_bits(d->K, d->opt.byte_tdata);
+  if (pout) bsq_buf_printf(b, "  wire [%d:0] pk_word;\n", d->K - 1);
+  if (pin)
+    bsq_buf_printf(b, "  // --byte-tdata: s_axis_tdata's pad (%d bit%s above the "
+                      "codes) is read by nothing\n"
+                      "  wire unused_tdata_pad;\n"
+                      "  assign unused_tdata_pad = ^s_axis_tdata[%d:%d];\n",
+                   pin, pin > 1 ? "s" : "", in_bits + pin - 1, in_bits);
+  if (pin || pout) bsq_buf_printf(b, "\n");
 }
 
 void bsq_gen_emit_sync_params(bsq_buf *b, const bsq_design *d) {
@@ -925,12 +954,13 @@ char *bsq_emit_top(const bsq_design *d) {
    * design's files stay as they always were. */
   char sync[24] = "";
   if (d->opt.sync) snprintf(sync, sizeof sync, " sync=%d", d->opt.sync);
-  bsq_buf_printf(&b, BSQ_GEN_PARAMS_MARK " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s%s%s\n",
+  bsq_buf_printf(&b, BSQ_GEN_PARAMS_MARK " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s%s%s%s\n",
             d->opt.name, bsq_arch_name(d->opt.arch), d->K,
             bsq_mode_name(d->opt.mode), d->hash_hex,
             d->opt.pipeline ? "" : " pipeline=0",
             d->opt.datapath_reset ? "" : " datapath_reset=off",
-            d->opt.reset_sync ? " reset_sync=on" : "", sync);
+            d->opt.reset_sync ? " reset_sync=on" : "", sync,
+            d->opt.byte_tdata ? " byte_tdata=on" : "");
   bsq_buf_printf(&b,
             "//\n"
             "// s_axis_tdata carries one frame of input codes, feature 0 in "
@@ -962,8 +992,10 @@ char *bsq_emit_top(const bsq_design *d) {
   bsq_buf_printf(&b, "`default_nettype none\n\nmodule %s_encoder (\n", d->opt.name);
   {
     char rin[24], rout[24];
-    snprintf(rin, sizeof rin, "[%d:0]", d->in_bits - 1);
-    snprintf(rout, sizeof rout, "[%d:0]", d->K - 1);
+    snprintf(rin, sizeof rin, "[%d:0]",
+             d->in_bits + bsq_gen_pad_bits(d->in_bits, d->opt.byte_tdata) - 1);
+    snprintf(rout, sizeof rout, "[%d:0]",
+             d->K + bsq_gen_pad_bits(d->K, d->opt.byte_tdata) - 1);
     int w = (int)(strlen(rin) > strlen(rout) ? strlen(rin) : strlen(rout));
     /* s_axis_tuser (the flush flag) only with frame sync */
     const char *ports[10][3] = {
@@ -989,6 +1021,10 @@ char *bsq_emit_top(const bsq_design *d) {
                 "  wire pk_ready;\n"
                 "  wire [%d:0] q_levels;\n%s\n",
             d->B - 1, d->opt.sync ? "  wire q_flush;\n" : "");
+  bsq_gen_emit_tdata_pad(&b, d, d->in_bits);
+  char tin[40] = "s_axis_tdata";
+  if (bsq_gen_pad_bits(d->in_bits, d->opt.byte_tdata))
+    snprintf(tin, sizeof tin, "s_axis_tdata[%d:0]", d->in_bits - 1);
   const char *rn = bsq_gen_reset_name(&d->opt);
   bsq_gen_emit_reset_sync(&b, &d->opt);
   bsq_buf_printf(&b, "  // ---- out of reset: s_axis_tready is low while %s is low and until\n"
@@ -1004,8 +1040,8 @@ char *bsq_emit_top(const bsq_design *d) {
                 "  reg  [%d:0] codes_q;\n"
                 "  wire [%d:0] codes_d;\n"
                 "  assign in_valid_d = en ? s_axis_tvalid & live_q : in_valid_q;\n"
-                "  assign codes_d    = en ? s_axis_tdata : codes_q;\n\n",
-            d->in_bits - 1, d->in_bits - 1);
+                "  assign codes_d    = en ? %s : codes_q;\n\n",
+            d->in_bits - 1, d->in_bits - 1, tin);
   if (d->opt.datapath_reset)
     bsq_buf_printf(&b, "  always @(posedge clk or negedge %s) begin\n"
                   "    if (!%s) begin\n"

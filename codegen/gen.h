@@ -54,6 +54,10 @@ typedef struct {
                          inside the top, asynchronous assert, release on
                          the second clk edge (--reset-sync of gen, sim,
                          synth) */
+  int byte_tdata;     /* 0 (default): s_axis_tdata and m_axis_tdata as wide
+                         as their contents; 1: padded to whole bytes (for
+                         vendor AXI4-Stream IP), pad bits ignored on input
+                         and zero on output (--byte-tdata of gen, sim) */
   int sync;           /* 0 (default): no frame sync; 1..BSQ_SYNC_MAX_GROUP:
                          a marker before every group of at most this many
                          frames, and the flush input s_axis_tuser
@@ -89,6 +93,13 @@ void bsq_gen_emit_flush_chain(bsq_buf *b, const struct bsq_design *d,
                               const char *rn);
 const char *bsq_gen_emit_gearbox(bsq_buf *b, const struct bsq_design *d,
                                  const char *rn);
+/* --byte-tdata: the pad bits that make `bits` a whole number of bytes (0
+ * when off), and the top's declarations for them: pk_word (the packer's
+ * word, zero-extended into m_axis_tdata by bsq_gen_emit_gearbox) and a
+ * sink for s_axis_tdata's pad above in_bits. */
+int bsq_gen_pad_bits(int bits, int byte_tdata);
+void bsq_gen_emit_tdata_pad(bsq_buf *b, const struct bsq_design *d,
+                            int in_bits);
 /* A valid prefix: [A-Za-z][A-Za-z0-9_]*, at most BSQ_GEN_NAME_MAX chars,
  * not ending in '_' followed by digits only. 0 or BSQ_EINVAL. */
 int bsq_gen_name_check(const char *name);

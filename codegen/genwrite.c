@@ -131,6 +131,7 @@ int bsq_gen_read_params(const char *dir, bsq_gen_opts *o, char *hash_hex,
         if (strstr(mark, " pipeline=0")) o->pipeline = 0;
         if (strstr(mark, " datapath_reset=off")) o->datapath_reset = 0;
         if (strstr(mark, " reset_sync=on")) o->reset_sync = 1;
+        if (strstr(mark, " byte_tdata=on")) o->byte_tdata = 1;
         const char *sy = strstr(mark, " sync=");
         if (sy) {
           int n = 0;

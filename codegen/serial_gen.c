@@ -384,11 +384,12 @@ char *bsq_emit_serial_top(const bsq_design *d) {
   char sync[24] = "";
   if (d->opt.sync) snprintf(sync, sizeof sync, " sync=%d", d->opt.sync);
   bsq_buf_printf(b, BSQ_GEN_PARAMS_MARK
-                 " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s%s\n",
+                 " name=%s arch=%s word_bits=%d mode=%s model=%s%s%s%s%s\n",
                  d->opt.name, bsq_arch_name(d->opt.arch), d->K,
                  bsq_mode_name(d->opt.mode), d->hash_hex,
                  d->opt.datapath_reset ? "" : " datapath_reset=off",
-                 d->opt.reset_sync ? " reset_sync=on" : "", sync);
+                 d->opt.reset_sync ? " reset_sync=on" : "", sync,
+                 d->opt.byte_tdata ? " byte_tdata=on" : "");
   bsq_buf_printf(b,
                  "//\n// s_axis_tdata carries the code of one channel per "
                  "beat, channels 0..%d in\n// order, s_axis_tlast on channel "
@@ -424,8 +425,10 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                  d->opt.name);
   {
     char rin[24], rout[24], rdc[24];
-    snprintf(rin, sizeof rin, "[%d:0]", x->tw - 1);
-    snprintf(rout, sizeof rout, "[%d:0]", d->K - 1);
+    snprintf(rin, sizeof rin, "[%d:0]",
+             x->tw + bsq_gen_pad_bits(x->tw, d->opt.byte_tdata) - 1);
+    snprintf(rout, sizeof rout, "[%d:0]",
+             d->K + bsq_gen_pad_bits(d->K, d->opt.byte_tdata) - 1);
     snprintf(rdc, sizeof rdc, "[%d:0]", db - 1);
     /* s_axis_tuser (the flush flag) only with frame sync */
     const char *ports[13][3] = {
@@ -457,6 +460,10 @@ char *bsq_emit_serial_top(const bsq_design *d) {
   bsq_buf_printf(b, "\n  wire en;\n  wire q_valid;\n  wire pk_ready;\n"
                     "  wire [%d:0] q_levels;\n%s\n",
                  d->B - 1, d->opt.sync ? "  wire q_flush;\n" : "");
+  bsq_gen_emit_tdata_pad(b, d, x->tw);
+  char tin[40] = "s_axis_tdata";
+  if (bsq_gen_pad_bits(x->tw, d->opt.byte_tdata))
+    snprintf(tin, sizeof tin, "s_axis_tdata[%d:0]", x->tw - 1);
   const char *rn = bsq_gen_reset_name(&d->opt);
   bsq_gen_emit_reset_sync(b, &d->opt);
   bsq_buf_printf(b, "  // ---- out of reset: s_axis_tready is low while %s is low and "
@@ -498,8 +505,8 @@ char *bsq_emit_serial_top(const bsq_design *d) {
                  "  assign in_valid_d = en ? fire & ~skip_q & ~late : "
                  "in_valid_q;\n"
                  "  assign in_chan_d  = en ? chan_q : in_chan_q;\n"
-                 "  assign code_d     = en ? s_axis_tdata : code_q;\n\n",
-                 F - 1, F - 1, cw - 1, cw - 1, x->tw - 1, x->tw - 1);
+                 "  assign code_d     = en ? %s : code_q;\n\n",
+                 F - 1, F - 1, cw - 1, cw - 1, x->tw - 1, x->tw - 1, tin);
   bsq_buf_printf(b,
                  "  always @(posedge clk or negedge %s) begin\n"
                  "    if (!%s) begin\n"

@@ -52,7 +52,8 @@ extern "C" {
 
 namespace {
 
-constexpr int TD32 = (BSQ_IN_BITS + 31) / 32 < 2 ? 2 : (BSQ_IN_BITS + 31) / 32;
+constexpr int IN_PORT = pad_to_bytes(BSQ_IN_BITS);  // s_axis_tdata's width
+constexpr int TD32 = (IN_PORT + 31) / 32 < 2 ? 2 : (IN_PORT + 31) / 32;
 
 template <typename T>
 inline void set_tdata(T &dst, const uint32_t *w) {
@@ -134,6 +135,10 @@ int main(int argc, char **argv) {
     bsq_tdata_pack(e, c, tbytes.data());
     for (size_t b = 0; b < tbytes.size(); b++)
       t[b / 4] |= static_cast<uint32_t>(tbytes[b]) << (8 * (b % 4));
+    // --byte-tdata: garbage in the pad bits, which the DUT must ignore
+    for (int bit = BSQ_IN_BITS; bit < IN_PORT; bit++)
+      if ((i * 2654435761u + static_cast<uint64_t>(bit) * 40503u) >> 7 & 1u)
+        t[bit / 32] |= 1u << (bit % 32);
     bsq_encoder_levels(e, c, &levels[i * F]);
     bsq_frame_pack(e, &levels[i * F], &frames[i * FB]);
   }

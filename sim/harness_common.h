@@ -54,6 +54,9 @@ extern "C" {
 #include "sync.h"
 }
 
+#if !defined(BSQ_BYTE_TDATA)
+#define BSQ_BYTE_TDATA 0
+#endif
 #if !defined(BSQ_SYNC)
 #define BSQ_SYNC 0
 #endif
@@ -69,6 +72,12 @@ constexpr int NW = (BSQ_B + BSQ_K - 1) / BSQ_K;  // words per aligned frame
 constexpr uint64_t WORD_MASK = K == 64 ? ~0ULL : ((1ULL << K) - 1);
 constexpr int MAX_REPORTS = 5;
 constexpr int SYNC = BSQ_SYNC;  // frame sync group N, 0: off
+// --byte-tdata: both tdata ports padded to whole bytes; the harness drives
+// random bits into the input's pad (ignored) and checks the output's (zero)
+constexpr bool BYTE_TDATA = BSQ_BYTE_TDATA != 0;
+constexpr int pad_to_bytes(int bits) {
+  return BYTE_TDATA ? (bits + 7) / 8 * 8 : bits;
+}
 constexpr bsq_mode MODE = BSQ_ALIGNED ? BSQ_MODE_ALIGNED : BSQ_MODE_CONTINUOUS;
 // Cycles from the acceptance of the input that completes a word to the word
 // on m_axis, at most, with m_axis_tready low: input register, quantizer
@@ -277,6 +286,11 @@ class AxisRules {
              bool ready, uint64_t due) {
     const bool m_valid = top->m_axis_tvalid;
     const uint64_t m_data = static_cast<uint64_t>(top->m_axis_tdata) & WORD_MASK;
+    // --byte-tdata: m_axis_tdata's pad bits above K are zero
+    if (BYTE_TDATA && K < 64 && m_valid &&
+        (static_cast<uint64_t>(top->m_axis_tdata) >> K) != 0)
+      fail(R_PAD, cycle, "m_axis_tdata has pad bits set above bit %d: "
+           "0x%" PRIx64, K - 1, static_cast<uint64_t>(top->m_axis_tdata));
     const bool m_last = top->m_axis_tlast;
     const bool s_ready = top->s_axis_tready;
     // the master port (the DUT's): stable while stalled
@@ -345,7 +359,8 @@ class AxisRules {
   }
 
  private:
-  enum { R_VALID, R_DATA, R_LAST, R_WAIT, R_COMB_S, R_COMB_V, R_MASTER, R_N };
+  enum { R_VALID, R_DATA, R_LAST, R_WAIT, R_COMB_S, R_COMB_V, R_MASTER, R_PAD,
+         R_N };
   void fail(int rule, uint64_t cycle, const char *fmt, ...)
 #if defined(__GNUC__)
       __attribute__((format(printf, 4, 5)))
@@ -353,7 +368,7 @@ class AxisRules {
   {
     static const char *const names[R_N] = {
         "tvalid-stable", "tdata-stable", "tlast-stable", "tvalid-no-wait",
-        "no-comb-ready", "no-comb-valid", "master-holds"};
+        "no-comb-ready", "no-comb-valid", "master-holds", "pad-zero"};
     violations++;
     if (reported_[rule]++ >= MAX_REPORTS) return;
     std::fprintf(stderr, "%%Error: axi: cycle=%" PRIu64 " rule=%s: ", cycle,

@@ -99,8 +99,13 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "%%Warning: %s was written for another model\n",
                  a.in_path);
   std::vector<uint64_t> tdata(n);
-  for (uint64_t i = 0; i < n; i++)
+  for (uint64_t i = 0; i < n; i++) {
     tdata[i] = bsq_serial_tdata(e, beats[i].chan, beats[i].code);
+    // --byte-tdata: garbage in the pad bits, which the DUT must ignore
+    for (int bit = BSQ_TW; bit < pad_to_bytes(BSQ_TW); bit++)
+      if ((i * 2654435761u + static_cast<uint64_t>(bit) * 40503u) >> 7 & 1u)
+        tdata[i] |= 1ULL << bit;
+  }
 
   // ---- the DUT
   const auto top = std::make_unique<Vdut>(contextp.get(), "TOP");

@@ -886,6 +886,55 @@ START_TEST(test_codegen_cli_usage_and_input_errors) {
 }
 END_TEST
 
+/* --byte-tdata: both tdata ports padded to whole bytes, pad bits read by
+ * nothing and zero out; off (the default) leaves the files as they were;
+ * the choice is recorded and read back; a bad value is refused. */
+START_TEST(test_codegen_byte_tdata) {
+  int bits[3] = {3, 4, 3}, width[3] = {9, 5, 9}, sgn[3] = {0, 0, 0};
+  bsq_model m;
+  make_model(&m, 3, bits, width, sgn, 21);
+  bsq_diag diag;
+  const char *arch[2] = {"flash", "serial"};
+  for (int a = 0; a < 2; a++) {
+    bsq_gen_opts o0, o1;
+    bsq_gen_opts_default(&o0);
+    ck_assert_int_eq(bsq_gen_opts_set(&o0, "arch", arch[a], &diag), 0);
+    ck_assert_int_eq(bsq_gen_opts_set(&o0, "word-bits", "7", &diag), 0);
+    o1 = o0;
+    ck_assert_int_eq(bsq_gen_opts_set(&o1, "byte-tdata", "on", &diag), 0);
+    bsq_design d0, d1;
+    ck_assert_int_eq(bsq_design_build(&d0, &m, &o0, &diag), 0);
+    ck_assert_int_eq(bsq_design_build(&d1, &m, &o1, &diag), 0);
+    char *t0 = bsq_emit_top(&d0), *t1 = bsq_emit_top(&d1);
+    ck_assert_ptr_null(strstr(t0, "byte_tdata"));
+    ck_assert_ptr_null(strstr(t0, "pk_word"));
+    ck_assert_ptr_nonnull(strstr(t1, " byte_tdata=on\n"));
+    /* 23 code bits (serial: a 9-bit beat) and 7-bit words, padded */
+    ck_assert_ptr_nonnull(strstr(t1, a ? "[15:0] s_axis_tdata" : "[23:0] s_axis_tdata"));
+    ck_assert_ptr_nonnull(strstr(t1, "[7:0]  m_axis_tdata"));
+    ck_assert_ptr_nonnull(strstr(t1, "assign m_axis_tdata = {1'd0, pk_word};"));
+    ck_assert_ptr_nonnull(strstr(t1, a ? "^s_axis_tdata[15:9]" : "^s_axis_tdata[23:23]"));
+    bsq_gen_opts back;
+    bsq_gen_opts_default(&back);
+    char *dir = tu_tmpdir("byte");
+    ck_assert_int_eq(bsq_gen_write(&d1, BSQ_RTL_DIR, dir, NULL, &diag), 0);
+    char hh[32];
+    ck_assert_msg(bsq_gen_read_params(dir, &back, hh, &diag) == 0, "%s", diag.msg);
+    ck_assert_int_eq(back.byte_tdata, 1);
+    free(dir);
+    free(t0);
+    free(t1);
+    bsq_design_free(&d0);
+    bsq_design_free(&d1);
+  }
+  bsq_gen_opts o;
+  bsq_gen_opts_default(&o);
+  ck_assert_int_eq(bsq_gen_opts_set(&o, "byte-tdata", "yes", &diag), BSQ_EINVAL);
+  ck_assert_ptr_nonnull(strstr(diag.msg, "on or off"));
+  bsq_model_free(&m);
+}
+END_TEST
+
 Suite *codegen_suite(void); /* called by check_main.c */
 
 Suite *codegen_suite(void) {
@@ -895,6 +944,7 @@ Suite *codegen_suite(void) {
   tcase_add_test(tc, test_codegen_literals_are_sized_and_folded);
   tcase_add_test(tc, test_codegen_output_is_byte_identical);
   tcase_add_test(tc, test_codegen_c_header_matches_library);
+  tcase_add_test(tc, test_codegen_byte_tdata);
   tcase_add_test(tc, test_codegen_designs_lint_clean);
   tcase_add_test(tc, test_codegen_zero_bit_features_lint_clean);
   tcase_add_test(tc, test_codegen_rtl_choices);

@@ -243,7 +243,7 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   char top[128], cflags[8192], harness[4096], f_top[4096], f_quant[4096];
   char f_pk[4096], ldlibs[4096], san[1024], san_ld[1200], mkpath[4096];
   char entry[4096], hex[BSQ_CACHEKEY_HEX], rt_hex[BSQ_CACHEKEY_HEX];
-  char f_fr[4096], d_sync[32] = "";
+  char f_fr[4096], d_sync[64] = "";
   bsq_pathf(top, sizeof top, "%s_encoder", j->opt.name);
   int serial = j->opt.arch == BSQ_ARCH_SERIAL;
   bsq_pathf(harness, sizeof harness, "%s/%s", tp->sim_dir,
@@ -257,6 +257,11 @@ static int build_harness(const bsq_sim_job *j, const bsq_model *m,
   bsq_pathf(f_fr, sizeof f_fr, "%s/bsq_framer.v", j->rtl);
   /* frame sync: the harness learns N (and so expects the framer's words) */
   if (j->opt.sync) snprintf(d_sync, sizeof d_sync, " -DBSQ_SYNC=%d", j->opt.sync);
+  /* --byte-tdata: the harness drives garbage into the input pad bits and
+   * checks that the output's are zero */
+  if (j->opt.byte_tdata)
+    snprintf(d_sync + strlen(d_sync), sizeof d_sync - strlen(d_sync),
+             " -DBSQ_BYTE_TDATA=1");
   bsq_pathf(exe, exe_cap, "%s/harness", obj);
   int fst = j->trace && strlen(j->trace) > 4 &&
             !strcmp(j->trace + strlen(j->trace) - 4, ".fst");
@@ -430,6 +435,10 @@ int bsq_sim_icarus(const bsq_sim_job *j, const bsq_model *m,
   char p_in[64], p_k[64], p_nf[64], p_nw[64], p_st[64], p_sd[64];
   result_init(r);
   if (tail_log && cap) tail_log[0] = '\0';
+  if (j->opt.byte_tdata)
+    return bsq_diag_set(diag, BSQ_EINVAL,
+                        "--byte-tdata is co-simulated with Verilator only (the "
+                        "Icarus testbench drives the unpadded ports)");
   bsq_pathf(dir, sizeof dir, "%s/icarus", j->work);
   int rc = bsq_mkdir_p(dir, diag);
   if (rc) return rc;
